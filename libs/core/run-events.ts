@@ -1,0 +1,50 @@
+/** Status of one run item. `generated` and `evaluating` sit between the tool's image and its score. */
+export type ItemStatus = 'queued' | 'generating' | 'generated' | 'evaluating' | 'scored' | 'failed' | 'canceled';
+
+export const TERMINAL_STATUSES: ReadonlySet<ItemStatus> = new Set(['scored', 'failed', 'canceled']);
+
+/** Status of a whole run. `interrupted` is a run whose process died; it resumes where it stopped. */
+export type RunStatus = 'running' | 'finished' | 'canceled' | 'interrupted';
+
+/** Counts of items by where they stand, sent with every update so a client can draw a progress bar. */
+export interface RunProgress {
+  total: number;
+  done: number;
+  scored: number;
+  failed: number;
+  canceled: number;
+}
+
+/**
+ * The progress event of the API contract (SPEC §6). The first six fields are fixed by the contract;
+ * the rest are additions that clients may rely on.
+ */
+export interface ItemUpdated {
+  type: 'update';
+  case_id: string;
+  tool_id: string;
+  status: ItemStatus;
+  image_url: string | null;
+  score: number | null;
+  run_id: string;
+  item_id: number;
+  error: string | null;
+  cached: boolean;
+  breakdown: Record<string, number> | null;
+  progress: RunProgress;
+}
+
+export interface RunStarted {
+  type: 'run_started';
+  run_id: string;
+  progress: RunProgress;
+}
+
+export interface RunFinished {
+  type: 'run_finished';
+  run_id: string;
+  status: RunStatus;
+  progress: RunProgress;
+}
+
+export type RunEvent = ItemUpdated | RunStarted | RunFinished;

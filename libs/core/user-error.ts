@@ -1,0 +1,15 @@
+/**
+ * A problem with what the user asked for or supplied (an unknown id, a malformed file, a bad option).
+ * The HTTP layer answers it with a 4xx and `{ error }`; the CLI prints the message and exits 2.
+ * The message must say what is wrong and where, and must never carry a secret.
+ */
+export class UserError extends Error {
+  constructor(
+    message: string,
+    /** HTTP status to answer with: 400 bad input, 404 unknown thing, 409 conflict with stored state. */
+    readonly status: 400 | 404 | 409 | 413 | 415 | 422 = 400,
+  ) {
+    super(message);
+    this.name = 'UserError';
+  }
+}

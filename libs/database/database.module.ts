@@ -1,0 +1,87 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { mkdirSync } from 'node:fs';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { dataPaths } from '../core/paths';
+import { UserError } from '../core/user-error';
+import { HumanScore } from '../ratings/human-score.entity';
+import { RunItem } from '../runs/run-item.entity';
+import { Run } from '../runs/run.entity';
+import { InitialSchema1764230400000 } from './migrations/1764230400000-initial-schema';
+
+export const ENTITIES = [Run, RunItem, HumanScore];
+export const MIGRATIONS = [InitialSchema1764230400000];
+
+/** Options for the one SQLite file in the runs folder. The schema comes from migrations only. */
+export function databaseOptions(database = dataPaths().database): DataSourceOptions {
+  return {
+    type: 'sqlite',
+    database,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsRun: false,
+    synchronize: false,
+    enableWAL: true,
+    busyTimeout: 5000,
+    logging: false,
+  };
+}
+
+/**
+ * Opens the database, refuses one written by a newer swapbench (it has migrations this build does not
+ * know), and applies pending migrations.
+ */
+export async function openDatabase(options: DataSourceOptions = databaseOptions()): Promise<DataSource> {
+  const file = (options as { database: string }).database;
+  const folder = file.replace(/[\\/][^\\/]*$/, '');
+  try {
+    mkdirSync(folder, { recursive: true });
+  } catch (error) {
+    throw new UserError(`Cannot create the runs folder ${folder}: ${(error as NodeJS.ErrnoException).code}`);
+  }
+  const source = new DataSource(options);
+  try {
+    await source.initialize();
+    await source.query('PRAGMA foreign_keys = ON');
+    const known = new Set(MIGRATIONS.map((m) => m.name));
+    const hasTable = await source.query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'migrations'`);
+    if (hasTable.length > 0) {
+      const applied: Array<{ name: string }> = await source.query('SELECT name FROM migrations');
+      const unknown = applied.filter((m) => !known.has(m.name));
+      if (unknown.length > 0) {
+        throw new UserError(
+          `The database ${file} was written by a newer swapbench (unknown migration ${unknown[0].name}). ` +
+            'Upgrade swapbench or point SWAPBENCH_RUNS at another folder.',
+        );
+      }
+    }
+    await source.runMigrations({ transaction: 'each' });
+    return source;
+  } catch (error) {
+    if (source.isInitialized) await source.destroy();
+    if (error instanceof UserError) throw error;
+    const message = (error as Error).message;
+    if (/SQLITE_BUSY|locked/i.test(message)) {
+      throw new UserError(`The database ${file} is locked by another process; try again when it is done.`, 409);
+    }
+    if (/SQLITE_NOTADB|not a database|SQLITE_CORRUPT/i.test(message)) {
+      throw new UserError(`${file} is not a swapbench database (${message}).`);
+    }
+    if (/SQLITE_CANTOPEN|SQLITE_READONLY|EACCES/i.test(message)) {
+      throw new UserError(`Cannot open the database ${file} for writing: is the runs folder writable? (${message})`);
+    }
+    throw error;
+  }
+}
+
+@Module({
+  imports: [
+    TypeOrmModule.forRootAsync({
+      useFactory: () => databaseOptions(),
+      dataSourceFactory: async (options) => openDatabase(options),
+    }),
+    TypeOrmModule.forFeature(ENTITIES),
+  ],
+  exports: [TypeOrmModule],
+})
+export class DatabaseModule {}

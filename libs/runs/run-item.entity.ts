@@ -1,0 +1,69 @@
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import type { ItemStatus } from '../core/run-events';
+import { Run } from './run.entity';
+
+@Entity('run_items')
+export class RunItem {
+  @PrimaryGeneratedColumn('increment')
+  id!: number;
+
+  @Column('varchar', { name: 'run_id' })
+  runId!: string;
+
+  @ManyToOne(() => Run, (run) => run.items, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'run_id' })
+  run?: Run;
+
+  /** Order of the item in its run (case-major), so listings are stable. */
+  @Column('integer')
+  position!: number;
+
+  @Column('varchar', { name: 'case_id' })
+  caseId!: string;
+
+  @Column('varchar', { name: 'tool_id' })
+  toolId!: string;
+
+  @Column('varchar')
+  status!: ItemStatus;
+
+  /** Hash of the case content, tool id and options: equal keys mean equal inputs. */
+  @Index()
+  @Column('varchar', { name: 'cache_key' })
+  cacheKey!: string;
+
+  @Column('boolean', { default: false })
+  cached!: boolean;
+
+  /** Output image, relative to the runs folder. Reserved before generation starts; unique across runs. */
+  @Column('varchar', { name: 'image_path', nullable: true })
+  imagePath!: string | null;
+
+  @Column('integer', { default: 0 })
+  attempts!: number;
+
+  @Column('real', { nullable: true })
+  score!: number | null;
+
+  @Column('simple-json', { nullable: true })
+  breakdown!: Record<string, number> | null;
+
+  @Column('text', { nullable: true })
+  error!: string | null;
+
+  /** What the tool reported beside the image (model, cost, revised prompt, ...). */
+  @Column('simple-json', { nullable: true })
+  meta!: Record<string, unknown> | null;
+
+  @Column('integer', { name: 'latency_ms', nullable: true })
+  latencyMs!: number | null;
+
+  @Column('real', { name: 'cost_usd', nullable: true })
+  costUsd!: number | null;
+
+  @Column('varchar', { name: 'started_at', nullable: true })
+  startedAt!: string | null;
+
+  @Column('varchar', { name: 'finished_at', nullable: true })
+  finishedAt!: string | null;
+}

@@ -1,0 +1,48 @@
+import { Column, Entity, OneToMany, PrimaryColumn } from 'typeorm';
+import type { RunStatus } from '../core/run-events';
+import { RunItem } from './run-item.entity';
+
+/** What a run was asked to do, stored so that `--resume` and the server can finish it the same way. */
+export interface RunOptions {
+  /** Items generating at once across all tools. */
+  concurrency: number;
+  /** Per-tool option values, defaults filled in. */
+  toolOptions: Record<string, Record<string, string | number | boolean>>;
+  /** Attempts per item for retryable failures, the first included. */
+  maxAttempts: number;
+  /** Per-item time limit in ms overriding each tool's own, or null to use the tool's. */
+  timeoutMs: number | null;
+  /** Reuse earlier outputs for identical inputs. */
+  cache: boolean;
+}
+
+@Entity('runs')
+export class Run {
+  @PrimaryColumn('varchar')
+  id!: string;
+
+  @Column('varchar')
+  status!: RunStatus;
+
+  @Column('simple-json', { name: 'case_ids' })
+  caseIds!: string[];
+
+  @Column('simple-json', { name: 'tool_ids' })
+  toolIds!: string[];
+
+  @Column('simple-json')
+  options!: RunOptions;
+
+  /** The day folder under the runs folder that this run's images go to (YYYY-MM-DD). */
+  @Column('varchar', { name: 'day' })
+  day!: string;
+
+  @Column('varchar', { name: 'created_at' })
+  createdAt!: string;
+
+  @Column('varchar', { name: 'finished_at', nullable: true })
+  finishedAt!: string | null;
+
+  @OneToMany(() => RunItem, (item) => item.run)
+  items?: RunItem[];
+}

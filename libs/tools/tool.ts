@@ -1,0 +1,94 @@
+import type { Slot } from '../cases/test-case';
+
+export type ToolKind = 'api' | 'local' | 'control';
+
+/** One option a tool accepts, with its default. Options are validated against these before a run starts. */
+export type ToolOptionSpec =
+  | { type: 'string'; default: string; description: string; choices?: readonly string[] }
+  | { type: 'number'; default: number; description: string; min?: number; max?: number; integer?: boolean }
+  | { type: 'boolean'; default: boolean; description: string };
+
+export type ToolOptionValues = Record<string, string | number | boolean>;
+
+/** An avatar image handed to a tool, in the order of the case's slots. */
+export interface ToolAvatar {
+  slotId: string;
+  /** Absolute path of the avatar file (PNG or JPEG as stored in the case). */
+  path: string;
+  image: Buffer;
+}
+
+/** Everything a tool receives for one run item. */
+export interface ToolInput {
+  caseId: string;
+  templatePath: string;
+  template: Buffer;
+  /** One per slot, in slot order. */
+  avatars: ToolAvatar[];
+  slots: Slot[];
+  /** The case's prompt override, if it has one. */
+  prompt: string | null;
+  /** The tool's options, defaults filled in and validated. */
+  options: ToolOptionValues;
+  /** Fires on cancel or timeout; a tool must stop its work and return soon after. */
+  signal: AbortSignal;
+}
+
+/** What a tool reports beside the image; everything is stored in the item's sidecar. */
+export interface ToolOutputMeta {
+  model?: string;
+  /** Cost of this call in US dollars, when the provider's prices are known. */
+  costUsd?: number;
+  revisedPrompt?: string;
+  [key: string]: unknown;
+}
+
+/**
+ * Why a tool could not produce an image. `retryable` failures (rate limit, timeout, 5xx, connection)
+ * are tried again with backoff; `final` ones (bad request, safety refusal, auth, bad output) end the item.
+ */
+export interface ToolFailure {
+  retryable: boolean;
+  /** Short machine-readable reason, e.g. `rate_limited`, `auth`, `safety`, `bad_output`. */
+  code: string;
+  /** What went wrong, for a person. Never contains a secret. */
+  message: string;
+  /** The provider's hint of when to try again, in milliseconds. */
+  retryAfterMs?: number;
+}
+
+export type ToolResult = { ok: true; image: Buffer; meta: ToolOutputMeta } | { ok: false; failure: ToolFailure };
+
+export interface ToolAvailability {
+  available: boolean;
+  /** Why the tool cannot run, e.g. `OPENAI_API_KEY is not set`. */
+  reason?: string;
+}
+
+/**
+ * An image-generation tool that swaps the people of a template photo for avatars. Built-in tools are
+ * Nest providers marked with `@Tool()`; tools from the config file implement the same interface.
+ */
+export interface SwapTool {
+  readonly id: string;
+  readonly name: string;
+  readonly description: string;
+  readonly kind: ToolKind;
+  /** How many items of this tool may be generating at once, unless the run says otherwise. */
+  readonly concurrency: number;
+  /** Per-item time limit in milliseconds, unless the run says otherwise. */
+  readonly timeoutMs: number;
+  readonly options: Readonly<Record<string, ToolOptionSpec>>;
+  availability(): Promise<ToolAvailability>;
+  generate(input: ToolInput): Promise<ToolResult>;
+}
+
+/** Shorthands for the failures tools return most. */
+export const fail = {
+  final(code: string, message: string): ToolResult {
+    return { ok: false, failure: { retryable: false, code, message } };
+  },
+  retryable(code: string, message: string, retryAfterMs?: number): ToolResult {
+    return { ok: false, failure: { retryable: true, code, message, retryAfterMs } };
+  },
+};
