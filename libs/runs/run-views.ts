@@ -1,0 +1,46 @@
+import type { ItemStatus, RunProgress, RunStatus } from '../core/run-events';
+import type { RunOptions } from './run.entity';
+
+/** A run item as the API (`GET /api/runs/{id}`), the CLI's JSON and the report show it. */
+export interface RunItemView {
+  id: number;
+  run_id: string;
+  case_id: string;
+  tool_id: string;
+  status: ItemStatus;
+  /** URL of the output under `/runs/...`, or null before it exists. */
+  image_url: string | null;
+  /** Output path relative to the runs folder, or null. */
+  image_path: string | null;
+  score: number | null;
+  breakdown: Record<string, number> | null;
+  error: string | null;
+  cached: boolean;
+  /** Latest human rating, 1–5, or null when unrated. */
+  stars: number | null;
+  /** How many ratings the item has had (the latest counts). */
+  ratings: number;
+  attempts: number;
+  latency_ms: number | null;
+  cost_usd: number | null;
+  model: string | null;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+/** A run without its items, as listed by `GET /api/runs`. */
+export interface RunView {
+  id: string;
+  status: RunStatus;
+  created_at: string;
+  finished_at: string | null;
+  case_ids: string[];
+  tool_ids: string[];
+  options: RunOptions;
+  progress: RunProgress;
+}
+
+/** A run with every item, as `GET /api/runs/{id}` answers. */
+export interface RunDetail extends RunView {
+  items: RunItemView[];
+}
