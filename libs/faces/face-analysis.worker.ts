@@ -1,0 +1,77 @@
+import { parentPort } from 'node:worker_threads';
+import type { Human } from '@vladmandic/human';
+import { EXPRESSION_NAMES, type AnalyzedFace, type Expression, type FaceBox, type FaceWorkerRequest, type FaceWorkerResponse } from './face.types';
+import { loadHuman } from './human.loader';
+
+/**
+ * Worker thread: loads Human once, then analyzes one image per message. WASM inference blocks the
+ * thread it runs on, which is why it lives here and not on the server's event loop.
+ */
+async function main(): Promise<void> {
+  const port = parentPort;
+  if (!port) throw new Error('face-analysis.worker must run as a worker thread');
+  const started = performance.now();
+  const human = await loadHuman();
+  port.postMessage({ kind: 'ready', loadMs: performance.now() - started, triangles: human.faceTriangulation } satisfies FaceWorkerResponse);
+  // Messages are handled strictly one at a time: the pool never sends a second before the first answers.
+  port.on('message', (request: FaceWorkerRequest) => {
+    analyze(human, request).then(
+      (faces) => port.postMessage({ kind: 'result', id: request.id, faces } satisfies FaceWorkerResponse),
+      (error: unknown) =>
+        port.postMessage({ kind: 'error', id: request.id, error: (error as Error).message ?? String(error) } satisfies FaceWorkerResponse),
+    );
+  });
+}
+
+async function analyze(human: Human, request: FaceWorkerRequest): Promise<AnalyzedFace[]> {
+  const input = human.tf.tensor3d(request.pixels, [request.height, request.width, 3], 'int32');
+  try {
+    const result = await human.detect(input);
+    return result.face
+      .filter((face) => face.mesh.length >= 468 && face.embedding && face.embedding.length > 0)
+      .map((face): AnalyzedFace => {
+        const mesh = face.mesh.map(([x, y, z]): [number, number, number] => [x, y, z ?? 0]);
+        return {
+          box: meshBox(mesh),
+          detectorBox: face.box.map((v) => Math.round(v * 10) / 10) as FaceBox,
+          score: face.score,
+          mesh,
+          embedding: normalize(face.embedding ?? []),
+          pose: {
+            yaw: face.rotation?.angle.yaw ?? 0,
+            pitch: face.rotation?.angle.pitch ?? 0,
+            roll: face.rotation?.angle.roll ?? 0,
+          },
+          expression: expression(face.emotion ?? []),
+        };
+      });
+  } finally {
+    input.dispose();
+  }
+}
+
+function meshBox(mesh: Array<[number, number, number]>): FaceBox {
+  const face = mesh.slice(0, 468);
+  const xs = face.map((p) => p[0]);
+  const ys = face.map((p) => p[1]);
+  const x0 = Math.min(...xs);
+  const y0 = Math.min(...ys);
+  const round = (v: number) => Math.round(v * 10) / 10;
+  return [round(x0), round(y0), round(Math.max(...xs) - x0), round(Math.max(...ys) - y0)];
+}
+
+function normalize(vector: number[]): number[] {
+  const norm = Math.hypot(...vector) || 1;
+  return vector.map((v) => v / norm);
+}
+
+function expression(emotions: Array<{ score: number; emotion: string }>): Expression {
+  const out = Object.fromEntries(EXPRESSION_NAMES.map((name) => [name, 0])) as Expression;
+  for (const { emotion, score } of emotions) if (emotion in out) out[emotion as keyof Expression] = score;
+  return out;
+}
+
+main().catch((error: unknown) => {
+  // The pool turns this into a readable error for every waiting caller.
+  parentPort?.postMessage({ kind: 'fatal', error: `Face analysis could not start: ${(error as Error).message}` } satisfies FaceWorkerResponse);
+});

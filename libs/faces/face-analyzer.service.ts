@@ -1,0 +1,100 @@
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { availableParallelism } from 'node:os';
+import sharp from 'sharp';
+import { sha256 } from '../core/hash';
+import type { AnalyzedFace, FaceAnalysis } from './face.types';
+import { FaceWorkerPool, type PoolStartInfo } from './face-worker.pool';
+
+/** How many analyses are kept in memory; demo runs reuse a few templates and avatars many times. */
+const CACHE_ENTRIES = 256;
+/** Images larger than this on their longer side are refused: the detector works on far smaller inputs. */
+const MAX_SIDE = 8192;
+
+/**
+ * Finds faces in images, offline, with the models shipped inside `@vladmandic/human` on the tfjs WASM
+ * backend. Work runs in a pool of worker threads (one per core) so the event loop stays free; each
+ * worker loads the models once. Results are cached by the image's content hash, so analyzing the same
+ * template or avatar again is free. Workers start on first use and are stopped by `close()` (called on
+ * module destroy).
+ */
+@Injectable()
+export class FaceAnalyzer implements OnModuleDestroy {
+  private pool: FaceWorkerPool | null = null;
+  private readonly cache = new Map<string, Promise<FaceAnalysis>>();
+
+  constructor(private readonly poolSize = availableParallelism()) {}
+
+  /**
+   * The faces in an encoded image (PNG, JPEG, WebP…), with boxes, 478-point mesh, identity embedding,
+   * head pose and expression. Faces are sorted left to right (then top to bottom), so equal images give
+   * equal results in equal order. Rejects with a readable error when the image cannot be decoded.
+   */
+  analyze(image: Buffer): Promise<FaceAnalysis> {
+    const key = sha256(image);
+    const known = this.cache.get(key);
+    if (known) {
+      // Re-insert: the Map's order doubles as least-recently-used order.
+      this.cache.delete(key);
+      this.cache.set(key, known);
+      return known;
+    }
+    const analysis = this.decodeAndRun(image);
+    this.cache.set(key, analysis);
+    // Failures are not cached: a closed pool or a crash should not poison later calls.
+    analysis.catch(() => this.cache.delete(key));
+    while (this.cache.size > CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
+    return analysis;
+  }
+
+  /** Starts the workers now instead of on first use; resolves when every worker has loaded its models. */
+  warmUp(): Promise<PoolStartInfo> {
+    return this.ensurePool().started;
+  }
+
+  /**
+   * Triangles over the first 468 mesh points (flat index triples), for warping one face onto another.
+   */
+  async meshTriangles(): Promise<number[]> {
+    return (await this.ensurePool().started).triangles;
+  }
+
+  /** Stops the workers. Later calls to `analyze` start a fresh pool. */
+  async close(): Promise<void> {
+    const pool = this.pool;
+    this.pool = null;
+    this.cache.clear();
+    if (pool) await pool.close();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.close();
+  }
+
+  private ensurePool(): FaceWorkerPool {
+    this.pool ??= new FaceWorkerPool(this.poolSize);
+    return this.pool;
+  }
+
+  private async decodeAndRun(image: Buffer): Promise<FaceAnalysis> {
+    let decoded: { data: Buffer; info: sharp.OutputInfo };
+    try {
+      decoded = await sharp(image, { limitInputPixels: MAX_SIDE * MAX_SIDE })
+        .rotate()
+        .removeAlpha()
+        .toColourspace('srgb')
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+    } catch (error) {
+      throw new Error(`Cannot read the image for face analysis: ${(error as Error).message}`);
+    }
+    const { width, height } = decoded.info;
+    // Copy into a buffer of its own: the pool transfers it to the worker, which detaches it here.
+    const pixels = new Uint8Array(decoded.data);
+    const faces = await this.ensurePool().run(width, height, pixels);
+    return { width, height, faces: faces.sort(byPosition) };
+  }
+}
+
+function byPosition(a: AnalyzedFace, b: AnalyzedFace): number {
+  return a.box[0] - b.box[0] || a.box[1] - b.box[1] || b.score - a.score;
+}

@@ -1,0 +1,59 @@
+/** A face box in image pixels: x, y, width, height. */
+export type FaceBox = [number, number, number, number];
+
+/** Head rotation in radians, as estimated from the face mesh. 0/0/0 is a frontal, upright face. */
+export interface HeadPose {
+  /** Left/right turn; positive turns towards the image's left. */
+  yaw: number;
+  /** Up/down tilt. */
+  pitch: number;
+  /** In-plane tilt. */
+  roll: number;
+}
+
+/** The seven expression classes of the emotion model, each with its probability (they sum to ~1). */
+export type Expression = Record<ExpressionName, number>;
+export type ExpressionName = 'angry' | 'disgust' | 'fear' | 'happy' | 'sad' | 'surprise' | 'neutral';
+export const EXPRESSION_NAMES: readonly ExpressionName[] = ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral'];
+
+/** One face found in an image. */
+export interface AnalyzedFace {
+  /** Tight box around the face mesh (brows to chin, ear to ear as far as visible). */
+  box: FaceBox;
+  /** The detector's own, looser square box. */
+  detectorBox: FaceBox;
+  /** Detection confidence, 0–1. */
+  score: number;
+  /**
+   * 478 mesh points `[x, y, z]` in image pixels (468 face points of MediaPipe FaceMesh, then 10 iris
+   * points). `triangles` indexes the first 468.
+   */
+  mesh: Array<[number, number, number]>;
+  /** Identity embedding (1024-d, unit length): compare two faces with the cosine of their embeddings. */
+  embedding: number[];
+  pose: HeadPose;
+  expression: Expression;
+}
+
+/** The faces of one image, in a deterministic order (left to right, then top to bottom). */
+export interface FaceAnalysis {
+  width: number;
+  height: number;
+  faces: AnalyzedFace[];
+}
+
+/** Message from the pool to a worker: one RGB image to analyze. */
+export interface FaceWorkerRequest {
+  id: number;
+  width: number;
+  height: number;
+  /** Packed RGB bytes, row-major, `width * height * 3` long. */
+  pixels: Uint8Array;
+}
+
+/** Message from a worker back to the pool. */
+export type FaceWorkerResponse =
+  | { kind: 'ready'; loadMs: number; triangles: number[] }
+  | { kind: 'fatal'; error: string }
+  | { kind: 'result'; id: number; faces: AnalyzedFace[] }
+  | { kind: 'error'; id: number; error: string };
