@@ -14,6 +14,8 @@ export interface RunOptions {
   timeoutMs: number | null;
   /** Reuse earlier outputs for identical inputs. */
   cache: boolean;
+  /** First retry delay in ms; doubles each attempt, with jitter, unless the provider asks for longer. */
+  retryBaseMs: number;
 }
 
 @Entity('runs')
@@ -42,6 +44,10 @@ export class Run {
 
   @Column('varchar', { name: 'finished_at', nullable: true })
   finishedAt!: string | null;
+
+  /** Last sign of life of the process executing the run; a stale one means the run was interrupted. */
+  @Column('varchar', { name: 'heartbeat_at', nullable: true })
+  heartbeatAt!: string | null;
 
   @OneToMany(() => RunItem, (item) => item.run)
   items?: RunItem[];

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { CasesModule } from '../../libs/cases/cases.module';
+import { RunsModule } from '../../libs/runs/runs.module';
+import { ToolsModule } from '../../libs/tools/tools.module';
+import { CasesCommand } from './commands/cases.command';
+import { GenerateCasesCommand } from './commands/generate-cases.command';
+import { RunCommand } from './commands/run.command';
+import { ToolsCommand } from './commands/tools.command';
+
+/** The CLI: thin commands over the same feature modules the server uses. */
+@Module({
+  imports: [CasesModule, ToolsModule, RunsModule],
+  providers: [GenerateCasesCommand, CasesCommand, ToolsCommand, RunCommand],
+})
+export class CliModule {}

@@ -1,0 +1,134 @@
+import { Command, CommandRunner, Option } from 'nest-commander';
+import { RunEventBus } from '../../../libs/core/event-bus';
+import { UserError } from '../../../libs/core/user-error';
+import { RunExecutor } from '../../../libs/runs/run-executor';
+import type { RunRequest } from '../../../libs/runs/run-request';
+import { RunsService } from '../../../libs/runs/runs.service';
+import { parseScore, parseSelection, parseWholeNumber } from '../cli-args';
+import { ProgressView } from '../progress-view';
+import { resultsTable, type RunResultJson, toResultJson } from '../results';
+
+interface RunFlags {
+  cases?: string;
+  tools?: string;
+  concurrency?: string;
+  json?: boolean;
+  resume?: string;
+  cache?: boolean;
+  failUnder?: string;
+  attempts?: string;
+  timeout?: string;
+}
+
+@Command({
+  name: 'run',
+  description:
+    'Run test cases × tools to the end: generate, score, store. Prints a results table, or JSON with --json.\n' +
+    'Exit code 1 when --fail-under is given and a tool scores below it; 2 on bad input.',
+})
+export class RunCommand extends CommandRunner {
+  constructor(
+    private readonly runs: RunsService,
+    private readonly executor: RunExecutor,
+    private readonly bus: RunEventBus,
+  ) {
+    super();
+  }
+
+  async run(_args: string[], flags: RunFlags): Promise<void> {
+    const failUnder = flags.failUnder === undefined ? null : parseScore(flags.failUnder, '--fail-under');
+    let runId: string;
+    if (flags.resume !== undefined) {
+      if (flags.cases || flags.tools) throw new UserError('--resume continues a stored run: leave out --cases and --tools');
+      runId = (await this.runs.get(flags.resume)).id;
+    } else {
+      if (!flags.cases || !flags.tools) {
+        throw new UserError('Say what to run: --cases <all|ids> and --tools <all|ids> (see `swapbench cases` and `swapbench tools`)');
+      }
+      const request: RunRequest = {
+        case_ids: parseSelection(flags.cases, 'cases'),
+        tool_ids: parseSelection(flags.tools, 'tools'),
+        options: {
+          cache: flags.cache !== false,
+          ...(flags.concurrency !== undefined && { concurrency: parseWholeNumber(flags.concurrency, '--concurrency', 1, 64) }),
+          ...(flags.attempts !== undefined && { max_attempts: parseWholeNumber(flags.attempts, '--attempts', 1, 10) }),
+          ...(flags.timeout !== undefined && { timeout_ms: parseWholeNumber(flags.timeout, '--timeout', 1, 3600) * 1000 }),
+        },
+      };
+      runId = (await this.runs.create(request)).id;
+    }
+
+    const view = new ProgressView(runId, { quiet: Boolean(flags.json) });
+    const unsubscribe = this.bus.subscribe((event) => view.onEvent(event));
+    const interrupt = () => {
+      process.stderr.write(`\nInterrupted; resume with: swapbench run --resume ${runId}\n`);
+      void this.executor.stop(runId, 'interrupt');
+    };
+    process.once('SIGINT', interrupt);
+    try {
+      await this.executor.execute(runId);
+    } finally {
+      process.removeListener('SIGINT', interrupt);
+      unsubscribe();
+      view.stop();
+    }
+
+    const detail = await this.runs.detail(runId);
+    const result: RunResultJson = toResultJson(detail);
+    if (flags.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+    else process.stdout.write(resultsTable(detail) + '\n');
+
+    if (failUnder !== null) {
+      const below = result.tools.filter((t) => t.mean_score === null || t.mean_score < failUnder);
+      if (below.length > 0) {
+        process.stderr.write(`Below --fail-under ${failUnder}: ${below.map((t) => `${t.tool_id} (${t.mean_score ?? 'no score'})`).join(', ')}\n`);
+        process.exitCode = 1;
+      }
+    }
+  }
+
+  @Option({ flags: '--cases <ids>', description: 'test cases to run: `all` or comma-separated ids' })
+  parseCases(value: string): string {
+    return value;
+  }
+
+  @Option({ flags: '--tools <ids>', description: 'tools to run: `all` (every available tool) or comma-separated ids' })
+  parseTools(value: string): string {
+    return value;
+  }
+
+  @Option({ flags: '--concurrency <n>', description: 'items generating at once across all tools (default 4)' })
+  parseConcurrency(value: string): string {
+    return value;
+  }
+
+  @Option({ flags: '--attempts <n>', description: 'attempts per item for retryable failures (default 3)' })
+  parseAttempts(value: string): string {
+    return value;
+  }
+
+  @Option({ flags: '--timeout <seconds>', description: "per-item time limit (default: each tool's own)" })
+  parseTimeout(value: string): string {
+    return value;
+  }
+
+  @Option({ flags: '--no-cache', description: 'generate again even when identical inputs have an output' })
+  parseNoCache(): boolean {
+    return false;
+  }
+
+  @Option({ flags: '--resume <run_id>', description: 'finish an interrupted run' })
+  parseResume(value: string): string {
+    return value;
+  }
+
+  @Option({ flags: '--fail-under <score>', description: 'exit 1 if any tool’s mean machine score is below this (0–100)' })
+  parseFailUnder(value: string): string {
+    return value;
+  }
+
+  @Option({ flags: '--json', description: 'print the result as JSON instead of a table' })
+  parseJson(): boolean {
+    return true;
+  }
+}

@@ -1,0 +1,49 @@
+import { SingleBar } from 'cli-progress';
+import type { RunEvent } from '../../libs/core/run-events';
+
+/**
+ * Shows a run's progress: a bar on a terminal, one plain line per finished item on a pipe, nothing with
+ * `quiet` (JSON output) unless stderr is a terminal, where the bar still helps.
+ */
+export class ProgressView {
+  private bar: SingleBar | null = null;
+
+  constructor(
+    private readonly runId: string,
+    private readonly options: { quiet: boolean },
+  ) {}
+
+  onEvent(event: RunEvent): void {
+    if (event.run_id !== this.runId) return;
+    const tty = Boolean(process.stderr.isTTY);
+    if (event.type === 'run_started') {
+      if (tty) {
+        this.bar = new SingleBar({
+          format: 'swapbench {bar} {value}/{total} items | {scored} scored, {failed} failed | {last}',
+          stream: process.stderr,
+          hideCursor: true,
+          clearOnComplete: false,
+        });
+        this.bar.start(event.progress.total, event.progress.done, { scored: 0, failed: 0, last: `run ${this.runId}` });
+      } else if (!this.options.quiet) {
+        process.stderr.write(`run ${this.runId}: ${event.progress.total} items\n`);
+      }
+      return;
+    }
+    if (event.type === 'update') {
+      const { done, total, scored, failed } = event.progress;
+      const label = `${event.case_id} × ${event.tool_id}: ${event.status}`;
+      if (this.bar) {
+        this.bar.update(done, { scored, failed, last: label });
+      } else if (!tty && !this.options.quiet && ['scored', 'failed', 'canceled', 'generated'].includes(event.status)) {
+        const detail = event.status === 'scored' ? ` ${event.score}` : event.error ? ` — ${event.error}` : '';
+        process.stderr.write(`[${done}/${total}] ${label}${detail}\n`);
+      }
+    }
+  }
+
+  stop(): void {
+    this.bar?.stop();
+    this.bar = null;
+  }
+}

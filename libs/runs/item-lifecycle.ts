@@ -1,0 +1,223 @@
+import { readFile } from 'node:fs/promises';
+import sharp from 'sharp';
+import { In, Not, QueryFailedError, type Repository } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import type { TestCase } from '../cases/test-case';
+import type { RunEventBus } from '../core/event-bus';
+import type { ItemStatus } from '../core/run-events';
+import type { SwapEvaluator } from '../evaluator/swap-evaluator';
+import type { SwapTool, ToolFailure, ToolInput, ToolResult } from '../tools/tool';
+import type { OutputStore } from './output-store';
+import { retryDelayMs, sleep } from './retry-policy';
+import type { RunItem } from './run-item.entity';
+import type { Run, RunOptions } from './run.entity';
+import { eventFields, progressOf, toItemView } from './runs.service';
+
+/**
+ * The state transitions of one run's items. Every change is written to the database first and then
+ * published, so that what a client sees is always what a resumed run would find.
+ */
+export class ItemLifecycle {
+  readonly options: RunOptions;
+
+  constructor(
+    private readonly run: Run,
+    private readonly items: Repository<RunItem>,
+    private readonly store: OutputStore,
+    private readonly bus: RunEventBus,
+    private readonly statuses: Map<number, ItemStatus>,
+  ) {
+    this.options = run.options;
+  }
+
+  /** Generates the item's image with retries, or ends it failed or canceled. */
+  async generate(item: RunItem, tool: SwapTool, testCase: TestCase, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return this.stopped(item, signal);
+    if (!item.imagePath) await this.reservePath(item);
+    // A previous process may have written the image and died before recording it: keep that image.
+    if (await this.store.exists(item.imagePath!)) {
+      return this.update(item, { status: 'generated', finishedAt: item.finishedAt ?? new Date().toISOString() });
+    }
+    const input = await toolInput(item, tool, testCase, this.options);
+    const timeoutMs = this.options.timeoutMs ?? tool.timeoutMs;
+    for (let attempt = item.attempts + 1; ; attempt++) {
+      await this.update(item, { status: 'generating', attempts: attempt, startedAt: item.startedAt ?? new Date().toISOString() });
+      const started = performance.now();
+      const result = await callTool(tool, { ...input, signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) }, signal, timeoutMs);
+      if (signal.aborted) return this.stopped(item, signal);
+      if (result.ok) {
+        const checked = await checkImage(result.image);
+        if (checked) return this.fail(item, `${tool.name} returned ${checked}`);
+        await this.store.writeSidecar(item.imagePath!, this.sidecar(item, testCase, { meta: result.meta }));
+        await this.store.writeImage(item.imagePath!, result.image);
+        const { costUsd, ...meta } = result.meta;
+        return this.update(item, {
+          status: 'generated',
+          latencyMs: Math.round(performance.now() - started),
+          costUsd: typeof costUsd === 'number' ? costUsd : null,
+          meta: { ...meta, ...(costUsd !== undefined ? { costUsd } : {}) },
+          error: null,
+        });
+      }
+      const failure = result.failure;
+      if (!failure.retryable || attempt >= this.options.maxAttempts) {
+        const tries = attempt > 1 ? ` (after ${attempt} attempts)` : '';
+        return this.fail(item, `${failure.message}${tries}`);
+      }
+      await this.update(item, { error: `Attempt ${attempt} failed: ${failure.message}; retrying` });
+      try {
+        await sleep(retryDelayMs(attempt, this.options.retryBaseMs, failure.retryAfterMs), signal);
+      } catch {
+        return this.stopped(item, signal);
+      }
+    }
+  }
+
+  /** Reuses the output of an earlier item with identical inputs, if its image is still there. */
+  async reuseCached(item: RunItem): Promise<boolean> {
+    const earlier = await this.items.find({
+      where: { cacheKey: item.cacheKey, id: Not(item.id), status: In(['scored', 'generated', 'evaluating']) },
+      order: { id: 'DESC' },
+      take: 5,
+    });
+    for (const hit of earlier) {
+      if (!hit.imagePath || !(await this.store.exists(hit.imagePath))) continue;
+      const scored = hit.status === 'scored' && hit.score !== null;
+      const now = new Date().toISOString();
+      await this.update(item, {
+        status: scored ? 'scored' : 'generated',
+        cached: true,
+        imagePath: hit.imagePath,
+        meta: { ...hit.meta, cachedFromItem: hit.id },
+        score: scored ? hit.score : null,
+        breakdown: scored ? hit.breakdown : null,
+        latencyMs: 0,
+        costUsd: 0,
+        startedAt: now,
+        finishedAt: scored ? now : null,
+        error: null,
+      });
+      return true;
+    }
+    return false;
+  }
+
+  async evaluate(item: RunItem, evaluator: SwapEvaluator, testCase: TestCase, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return this.stopped(item, signal);
+    await this.update(item, { status: 'evaluating' });
+    try {
+      const { score, breakdown } = await evaluator.evaluate(testCase, this.store.absolute(item.imagePath!), signal);
+      if (signal.aborted) return this.stopped(item, signal);
+      await this.update(item, { status: 'scored', score, breakdown, finishedAt: new Date().toISOString() });
+      if (!item.cached) await this.store.writeSidecar(item.imagePath!, this.sidecar(item, testCase, {}));
+    } catch (error) {
+      if (signal.aborted) return this.stopped(item, signal);
+      await this.fail(item, `Scoring failed: ${(error as Error).message}`);
+    }
+  }
+
+  fail(item: RunItem, error: string): Promise<void> {
+    return this.update(item, { status: 'failed', error, finishedAt: new Date().toISOString() });
+  }
+
+  /** Ends an item whose run was stopped: canceled for good, or back to where a resume picks it up. */
+  private stopped(item: RunItem, signal: AbortSignal): Promise<void> {
+    if (signal.reason === 'interrupt') {
+      const back: ItemStatus = item.status === 'evaluating' ? 'generated' : item.status === 'generating' ? 'queued' : item.status;
+      return this.update(item, { status: back });
+    }
+    return this.update(item, { status: 'canceled', error: 'Canceled by the user', finishedAt: new Date().toISOString() });
+  }
+
+  /** Claims the first free name for the item's image; the unique index makes the claim safe across processes. */
+  private async reservePath(item: RunItem): Promise<void> {
+    for (const candidate of this.store.candidates(this.run.day, item.toolId, item.caseId)) {
+      if (await this.store.exists(candidate)) continue;
+      try {
+        await this.items.update(item.id, { imagePath: candidate });
+        item.imagePath = candidate;
+        return;
+      } catch (error) {
+        if (error instanceof QueryFailedError && /UNIQUE/i.test(error.message)) continue;
+        throw error;
+      }
+    }
+  }
+
+  private async update(item: RunItem, changes: Partial<RunItem>): Promise<void> {
+    Object.assign(item, changes);
+    const { run: _run, ...columns } = changes;
+    await this.items.update(item.id, columns as QueryDeepPartialEntity<RunItem>);
+    this.statuses.set(item.id, item.status);
+    const progress = progressOf([...this.statuses.values()]);
+    this.bus.publish({ type: 'update', ...eventFields(toItemView(item)), progress });
+  }
+
+  private sidecar(item: RunItem, testCase: TestCase, extra: { meta?: object }) {
+    return {
+      run_id: item.runId,
+      item_id: item.id,
+      case_id: item.caseId,
+      tool_id: item.toolId,
+      case_hash: testCase.contentHash,
+      tool_options: this.options.toolOptions[item.toolId] ?? {},
+      attempts: item.attempts,
+      meta: extra.meta ?? item.meta,
+      score: item.score,
+      breakdown: item.breakdown,
+      written_at: new Date().toISOString(),
+    };
+  }
+}
+
+async function toolInput(item: RunItem, tool: SwapTool, testCase: TestCase, options: RunOptions): Promise<Omit<ToolInput, 'signal'>> {
+  return {
+    caseId: testCase.id,
+    templatePath: testCase.templatePath,
+    template: await readFile(testCase.templatePath),
+    avatars: await Promise.all(
+      testCase.slots.map(async (slot, i) => ({ slotId: slot.id, path: testCase.avatarPaths[i], image: await readFile(testCase.avatarPaths[i]) })),
+    ),
+    slots: testCase.slots,
+    prompt: testCase.prompt ?? null,
+    options: options.toolOptions[tool.id] ?? {},
+  };
+}
+
+/**
+ * Calls the tool and never throws: a thrown error becomes a final failure, and a tool that ignores its
+ * abort signal is left behind when the run stops or the time limit passes.
+ */
+async function callTool(tool: SwapTool, input: ToolInput, runSignal: AbortSignal, timeoutMs: number): Promise<ToolResult> {
+  const timedOut: ToolFailure = {
+    retryable: true,
+    code: 'timeout',
+    message: `${tool.name} gave no image within ${Math.round(timeoutMs / 1000)} s`,
+  };
+  return new Promise<ToolResult>((resolve) => {
+    const onAbort = () => resolve(runSignal.aborted ? { ok: false, failure: { ...timedOut, code: 'stopped' } } : { ok: false, failure: timedOut });
+    if (input.signal.aborted) return onAbort();
+    input.signal.addEventListener('abort', onAbort, { once: true });
+    tool.generate(input).then(
+      (result) => {
+        input.signal.removeEventListener('abort', onAbort);
+        resolve(input.signal.aborted && !runSignal.aborted ? { ok: false, failure: timedOut } : result);
+      },
+      (error: unknown) => {
+        input.signal.removeEventListener('abort', onAbort);
+        resolve({ ok: false, failure: { retryable: false, code: 'tool_error', message: `${tool.name} failed: ${(error as Error)?.message ?? String(error)}` } });
+      },
+    );
+  });
+}
+
+/** Returns what is wrong with a tool's output, or null when it is a whole image. */
+async function checkImage(image: Buffer): Promise<string | null> {
+  if (!Buffer.isBuffer(image) || image.length === 0) return 'no image data';
+  try {
+    await sharp(image, { limitInputPixels: 100_000_000 }).raw().toBuffer();
+    return null;
+  } catch (error) {
+    return `output that is not a readable image (${(error as Error).message})`;
+  }
+}

@@ -1,0 +1,58 @@
+import { access, readFile } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import sharp from 'sharp';
+import { writeFileAtomic } from '../core/atomic-write';
+import { dataPaths } from '../core/paths';
+
+/**
+ * Image files of run items: `runs/<day>/<tool_id>/<case_id>.png` with a JSON sidecar beside each.
+ * Files are written to a temp name and renamed, so a reader (or a resumed run) sees a whole file or
+ * none; names are never reused, so a later run never overwrites an earlier one.
+ */
+export class OutputStore {
+  get root(): string {
+    return dataPaths().runs;
+  }
+
+  /** Candidate names for an item's image, relative to the runs folder: `case.png`, `case-2.png`, ... */
+  *candidates(day: string, toolId: string, caseId: string): Generator<string> {
+    yield posix.join(day, toolId, `${caseId}.png`);
+    for (let n = 2; ; n++) yield posix.join(day, toolId, `${caseId}-${n}.png`);
+  }
+
+  absolute(relativePath: string): string {
+    return join(this.root, ...relativePath.split('/'));
+  }
+
+  async exists(relativePath: string): Promise<boolean> {
+    return access(this.absolute(relativePath)).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  /** Stores a tool's image as PNG (converting other formats), atomically. */
+  async writeImage(relativePath: string, image: Buffer): Promise<void> {
+    const meta = await sharp(image).metadata();
+    const png = meta.format === 'png' ? image : await sharp(image).png().toBuffer();
+    await writeFileAtomic(this.absolute(relativePath), png);
+  }
+
+  async readImage(relativePath: string): Promise<Buffer> {
+    return readFile(this.absolute(relativePath));
+  }
+
+  /** Writes the item's metadata beside its image (`<case_id>.json`). */
+  async writeSidecar(relativePath: string, sidecar: object): Promise<void> {
+    await writeFileAtomic(this.absolute(sidecarPath(relativePath)), JSON.stringify(sidecar, null, 2) + '\n');
+  }
+}
+
+export function sidecarPath(imagePath: string): string {
+  return imagePath.replace(/\.png$/, '.json');
+}
+
+/** URL under which the server serves a file of the runs folder. */
+export function runsUrl(relativePath: string | null): string | null {
+  return relativePath === null ? null : '/runs/' + relativePath.split('/').map(encodeURIComponent).join('/');
+}

@@ -1,0 +1,217 @@
+import { Injectable, Logger, OnModuleDestroy, Optional } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import pLimit, { type LimitFunction } from 'p-limit';
+import { Not, In, Repository } from 'typeorm';
+import { CasesService } from '../cases/cases.service';
+import type { TestCase } from '../cases/test-case';
+import { RunEventBus } from '../core/event-bus';
+import { TERMINAL_STATUSES, type ItemStatus, type RunStatus } from '../core/run-events';
+import { UserError } from '../core/user-error';
+import { SwapEvaluator } from '../evaluator/swap-evaluator';
+import type { SwapTool } from '../tools/tool';
+import { ToolRegistry } from '../tools/tools.registry';
+import { ItemLifecycle } from './item-lifecycle';
+import { OutputStore } from './output-store';
+import { RunItem } from './run-item.entity';
+import { Run } from './run.entity';
+import { eventFields, progressOf, toItemView } from './runs.service';
+
+/** Why a run stops before its end: the user canceled it, or the process is going away (resume later). */
+export type StopReason = 'cancel' | 'interrupt';
+
+/** A run's heartbeat older than this means its process died and the run can be resumed. */
+export const HEARTBEAT_STALE_MS = 15_000;
+const HEARTBEAT_EVERY_MS = 3_000;
+
+interface ActiveRun {
+  controller: AbortController;
+  done: Promise<RunStatus>;
+}
+
+/**
+ * Executes runs: every item goes queued → generating → generated → evaluating → scored, or ends failed or
+ * canceled, with the run's global concurrency limit and each tool's own limit (shared by all runs of the
+ * process). Item state lives in the database; the runner can die at any point and `execute` again
+ * finishes the run without losing an item or generating one twice.
+ */
+@Injectable()
+export class RunExecutor implements OnModuleDestroy {
+  private readonly logger = new Logger(RunExecutor.name);
+  private readonly active = new Map<string, ActiveRun>();
+  private readonly toolLimits = new Map<string, LimitFunction>();
+  private readonly store = new OutputStore();
+
+  constructor(
+    @InjectRepository(Run) private readonly runs: Repository<Run>,
+    @InjectRepository(RunItem) private readonly items: Repository<RunItem>,
+    private readonly cases: CasesService,
+    private readonly tools: ToolRegistry,
+    private readonly bus: RunEventBus,
+    @Optional() private readonly evaluator?: SwapEvaluator,
+  ) {}
+
+  /** Runs (or resumes) a run to its end; resolves with its final status. Concurrent calls share one execution. */
+  execute(runId: string): Promise<RunStatus> {
+    const known = this.active.get(runId);
+    if (known) return known.done;
+    const controller = new AbortController();
+    const done = this.executeOnce(runId, controller.signal).finally(() => this.active.delete(runId));
+    this.active.set(runId, { controller, done });
+    return done;
+  }
+
+  isActive(runId: string): boolean {
+    return this.active.has(runId);
+  }
+
+  /** Stops a run. `cancel` ends its open items as canceled; `interrupt` leaves them for a later resume. */
+  async stop(runId: string, reason: StopReason): Promise<void> {
+    const active = this.active.get(runId);
+    if (active) {
+      active.controller.abort(reason);
+      await active.done;
+      return;
+    }
+    if (reason === 'cancel') await this.cancelStored(runId);
+  }
+
+  /** Runs the server should pick up at start: marked running or interrupted, with no live process. */
+  async resumable(): Promise<Run[]> {
+    const open = await this.runs.find({ where: { status: In(['running', 'interrupted']) }, order: { createdAt: 'ASC' } });
+    return open.filter((run) => !this.active.has(run.id) && !heartbeatFresh(run));
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await Promise.all([...this.active.keys()].map((id) => this.stop(id, 'interrupt')));
+  }
+
+  private async executeOnce(runId: string, signal: AbortSignal): Promise<RunStatus> {
+    const run = await this.runs.findOneBy({ id: runId });
+    if (!run) throw new UserError(`Unknown run "${runId}"`, 404);
+    if (run.status === 'running' && heartbeatFresh(run)) {
+      throw new UserError(`Run ${runId} is being executed by another swapbench process right now.`, 409);
+    }
+    const items = await this.items.find({ where: { runId }, order: { position: 'ASC' } });
+    const open = items.filter((item) => !TERMINAL_STATUSES.has(item.status) && !(item.status === 'generated' && !this.evaluator));
+    if (run.status !== 'running' && open.length === 0) return run.status;
+
+    await this.runs.update(runId, { status: 'running', finishedAt: null, heartbeatAt: new Date().toISOString() });
+    const heartbeat = setInterval(() => void this.beat(runId), HEARTBEAT_EVERY_MS);
+    heartbeat.unref();
+    const statuses = new Map(items.map((item) => [item.id, item.status]));
+    const lifecycle = new ItemLifecycle(run, this.items, this.store, this.bus, statuses);
+    this.bus.publish({ type: 'run_started', run_id: runId, progress: progressOf([...statuses.values()]) });
+
+    try {
+      const casesById = await this.loadCases(run.caseIds);
+      const runLimit = pLimit(run.options.concurrency);
+      await Promise.all(
+        open.map((item) => this.runItem(item, lifecycle, casesById, runLimit, signal)),
+      );
+    } finally {
+      clearInterval(heartbeat);
+    }
+
+    const reason = signal.aborted ? (signal.reason as StopReason) : null;
+    const status: RunStatus = reason === 'interrupt' ? 'interrupted' : reason === 'cancel' ? 'canceled' : 'finished';
+    await this.runs.update(runId, {
+      status,
+      finishedAt: status === 'interrupted' ? null : new Date().toISOString(),
+      heartbeatAt: null,
+    });
+    this.bus.publish({ type: 'run_finished', run_id: runId, status, progress: progressOf([...statuses.values()]) });
+    return status;
+  }
+
+  private async runItem(
+    item: RunItem,
+    lifecycle: ItemLifecycle,
+    casesById: Map<string, TestCase | string>,
+    runLimit: LimitFunction,
+    signal: AbortSignal,
+  ): Promise<void> {
+    try {
+      const testCase = casesById.get(item.caseId);
+      if (typeof testCase !== 'object') {
+        return await lifecycle.fail(item, testCase ?? `Test case "${item.caseId}" no longer exists`);
+      }
+      let tool: SwapTool;
+      try {
+        tool = this.tools.get(item.toolId);
+      } catch {
+        return await lifecycle.fail(item, `Tool "${item.toolId}" is no longer registered`);
+      }
+      if (item.status === 'queued' || item.status === 'generating') {
+        const reused = lifecycle.options.cache && (await lifecycle.reuseCached(item));
+        if (!reused) {
+          const limit = this.toolLimit(tool);
+          await limit(() => runLimit(() => lifecycle.generate(item, tool, testCase, signal)));
+        }
+      }
+      if ((item.status === 'generated' || item.status === 'evaluating') && this.evaluator) {
+        await lifecycle.evaluate(item, this.evaluator, testCase, signal);
+      }
+    } catch (error) {
+      // Anything unexpected ends this item only; the run and its other items go on.
+      this.logger.error(`Item ${item.id} (${item.caseId} × ${item.toolId}) failed unexpectedly: ${(error as Error).stack}`);
+      await lifecycle.fail(item, `Internal error: ${(error as Error).message}`).catch(() => undefined);
+    }
+  }
+
+  private toolLimit(tool: SwapTool): LimitFunction {
+    let limit = this.toolLimits.get(tool.id);
+    if (!limit) {
+      limit = pLimit(Math.max(1, tool.concurrency));
+      this.toolLimits.set(tool.id, limit);
+    }
+    return limit;
+  }
+
+  /** The run's cases by id; a case that is now invalid maps to its error. */
+  private async loadCases(ids: string[]): Promise<Map<string, TestCase | string>> {
+    const { cases, invalid } = await this.cases.list();
+    const map = new Map<string, TestCase | string>();
+    for (const c of cases) if (ids.includes(c.id)) map.set(c.id, c);
+    for (const c of invalid) if (ids.includes(c.id)) map.set(c.id, `Test case "${c.id}" is invalid now: ${c.error}`);
+    return map;
+  }
+
+  private async beat(runId: string): Promise<void> {
+    try {
+      const run = await this.runs.findOneBy({ id: runId });
+      // Another process (the server, or a second CLI) may have canceled the run in the database.
+      if (run?.status === 'canceled') this.active.get(runId)?.controller.abort('cancel');
+      else await this.runs.update({ id: runId, status: 'running' }, { heartbeatAt: new Date().toISOString() });
+    } catch (error) {
+      this.logger.warn(`Heartbeat of run ${runId} failed: ${(error as Error).message}`);
+    }
+  }
+
+  /** Cancels a run no process of ours is executing (interrupted, or executed by another process). */
+  private async cancelStored(runId: string): Promise<void> {
+    const run = await this.runs.findOneBy({ id: runId });
+    if (!run) throw new UserError(`Unknown run "${runId}"`, 404);
+    if (run.status === 'finished' || run.status === 'canceled') {
+      throw new UserError(`Run ${runId} has already ${run.status === 'finished' ? 'finished' : 'been canceled'}.`, 409);
+    }
+    const now = new Date().toISOString();
+    const terminal = [...TERMINAL_STATUSES];
+    const open = await this.items.find({ where: { runId, status: Not(In(terminal)) } });
+    await this.items.update(
+      { runId, status: Not(In(terminal)) },
+      { status: 'canceled', error: 'Canceled by the user', finishedAt: now },
+    );
+    await this.runs.update(runId, { status: 'canceled', finishedAt: now });
+    const all = await this.items.find({ where: { runId } });
+    const progress = progressOf(all.map((i) => i.status as ItemStatus));
+    for (const item of open) {
+      const view = toItemView({ ...item, status: 'canceled', error: 'Canceled by the user' });
+      this.bus.publish({ type: 'update', ...eventFields(view), progress });
+    }
+    this.bus.publish({ type: 'run_finished', run_id: runId, status: 'canceled', progress });
+  }
+}
+
+function heartbeatFresh(run: Run): boolean {
+  return run.heartbeatAt !== null && Date.now() - Date.parse(run.heartbeatAt) < HEARTBEAT_STALE_MS;
+}

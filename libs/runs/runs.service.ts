@@ -1,0 +1,205 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { randomBytes } from 'node:crypto';
+import { In, Repository } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { CasesService } from '../cases/cases.service';
+import { canonicalJson, sha256 } from '../core/hash';
+import type { ItemStatus, RunProgress } from '../core/run-events';
+import { UserError } from '../core/user-error';
+import { HumanScore } from '../ratings/human-score.entity';
+import { resolveToolOptions } from '../tools/tool-options';
+import { ToolRegistry } from '../tools/tools.registry';
+import { runsUrl } from './output-store';
+import { RunItem } from './run-item.entity';
+import { MAX_RUN_ITEMS, type RunRequest } from './run-request';
+import { Run, type RunOptions } from './run.entity';
+import type { RunDetail, RunItemView, RunView } from './run-views';
+
+/** Creates runs and reads them back in the shapes the API, CLI and report share. Execution is RunExecutor's. */
+@Injectable()
+export class RunsService {
+  constructor(
+    @InjectRepository(Run) private readonly runs: Repository<Run>,
+    @InjectRepository(RunItem) private readonly items: Repository<RunItem>,
+    @InjectRepository(HumanScore) private readonly ratings: Repository<HumanScore>,
+    private readonly cases: CasesService,
+    private readonly tools: ToolRegistry,
+  ) {}
+
+  /** Validates the request against the cases and tools on disk and stores the run with its queued items. */
+  async create(request: RunRequest): Promise<Run> {
+    const cases = await this.cases.select(request.case_ids);
+    const tools = await this.tools.select(request.tool_ids);
+    if (tools.length === 0) throw new UserError('None of the tools is available; see `swapbench tools` for why.');
+    if (cases.length * tools.length > MAX_RUN_ITEMS) {
+      throw new UserError(`A run may have at most ${MAX_RUN_ITEMS} items; this one would have ${cases.length * tools.length}.`);
+    }
+    const given = request.options ?? {};
+    for (const id of Object.keys(given.tool_options ?? {})) {
+      if (!tools.some((t) => t.id === id)) throw new UserError(`options.tool_options names tool "${id}", which is not in this run`);
+    }
+    const toolOptions = Object.fromEntries(tools.map((t) => [t.id, resolveToolOptions(t, given.tool_options?.[t.id])]));
+    const options: RunOptions = {
+      concurrency: given.concurrency ?? 4,
+      cache: given.cache ?? true,
+      maxAttempts: given.max_attempts ?? 3,
+      timeoutMs: given.timeout_ms ?? null,
+      retryBaseMs: given.retry_base_ms ?? 1000,
+      toolOptions,
+    };
+    const now = new Date();
+    const run = this.runs.create({
+      id: newRunId(now),
+      status: 'running',
+      caseIds: cases.map((c) => c.id),
+      toolIds: tools.map((t) => t.id),
+      options,
+      day: now.toISOString().slice(0, 10),
+      createdAt: now.toISOString(),
+      finishedAt: null,
+      heartbeatAt: null,
+    });
+    await this.runs.manager.transaction(async (tx) => {
+      await tx.save(run);
+      let position = 0;
+      const rows = cases.flatMap((c) =>
+        tools.map((t) =>
+          ({
+            runId: run.id,
+            position: position++,
+            caseId: c.id,
+            toolId: t.id,
+            status: 'queued' as ItemStatus,
+            cacheKey: sha256(c.contentHash, t.id, canonicalJson(toolOptions[t.id])),
+            cached: false,
+            imagePath: null,
+            attempts: 0,
+          }) satisfies QueryDeepPartialEntity<RunItem>,
+        ),
+      );
+      for (let i = 0; i < rows.length; i += 200) await tx.insert(RunItem, rows.slice(i, i + 200));
+    });
+    return run;
+  }
+
+  async list(limit = 200): Promise<RunView[]> {
+    const runs = await this.runs.find({ order: { createdAt: 'DESC', id: 'DESC' }, take: limit });
+    if (runs.length === 0) return [];
+    const counts: Array<{ run_id: string; status: ItemStatus; n: number }> = await this.items
+      .createQueryBuilder('i')
+      .select('i.run_id', 'run_id')
+      .addSelect('i.status', 'status')
+      .addSelect('COUNT(*)', 'n')
+      .where({ runId: In(runs.map((r) => r.id)) })
+      .groupBy('i.run_id')
+      .addGroupBy('i.status')
+      .getRawMany();
+    return runs.map((run) =>
+      toRunView(
+        run,
+        counts.filter((c) => c.run_id === run.id).flatMap((c) => Array<ItemStatus>(Number(c.n)).fill(c.status)),
+      ),
+    );
+  }
+
+  async get(runId: string): Promise<Run> {
+    const run = typeof runId === 'string' && runId.length <= 64 ? await this.runs.findOneBy({ id: runId }) : null;
+    if (!run) throw new UserError(`Unknown run "${String(runId).slice(0, 64)}"`, 404);
+    return run;
+  }
+
+  async detail(runId: string): Promise<RunDetail> {
+    const run = await this.get(runId);
+    const items = await this.items.find({ where: { runId: run.id }, order: { position: 'ASC' } });
+    const latest = await this.latestRatings(items.map((i) => i.id));
+    return {
+      ...toRunView(
+        run,
+        items.map((i) => i.status),
+      ),
+      items: items.map((item) => toItemView(item, latest.get(item.id))),
+    };
+  }
+
+  /** Latest stars and rating count per item. */
+  private async latestRatings(itemIds: number[]): Promise<Map<number, { stars: number; count: number }>> {
+    const result = new Map<number, { stars: number; count: number }>();
+    for (let i = 0; i < itemIds.length; i += 500) {
+      const rows = await this.ratings.find({ where: { runItemId: In(itemIds.slice(i, i + 500)) }, order: { id: 'ASC' } });
+      for (const row of rows) {
+        const known = result.get(row.runItemId);
+        result.set(row.runItemId, { stars: row.stars, count: (known?.count ?? 0) + 1 });
+      }
+    }
+    return result;
+  }
+}
+
+export function progressOf(statuses: ItemStatus[]): RunProgress {
+  const count = (s: ItemStatus) => statuses.filter((x) => x === s).length;
+  const scored = count('scored');
+  const failed = count('failed');
+  const canceled = count('canceled');
+  return { total: statuses.length, done: scored + failed + canceled, scored, failed, canceled };
+}
+
+function toRunView(run: Run, statuses: ItemStatus[]): RunView {
+  return {
+    id: run.id,
+    status: run.status,
+    created_at: run.createdAt,
+    finished_at: run.finishedAt,
+    case_ids: run.caseIds,
+    tool_ids: run.toolIds,
+    options: run.options,
+    progress: progressOf(statuses),
+  };
+}
+
+export function toItemView(item: RunItem, rating?: { stars: number; count: number }): RunItemView {
+  const model = item.meta && typeof item.meta.model === 'string' ? item.meta.model : null;
+  return {
+    id: item.id,
+    run_id: item.runId,
+    case_id: item.caseId,
+    tool_id: item.toolId,
+    status: item.status,
+    image_url: item.status === 'queued' || item.status === 'generating' ? null : runsUrl(item.imagePath),
+    image_path: item.status === 'queued' || item.status === 'generating' ? null : item.imagePath,
+    score: item.score,
+    breakdown: item.breakdown,
+    error: item.error,
+    cached: item.cached,
+    stars: rating?.stars ?? null,
+    ratings: rating?.count ?? 0,
+    attempts: item.attempts,
+    latency_ms: item.latencyMs,
+    cost_usd: item.costUsd,
+    model,
+    started_at: item.startedAt,
+    finished_at: item.finishedAt,
+  };
+}
+
+/** Run ids sort by time and read well: `r20261127-095541-3fa2`. */
+function newRunId(now: Date): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `r${stamp}-${randomBytes(2).toString('hex')}`;
+}
+
+/** The event fields of an item view (everything but `type` and `progress`). */
+export function eventFields(view: RunItemView) {
+  return {
+    run_id: view.run_id,
+    item_id: view.id,
+    case_id: view.case_id,
+    tool_id: view.tool_id,
+    status: view.status,
+    image_url: view.image_url,
+    score: view.score,
+    breakdown: view.breakdown,
+    error: view.error,
+    cached: view.cached,
+  };
+}
