@@ -2,14 +2,17 @@ import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { ControlPasteTool } from './builtin/control-paste.tool';
 import { ControlTemplateTool } from './builtin/control-template.tool';
+import { ConfiguredToolsLoader } from './config/configured-tools.loader';
+import { BaselineDalle3Tool } from './openai/baseline-dalle3.tool';
+import { BaselineGptTool } from './openai/baseline-gpt.tool';
 import { ToolRegistry } from './tools.registry';
 
 /** Built-in tools register exactly as third-party ones do: as `@Tool()` providers found by the registry. */
-export const BUILTIN_TOOLS = [ControlTemplateTool, ControlPasteTool];
+export const BUILTIN_TOOLS = [ControlTemplateTool, ControlPasteTool, BaselineGptTool, BaselineDalle3Tool];
 
 @Module({
   imports: [DiscoveryModule],
-  providers: [ToolRegistry, ...BUILTIN_TOOLS],
+  providers: [ToolRegistry, ...BUILTIN_TOOLS, ConfiguredToolsLoader],
   exports: [ToolRegistry],
 })
 export class ToolsModule {}

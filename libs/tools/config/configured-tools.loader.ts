@@ -1,0 +1,37 @@
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { CommandTool } from '../command/command.tool';
+import { OpenAICompatibleTool } from '../openai/openai-compatible.tool';
+import type { SwapTool } from '../tool';
+import { ToolRegistry } from '../tools.registry';
+import { loadPluginTools } from './plugin.loader';
+import { loadDotEnvFile, loadSwapbenchConfig, type LoadedConfig } from './swapbench-config.loader';
+
+/**
+ * Builds every tool the config file declares — `openai_compatible` servers, `command` programs and
+ * plugin modules — and registers them in the ToolRegistry at module init, the same registry the
+ * built-in `@Tool()` providers go into. Also reads `.env`, so keys are in place before any tool looks.
+ */
+@Injectable()
+export class ConfiguredToolsLoader implements OnModuleInit {
+  private readonly logger = new Logger(ConfiguredToolsLoader.name);
+
+  constructor(private readonly registry: ToolRegistry) {}
+
+  async onModuleInit(): Promise<void> {
+    loadDotEnvFile();
+    const loaded = loadSwapbenchConfig();
+    const tools = await buildConfiguredTools(loaded);
+    for (const tool of tools) this.registry.register(tool);
+    if (loaded.path && tools.length > 0) this.logger.log(`${tools.length} tool(s) from ${loaded.path}: ${tools.map((t) => t.id).join(', ')}`);
+  }
+}
+
+/** The tools a loaded config declares, in file order: OpenAI-compatible servers, commands, then plugins. */
+export async function buildConfiguredTools({ config, dir }: LoadedConfig): Promise<SwapTool[]> {
+  const tools: SwapTool[] = [
+    ...config.openai_compatible.map((entry) => new OpenAICompatibleTool(entry)),
+    ...config.command.map((entry) => new CommandTool(entry, dir)),
+  ];
+  for (const [i, plugin] of config.plugins.entries()) tools.push(...(await loadPluginTools(plugin, dir, `plugins[${i}]`)));
+  return tools;
+}

@@ -1,0 +1,69 @@
+import { Injectable } from '@nestjs/common';
+import type { SwapTool, ToolAvailability, ToolInput, ToolOptionSpec, ToolResult } from '../tool';
+import { Tool } from '../tool.decorator';
+import { requestSwapEdit } from './image-edit.request';
+import { openAIEndpoint } from './openai-client.factory';
+
+/** Options shared by every tool that sends the `images.edit` swap request. */
+export function imageEditOptions(defaultModel: string): Record<string, ToolOptionSpec> {
+  return {
+    model: { type: 'string', default: defaultModel, description: 'Image model to call, e.g. gpt-image-1, gpt-image-1.5, gpt-image-1-mini.' },
+    size: {
+      type: 'string',
+      default: 'auto',
+      description: 'Output size; `auto` lets the model choose from the template.',
+      choices: ['auto', '1024x1024', '1536x1024', '1024x1536'],
+    },
+    quality: { type: 'string', default: 'high', description: 'Rendering quality; higher costs more.', choices: ['auto', 'low', 'medium', 'high'] },
+  };
+}
+
+export const BASELINE_GPT_TIMEOUT_MS = 300_000;
+
+/**
+ * The reference API baseline: one multi-image `images.edit` call to OpenAI with the template and every
+ * avatar, `input_fidelity: high` so the avatars' faces survive, and a prompt that assigns each avatar to
+ * a person by position.
+ */
+@Tool()
+@Injectable()
+export class BaselineGptTool implements SwapTool {
+  readonly id = 'baseline_gpt';
+  readonly name = 'Baseline-GPT';
+  readonly description = 'OpenAI image edit (gpt-image-1) with the template and every avatar as input images.';
+  readonly kind = 'api' as const;
+  readonly concurrency = 2;
+  readonly timeoutMs = BASELINE_GPT_TIMEOUT_MS;
+  readonly options = {
+    ...imageEditOptions('gpt-image-1'),
+    input_fidelity: {
+      type: 'string',
+      default: 'high',
+      description: 'How closely the model keeps the input faces; `high` matters for identity.',
+      choices: ['high', 'low'],
+    },
+  } satisfies Record<string, ToolOptionSpec>;
+
+  availability(): Promise<ToolAvailability> {
+    const endpoint = openAIEndpoint();
+    if (!endpoint.apiKey) return Promise.resolve({ available: false, reason: 'OPENAI_API_KEY is not set (in the environment or a .env file)' });
+    return Promise.resolve({ available: true });
+  }
+
+  generate(input: ToolInput): Promise<ToolResult> {
+    const endpoint = openAIEndpoint();
+    if (!endpoint.apiKey) {
+      return Promise.resolve({ ok: false, failure: { retryable: false, code: 'auth', message: 'OPENAI_API_KEY is not set (in the environment or a .env file).' } });
+    }
+    return requestSwapEdit(
+      { endpoint, name: 'OpenAI', thirdParty: false, timeoutMs: this.timeoutMs },
+      input,
+      {
+        model: String(input.options.model),
+        size: String(input.options.size),
+        quality: String(input.options.quality),
+        inputFidelity: input.options.input_fidelity === 'low' ? 'low' : 'high',
+      },
+    );
+  }
+}

@@ -1,0 +1,74 @@
+import type { OpenAICompatibleToolConfig } from '../config/swapbench-config.schema';
+import type { SwapTool, ToolAvailability, ToolInput, ToolOptionSpec, ToolResult } from '../tool';
+import { imageEditOptions } from './baseline-gpt.tool';
+import { requestSwapEdit } from './image-edit.request';
+import type { OpenAIEndpoint } from './openai-client.factory';
+import { publicUrl } from './secret-redaction';
+
+/**
+ * `baseline_gpt`'s request sent to a self-hosted or proxy server that speaks `/v1/images/edits`
+ * (vLLM-Omni, SGLang, LiteLLM). One instance per `openai_compatible` entry of the config file, so several
+ * servers can be compared side by side under their own ids.
+ */
+export class OpenAICompatibleTool implements SwapTool {
+  readonly id: string;
+  readonly name: string;
+  readonly description: string;
+  readonly kind = 'api' as const;
+  readonly concurrency: number;
+  readonly timeoutMs: number;
+  readonly options: Record<string, ToolOptionSpec>;
+
+  constructor(
+    private readonly config: OpenAICompatibleToolConfig,
+    /** The environment to read the key from at call time (the process's, in production). */
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {
+    this.id = config.id;
+    this.name = config.name;
+    this.description = config.description ?? `Image edit by ${config.model} at ${publicUrl(config.base_url)} (OpenAI-compatible server).`;
+    this.concurrency = config.concurrency;
+    this.timeoutMs = config.timeout_ms;
+    // Self-hosted servers often know only `auto`, so neither size nor quality is forced by default.
+    const edit = imageEditOptions(config.model);
+    this.options = {
+      ...edit,
+      quality: { ...edit.quality, default: 'auto' } as ToolOptionSpec,
+    };
+  }
+
+  availability(): Promise<ToolAvailability> {
+    const envName = this.config.api_key_env;
+    if (envName && !this.env[envName]?.trim()) {
+      return Promise.resolve({ available: false, reason: `${envName} is not set (in the environment or a .env file)` });
+    }
+    return Promise.resolve({ available: true });
+  }
+
+  generate(input: ToolInput): Promise<ToolResult> {
+    const endpoint = this.endpoint();
+    if (this.config.api_key_env && !endpoint.apiKey) {
+      return Promise.resolve({ ok: false, failure: { retryable: false, code: 'auth', message: `${this.config.api_key_env} is not set (in the environment or a .env file).` } });
+    }
+    const fidelity = this.config.input_fidelity;
+    return requestSwapEdit(
+      { endpoint, name: this.name, thirdParty: true, timeoutMs: this.timeoutMs },
+      input,
+      {
+        model: String(input.options.model),
+        size: String(input.options.size),
+        quality: String(input.options.quality),
+        inputFidelity: fidelity === 'none' ? null : fidelity,
+      },
+    );
+  }
+
+  private endpoint(): OpenAIEndpoint {
+    const envName = this.config.api_key_env ?? null;
+    return {
+      apiKey: envName ? this.env[envName]?.trim() || null : null,
+      apiKeyEnv: envName,
+      baseURL: this.config.base_url.replace(/\/+$/, ''),
+    };
+  }
+}
