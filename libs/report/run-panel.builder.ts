@@ -1,0 +1,160 @@
+import type { CaseSummary } from '../cases/test-case';
+import type { RunDetail, RunItemView, RunView } from '../runs/run-views';
+import type { ToolSummary } from '../tools/tools.registry';
+import { agreement, leaderboard } from './run-stats';
+import type { CaseCardModel, CellModel, RunListEntry, RunPanelModel, ToolCardModel } from './view-model';
+
+/**
+ * Turns the URLs the data carries (`/datasets/...`, `/runs/...`) into image sources for one medium:
+ * the app keeps the URLs, the report inlines the files as data URIs.
+ */
+export interface ImageSource {
+  /** A case image (template or avatar) at its `/datasets/...` URL. */
+  caseImage(url: string | null, role: 'template' | 'avatar'): Promise<string | null>;
+  /** An output image at its `/runs/...` URL, small for the grid and full for the lightbox. */
+  output(url: string | null): Promise<{ thumb: string | null; full: string | null }>;
+}
+
+/** Option names that may hold a secret; their values never reach the page or the report. */
+const SECRET_OPTION = /key|secret|token|password|auth|credential/i;
+
+export function publicOptions(options: Record<string, string | number | boolean>): Record<string, string | number | boolean> {
+  return Object.fromEntries(Object.entries(options).filter(([k]) => !SECRET_OPTION.test(k)));
+}
+
+/** A case for the gallery or a grid row; images resolved through `images`. */
+export async function caseCard(summary: CaseSummary, images: ImageSource): Promise<CaseCardModel> {
+  return {
+    id: summary.id,
+    title: summary.title,
+    valid: summary.valid,
+    error: summary.error,
+    tags: summary.tags,
+    slots: summary.slots,
+    width: summary.width,
+    height: summary.height,
+    template: await images.caseImage(summary.template_url, 'template'),
+    avatars: await Promise.all(summary.avatar_urls.map((u) => images.caseImage(u, 'avatar'))),
+  };
+}
+
+/** A tool for the picker (defaults as options) or a run (the run's option values). */
+export function toolCard(summary: ToolSummary, options?: Record<string, string | number | boolean>): ToolCardModel {
+  const values = options ?? Object.fromEntries(Object.entries(summary.options).map(([k, spec]) => [k, spec.default]));
+  return {
+    id: summary.id,
+    name: summary.name,
+    description: summary.description,
+    kind: summary.kind,
+    control: summary.control,
+    available: summary.available,
+    reason: summary.reason,
+    options: publicOptions(values),
+  };
+}
+
+/** A tool a past run used that this process no longer knows (a removed plugin): shown by id. */
+function unknownTool(id: string, options: Record<string, string | number | boolean>): ToolCardModel {
+  return {
+    id,
+    name: id,
+    description: 'not registered in this swapbench',
+    kind: 'local',
+    control: false,
+    available: false,
+    reason: 'not registered',
+    options: publicOptions(options),
+  };
+}
+
+function missingCase(id: string): CaseSummary {
+  return {
+    id,
+    title: id,
+    slots: [],
+    tags: [],
+    valid: false,
+    error: `test case "${id}" is no longer in the datasets folder`,
+    template_url: null,
+    avatar_urls: [],
+    width: null,
+    height: null,
+    source: null,
+    license: null,
+    prompt: null,
+  };
+}
+
+export async function cellModel(item: RunItemView, images: ImageSource): Promise<CellModel> {
+  const { thumb, full } = await images.output(item.image_url);
+  return {
+    itemId: item.id,
+    caseId: item.case_id,
+    toolId: item.tool_id,
+    status: item.status,
+    score: item.score,
+    breakdown: item.breakdown,
+    error: item.error,
+    cached: item.cached,
+    stars: item.stars,
+    ratings: item.ratings,
+    latencyMs: item.latency_ms,
+    costUsd: item.cost_usd,
+    thumb,
+    full,
+  };
+}
+
+/** Header, leaderboard, agreement and grid of one run, in the run's own case and tool order. */
+export async function buildRunPanel(
+  run: RunDetail,
+  cases: CaseSummary[],
+  tools: ToolSummary[],
+  images: ImageSource,
+): Promise<RunPanelModel> {
+  const caseById = new Map(cases.map((c) => [c.id, c]));
+  const toolById = new Map(tools.map((t) => [t.id, t]));
+  const runTools = run.tool_ids.map((id) => {
+    const options = run.options.toolOptions?.[id] ?? {};
+    const known = toolById.get(id);
+    return known ? toolCard(known, options) : unknownTool(id, options);
+  });
+  const runCases = await Promise.all(run.case_ids.map((id) => caseCard(caseById.get(id) ?? missingCase(id), images)));
+  const cells = await Promise.all(run.items.map((item) => cellModel(item, images)));
+  const costs = run.items.filter((i) => i.cost_usd !== null).map((i) => i.cost_usd as number);
+  return {
+    header: {
+      id: run.id,
+      status: run.status,
+      createdAt: run.created_at,
+      finishedAt: run.finished_at,
+      durationMs: run.finished_at ? Date.parse(run.finished_at) - Date.parse(run.created_at) : null,
+      progress: run.progress,
+      caseCount: run.case_ids.length,
+      tools: runTools,
+      totalCostUsd: costs.length === 0 ? null : costs.reduce((a, b) => a + b, 0),
+      concurrency: run.options.concurrency,
+      cache: run.options.cache,
+    },
+    leaderboard: leaderboard(runTools, run.items),
+    agreement: agreement(run.items),
+    grid: { runId: run.id, cases: runCases, tools: runTools, cells },
+  };
+}
+
+export function runListEntry(run: RunView): RunListEntry {
+  return {
+    id: run.id,
+    status: run.status,
+    createdAt: run.created_at,
+    caseCount: run.case_ids.length,
+    toolIds: run.tool_ids,
+    progress: run.progress,
+  };
+}
+
+/** The app's image source: every image stays at its URL, served by the Nest static routes. */
+export const urlImages: ImageSource = {
+  caseImage: async (url) => url,
+  output: async (url) => ({ thumb: url, full: url }),
+};

@@ -1,0 +1,147 @@
+/**
+ * The props of the shared Astro components (`site/src/components/`). The web app and the HTML report
+ * build these from the same run data; only the image sources differ (URLs in the app, data URIs in the
+ * report). The components import these types, so a change here is checked on both sides.
+ */
+import type { Slot } from '../cases/test-case';
+import type { ItemStatus, RunProgress, RunStatus } from '../core/run-events';
+
+/** Where the rendered HTML will live: `app` adds the interactive controls, `report` stays read-only. */
+export type RenderMode = 'app' | 'report';
+
+/** A test case as the gallery and the grid's row headers show it. */
+export interface CaseCardModel {
+  id: string;
+  title: string;
+  valid: boolean;
+  /** Why the case cannot be used (file and field), or null. */
+  error: string | null;
+  tags: string[];
+  slots: Slot[];
+  /** Template size in pixels, so the slot boxes can be drawn as percentages over any thumbnail size. */
+  width: number | null;
+  height: number | null;
+  /** Image sources (URL or data URI), null when the file is not there. */
+  template: string | null;
+  avatars: Array<string | null>;
+}
+
+/** A tool as the picker, the grid's column headers and the leaderboard show it. No secrets. */
+export interface ToolCardModel {
+  id: string;
+  name: string;
+  description: string;
+  kind: 'api' | 'local' | 'control';
+  control: boolean;
+  available: boolean;
+  reason: string | null;
+  /** Option values used (in a run) or defaults (in the picker), secret-looking keys removed. */
+  options: Record<string, string | number | boolean>;
+}
+
+/** One run item, as a grid cell shows it. */
+export interface CellModel {
+  itemId: number;
+  caseId: string;
+  toolId: string;
+  status: ItemStatus;
+  score: number | null;
+  breakdown: Record<string, number> | null;
+  error: string | null;
+  cached: boolean;
+  stars: number | null;
+  ratings: number;
+  latencyMs: number | null;
+  costUsd: number | null;
+  /** Small image for the grid, or null before the output exists. */
+  thumb: string | null;
+  /** Full-size image for the lightbox, or null. */
+  full: string | null;
+}
+
+/** The cases × tools grid of one run. */
+export interface GridModel {
+  runId: string;
+  cases: CaseCardModel[];
+  tools: ToolCardModel[];
+  cells: CellModel[];
+}
+
+/** One tool's line in the leaderboard. Means are null when there is nothing to average. */
+export interface LeaderboardRow {
+  toolId: string;
+  name: string;
+  control: boolean;
+  items: number;
+  scored: number;
+  failed: number;
+  meanScore: number | null;
+  /** 95% bootstrap interval of the mean machine score (fixed seed, so the same run gives the same interval). */
+  scoreInterval: [number, number] | null;
+  meanStars: number | null;
+  ratedCount: number;
+  /** Scored items over all items, 0–1. */
+  successRate: number;
+  meanLatencyMs: number | null;
+  /** Total known cost over images produced, in USD; null when no cost is known. */
+  costPerImage: number | null;
+}
+
+/** How well the machine score agrees with the human stars over the rated, scored items. */
+export interface AgreementModel {
+  /** Items with both a machine score and stars. */
+  pairs: number;
+  /** Spearman's rank correlation, or null below `minimumPairs` or when either side never varies. */
+  spearman: number | null;
+  minimumPairs: number;
+}
+
+/** The run facts the header shows. */
+export interface RunHeaderModel {
+  id: string;
+  status: RunStatus;
+  createdAt: string;
+  finishedAt: string | null;
+  durationMs: number | null;
+  progress: RunProgress;
+  caseCount: number;
+  tools: ToolCardModel[];
+  totalCostUsd: number | null;
+  concurrency: number;
+  cache: boolean;
+}
+
+/** Everything shown for one run: header, leaderboard, agreement and grid. */
+export interface RunPanelModel {
+  header: RunHeaderModel;
+  leaderboard: LeaderboardRow[];
+  agreement: AgreementModel;
+  grid: GridModel;
+}
+
+/** A run in the app's list of earlier runs. */
+export interface RunListEntry {
+  id: string;
+  status: RunStatus;
+  createdAt: string;
+  caseCount: number;
+  toolIds: string[];
+  progress: RunProgress;
+}
+
+/** The app page: gallery, tool picker, earlier runs, and the script and stylesheet to load. */
+export interface AppPageModel {
+  cases: CaseCardModel[];
+  tools: ToolCardModel[];
+  runs: RunListEntry[];
+  styles: string;
+  scripts: string[];
+}
+
+/** The self-contained report: the run panel plus inlined stylesheet and script. */
+export interface ReportPageModel {
+  panel: RunPanelModel;
+  generatedAt: string;
+  styles: string;
+  script: string;
+}

@@ -1,0 +1,30 @@
+// The site build has two halves (see build-ssr.mjs for the second):
+// 1. `astro build` bundles the client script (src/client/app.ts, referenced by src/pages/index.astro) into
+//    hashed files under dist/client/_astro/, which the Nest server serves; the integration below writes
+//    dist/client/assets.json naming them, so the server never guesses hashes.
+// 2. build-ssr.mjs compiles the components into dist/server/entry.mjs for the Container API.
+import { defineConfig } from 'astro/config';
+import { readFile, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+
+/** Records the script and stylesheet URLs of the built shell page for the server to reference. */
+function assetManifest() {
+  return {
+    name: 'swapbench-asset-manifest',
+    hooks: {
+      'astro:build:done': async ({ dir }) => {
+        const html = await readFile(new URL('index.html', dir), 'utf8');
+        const scripts = [...html.matchAll(/<script[^>]*\ssrc="([^"]+)"/g)].map((m) => m[1]);
+        if (scripts.length === 0) throw new Error('assetManifest: the built page references no script');
+        await writeFile(fileURLToPath(new URL('assets.json', dir)), JSON.stringify({ scripts }, null, 2));
+      },
+    },
+  };
+}
+
+export default defineConfig({
+  outDir: './dist/client',
+  // Keep the client bundle a separate file: the server serves it and never inlines it.
+  vite: { build: { assetsInlineLimit: 0 } },
+  integrations: [assetManifest()],
+});
