@@ -5,11 +5,12 @@ import { ToolsModule } from '../../libs/tools/tools.module';
 import { CasesCommand } from './commands/cases.command';
 import { GenerateCasesCommand } from './commands/generate-cases.command';
 import { RunCommand } from './commands/run.command';
+import { ServeCommand } from './commands/serve.command';
 import { ToolsCommand } from './commands/tools.command';
 
 /** The CLI: thin commands over the same feature modules the server uses. */
 @Module({
   imports: [CasesModule, ToolsModule, RunsModule],
-  providers: [GenerateCasesCommand, CasesCommand, ToolsCommand, RunCommand],
+  providers: [GenerateCasesCommand, CasesCommand, ToolsCommand, RunCommand, ServeCommand],
 })
 export class CliModule {}

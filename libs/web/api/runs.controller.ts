@@ -1,0 +1,76 @@
+import { Body, Controller, Get, HttpCode, Logger, Param, Post, Req, Res } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { z } from 'zod';
+import { RunExecutor } from '../../runs/run-executor';
+import { runRequestSchema, type RunRequest } from '../../runs/run-request';
+import type { RunDetail, RunView } from '../../runs/run-views';
+import { RunsService } from '../../runs/runs.service';
+import { ZodBody } from '../http/zod-body.pipe';
+import { RunCatchUp } from '../live/run-catch-up';
+
+/** Starting, reading, following and canceling runs. */
+@ApiTags('runs')
+@Controller('api')
+export class RunsController {
+  private readonly logger = new Logger(RunsController.name);
+
+  constructor(
+    private readonly runs: RunsService,
+    private readonly executor: RunExecutor,
+    private readonly catchUp: RunCatchUp,
+  ) {}
+
+  @Post('run')
+  @HttpCode(202)
+  @ApiBody({ schema: z.toJSONSchema(runRequestSchema) as object })
+  @ApiOkResponse({ description: '`{ run_id }`; the run goes on in the background. Follow it on WS /api/run/{id}.' })
+  async start(@Body(new ZodBody(runRequestSchema)) request: RunRequest): Promise<{ run_id: string }> {
+    const run = await this.runs.create(request);
+    this.executor.execute(run.id).catch((error: Error) => this.logger.error(`Run ${run.id} stopped: ${error.message}`));
+    return { run_id: run.id };
+  }
+
+  @Get('runs')
+  @ApiOkResponse({ description: 'Runs, newest first, with progress counts.' })
+  list(): Promise<RunView[]> {
+    return this.runs.list();
+  }
+
+  @Get('runs/:id')
+  @ApiOkResponse({ description: 'The run with its items (id, case_id, tool_id, status, image_url, score, breakdown, error, stars).' })
+  detail(@Param('id') id: string): Promise<RunDetail> {
+    return this.runs.detail(id);
+  }
+
+  @Post('runs/:id/cancel')
+  @HttpCode(200)
+  async cancel(@Param('id') id: string): Promise<RunView> {
+    const run = await this.runs.get(id);
+    await this.executor.stop(run.id, 'cancel');
+    const detail = await this.runs.detail(run.id);
+    const { items: _items, ...view } = detail;
+    return view;
+  }
+
+  /** Server-sent events: the same events as the WebSocket, current state first. */
+  @Get('runs/:id/events')
+  async events(@Param('id') id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const run = await this.runs.get(id);
+    res.status(200).set({
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache, no-transform',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
+    res.flushHeaders();
+    const stop = await this.catchUp.follow(run.id, (event) => {
+      res.write(`data: ${JSON.stringify(event)}\n\n`);
+    });
+    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+    req.on('close', () => {
+      clearInterval(keepAlive);
+      stop();
+    });
+  }
+}

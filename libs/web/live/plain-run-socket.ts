@@ -1,0 +1,54 @@
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { UserError } from '../../core/user-error';
+import { RunCatchUp } from './run-catch-up';
+
+const PATH = /^\/api\/run\/([^/?#]{1,64})\/?(?:\?.*)?$/;
+
+/**
+ * The plain WebSocket of the API contract: `WS /api/run/{id}` sends the run's events as JSON text
+ * frames, the current state of every item first. Unknown runs get one `{type:"error"}` frame and a
+ * close with code 4404. Upgrades to other paths are left to Socket.IO.
+ */
+@Injectable()
+export class PlainRunSocket implements OnApplicationShutdown {
+  private readonly logger = new Logger(PlainRunSocket.name);
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
+
+  constructor(private readonly catchUp: RunCatchUp) {}
+
+  attach(server: Server, acceptOrigin: (req: IncomingMessage) => boolean = () => true): void {
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      const match = PATH.exec(req.url ?? '');
+      if (!match) return;
+      if (!acceptOrigin(req)) {
+        socket.end('HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\n\r\n{"error":"origin not allowed"}');
+        return;
+      }
+      this.wss.handleUpgrade(req, socket, head, (ws) => void this.serve(ws, decodeURIComponent(match[1])));
+    });
+  }
+
+  private async serve(ws: WebSocket, runId: string): Promise<void> {
+    ws.on('error', () => ws.terminate());
+    try {
+      const stop = await this.catchUp.follow(runId, (event) => {
+        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(event));
+      });
+      ws.on('close', stop);
+      if (ws.readyState !== ws.OPEN) stop();
+    } catch (error) {
+      const message = error instanceof UserError ? error.message : 'Could not read the run';
+      if (!(error instanceof UserError)) this.logger.error(`WS ${runId}: ${(error as Error).message}`);
+      ws.send(JSON.stringify({ type: 'error', error: message }));
+      ws.close(error instanceof UserError && error.status === 404 ? 4404 : 1011, message.slice(0, 120));
+    }
+  }
+
+  onApplicationShutdown(): void {
+    for (const client of this.wss.clients) client.terminate();
+    this.wss.close();
+  }
+}

@@ -1,0 +1,21 @@
+import { Module } from '@nestjs/common';
+import { CasesModule } from '../cases/cases.module';
+import { RatingsModule } from '../ratings/ratings.module';
+import { RunsModule } from '../runs/runs.module';
+import { ToolsModule } from '../tools/tools.module';
+import { CatalogController } from './api/catalog.controller';
+import { RatingsController } from './api/ratings.controller';
+import { RunsController } from './api/runs.controller';
+import { PlainRunSocket } from './live/plain-run-socket';
+import { RunCatchUp } from './live/run-catch-up';
+import { RunEventsGateway } from './live/run-events.gateway';
+import { ResumeOnStart } from './resume-on-start';
+
+/** The JSON API and the live channels (Socket.IO, plain WebSocket, SSE), all fed by the one event bus. */
+@Module({
+  imports: [CasesModule, ToolsModule, RunsModule, RatingsModule],
+  controllers: [CatalogController, RunsController, RatingsController],
+  providers: [RunCatchUp, RunEventsGateway, PlainRunSocket, ResumeOnStart],
+  exports: [PlainRunSocket],
+})
+export class WebModule {}
