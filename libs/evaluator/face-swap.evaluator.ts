@@ -1,0 +1,166 @@
+import { Injectable } from '@nestjs/common';
+import { readFile } from 'node:fs/promises';
+import sharp from 'sharp';
+import type { TestCase } from '../cases/test-case';
+import { FaceAnalyzer } from '../faces/face-analyzer.service';
+import type { AnalyzedFace, FaceBox } from '../faces/face.types';
+import { readRaster } from '../faces/raster';
+import { matchSlots } from '../faces/slot-match';
+import { attributeScore } from './attribute.score';
+import { identityScore, ramp } from './identity.score';
+import { boxMask, detailRatio, excessEdges, maskedSsim, scaleBox } from './image-quality.score';
+import { combineParts } from './score.combine';
+import { CALIBRATION, WEIGHTS, type ScorePart } from './score.weights';
+import { SwapEvaluator, type SwapScore } from './swap-evaluator';
+
+type PersonPart = 'identity_transfer' | 'identity_match' | 'assignment' | 'pose' | 'expression' | 'placement';
+const PERSON_PARTS: PersonPart[] = ['identity_transfer', 'identity_match', 'assignment', 'pose', 'expression', 'placement'];
+
+/**
+ * The machine score: faces of the template, the avatars and the output are analyzed offline, each
+ * template slot is matched to an output face, and person-level parts (identity, assignment, pose,
+ * expression, placement) and image-level parts (background, seams, sharpness) are combined by a
+ * weighted geometric mean. See docs/score.md. Same inputs always give the same score.
+ */
+@Injectable()
+export class FaceSwapEvaluator extends SwapEvaluator {
+  constructor(private readonly faces: FaceAnalyzer) {
+    super();
+  }
+
+  async evaluate(testCase: TestCase, outputPath: string, signal?: AbortSignal): Promise<SwapScore> {
+    const { width, height } = testCase;
+    const [templateBytes, avatarBytes, outputBytes] = await Promise.all([
+      readFile(testCase.templatePath),
+      Promise.all(testCase.avatarPaths.map((p) => readFile(p))),
+      readFile(outputPath).catch((error: NodeJS.ErrnoException) => {
+        throw new Error(`Cannot read the output image ${outputPath}: ${error.code ?? error.message}`);
+      }),
+    ]);
+    // Tools may answer at another size or aspect; the output is judged in the template's frame.
+    const output = await sharp(outputBytes)
+      .rotate()
+      .removeAlpha()
+      .resize(width, height, { fit: 'fill' })
+      .png({ compressionLevel: 1 })
+      .toBuffer()
+      .catch((error: Error) => {
+        throw new Error(`The output image ${outputPath} cannot be decoded: ${error.message}`);
+      });
+    const [templateFaces, outputFaces, ...avatarFaces] = await Promise.all([
+      this.faces.analyze(templateBytes),
+      this.faces.analyze(output),
+      ...avatarBytes.map((b) => this.faces.analyze(b)),
+    ]);
+    signal?.throwIfAborted();
+
+    const slotTemplate = matchSlots(
+      testCase.slots.map((s) => s.box),
+      templateFaces.faces.map((f) => f.box),
+    );
+    const templateOf = testCase.slots.map((slot, i) => {
+      const face = templateFaces.faces[slotTemplate[i]];
+      if (!face) throw new Error(`No face found in the template of case ${testCase.id} at slot ${slot.id}`);
+      return face;
+    });
+    const avatarOf = testCase.slots.map((slot, i) => {
+      const face = largest(avatarFaces[i].faces);
+      if (!face) throw new Error(`No face found in the avatar of slot ${slot.id} (${testCase.avatarPaths[i]})`);
+      return face;
+    });
+    const slotOutput = matchSlots(
+      templateOf.map((f) => f.box),
+      outputFaces.faces.map((f) => f.box),
+      CALIBRATION.image.minSlotIou,
+    );
+
+    const breakdown: Record<string, number> = {};
+    const personTotals = Object.fromEntries(PERSON_PARTS.map((p) => [p, 0])) as Record<PersonPart, number>;
+    for (const [i, slot] of testCase.slots.entries()) {
+      const o = outputFaces.faces[slotOutput[i]];
+      const parts = o ? personParts(o, avatarOf[i], templateOf[i], [...avatarOf, ...templateOf].filter((f) => f !== avatarOf[i])) : null;
+      for (const part of PERSON_PARTS) {
+        const value = parts ? parts[part] : 0;
+        breakdown[`slot.${slot.id}.${part}`] = round(value);
+        personTotals[part] += value / testCase.slots.length;
+      }
+      if (parts) {
+        breakdown[`slot.${slot.id}.raw_cos_avatar`] = round(parts.cosAvatar);
+        breakdown[`slot.${slot.id}.raw_cos_template`] = round(parts.cosTemplate);
+      }
+    }
+    breakdown.faces_found = round(slotOutput.filter((j) => j >= 0).length / testCase.slots.length);
+
+    const image = await imageParts(testCase, templateBytes, output, templateOf, outputFaces.faces, slotOutput);
+    const parts: Record<ScorePart, number> = { ...personTotals, ...image.parts };
+    for (const part of Object.keys(WEIGHTS) as ScorePart[]) breakdown[part] = round(parts[part]);
+    Object.assign(breakdown, image.raw);
+    return { score: combineParts(parts), breakdown: sortKeys(breakdown) };
+  }
+}
+
+function personParts(o: AnalyzedFace, a: AnalyzedFace, t: AnalyzedFace, others: AnalyzedFace[]) {
+  const identity = identityScore(o, a, t, others);
+  const attributes = attributeScore(o, t);
+  return {
+    identity_transfer: identity.transfer,
+    identity_match: identity.match,
+    assignment: identity.assignment,
+    ...attributes,
+    cosAvatar: identity.cosAvatar,
+    cosTemplate: identity.cosTemplate,
+  };
+}
+
+async function imageParts(
+  testCase: TestCase,
+  templateBytes: Buffer,
+  outputBytes: Buffer,
+  templateFaces: AnalyzedFace[],
+  outputFaces: AnalyzedFace[],
+  slotOutput: number[],
+) {
+  const c = CALIBRATION.image;
+  const { width, height } = testCase;
+  const [template, output] = await Promise.all([
+    readRaster(templateBytes, { width, height }),
+    readRaster(outputBytes, { width, height }),
+  ]);
+  const faceBoxes: FaceBox[] = [
+    ...templateFaces.map((f) => f.box),
+    ...testCase.slots.map((s) => s.box),
+    ...slotOutput.filter((j) => j >= 0).map((j) => outputFaces[j].box),
+  ];
+  const background = boxMask(
+    faceBoxes.map((b) => scaleBox(b, c.backgroundDilation)),
+    width,
+    height,
+  ).map((v) => 1 - v);
+  const outer = boxMask(templateFaces.map((f) => scaleBox(f.box, c.seamOuter)), width, height);
+  const inner = boxMask(templateFaces.map((f) => scaleBox(f.box, c.seamInner)), width, height);
+  const ring = outer.map((v, i) => v * (1 - inner[i]));
+  const facesOnly = boxMask(templateFaces.map((f) => f.box), width, height);
+  const ssim = maskedSsim(output, template, background);
+  const seam = excessEdges(output, template, ring);
+  const detail = detailRatio(output, template, facesOnly);
+  return {
+    parts: {
+      background: ramp(ssim, c.backgroundLo, c.backgroundHi),
+      seams: Math.max(0, 1 - seam / c.seamZeroAt),
+      sharpness: ramp(detail, c.detailLo, c.detailHi),
+    },
+    raw: { raw_background_ssim: round(ssim), raw_seam_excess: round(seam), raw_detail_ratio: round(detail) },
+  };
+}
+
+function largest(faces: AnalyzedFace[]): AnalyzedFace | undefined {
+  return [...faces].sort((a, b) => b.box[2] * b.box[3] - a.box[2] * a.box[3])[0];
+}
+
+function round(value: number): number {
+  return Math.round(value * 10000) / 10000;
+}
+
+function sortKeys(record: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
+}

@@ -1,0 +1,49 @@
+import type { AnalyzedFace } from '../faces/face.types';
+import { CALIBRATION } from './score.weights';
+
+/** Cosine similarity of two unit embeddings. */
+export function cosine(a: readonly number[], b: readonly number[]): number {
+  let dot = 0;
+  for (let i = 0; i < Math.min(a.length, b.length); i++) dot += a[i] * b[i];
+  return dot;
+}
+
+/** Linear ramp from 0 at `lo` to 1 at `hi`, clamped. */
+export function ramp(value: number, lo: number, hi: number): number {
+  return Math.max(0, Math.min(1, (value - lo) / (hi - lo)));
+}
+
+/** The identity parts of one slot, each 0–1, plus the raw cosines they came from. */
+export interface IdentityScore {
+  /** Moved from the template person towards the avatar, relative to how far apart the two are. */
+  transfer: number;
+  /** Close to the avatar in absolute terms: looks like the same person. */
+  match: number;
+  /** The avatar is the output face's nearest identity among all the case's avatars and template faces. */
+  assignment: number;
+  cosAvatar: number;
+  cosTemplate: number;
+}
+
+/**
+ * Identity of output face `o` against its target avatar `a` and the template face `t` it replaces.
+ * `others` are every other avatar and template face of the case (the wrong answers for assignment).
+ */
+export function identityScore(o: AnalyzedFace, a: AnalyzedFace, t: AnalyzedFace, others: AnalyzedFace[]): IdentityScore {
+  const { sameLo, sameHi, assignmentMargin, samePersonLo, samePersonHi } = CALIBRATION.identity;
+  const cosAvatar = cosine(o.embedding, a.embedding);
+  const cosTemplate = cosine(o.embedding, t.embedding);
+  const cosPair = cosine(a.embedding, t.embedding);
+  const match = ramp(cosAvatar, sameLo, sameHi);
+  // Position of o between t (-1) and a (+1), measured along how far apart a and t are: a no-op sits
+  // at -1 and a perfect transfer at +1 whatever the two people look like.
+  const relative = (cosAvatar - cosTemplate) / Math.max(1 - cosPair, 1e-3);
+  const relativeTransfer = ramp(relative, -1, 1);
+  // When the avatar and the template show the same person there is no direction to move in; the
+  // relative measure is then noise, so it gives way to the absolute match.
+  const distinct = 1 - ramp(cosPair, samePersonLo, samePersonHi);
+  const transfer = distinct * relativeTransfer + (1 - distinct) * match;
+  const rival = Math.max(-1, ...others.map((f) => cosine(o.embedding, f.embedding)));
+  const assignment = others.length === 0 ? 1 : ramp(cosAvatar - rival, -assignmentMargin, assignmentMargin);
+  return { transfer, match, assignment, cosAvatar, cosTemplate };
+}

@@ -1,0 +1,58 @@
+/**
+ * The weights of the machine score's parts (they sum to 1) and the calibration of each part. The
+ * numbers, the reasoning behind them and the values they were checked against are in docs/score.md;
+ * change both together.
+ */
+export const WEIGHTS = {
+  identity_transfer: 0.22,
+  identity_match: 0.13,
+  assignment: 0.1,
+  pose: 0.07,
+  expression: 0.05,
+  placement: 0.08,
+  background: 0.15,
+  seams: 0.1,
+  sharpness: 0.1,
+} as const;
+
+export type ScorePart = keyof typeof WEIGHTS;
+
+/** Where each raw measurement maps to 0 and to 1. */
+export const CALIBRATION = {
+  identity: {
+    /** Cosine to the avatar at which "looks like the avatar" starts (different people reach ~0.65)… */
+    sameLo: 0.45,
+    /** …and is complete (re-crops of one photo of one person reach 0.84–0.96). */
+    sameHi: 0.85,
+    /** Avatar and template cosine over which they count more and more as the same person. */
+    samePersonLo: 0.7,
+    samePersonHi: 0.85,
+    /** Cosine lead over the closest wrong identity for a fully certain assignment. */
+    assignmentMargin: 0.1,
+  },
+  attributes: {
+    /** Largest yaw/pitch/roll difference, in radians, that scores 0 (about 34°). */
+    poseZeroAt: 0.6,
+    /** Box IoU between output and template face that scores 0 and 1. */
+    placementLo: 0.2,
+    placementHi: 0.7,
+  },
+  image: {
+    /** Output and template faces are matched only when their boxes overlap at least this much. */
+    minSlotIou: 0.1,
+    /** Face boxes are grown by this factor to cut the faces (and hair, paste boxes) out of the background. */
+    backgroundDilation: 1.9,
+    /** SSIM of the background that scores 0 and 1. */
+    backgroundLo: 0.5,
+    backgroundHi: 0.98,
+    /** The ring around each face where seams are looked for: from this factor of the face box… */
+    seamInner: 0.85,
+    /** …to this one. */
+    seamOuter: 1.5,
+    /** Excess edge ratio (see excessEdges) that scores 0. */
+    seamZeroAt: 0.6,
+    /** Detail ratio (output/template Laplacian energy over the faces) that scores 0 and 1. */
+    detailLo: 0.05,
+    detailHi: 0.6,
+  },
+} as const;

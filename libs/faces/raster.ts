@@ -1,0 +1,81 @@
+import sharp from 'sharp';
+
+/** An RGB image as floats 0–255, row-major, 3 values per pixel: the working form for warps and metrics. */
+export interface Raster {
+  width: number;
+  height: number;
+  data: Float32Array;
+}
+
+/** Decodes any image sharp reads into RGB floats, optionally resized (exactly, ignoring aspect) first. */
+export async function readRaster(image: Buffer, size?: { width: number; height: number }): Promise<Raster> {
+  let pipeline = sharp(image).rotate().removeAlpha().toColourspace('srgb');
+  if (size) pipeline = pipeline.resize(size.width, size.height, { fit: 'fill' });
+  const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, data: Float32Array.from(data) };
+}
+
+/** Encodes a raster as PNG, rounding and clamping each value. */
+export function writePng(raster: Raster): Promise<Buffer> {
+  const bytes = Buffer.alloc(raster.data.length);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = Math.max(0, Math.min(255, Math.round(raster.data[i])));
+  return sharp(bytes, { raw: { width: raster.width, height: raster.height, channels: 3 } })
+    .png()
+    .toBuffer();
+}
+
+/** Luma (BT.601) of each pixel, 0–255. */
+export function luma(raster: Raster): Float32Array {
+  const out = new Float32Array(raster.width * raster.height);
+  const d = raster.data;
+  for (let i = 0, j = 0; i < out.length; i++, j += 3) out[i] = 0.299 * d[j] + 0.587 * d[j + 1] + 0.114 * d[j + 2];
+  return out;
+}
+
+/** Bilinear sample of channel `c` at a fractional position, clamped to the image edge. */
+export function sample(raster: Raster, x: number, y: number, c: number): number {
+  const { width, height, data } = raster;
+  const cx = Math.max(0, Math.min(width - 1, x));
+  const cy = Math.max(0, Math.min(height - 1, y));
+  const x0 = Math.floor(cx);
+  const y0 = Math.floor(cy);
+  const x1 = Math.min(width - 1, x0 + 1);
+  const y1 = Math.min(height - 1, y0 + 1);
+  const fx = cx - x0;
+  const fy = cy - y0;
+  const a = data[(y0 * width + x0) * 3 + c];
+  const b = data[(y0 * width + x1) * 3 + c];
+  const e = data[(y1 * width + x0) * 3 + c];
+  const f = data[(y1 * width + x1) * 3 + c];
+  return (a * (1 - fx) + b * fx) * (1 - fy) + (e * (1 - fx) + f * fx) * fy;
+}
+
+/**
+ * Separable box blur of a single-channel map, repeated `passes` times (three passes approximate a
+ * Gaussian). Used to feather masks and to build local statistics.
+ */
+export function boxBlur(map: Float32Array, width: number, height: number, radius: number, passes = 1): Float32Array {
+  let src = map;
+  const r = Math.max(0, Math.round(radius));
+  if (r === 0) return Float32Array.from(map);
+  for (let p = 0; p < passes; p++) {
+    const tmp = new Float32Array(src.length);
+    const out = new Float32Array(src.length);
+    for (let y = 0; y < height; y++) blurLine(src, tmp, y * width, 1, width, r);
+    for (let x = 0; x < width; x++) blurLine(tmp, out, x, width, height, r);
+    src = out;
+  }
+  return src;
+}
+
+function blurLine(src: Float32Array, dst: Float32Array, start: number, stride: number, n: number, r: number): void {
+  // Running sum with edge clamping, so the cost does not depend on the radius.
+  const at = (i: number) => src[start + Math.max(0, Math.min(n - 1, i)) * stride];
+  let sum = 0;
+  for (let i = -r; i <= r; i++) sum += at(i);
+  const size = 2 * r + 1;
+  for (let i = 0; i < n; i++) {
+    dst[start + i * stride] = sum / size;
+    sum += at(i + r + 1) - at(i - r);
+  }
+}
