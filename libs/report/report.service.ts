@@ -1,0 +1,56 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { CasesService } from '../cases/cases.service';
+import { dataPaths } from '../core/paths';
+import { RunsService } from '../runs/runs.service';
+import type { SwapTool } from '../tools/tool';
+import { ToolRegistry, type ToolSummary } from '../tools/tools.registry';
+import { ComponentRenderer } from './components.renderer';
+import { InlineImages } from './inline-images';
+import { buildRunPanel } from './run-panel.builder';
+
+/**
+ * Renders a run as one self-contained HTML file (`report_<run_id>.html`): the same components as the
+ * web app, with the stylesheet, a small sort/filter script and every image inlined, so it opens from
+ * disk with no network. Used by `GET /api/runs/{id}/report` and `swapbench report`.
+ */
+@Injectable()
+export class ReportService {
+  private readonly logger = new Logger('ReportService');
+
+  constructor(
+    private readonly runs: RunsService,
+    private readonly cases: CasesService,
+    private readonly tools: ToolRegistry,
+    private readonly renderer: ComponentRenderer,
+  ) {}
+
+  /** The report's HTML. Throws the RunsService's UserError (404) for an unknown run. */
+  async render(runId: string): Promise<string> {
+    const start = performance.now();
+    const [run, cases] = await Promise.all([this.runs.detail(runId), this.cases.summaries()]);
+    // Names and kinds only: a report must not wait on availability checks that may call a provider.
+    const tools = this.tools.all().map(describeTool);
+    const panel = await buildRunPanel(run, cases, tools, new InlineImages(dataPaths()));
+    const { html, ms } = await this.renderer.reportPage({ panel, generatedAt: new Date().toISOString() });
+    this.logger.log(
+      `report for ${run.id}: ${run.items.length} items, ${(html.length / 1e6).toFixed(1)} MB, ` +
+        `${Math.round(performance.now() - start)} ms (render ${ms.toFixed(0)} ms)`,
+    );
+    return html;
+  }
+}
+
+function describeTool(tool: SwapTool): ToolSummary {
+  return {
+    id: tool.id,
+    name: tool.name,
+    description: tool.description,
+    kind: tool.kind,
+    control: tool.kind === 'control',
+    available: true,
+    reason: null,
+    concurrency: tool.concurrency,
+    timeout_ms: tool.timeoutMs,
+    options: { ...tool.options },
+  };
+}

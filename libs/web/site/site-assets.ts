@@ -1,0 +1,49 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve, sep } from 'node:path';
+import { siteDist } from '../../report/components.renderer';
+
+/** The built client: its folder and the script URLs the app page loads (from `assets.json`). */
+export interface ClientAssets {
+  root: string;
+  scripts: string[];
+}
+
+let known: ClientAssets | undefined;
+
+/**
+ * Reads `site/dist/client/assets.json`, written by the Astro build. Cached once found; before the site
+ * is built the page still renders, without its script (the gallery is server-rendered HTML).
+ */
+export function clientAssets(): ClientAssets {
+  if (known) return known;
+  const root = join(siteDist(), 'client');
+  const manifest = join(root, 'assets.json');
+  if (!existsSync(manifest)) return { root, scripts: [] };
+  const parsed = JSON.parse(readFileSync(manifest, 'utf8')) as { scripts?: unknown };
+  const scripts = Array.isArray(parsed.scripts) ? parsed.scripts.filter((s): s is string => typeof s === 'string') : [];
+  known = { root, scripts };
+  return known;
+}
+
+/**
+ * The file under the client build's `_astro/` folder that a request path names, or null when the path is
+ * malformed, leaves the folder, names a dotfile, or does not exist.
+ */
+export function assetFile(requestPath: string): string | null {
+  const root = resolve(clientAssets().root, '_astro');
+  let relative: string;
+  try {
+    relative = decodeURIComponent(requestPath.replace(/^\/_astro\//, ''));
+  } catch {
+    return null;
+  }
+  const parts = relative.split('/');
+  if (relative === '' || relative.includes('\0') || parts.some((p) => p === '' || p === '..' || p.startsWith('.'))) return null;
+  const file = resolve(root, ...parts);
+  if (!file.startsWith(root + sep)) return null;
+  try {
+    return statSync(file).isFile() ? file : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,111 @@
+import { Controller, Get, Param, ParseIntPipe, Req, Res } from '@nestjs/common';
+import { ApiExcludeEndpoint, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { CasesService } from '../../cases/cases.service';
+import { UserError } from '../../core/user-error';
+import type { Rendered } from '../../report/components.renderer';
+import { ComponentRenderer } from '../../report/components.renderer';
+import { ReportService } from '../../report/report.service';
+import { buildRunPanel, caseCard, cellModel, runListEntry, toolCard, urlImages } from '../../report/run-panel.builder';
+import { RunsService } from '../../runs/runs.service';
+import { ToolRegistry } from '../../tools/tools.registry';
+import { assetFile, clientAssets } from './site-assets';
+
+/**
+ * The web app's HTML: the page at `/`, the run fragments the client script swaps in, the client build's
+ * assets, and the report download. Every piece of markup comes from the shared Astro components.
+ */
+@ApiTags('web app')
+@Controller()
+export class SiteController {
+  constructor(
+    private readonly cases: CasesService,
+    private readonly tools: ToolRegistry,
+    private readonly runs: RunsService,
+    private readonly renderer: ComponentRenderer,
+    private readonly report: ReportService,
+  ) {}
+
+  @Get()
+  @ApiExcludeEndpoint()
+  async page(@Res() res: Response): Promise<void> {
+    const [cases, tools, runs] = await Promise.all([this.cases.summaries(), this.tools.summaries(), this.runs.list(50)]);
+    const rendered = await this.renderer.appPage({
+      cases: await Promise.all(cases.map((c) => caseCard(c, urlImages))),
+      tools: tools.map((t) => toolCard(t)),
+      runs: runs.map(runListEntry),
+      scripts: clientAssets().scripts,
+    });
+    sendHtml(res, rendered);
+  }
+
+  /** Header, leaderboard, agreement and grid of one run, as an HTML fragment for the app. */
+  @Get('app/runs/:id/grid')
+  @ApiExcludeEndpoint()
+  async runPanel(@Param('id') id: string, @Res() res: Response): Promise<void> {
+    const [run, cases, tools] = await Promise.all([this.runs.detail(id), this.cases.summaries(), this.tools.summaries()]);
+    const panel = await buildRunPanel(run, cases, tools, urlImages);
+    sendHtml(res, await this.renderer.runPanel(panel, 'app'));
+  }
+
+  /** One grid cell (`<td data-item-id>`), so the app can patch a cell when its item changes. */
+  @Get('app/runs/:id/items/:itemId')
+  @ApiExcludeEndpoint()
+  async cell(@Param('id') id: string, @Param('itemId', ParseIntPipe) itemId: number, @Res() res: Response): Promise<void> {
+    const run = await this.runs.detail(id);
+    const item = run.items.find((i) => i.id === itemId);
+    if (!item) throw new UserError(`Run "${run.id}" has no item ${itemId}`, 404);
+    const [cases, tools] = await Promise.all([this.cases.summaries(), this.tools.summaries()]);
+    const title = cases.find((c) => c.id === item.case_id)?.title ?? item.case_id;
+    const name = tools.find((t) => t.id === item.tool_id)?.name ?? item.tool_id;
+    sendHtml(res, await this.renderer.cell(await cellModel(item, urlImages), 'app', `${title} × ${name}`));
+  }
+
+  /** The earlier-runs list, refreshed by the app after it starts a run. */
+  @Get('app/runs')
+  @ApiExcludeEndpoint()
+  async runsList(@Res() res: Response): Promise<void> {
+    const runs = await this.runs.list(50);
+    sendHtml(res, await this.renderer.runsList(runs.map(runListEntry)));
+  }
+
+  @Get('api/runs/:id/report')
+  @ApiProduces('text/html')
+  @ApiOkResponse({ description: 'The self-contained HTML report, as the download `report_<id>.html`.' })
+  async download(@Param('id') id: string, @Res() res: Response): Promise<void> {
+    const run = await this.runs.get(id);
+    const html = await this.report.render(run.id);
+    res
+      .status(200)
+      .set({
+        'Content-Type': 'text/html; charset=utf-8',
+        'Content-Disposition': `attachment; filename="report_${run.id}.html"`,
+        'Cache-Control': 'no-store',
+      })
+      .send(html);
+  }
+
+  /** The client build (hashed names, so cached for good); confined to `site/dist/client/_astro`. */
+  @Get('_astro/*path')
+  @ApiExcludeEndpoint()
+  asset(@Req() req: Request, @Res() res: Response): void {
+    const file = assetFile(req.path);
+    if (!file) {
+      res.status(404).json({ error: `Not found: ${req.path.slice(0, 200)}` });
+      return;
+    }
+    res.sendFile(file, { maxAge: '365d', immutable: true, dotfiles: 'deny' });
+  }
+}
+
+function sendHtml(res: Response, rendered: Rendered): void {
+  res
+    .status(200)
+    .set({
+      'Content-Type': 'text/html; charset=utf-8',
+      'Cache-Control': 'no-store',
+      // How long the component render took, visible in the browser's network panel.
+      'Server-Timing': `render;dur=${rendered.ms.toFixed(1)};desc="Astro container render"`,
+    })
+    .send(rendered.html);
+}

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { CasesModule } from '../../cases/cases.module';
+import { ReportModule } from '../../report/report.module';
+import { RunsModule } from '../../runs/runs.module';
+import { ToolsModule } from '../../tools/tools.module';
+import { SiteController } from './site.controller';
+
+/** The web app's pages and fragments (server-rendered Astro components), its client assets, and report downloads. */
+@Module({
+  imports: [CasesModule, ToolsModule, RunsModule, ReportModule],
+  controllers: [SiteController],
+})
+export class SiteModule {}
