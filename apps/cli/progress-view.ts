@@ -24,7 +24,11 @@ export class ProgressView {
           hideCursor: true,
           clearOnComplete: false,
         });
-        this.bar.start(event.progress.total, event.progress.done, { scored: 0, failed: 0, last: `run ${this.runId}` });
+        this.bar.start(event.progress.total, event.progress.done, {
+          scored: 0,
+          failed: 0,
+          last: `run ${this.runId}`,
+        });
       } else if (!this.options.quiet) {
         process.stderr.write(`run ${this.runId}: ${event.progress.total} items\n`);
       }
@@ -35,7 +39,11 @@ export class ProgressView {
       const label = `${event.case_id} × ${event.tool_id}: ${event.status}`;
       if (this.bar) {
         this.bar.update(done, { scored, failed, last: label });
-      } else if (!tty && !this.options.quiet && ['scored', 'failed', 'canceled', 'generated'].includes(event.status)) {
+      } else if (
+        !tty &&
+        !this.options.quiet &&
+        ['scored', 'failed', 'canceled', 'generated'].includes(event.status)
+      ) {
         const detail = event.status === 'scored' ? ` ${event.score}` : event.error ? ` — ${event.error}` : '';
         process.stderr.write(`[${done}/${total}] ${label}${detail}\n`);
       }

@@ -67,7 +67,12 @@ function toolRows(detail: RunDetail): ToolSummaryRow[] {
 export function resultsTable(detail: RunDetail): string {
   const table = new Table({ head: ['case', ...detail.tool_ids], style: { head: ['cyan'] } });
   for (const caseId of detail.case_ids) {
-    table.push([caseId, ...detail.tool_ids.map((toolId) => cell(detail.items.find((i) => i.case_id === caseId && i.tool_id === toolId)))]);
+    table.push([
+      caseId,
+      ...detail.tool_ids.map((toolId) =>
+        cell(detail.items.find((i) => i.case_id === caseId && i.tool_id === toolId)),
+      ),
+    ]);
   }
   const rows = toolRows(detail);
   table.push(['mean', ...rows.map((r) => (r.mean_score === null ? '—' : r.mean_score.toFixed(1)))]);
@@ -85,7 +90,8 @@ export function resultsTable(detail: RunDetail): string {
 
 function cell(item: RunItemView | undefined): string {
   if (!item) return '';
-  if (item.status === 'scored' && item.score !== null) return `${item.score.toFixed(1)}${item.cached ? ' (cached)' : ''}`;
+  if (item.status === 'scored' && item.score !== null)
+    return `${item.score.toFixed(1)}${item.cached ? ' (cached)' : ''}`;
   return item.status;
 }
 

@@ -34,12 +34,16 @@ export async function startServer(options: ServerOptions): Promise<INestApplicat
 
   const document = SwaggerModule.createDocument(
     app,
-    new DocumentBuilder().setTitle('swapbench').setDescription('Benchmark face-swapping image tools').setVersion('1').build(),
+    new DocumentBuilder()
+      .setTitle('swapbench')
+      .setDescription('Benchmark face-swapping image tools')
+      .setVersion('1')
+      .build(),
   );
   app.use('/api/docs', (_req: Request, res: Response) => res.json(document));
 
   await app.listen(options.port, options.host);
-  app.get(PlainRunSocket).attach(app.getHttpServer() as Server);
+  app.get(PlainRunSocket).attach(app.getHttpServer());
   return app;
 }
 

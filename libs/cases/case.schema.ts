@@ -4,7 +4,10 @@ import { SLUG_PATTERN } from '../core/slug';
 const relativeFile = z
   .string()
   .min(1)
-  .refine((p) => !p.startsWith('/') && !p.split(/[\\/]/).includes('..'), 'must be a path inside the case folder');
+  .refine(
+    (p) => !p.startsWith('/') && !p.split(/[\\/]/).includes('..'),
+    'must be a path inside the case folder',
+  );
 
 /** The `case.json` format (SPEC §2). Unknown keys are refused so that typos are caught. */
 export const caseManifestSchema = z
@@ -17,7 +20,12 @@ export const caseManifestSchema = z
         z
           .object({
             id: z.string().regex(SLUG_PATTERN, 'must be a slug'),
-            box: z.tuple([z.number().int().min(0), z.number().int().min(0), z.number().int().positive(), z.number().int().positive()]),
+            box: z.tuple([
+              z.number().int().min(0),
+              z.number().int().min(0),
+              z.number().int().positive(),
+              z.number().int().positive(),
+            ]),
             avatar: relativeFile,
           })
           .strict(),
@@ -36,7 +44,8 @@ export function describeIssues(error: z.ZodError): string {
   return error.issues
     .map((issue) => {
       const field = issue.path.reduce<string>(
-        (acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)),
+        (acc, key) =>
+          typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key),
         '',
       );
       return `${field || '(root)'}: ${issue.message}`;

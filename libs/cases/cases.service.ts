@@ -25,13 +25,16 @@ export class CasesService {
   }
 
   async list(): Promise<CaseListing> {
-    const entries = await readdir(this.root, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return [];
-      throw new UserError(`Cannot read the datasets folder ${this.root}: ${error.code ?? error.message}`);
-    });
+    const entries = await readdir(this.root, { withFileTypes: true }).catch(
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return [];
+        throw new UserError(`Cannot read the datasets folder ${this.root}: ${error.code ?? error.message}`);
+      },
+    );
     // `sources` holds the demo photos; `.tmp`/`.old` folders are a case being written right now.
     const dirs = entries.filter(
-      (e) => e.isDirectory() && !e.name.startsWith('.') && e.name !== 'sources' && !/\.(tmp|old)$/.test(e.name),
+      (e) =>
+        e.isDirectory() && !e.name.startsWith('.') && e.name !== 'sources' && !/\.(tmp|old)$/.test(e.name),
     );
     const loaded = await Promise.all(dirs.map((d) => this.load(d.name)));
     const listing: CaseListing = { cases: [], invalid: [] };
@@ -48,23 +51,21 @@ export class CasesService {
   async summaries(): Promise<CaseSummary[]> {
     const { cases, invalid } = await this.list();
     const valid = cases.map((c) => summarize(c, this.root));
-    const broken = invalid.map(
-      (c): CaseSummary => ({
-        id: c.id,
-        title: c.id,
-        slots: [],
-        tags: [],
-        valid: false,
-        error: c.error,
-        template_url: null,
-        avatar_urls: [],
-        width: null,
-        height: null,
-        source: null,
-        license: null,
-        prompt: null,
-      }),
-    );
+    const broken = invalid.map((c): CaseSummary => ({
+      id: c.id,
+      title: c.id,
+      slots: [],
+      tags: [],
+      valid: false,
+      error: c.error,
+      template_url: null,
+      avatar_urls: [],
+      width: null,
+      height: null,
+      source: null,
+      license: null,
+      prompt: null,
+    }));
     return [...valid, ...broken].sort((a, b) => a.id.localeCompare(b.id));
   }
 
@@ -76,7 +77,9 @@ export class CasesService {
     const { cases, invalid } = await this.list();
     if (ids === 'all') {
       if (cases.length === 0) {
-        throw new UserError(`No valid test cases in ${this.root}. Run \`swapbench generate-cases\` to create the demo cases.`);
+        throw new UserError(
+          `No valid test cases in ${this.root}. Run \`swapbench generate-cases\` to create the demo cases.`,
+        );
       }
       return cases;
     }
@@ -192,7 +195,8 @@ async function readImage(dir: string, file: string): Promise<LoadedImage | { err
 }
 
 function summarize(c: TestCase, root: string): CaseSummary {
-  const url = (p: string) => '/datasets/' + relative(root, p).split(/[\\/]/).map(encodeURIComponent).join('/');
+  const url = (p: string) =>
+    '/datasets/' + relative(root, p).split(/[\\/]/).map(encodeURIComponent).join('/');
   return {
     id: c.id,
     title: c.title,

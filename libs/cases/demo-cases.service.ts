@@ -66,7 +66,10 @@ const RECIPES: DemoRecipe[] = [
       { photo: 'astronaut', height: 512, left: 0 },
       { photo: 'hopper', height: 512, left: 512 },
     ],
-    avatars: [{ photo: 'camera', variant: 'mirrored' }, { photo: 'hopper', variant: 'mirrored' }],
+    avatars: [
+      { photo: 'camera', variant: 'mirrored' },
+      { photo: 'hopper', variant: 'mirrored' },
+    ],
   },
 ];
 
@@ -84,7 +87,10 @@ export interface GeneratedCases {
 export class DemoCasesService {
   async generate(): Promise<GeneratedCases> {
     const sourcesDir = join(packageRoot(), 'datasets', 'sources');
-    const photos = JSON.parse(await readFile(join(sourcesDir, 'photos.json'), 'utf8')) as Record<string, SourcePhoto>;
+    const photos = JSON.parse(await readFile(join(sourcesDir, 'photos.json'), 'utf8')) as Record<
+      string,
+      SourcePhoto
+    >;
     const result: GeneratedCases = { written: [], unchanged: [] };
     for (const recipe of RECIPES) {
       const files = await this.build(recipe, photos, sourcesDir);
@@ -106,8 +112,8 @@ export class DemoCasesService {
         const src = photo(p.photo);
         const image = sharp(join(sourcesDir, src.file)).removeAlpha().toColourspace('srgb');
         const meta = await image.metadata();
-        const scale = p.height / meta.height!;
-        const width = Math.round(meta.width! * scale);
+        const scale = p.height / meta.height;
+        const width = Math.round(meta.width * scale);
         const buffer = await image.resize(width, p.height).png().toBuffer();
         const [fx, fy, fw, fh] = src.face;
         const box: Box = [
@@ -134,7 +140,9 @@ export class DemoCasesService {
         return { id: `p${i + 1}`, box: layers[i].box, avatar: name };
       }),
     );
-    const people = [...new Set([...recipe.template.map((p) => p.photo), ...recipe.avatars.map((a) => a.photo)])];
+    const people = [
+      ...new Set([...recipe.template.map((p) => p.photo), ...recipe.avatars.map((a) => a.photo)]),
+    ];
     const manifest: CaseManifest = {
       id: recipe.id,
       title: recipe.title,
@@ -157,9 +165,9 @@ async function avatarImage(photo: SourcePhoto, path: string, variant?: 'mirrored
   const side = Math.round(Math.max(fw, fh) * 1.8);
   const cx = fx + fw / 2;
   const cy = fy + fh / 2;
-  const left = Math.max(0, Math.min(meta.width! - side, Math.round(cx - side / 2)));
-  const top = Math.max(0, Math.min(meta.height! - side, Math.round(cy - side / 2)));
-  const size = Math.min(side, meta.width!, meta.height!);
+  const left = Math.max(0, Math.min(meta.width - side, Math.round(cx - side / 2)));
+  const top = Math.max(0, Math.min(meta.height - side, Math.round(cy - side / 2)));
+  const size = Math.min(side, meta.width, meta.height);
   let crop = image.extract({ left, top, width: size, height: size }).resize(320, 320);
   if (variant === 'mirrored') crop = crop.flop();
   if (variant === 'dim') crop = crop.flop().linear(0.7, 10).modulate({ saturation: 0.8 });

@@ -1,5 +1,6 @@
 /** Status of one run item. `generated` and `evaluating` sit between the tool's image and its score. */
-export type ItemStatus = 'queued' | 'generating' | 'generated' | 'evaluating' | 'scored' | 'failed' | 'canceled';
+export type ItemStatus =
+  'queued' | 'generating' | 'generated' | 'evaluating' | 'scored' | 'failed' | 'canceled';
 
 export const TERMINAL_STATUSES: ReadonlySet<ItemStatus> = new Set(['scored', 'failed', 'canceled']);
 

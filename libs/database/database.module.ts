@@ -44,7 +44,9 @@ export async function openDatabase(options: DataSourceOptions = databaseOptions(
     await source.initialize();
     await source.query('PRAGMA foreign_keys = ON');
     const known = new Set(MIGRATIONS.map((m) => m.name));
-    const hasTable = await source.query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'migrations'`);
+    const hasTable: unknown[] = await source.query(
+      `SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'migrations'`,
+    );
     if (hasTable.length > 0) {
       const applied: Array<{ name: string }> = await source.query('SELECT name FROM migrations');
       const unknown = applied.filter((m) => !known.has(m.name));
@@ -62,13 +64,18 @@ export async function openDatabase(options: DataSourceOptions = databaseOptions(
     if (error instanceof UserError) throw error;
     const message = (error as Error).message;
     if (/SQLITE_BUSY|locked/i.test(message)) {
-      throw new UserError(`The database ${file} is locked by another process; try again when it is done.`, 409);
+      throw new UserError(
+        `The database ${file} is locked by another process; try again when it is done.`,
+        409,
+      );
     }
     if (/SQLITE_NOTADB|not a database|SQLITE_CORRUPT/i.test(message)) {
       throw new UserError(`${file} is not a swapbench database (${message}).`);
     }
     if (/SQLITE_CANTOPEN|SQLITE_READONLY|EACCES/i.test(message)) {
-      throw new UserError(`Cannot open the database ${file} for writing: is the runs folder writable? (${message})`);
+      throw new UserError(
+        `Cannot open the database ${file} for writing: is the runs folder writable? (${message})`,
+      );
     }
     throw error;
   }

@@ -25,7 +25,8 @@ export class RatingsService {
     if (!Number.isInteger(stars) || stars < 1 || stars > 5) {
       throw new UserError('stars: must be a whole number from 1 to 5');
     }
-    if (!Number.isSafeInteger(runItemId) || runItemId < 1) throw new UserError('run_item_id: must be a positive whole number');
+    if (!Number.isSafeInteger(runItemId) || runItemId < 1)
+      throw new UserError('run_item_id: must be a positive whole number');
     const item = await this.items.findOneBy({ id: runItemId });
     if (!item) throw new UserError(`run_item_id: no run item ${runItemId}`, 404);
     const createdAt = new Date().toISOString();

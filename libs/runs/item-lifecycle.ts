@@ -36,14 +36,26 @@ export class ItemLifecycle {
     if (!item.imagePath) await this.reservePath(item);
     // A previous process may have written the image and died before recording it: keep that image.
     if (await this.store.exists(item.imagePath!)) {
-      return this.update(item, { status: 'generated', finishedAt: item.finishedAt ?? new Date().toISOString() });
+      return this.update(item, {
+        status: 'generated',
+        finishedAt: item.finishedAt ?? new Date().toISOString(),
+      });
     }
     const input = await toolInput(item, tool, testCase, this.options);
     const timeoutMs = this.options.timeoutMs ?? tool.timeoutMs;
     for (let attempt = item.attempts + 1; ; attempt++) {
-      await this.update(item, { status: 'generating', attempts: attempt, startedAt: item.startedAt ?? new Date().toISOString() });
+      await this.update(item, {
+        status: 'generating',
+        attempts: attempt,
+        startedAt: item.startedAt ?? new Date().toISOString(),
+      });
       const started = performance.now();
-      const result = await callTool(tool, { ...input, signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) }, signal, timeoutMs);
+      const result = await callTool(
+        tool,
+        { ...input, signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) },
+        signal,
+        timeoutMs,
+      );
       if (signal.aborted) return this.stopped(item, signal);
       if (result.ok) {
         const checked = await checkImage(result.image);
@@ -102,11 +114,20 @@ export class ItemLifecycle {
     return false;
   }
 
-  async evaluate(item: RunItem, evaluator: SwapEvaluator, testCase: TestCase, signal: AbortSignal): Promise<void> {
+  async evaluate(
+    item: RunItem,
+    evaluator: SwapEvaluator,
+    testCase: TestCase,
+    signal: AbortSignal,
+  ): Promise<void> {
     if (signal.aborted) return this.stopped(item, signal);
     await this.update(item, { status: 'evaluating' });
     try {
-      const { score, breakdown } = await evaluator.evaluate(testCase, this.store.absolute(item.imagePath!), signal);
+      const { score, breakdown } = await evaluator.evaluate(
+        testCase,
+        this.store.absolute(item.imagePath!),
+        signal,
+      );
       if (signal.aborted) return this.stopped(item, signal);
       await this.update(item, { status: 'scored', score, breakdown, finishedAt: new Date().toISOString() });
       if (!item.cached) await this.store.writeSidecar(item.imagePath!, this.sidecar(item, testCase, {}));
@@ -123,10 +144,15 @@ export class ItemLifecycle {
   /** Ends an item whose run was stopped: canceled for good, or back to where a resume picks it up. */
   private stopped(item: RunItem, signal: AbortSignal): Promise<void> {
     if (signal.reason === 'interrupt') {
-      const back: ItemStatus = item.status === 'evaluating' ? 'generated' : item.status === 'generating' ? 'queued' : item.status;
+      const back: ItemStatus =
+        item.status === 'evaluating' ? 'generated' : item.status === 'generating' ? 'queued' : item.status;
       return this.update(item, { status: back });
     }
-    return this.update(item, { status: 'canceled', error: 'Canceled by the user', finishedAt: new Date().toISOString() });
+    return this.update(item, {
+      status: 'canceled',
+      error: 'Canceled by the user',
+      finishedAt: new Date().toISOString(),
+    });
   }
 
   /** Claims the first free name for the item's image; the unique index makes the claim safe across processes. */
@@ -170,13 +196,22 @@ export class ItemLifecycle {
   }
 }
 
-async function toolInput(item: RunItem, tool: SwapTool, testCase: TestCase, options: RunOptions): Promise<Omit<ToolInput, 'signal'>> {
+async function toolInput(
+  item: RunItem,
+  tool: SwapTool,
+  testCase: TestCase,
+  options: RunOptions,
+): Promise<Omit<ToolInput, 'signal'>> {
   return {
     caseId: testCase.id,
     templatePath: testCase.templatePath,
     template: await readFile(testCase.templatePath),
     avatars: await Promise.all(
-      testCase.slots.map(async (slot, i) => ({ slotId: slot.id, path: testCase.avatarPaths[i], image: await readFile(testCase.avatarPaths[i]) })),
+      testCase.slots.map(async (slot, i) => ({
+        slotId: slot.id,
+        path: testCase.avatarPaths[i],
+        image: await readFile(testCase.avatarPaths[i]),
+      })),
     ),
     slots: testCase.slots,
     prompt: testCase.prompt ?? null,
@@ -188,14 +223,24 @@ async function toolInput(item: RunItem, tool: SwapTool, testCase: TestCase, opti
  * Calls the tool and never throws: a thrown error becomes a final failure, and a tool that ignores its
  * abort signal is left behind when the run stops or the time limit passes.
  */
-async function callTool(tool: SwapTool, input: ToolInput, runSignal: AbortSignal, timeoutMs: number): Promise<ToolResult> {
+async function callTool(
+  tool: SwapTool,
+  input: ToolInput,
+  runSignal: AbortSignal,
+  timeoutMs: number,
+): Promise<ToolResult> {
   const timedOut: ToolFailure = {
     retryable: true,
     code: 'timeout',
     message: `${tool.name} gave no image within ${Math.round(timeoutMs / 1000)} s`,
   };
   return new Promise<ToolResult>((resolve) => {
-    const onAbort = () => resolve(runSignal.aborted ? { ok: false, failure: { ...timedOut, code: 'stopped' } } : { ok: false, failure: timedOut });
+    const onAbort = () =>
+      resolve(
+        runSignal.aborted
+          ? { ok: false, failure: { ...timedOut, code: 'stopped' } }
+          : { ok: false, failure: timedOut },
+      );
     if (input.signal.aborted) return onAbort();
     input.signal.addEventListener('abort', onAbort, { once: true });
     tool.generate(input).then(
@@ -205,7 +250,14 @@ async function callTool(tool: SwapTool, input: ToolInput, runSignal: AbortSignal
       },
       (error: unknown) => {
         input.signal.removeEventListener('abort', onAbort);
-        resolve({ ok: false, failure: { retryable: false, code: 'tool_error', message: `${tool.name} failed: ${(error as Error)?.message ?? String(error)}` } });
+        resolve({
+          ok: false,
+          failure: {
+            retryable: false,
+            code: 'tool_error',
+            message: `${tool.name} failed: ${(error as Error)?.message ?? String(error)}`,
+          },
+        });
       },
     );
   });

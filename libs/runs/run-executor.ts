@@ -5,7 +5,7 @@ import { Not, In, Repository } from 'typeorm';
 import { CasesService } from '../cases/cases.service';
 import type { TestCase } from '../cases/test-case';
 import { RunEventBus } from '../core/event-bus';
-import { TERMINAL_STATUSES, type ItemStatus, type RunStatus } from '../core/run-events';
+import { TERMINAL_STATUSES, type RunStatus } from '../core/run-events';
 import { UserError } from '../core/user-error';
 import { SwapEvaluator } from '../evaluator/swap-evaluator';
 import type { SwapTool } from '../tools/tool';
@@ -77,7 +77,10 @@ export class RunExecutor implements OnModuleDestroy {
 
   /** Runs the server should pick up at start: marked running or interrupted, with no live process. */
   async resumable(): Promise<Run[]> {
-    const open = await this.runs.find({ where: { status: In(['running', 'interrupted']) }, order: { createdAt: 'ASC' } });
+    const open = await this.runs.find({
+      where: { status: In(['running', 'interrupted']) },
+      order: { createdAt: 'ASC' },
+    });
     return open.filter((run) => !this.active.has(run.id) && !heartbeatFresh(run));
   }
 
@@ -92,10 +95,16 @@ export class RunExecutor implements OnModuleDestroy {
       throw new UserError(`Run ${runId} is being executed by another swapbench process right now.`, 409);
     }
     const items = await this.items.find({ where: { runId }, order: { position: 'ASC' } });
-    const open = items.filter((item) => !TERMINAL_STATUSES.has(item.status) && !(item.status === 'generated' && !this.evaluator));
+    const open = items.filter(
+      (item) => !TERMINAL_STATUSES.has(item.status) && !(item.status === 'generated' && !this.evaluator),
+    );
     if (run.status !== 'running' && open.length === 0) return run.status;
 
-    await this.runs.update(runId, { status: 'running', finishedAt: null, heartbeatAt: new Date().toISOString() });
+    await this.runs.update(runId, {
+      status: 'running',
+      finishedAt: null,
+      heartbeatAt: new Date().toISOString(),
+    });
     const heartbeat = setInterval(() => void this.beat(runId), HEARTBEAT_EVERY_MS);
     heartbeat.unref();
     const statuses = new Map(items.map((item) => [item.id, item.status]));
@@ -105,21 +114,25 @@ export class RunExecutor implements OnModuleDestroy {
     try {
       const casesById = await this.loadCases(run.caseIds);
       const runLimit = pLimit(run.options.concurrency);
-      await Promise.all(
-        open.map((item) => this.runItem(item, lifecycle, casesById, runLimit, signal)),
-      );
+      await Promise.all(open.map((item) => this.runItem(item, lifecycle, casesById, runLimit, signal)));
     } finally {
       clearInterval(heartbeat);
     }
 
     const reason = signal.aborted ? (signal.reason as StopReason) : null;
-    const status: RunStatus = reason === 'interrupt' ? 'interrupted' : reason === 'cancel' ? 'canceled' : 'finished';
+    const status: RunStatus =
+      reason === 'interrupt' ? 'interrupted' : reason === 'cancel' ? 'canceled' : 'finished';
     await this.runs.update(runId, {
       status,
       finishedAt: status === 'interrupted' ? null : new Date().toISOString(),
       heartbeatAt: null,
     });
-    this.bus.publish({ type: 'run_finished', run_id: runId, status, progress: progressOf([...statuses.values()]) });
+    this.bus.publish({
+      type: 'run_finished',
+      run_id: runId,
+      status,
+      progress: progressOf([...statuses.values()]),
+    });
     return status;
   }
 
@@ -153,7 +166,9 @@ export class RunExecutor implements OnModuleDestroy {
       }
     } catch (error) {
       // Anything unexpected ends this item only; the run and its other items go on.
-      this.logger.error(`Item ${item.id} (${item.caseId} × ${item.toolId}) failed unexpectedly: ${(error as Error).stack}`);
+      this.logger.error(
+        `Item ${item.id} (${item.caseId} × ${item.toolId}) failed unexpectedly: ${(error as Error).stack}`,
+      );
       await lifecycle.fail(item, `Internal error: ${(error as Error).message}`).catch(() => undefined);
     }
   }
@@ -172,7 +187,8 @@ export class RunExecutor implements OnModuleDestroy {
     const { cases, invalid } = await this.cases.list();
     const map = new Map<string, TestCase | string>();
     for (const c of cases) if (ids.includes(c.id)) map.set(c.id, c);
-    for (const c of invalid) if (ids.includes(c.id)) map.set(c.id, `Test case "${c.id}" is invalid now: ${c.error}`);
+    for (const c of invalid)
+      if (ids.includes(c.id)) map.set(c.id, `Test case "${c.id}" is invalid now: ${c.error}`);
     return map;
   }
 
@@ -181,7 +197,8 @@ export class RunExecutor implements OnModuleDestroy {
       const run = await this.runs.findOneBy({ id: runId });
       // Another process (the server, or a second CLI) may have canceled the run in the database.
       if (run?.status === 'canceled') this.active.get(runId)?.controller.abort('cancel');
-      else await this.runs.update({ id: runId, status: 'running' }, { heartbeatAt: new Date().toISOString() });
+      else
+        await this.runs.update({ id: runId, status: 'running' }, { heartbeatAt: new Date().toISOString() });
     } catch (error) {
       this.logger.warn(`Heartbeat of run ${runId} failed: ${(error as Error).message}`);
     }
@@ -192,7 +209,10 @@ export class RunExecutor implements OnModuleDestroy {
     const run = await this.runs.findOneBy({ id: runId });
     if (!run) throw new UserError(`Unknown run "${runId}"`, 404);
     if (run.status === 'finished' || run.status === 'canceled') {
-      throw new UserError(`Run ${runId} has already ${run.status === 'finished' ? 'finished' : 'been canceled'}.`, 409);
+      throw new UserError(
+        `Run ${runId} has already ${run.status === 'finished' ? 'finished' : 'been canceled'}.`,
+        409,
+      );
     }
     const now = new Date().toISOString();
     const terminal = [...TERMINAL_STATUSES];
@@ -203,7 +223,7 @@ export class RunExecutor implements OnModuleDestroy {
     );
     await this.runs.update(runId, { status: 'canceled', finishedAt: now });
     const all = await this.items.find({ where: { runId } });
-    const progress = progressOf(all.map((i) => i.status as ItemStatus));
+    const progress = progressOf(all.map((i) => i.status));
     for (const item of open) {
       const view = toItemView({ ...item, status: 'canceled', error: 'Canceled by the user' });
       this.bus.publish({ type: 'update', ...eventFields(view), progress });

@@ -31,15 +31,21 @@ export class RunsService {
   async create(request: RunRequest): Promise<Run> {
     const cases = await this.cases.select(request.case_ids);
     const tools = await this.tools.select(request.tool_ids);
-    if (tools.length === 0) throw new UserError('None of the tools is available; see `swapbench tools` for why.');
+    if (tools.length === 0)
+      throw new UserError('None of the tools is available; see `swapbench tools` for why.');
     if (cases.length * tools.length > MAX_RUN_ITEMS) {
-      throw new UserError(`A run may have at most ${MAX_RUN_ITEMS} items; this one would have ${cases.length * tools.length}.`);
+      throw new UserError(
+        `A run may have at most ${MAX_RUN_ITEMS} items; this one would have ${cases.length * tools.length}.`,
+      );
     }
     const given = request.options ?? {};
     for (const id of Object.keys(given.tool_options ?? {})) {
-      if (!tools.some((t) => t.id === id)) throw new UserError(`options.tool_options names tool "${id}", which is not in this run`);
+      if (!tools.some((t) => t.id === id))
+        throw new UserError(`options.tool_options names tool "${id}", which is not in this run`);
     }
-    const toolOptions = Object.fromEntries(tools.map((t) => [t.id, resolveToolOptions(t, given.tool_options?.[t.id])]));
+    const toolOptions = Object.fromEntries(
+      tools.map((t) => [t.id, resolveToolOptions(t, given.tool_options?.[t.id])]),
+    );
     const options: RunOptions = {
       concurrency: given.concurrency ?? 4,
       cache: given.cache ?? true,
@@ -64,18 +70,19 @@ export class RunsService {
       await tx.save(run);
       let position = 0;
       const rows = cases.flatMap((c) =>
-        tools.map((t) =>
-          ({
-            runId: run.id,
-            position: position++,
-            caseId: c.id,
-            toolId: t.id,
-            status: 'queued' as ItemStatus,
-            cacheKey: sha256(c.contentHash, t.id, canonicalJson(toolOptions[t.id])),
-            cached: false,
-            imagePath: null,
-            attempts: 0,
-          }) satisfies QueryDeepPartialEntity<RunItem>,
+        tools.map(
+          (t) =>
+            ({
+              runId: run.id,
+              position: position++,
+              caseId: c.id,
+              toolId: t.id,
+              status: 'queued' as ItemStatus,
+              cacheKey: sha256(c.contentHash, t.id, canonicalJson(toolOptions[t.id])),
+              cached: false,
+              imagePath: null,
+              attempts: 0,
+            }) satisfies QueryDeepPartialEntity<RunItem>,
         ),
       );
       for (let i = 0; i < rows.length; i += 200) await tx.insert(RunItem, rows.slice(i, i + 200));
@@ -98,13 +105,16 @@ export class RunsService {
     return runs.map((run) =>
       toRunView(
         run,
-        counts.filter((c) => c.run_id === run.id).flatMap((c) => Array<ItemStatus>(Number(c.n)).fill(c.status)),
+        counts
+          .filter((c) => c.run_id === run.id)
+          .flatMap((c) => Array<ItemStatus>(Number(c.n)).fill(c.status)),
       ),
     );
   }
 
   async get(runId: string): Promise<Run> {
-    const run = typeof runId === 'string' && runId.length <= 64 ? await this.runs.findOneBy({ id: runId }) : null;
+    const run =
+      typeof runId === 'string' && runId.length <= 64 ? await this.runs.findOneBy({ id: runId }) : null;
     if (!run) throw new UserError(`Unknown run "${String(runId).slice(0, 64)}"`, 404);
     return run;
   }
@@ -126,7 +136,10 @@ export class RunsService {
   private async latestRatings(itemIds: number[]): Promise<Map<number, { stars: number; count: number }>> {
     const result = new Map<number, { stars: number; count: number }>();
     for (let i = 0; i < itemIds.length; i += 500) {
-      const rows = await this.ratings.find({ where: { runItemId: In(itemIds.slice(i, i + 500)) }, order: { id: 'ASC' } });
+      const rows = await this.ratings.find({
+        where: { runItemId: In(itemIds.slice(i, i + 500)) },
+        order: { id: 'ASC' },
+      });
       for (const row of rows) {
         const known = result.get(row.runItemId);
         result.set(row.runItemId, { stars: row.stars, count: (known?.count ?? 0) + 1 });

@@ -24,10 +24,13 @@ export function resolveToolOptions(tool: SwapTool, given: Record<string, unknown
         }
         break;
       case 'number':
-        if (typeof value !== 'number' || !Number.isFinite(value)) throw new UserError(`${where} must be a number`);
+        if (typeof value !== 'number' || !Number.isFinite(value))
+          throw new UserError(`${where} must be a number`);
         if (spec.integer && !Number.isInteger(value)) throw new UserError(`${where} must be a whole number`);
-        if (spec.min !== undefined && value < spec.min) throw new UserError(`${where} must be at least ${spec.min}`);
-        if (spec.max !== undefined && value > spec.max) throw new UserError(`${where} must be at most ${spec.max}`);
+        if (spec.min !== undefined && value < spec.min)
+          throw new UserError(`${where} must be at least ${spec.min}`);
+        if (spec.max !== undefined && value > spec.max)
+          throw new UserError(`${where} must be at most ${spec.max}`);
         break;
       case 'boolean':
         if (typeof value !== 'boolean') throw new UserError(`${where} must be true or false`);

@@ -57,7 +57,8 @@ export interface ToolFailure {
   retryAfterMs?: number;
 }
 
-export type ToolResult = { ok: true; image: Buffer; meta: ToolOutputMeta } | { ok: false; failure: ToolFailure };
+export type ToolResult =
+  { ok: true; image: Buffer; meta: ToolOutputMeta } | { ok: false; failure: ToolFailure };
 
 export interface ToolAvailability {
   available: boolean;

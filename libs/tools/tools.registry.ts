@@ -44,7 +44,9 @@ export class ToolRegistry implements OnModuleInit {
   }
 
   all(): SwapTool[] {
-    return [...this.tools.values()].sort((a, b) => kindOrder(a.kind) - kindOrder(b.kind) || a.id.localeCompare(b.id));
+    return [...this.tools.values()].sort(
+      (a, b) => kindOrder(a.kind) - kindOrder(b.kind) || a.id.localeCompare(b.id),
+    );
   }
 
   get(id: string): SwapTool {

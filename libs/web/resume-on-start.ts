@@ -11,7 +11,9 @@ export class ResumeOnStart implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     for (const run of await this.executor.resumable()) {
       this.logger.log(`Resuming run ${run.id}`);
-      this.executor.execute(run.id).catch((error: Error) => this.logger.warn(`Run ${run.id} not resumed: ${error.message}`));
+      this.executor
+        .execute(run.id)
+        .catch((error: Error) => this.logger.warn(`Run ${run.id} not resumed: ${error.message}`));
     }
   }
 }

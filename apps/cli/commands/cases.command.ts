@@ -2,7 +2,10 @@ import { Command, CommandRunner, Option } from 'nest-commander';
 import Table from 'cli-table3';
 import { CasesService } from '../../../libs/cases/cases.service';
 
-@Command({ name: 'cases', description: 'List the test cases of the datasets folder, valid or not (with why)' })
+@Command({
+  name: 'cases',
+  description: 'List the test cases of the datasets folder, valid or not (with why)',
+})
 export class CasesCommand extends CommandRunner {
   constructor(private readonly cases: CasesService) {
     super();
@@ -11,16 +14,31 @@ export class CasesCommand extends CommandRunner {
   async run(_args: string[], flags: { json?: boolean }): Promise<void> {
     const summaries = await this.cases.summaries();
     if (flags.json) {
-      const rows = summaries.map((c) => ({ id: c.id, title: c.title, slots: c.slots, tags: c.tags, valid: c.valid, error: c.error }));
+      const rows = summaries.map((c) => ({
+        id: c.id,
+        title: c.title,
+        slots: c.slots,
+        tags: c.tags,
+        valid: c.valid,
+        error: c.error,
+      }));
       process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
       return;
     }
     if (summaries.length === 0) {
-      process.stdout.write(`No test cases in ${this.cases.root}. Create the demo cases with \`swapbench generate-cases\`.\n`);
+      process.stdout.write(
+        `No test cases in ${this.cases.root}. Create the demo cases with \`swapbench generate-cases\`.\n`,
+      );
       return;
     }
-    const table = new Table({ head: ['id', 'title', 'slots', 'valid'], style: { head: ['cyan'] }, wordWrap: true, colWidths: [24, 48, 7, 40] });
-    for (const c of summaries) table.push([c.id, c.title, c.slots.length, c.valid ? 'yes' : `no: ${c.error}`]);
+    const table = new Table({
+      head: ['id', 'title', 'slots', 'valid'],
+      style: { head: ['cyan'] },
+      wordWrap: true,
+      colWidths: [24, 48, 7, 40],
+    });
+    for (const c of summaries)
+      table.push([c.id, c.title, c.slots.length, c.valid ? 'yes' : `no: ${c.error}`]);
     process.stdout.write(`${table.toString()}\n`);
   }
 

@@ -39,20 +39,29 @@ export class RunCommand extends CommandRunner {
     const failUnder = flags.failUnder === undefined ? null : parseScore(flags.failUnder, '--fail-under');
     let runId: string;
     if (flags.resume !== undefined) {
-      if (flags.cases || flags.tools) throw new UserError('--resume continues a stored run: leave out --cases and --tools');
+      if (flags.cases || flags.tools)
+        throw new UserError('--resume continues a stored run: leave out --cases and --tools');
       runId = (await this.runs.get(flags.resume)).id;
     } else {
       if (!flags.cases || !flags.tools) {
-        throw new UserError('Say what to run: --cases <all|ids> and --tools <all|ids> (see `swapbench cases` and `swapbench tools`)');
+        throw new UserError(
+          'Say what to run: --cases <all|ids> and --tools <all|ids> (see `swapbench cases` and `swapbench tools`)',
+        );
       }
       const request: RunRequest = {
         case_ids: parseSelection(flags.cases, 'cases'),
         tool_ids: parseSelection(flags.tools, 'tools'),
         options: {
           cache: flags.cache !== false,
-          ...(flags.concurrency !== undefined && { concurrency: parseWholeNumber(flags.concurrency, '--concurrency', 1, 64) }),
-          ...(flags.attempts !== undefined && { max_attempts: parseWholeNumber(flags.attempts, '--attempts', 1, 10) }),
-          ...(flags.timeout !== undefined && { timeout_ms: parseWholeNumber(flags.timeout, '--timeout', 1, 3600) * 1000 }),
+          ...(flags.concurrency !== undefined && {
+            concurrency: parseWholeNumber(flags.concurrency, '--concurrency', 1, 64),
+          }),
+          ...(flags.attempts !== undefined && {
+            max_attempts: parseWholeNumber(flags.attempts, '--attempts', 1, 10),
+          }),
+          ...(flags.timeout !== undefined && {
+            timeout_ms: parseWholeNumber(flags.timeout, '--timeout', 1, 3600) * 1000,
+          }),
         },
       };
       runId = (await this.runs.create(request)).id;
@@ -81,7 +90,9 @@ export class RunCommand extends CommandRunner {
     if (failUnder !== null) {
       const below = result.tools.filter((t) => t.mean_score === null || t.mean_score < failUnder);
       if (below.length > 0) {
-        process.stderr.write(`Below --fail-under ${failUnder}: ${below.map((t) => `${t.tool_id} (${t.mean_score ?? 'no score'})`).join(', ')}\n`);
+        process.stderr.write(
+          `Below --fail-under ${failUnder}: ${below.map((t) => `${t.tool_id} (${t.mean_score ?? 'no score'})`).join(', ')}\n`,
+        );
         process.exitCode = 1;
       }
     }
@@ -92,12 +103,18 @@ export class RunCommand extends CommandRunner {
     return value;
   }
 
-  @Option({ flags: '--tools <ids>', description: 'tools to run: `all` (every available tool) or comma-separated ids' })
+  @Option({
+    flags: '--tools <ids>',
+    description: 'tools to run: `all` (every available tool) or comma-separated ids',
+  })
   parseTools(value: string): string {
     return value;
   }
 
-  @Option({ flags: '--concurrency <n>', description: 'items generating at once across all tools (default 4)' })
+  @Option({
+    flags: '--concurrency <n>',
+    description: 'items generating at once across all tools (default 4)',
+  })
   parseConcurrency(value: string): string {
     return value;
   }
@@ -122,7 +139,10 @@ export class RunCommand extends CommandRunner {
     return value;
   }
 
-  @Option({ flags: '--fail-under <score>', description: 'exit 1 if any tool’s mean machine score is below this (0–100)' })
+  @Option({
+    flags: '--fail-under <score>',
+    description: 'exit 1 if any tool’s mean machine score is below this (0–100)',
+  })
   parseFailUnder(value: string): string {
     return value;
   }

@@ -9,7 +9,8 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
 @Command({
   name: 'serve',
-  description: 'Run the web app and API (default http://127.0.0.1:8000). Binding another host needs --host and is a risk: there is no login.',
+  description:
+    'Run the web app and API (default http://127.0.0.1:8000). Binding another host needs --host and is a risk: there is no login.',
 })
 export class ServeCommand extends CommandRunner {
   constructor(
@@ -36,7 +37,9 @@ export class ServeCommand extends CommandRunner {
     }
     try {
       const app = await startServer({ port, host, logger: ['error', 'warn'] });
-      process.stdout.write(`swapbench is running at ${serverUrl(app).replace('127.0.0.1', 'localhost')} (Ctrl-C to stop)\n`);
+      process.stdout.write(
+        `swapbench is running at ${serverUrl(app).replace('127.0.0.1', 'localhost')} (Ctrl-C to stop)\n`,
+      );
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
         throw new UserError(`Port ${port} is in use; pick another with --port`);
@@ -52,7 +55,10 @@ export class ServeCommand extends CommandRunner {
     return value;
   }
 
-  @Option({ flags: '--host <address>', description: 'address to listen on (default 127.0.0.1; others print a warning)' })
+  @Option({
+    flags: '--host <address>',
+    description: 'address to listen on (default 127.0.0.1; others print a warning)',
+  })
   parseHost(value: string): string {
     return value;
   }

@@ -39,7 +39,9 @@ export class InitialSchema1764230400000 implements MigrationInterface {
     await db.query(`CREATE INDEX "idx_run_items_run" ON "run_items" ("run_id", "position")`);
     await db.query(`CREATE INDEX "idx_run_items_cache_key" ON "run_items" ("cache_key")`);
     // A path belongs to one item unless a later item reuses it from the cache.
-    await db.query(`CREATE UNIQUE INDEX "idx_run_items_image_path" ON "run_items" ("image_path") WHERE "cached" = 0`);
+    await db.query(
+      `CREATE UNIQUE INDEX "idx_run_items_image_path" ON "run_items" ("image_path") WHERE "cached" = 0`,
+    );
     await db.query(`CREATE TABLE "human_scores" (
       "id" integer PRIMARY KEY AUTOINCREMENT NOT NULL,
       "run_item_id" integer NOT NULL REFERENCES "run_items" ("id") ON DELETE CASCADE,

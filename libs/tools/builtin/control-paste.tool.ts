@@ -13,7 +13,8 @@ import { Tool } from '../tool.decorator';
 export class ControlPasteTool implements SwapTool {
   readonly id = 'control_paste';
   readonly name = 'Control: pasted avatars';
-  readonly description = 'Pastes each avatar over its slot box with no blending. Checks that seams and pose are penalised.';
+  readonly description =
+    'Pastes each avatar over its slot box with no blending. Checks that seams and pose are penalised.';
   readonly kind = 'control' as const;
   readonly concurrency = 4;
   readonly timeoutMs = 30_000;

@@ -9,7 +9,8 @@ import { Tool } from '../tool.decorator';
 export class ControlTemplateTool implements SwapTool {
   readonly id = 'control_template';
   readonly name = 'Control: template unchanged';
-  readonly description = 'Returns the template photo as it is (a no-op swap). Lower bound for the machine score.';
+  readonly description =
+    'Returns the template photo as it is (a no-op swap). Lower bound for the machine score.';
   readonly kind = 'control' as const;
   readonly concurrency = 4;
   readonly timeoutMs = 30_000;

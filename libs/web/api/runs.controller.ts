@@ -24,10 +24,14 @@ export class RunsController {
   @Post('run')
   @HttpCode(202)
   @ApiBody({ schema: z.toJSONSchema(runRequestSchema) as object })
-  @ApiOkResponse({ description: '`{ run_id }`; the run goes on in the background. Follow it on WS /api/run/{id}.' })
+  @ApiOkResponse({
+    description: '`{ run_id }`; the run goes on in the background. Follow it on WS /api/run/{id}.',
+  })
   async start(@Body(new ZodBody(runRequestSchema)) request: RunRequest): Promise<{ run_id: string }> {
     const run = await this.runs.create(request);
-    this.executor.execute(run.id).catch((error: Error) => this.logger.error(`Run ${run.id} stopped: ${error.message}`));
+    this.executor
+      .execute(run.id)
+      .catch((error: Error) => this.logger.error(`Run ${run.id} stopped: ${error.message}`));
     return { run_id: run.id };
   }
 
@@ -38,7 +42,10 @@ export class RunsController {
   }
 
   @Get('runs/:id')
-  @ApiOkResponse({ description: 'The run with its items (id, case_id, tool_id, status, image_url, score, breakdown, error, stars).' })
+  @ApiOkResponse({
+    description:
+      'The run with its items (id, case_id, tool_id, status, image_url, score, breakdown, error, stars).',
+  })
   detail(@Param('id') id: string): Promise<RunDetail> {
     return this.runs.detail(id);
   }

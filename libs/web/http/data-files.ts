@@ -8,7 +8,13 @@ const SERVED = new Set(['.png', '.jpg', '.jpeg', '.webp', '.json']);
  * only (never the database), no dotfiles, no path outside the folder. Anything else is a JSON 404.
  */
 export function dataFiles(root: string) {
-  const files = express.static(root, { dotfiles: 'deny', index: false, redirect: false, fallthrough: true, maxAge: 0 });
+  const files = express.static(root, {
+    dotfiles: 'deny',
+    index: false,
+    redirect: false,
+    fallthrough: true,
+    maxAge: 0,
+  });
   return (req: Request, res: Response, next: NextFunction) => {
     let path: string;
     try {
@@ -19,7 +25,8 @@ export function dataFiles(root: string) {
     if (path.split('/').some((part) => part === '..' || part.startsWith('.')) || path.includes('\0')) {
       return res.status(400).json({ error: 'Path must stay inside the folder' });
     }
-    if (!SERVED.has(extname(path).toLowerCase())) return res.status(404).json({ error: `Not found: ${req.originalUrl.slice(0, 200)}` });
+    if (!SERVED.has(extname(path).toLowerCase()))
+      return res.status(404).json({ error: `Not found: ${req.originalUrl.slice(0, 200)}` });
     files(req, res, (error?: unknown) => {
       if (error) return next(error);
       res.status(404).json({ error: `Not found: ${req.originalUrl.slice(0, 200)}` });

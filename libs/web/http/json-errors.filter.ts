@@ -28,8 +28,14 @@ function describe(exception: unknown): { status: number; error: string } {
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     const body = exception.getResponse();
-    const message = typeof body === 'string' ? body : ((body as { message?: unknown }).message ?? exception.message);
-    return { status, error: Array.isArray(message) ? message.join('; ') : String(message) };
+    const message =
+      typeof body === 'string' ? body : ((body as { message?: unknown }).message ?? exception.message);
+    const text = Array.isArray(message)
+      ? message.join('; ')
+      : typeof message === 'string'
+        ? message
+        : exception.message;
+    return { status, error: text };
   }
   // body-parser's errors carry a status and a type: malformed JSON, too large, bad charset.
   const parserError = exception as { status?: number; type?: string; message?: string };

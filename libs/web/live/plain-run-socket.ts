@@ -24,7 +24,9 @@ export class PlainRunSocket implements OnApplicationShutdown {
       const match = PATH.exec(req.url ?? '');
       if (!match) return;
       if (!acceptOrigin(req)) {
-        socket.end('HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\n\r\n{"error":"origin not allowed"}');
+        socket.end(
+          'HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\n\r\n{"error":"origin not allowed"}',
+        );
         return;
       }
       this.wss.handleUpgrade(req, socket, head, (ws) => void this.serve(ws, decodeURIComponent(match[1])));

@@ -22,9 +22,18 @@ export class RunCatchUp {
     });
     try {
       const detail = await this.runs.detail(runId);
-      const snapshot: RunEvent[] = detail.items.map((item) => ({ type: 'update', ...eventFields(item), progress: detail.progress }));
+      const snapshot: RunEvent[] = detail.items.map((item) => ({
+        type: 'update',
+        ...eventFields(item),
+        progress: detail.progress,
+      }));
       if (detail.status !== 'running') {
-        snapshot.push({ type: 'run_finished', run_id: runId, status: detail.status, progress: detail.progress });
+        snapshot.push({
+          type: 'run_finished',
+          run_id: runId,
+          status: detail.status,
+          progress: detail.progress,
+        });
       }
       unsubscribe();
       ready([...snapshot, ...buffered]);

@@ -42,7 +42,10 @@ export class RunEventsGateway implements OnModuleInit, OnModuleDestroy {
   }
 
   @SubscribeMessage('watch')
-  async watch(@ConnectedSocket() socket: Socket, @MessageBody() runId: unknown): Promise<{ ok: boolean; error?: string }> {
+  async watch(
+    @ConnectedSocket() socket: Socket,
+    @MessageBody() runId: unknown,
+  ): Promise<{ ok: boolean; error?: string }> {
     if (typeof runId !== 'string' || runId.length === 0 || runId.length > 64) {
       return { ok: false, error: 'watch: send the run id as a string' };
     }

@@ -20,7 +20,9 @@ export function clientAssets(): ClientAssets {
   const manifest = join(root, 'assets.json');
   if (!existsSync(manifest)) return { root, scripts: [] };
   const parsed = JSON.parse(readFileSync(manifest, 'utf8')) as { scripts?: unknown };
-  const scripts = Array.isArray(parsed.scripts) ? parsed.scripts.filter((s): s is string => typeof s === 'string') : [];
+  const scripts = Array.isArray(parsed.scripts)
+    ? parsed.scripts.filter((s): s is string => typeof s === 'string')
+    : [];
   known = { root, scripts };
   return known;
 }
@@ -38,7 +40,12 @@ export function assetFile(requestPath: string): string | null {
     return null;
   }
   const parts = relative.split('/');
-  if (relative === '' || relative.includes('\0') || parts.some((p) => p === '' || p === '..' || p.startsWith('.'))) return null;
+  if (
+    relative === '' ||
+    relative.includes('\0') ||
+    parts.some((p) => p === '' || p === '..' || p.startsWith('.'))
+  )
+    return null;
   const file = resolve(root, ...parts);
   if (!file.startsWith(root + sep)) return null;
   try {

@@ -6,7 +6,14 @@ import { UserError } from '../../core/user-error';
 import type { Rendered } from '../../report/components.renderer';
 import { ComponentRenderer } from '../../report/components.renderer';
 import { ReportService } from '../../report/report.service';
-import { buildRunPanel, caseCard, cellModel, runListEntry, toolCard, urlImages } from '../../report/run-panel.builder';
+import {
+  buildRunPanel,
+  caseCard,
+  cellModel,
+  runListEntry,
+  toolCard,
+  urlImages,
+} from '../../report/run-panel.builder';
 import { RunsService } from '../../runs/runs.service';
 import { ToolRegistry } from '../../tools/tools.registry';
 import { assetFile, clientAssets } from './site-assets';
@@ -29,7 +36,11 @@ export class SiteController {
   @Get()
   @ApiExcludeEndpoint()
   async page(@Res() res: Response): Promise<void> {
-    const [cases, tools, runs] = await Promise.all([this.cases.summaries(), this.tools.summaries(), this.runs.list(50)]);
+    const [cases, tools, runs] = await Promise.all([
+      this.cases.summaries(),
+      this.tools.summaries(),
+      this.runs.list(50),
+    ]);
     const rendered = await this.renderer.appPage({
       cases: await Promise.all(cases.map((c) => caseCard(c, urlImages))),
       tools: tools.map((t) => toolCard(t)),
@@ -43,7 +54,11 @@ export class SiteController {
   @Get('app/runs/:id/grid')
   @ApiExcludeEndpoint()
   async runPanel(@Param('id') id: string, @Res() res: Response): Promise<void> {
-    const [run, cases, tools] = await Promise.all([this.runs.detail(id), this.cases.summaries(), this.tools.summaries()]);
+    const [run, cases, tools] = await Promise.all([
+      this.runs.detail(id),
+      this.cases.summaries(),
+      this.tools.summaries(),
+    ]);
     const panel = await buildRunPanel(run, cases, tools, urlImages);
     sendHtml(res, await this.renderer.runPanel(panel, 'app'));
   }
@@ -51,7 +66,11 @@ export class SiteController {
   /** One grid cell (`<td data-item-id>`), so the app can patch a cell when its item changes. */
   @Get('app/runs/:id/items/:itemId')
   @ApiExcludeEndpoint()
-  async cell(@Param('id') id: string, @Param('itemId', ParseIntPipe) itemId: number, @Res() res: Response): Promise<void> {
+  async cell(
+    @Param('id') id: string,
+    @Param('itemId', ParseIntPipe) itemId: number,
+    @Res() res: Response,
+  ): Promise<void> {
     const run = await this.runs.detail(id);
     const item = run.items.find((i) => i.id === itemId);
     if (!item) throw new UserError(`Run "${run.id}" has no item ${itemId}`, 404);
