@@ -1,1 +1,212 @@
-console.log('x'); export {};
+/**
+ * swapbench web app: the client script of the page rendered at `/` (components/AppPage.astro).
+ *
+ * Stable selectors for end-to-end tests (all rendered by the shared components):
+ *   Gallery      [data-testid=case-gallery]; per case [data-testid=case-card-<case>], its checkbox
+ *                [data-testid=case-<case>] (disabled when invalid, error in [data-testid=case-error-<case>]);
+ *                [data-testid=select-all-cases], [data-testid=select-no-cases]
+ *   Tools        [data-testid=tool-picker]; checkbox [data-testid=tool-<tool>] (disabled when unavailable,
+ *                reason in [data-testid=tool-reason-<tool>])
+ *   Run form     [data-testid=run-form], [data-testid=run-concurrency], [data-testid=run-cache],
+ *                [data-testid=run-button]
+ *   Live run     [data-testid=live-run] (section, hidden until a run is open), [data-testid=progress]
+ *                (<progress>), [data-testid=progress-text], [data-testid=cancel-button],
+ *                [data-testid=export-button] (link to /api/runs/<id>/report), [data-testid=run-panel-host]
+ *   Run panel    [data-testid=run-panel][data-run-id][data-run-status], [data-testid=run-header],
+ *                [data-testid=leaderboard], [data-testid=agreement], [data-testid=results-grid]
+ *   Grid cell    td[data-item-id=<id>][data-status=<status>], also [data-testid=cell-<case>-<tool>];
+ *                status [data-testid=status-<id>]; stars [data-testid=stars-<id>] with buttons
+ *                [data-testid=rate-<id>-<n>] (n = 1..5, aria-checked); a focused cell takes keys 1–5
+ *   Grid tools   [data-testid=grid-filter], [data-testid=grid-status], sort buttons [data-testid=sort-<tool>]
+ *   Runs list    [data-testid=runs-list]; [data-testid=run-link-<run>] reopens a run
+ *   Messages     [data-testid=toast] (role=status)
+ * The open run is kept in the URL (`?run=<id>`), so a reload mid-run reopens it and re-watches it.
+ */
+import { io, type Socket } from 'socket.io-client';
+import type { ItemUpdated, RunFinished, RunStarted } from '../../../libs/core/run-events';
+import type { RunDetail } from '../../../libs/runs/run-views';
+import { getHtml, getJson, parseFragment, postJson } from './api';
+import { LiveView, showProgress } from './live-view';
+
+const $ = <T extends Element>(selector: string): T => {
+  const found = document.querySelector<T>(selector);
+  if (!found) throw new Error(`swapbench: the page has no ${selector}`);
+  return found;
+};
+
+const form = $<HTMLFormElement>('[data-testid=run-form]');
+const runButton = $<HTMLButtonElement>('[data-testid=run-button]');
+const summary = $<HTMLElement>('[data-role=selection-summary]');
+const live = $<HTMLElement>('[data-testid=live-run]');
+const host = $<HTMLElement>('[data-testid=run-panel-host]');
+const bar = $<HTMLProgressElement>('[data-testid=progress]');
+const progressText = $<HTMLElement>('[data-testid=progress-text]');
+const cancelButton = $<HTMLButtonElement>('[data-testid=cancel-button]');
+const exportLink = $<HTMLAnchorElement>('[data-testid=export-button]');
+const liveRunId = $<HTMLElement>('[data-role=live-run-id]');
+const toastBox = $<HTMLElement>('[data-testid=toast]');
+
+let socket: Socket | null = null;
+let current: { id: string; view: LiveView; running: boolean } | null = null;
+
+function toast(message: string): void {
+  toastBox.textContent = message;
+  toastBox.hidden = false;
+  clearTimeout(Number(toastBox.dataset.timer));
+  toastBox.dataset.timer = String(setTimeout(() => (toastBox.hidden = true), 4000));
+}
+
+function checked(name: string): string[] {
+  return Array.from(document.querySelectorAll<HTMLInputElement>(`input[name=${name}]:checked:not(:disabled)`)).map((i) => i.value);
+}
+
+function updateSelection(): void {
+  const cases = checked('case').length;
+  const tools = checked('tool').length;
+  summary.textContent = `${cases} case${cases === 1 ? '' : 's'} × ${tools} tool${tools === 1 ? '' : 's'} = ${cases * tools} items`;
+  runButton.disabled = cases === 0 || tools === 0;
+}
+
+function setRunning(running: boolean): void {
+  if (current) current.running = running;
+  cancelButton.disabled = !running;
+}
+
+/** The one Socket.IO connection; on every (re)connect it re-watches the open run, which replays its state. */
+function connect(): Socket {
+  if (socket) return socket;
+  socket = io({ transports: ['websocket', 'polling'] });
+  socket.on('connect', () => {
+    if (current) socket?.emit('watch', current.id);
+  });
+  socket.on('update', (event: ItemUpdated) => {
+    if (!current || event.run_id !== current.id) return;
+    current.view.applyUpdate(event);
+    showProgress(bar, progressText, event.progress, current.running ? 'running' : 'finished');
+  });
+  socket.on('run_started', (event: RunStarted) => {
+    if (!current || event.run_id !== current.id) return;
+    setRunning(true);
+    showProgress(bar, progressText, event.progress, 'running');
+  });
+  socket.on('run_finished', (event: RunFinished) => {
+    if (!current || event.run_id !== current.id) return;
+    setRunning(false);
+    showProgress(bar, progressText, event.progress, event.status);
+    toast(`Run ${event.run_id} ${event.status}`);
+    void current.view.loadPanel().catch(showError);
+    void refreshRunsList();
+  });
+  return socket;
+}
+
+/** Opens a run: renders its panel, shows its progress, and follows it live while it is not over. */
+async function openRun(runId: string): Promise<void> {
+  if (current && current.id !== runId) {
+    socket?.emit('unwatch', current.id);
+    current.view.dispose();
+  }
+  const url = new URL(location.href);
+  url.searchParams.set('run', runId);
+  history.replaceState(null, '', url);
+  const view = new LiveView(host, runId);
+  current = { id: runId, view, running: false };
+  live.hidden = false;
+  liveRunId.textContent = runId;
+  exportLink.href = `/api/runs/${encodeURIComponent(runId)}/report`;
+  markOpenRun(runId);
+  // The panel first, then the watch: the watch replays every item's state onto the cells just rendered.
+  await view.loadPanel();
+  const detail = await getJson<RunDetail>(`/api/runs/${encodeURIComponent(runId)}`);
+  const running = detail.status === 'running' || detail.status === 'interrupted';
+  setRunning(running);
+  showProgress(bar, progressText, detail.progress, detail.status);
+  if (running) {
+    const s = connect();
+    if (s.connected) s.emit('watch', runId);
+  }
+}
+
+async function refreshRunsList(): Promise<void> {
+  const fresh = parseFragment(await getHtml('/app/runs'), 'block');
+  const list = document.querySelector('[data-testid=runs-list]');
+  if (fresh && list) list.replaceWith(fresh);
+  if (current) markOpenRun(current.id);
+}
+
+function markOpenRun(runId: string): void {
+  for (const link of Array.from(document.querySelectorAll<HTMLElement>('[data-action=open-run]'))) {
+    link.setAttribute('aria-current', String(link.dataset.runId === runId));
+  }
+}
+
+async function rate(cell: HTMLElement, stars: number): Promise<void> {
+  const itemId = Number(cell.dataset.itemId);
+  if (!current || !cell.querySelector('[data-role=stars]')) return;
+  const saved = await postJson<{ run_item_id: number; stars: number; ratings: number }>('/api/rate', { run_item_id: itemId, stars });
+  for (const button of Array.from(cell.querySelectorAll<HTMLButtonElement>('button[data-stars]'))) {
+    const n = Number(button.dataset.stars);
+    button.classList.toggle('on', n <= saved.stars);
+    button.setAttribute('aria-checked', String(n === saved.stars));
+  }
+  const count = cell.querySelector('[data-role=rating-count]');
+  if (count) count.textContent = saved.ratings > 1 ? `${saved.ratings}×` : '';
+  toast(`Rated ${saved.stars} star${saved.stars === 1 ? '' : 's'}`);
+  await current.view.refreshSummary();
+}
+
+function showError(error: unknown): void {
+  toast(error instanceof Error ? error.message : String(error));
+}
+
+form.addEventListener('change', updateSelection);
+document.addEventListener('click', (event) => {
+  const target = event.target as Element;
+  const action = target.closest<HTMLElement>('[data-action]');
+  if (action?.dataset.action === 'select-all-cases' || action?.dataset.action === 'select-no-cases') {
+    const on = action.dataset.action === 'select-all-cases';
+    for (const box of Array.from(document.querySelectorAll<HTMLInputElement>('input[name=case]:not(:disabled)'))) box.checked = on;
+    updateSelection();
+  } else if (action?.dataset.action === 'open-run' && action.dataset.runId) {
+    void openRun(action.dataset.runId).catch(showError);
+    live.scrollIntoView({ behavior: 'smooth' });
+  } else if (action?.dataset.action === 'cancel-run' && current) {
+    const runId = current.id;
+    void postJson(`/api/runs/${encodeURIComponent(runId)}/cancel`, {})
+      .then(() => toast(`Canceling run ${runId}`))
+      .catch(showError);
+  }
+  const star = target.closest<HTMLButtonElement>('button[data-stars]');
+  const cell = star?.closest<HTMLElement>('td[data-item-id]');
+  if (star && cell && host.contains(cell)) void rate(cell, Number(star.dataset.stars)).catch(showError);
+});
+// Keys 1–5 on a focused grid cell rate it, so a person can rate a whole grid from the keyboard.
+host.addEventListener('keydown', (event) => {
+  const cell = (event.target as Element).closest<HTMLElement>('td[data-item-id]');
+  if (!cell || event.altKey || event.ctrlKey || event.metaKey || !/^[1-5]$/.test(event.key)) return;
+  event.preventDefault();
+  void rate(cell, Number(event.key)).catch(showError);
+});
+form.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const data = new FormData(form);
+  const body = {
+    case_ids: checked('case'),
+    tool_ids: checked('tool'),
+    options: { concurrency: Number(data.get('concurrency')) || 4, cache: data.get('cache') === 'on' },
+  };
+  runButton.disabled = true;
+  postJson<{ run_id: string }>('/api/run', body)
+    .then(async ({ run_id }) => {
+      toast(`Run ${run_id} started`);
+      await openRun(run_id);
+      live.scrollIntoView({ behavior: 'smooth' });
+      await refreshRunsList();
+    })
+    .catch(showError)
+    .finally(updateSelection);
+});
+
+updateSelection();
+const reopen = new URL(location.href).searchParams.get('run');
+if (reopen) void openRun(reopen).catch(showError);

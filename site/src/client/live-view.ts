@@ -1,0 +1,113 @@
+/**
+ * Patches the server-rendered run panel in place as events arrive: status, thumbnail and score first,
+ * straight from the event; then the server re-renders the cell (and, when a run ends or a rating changes,
+ * the summary) from the shared components, so the live grid looks exactly like the report's.
+ */
+import type { ItemUpdated, RunProgress } from '../../../libs/core/run-events';
+import { getHtml, parseFragment } from './api';
+import { enhanceTables } from './grid-tools';
+
+const TERMINAL = new Set(['scored', 'failed', 'canceled']);
+
+export class LiveView {
+  private readonly pendingCells = new Map<number, ReturnType<typeof setTimeout>>();
+
+  constructor(
+    private readonly host: HTMLElement,
+    private readonly runId: string,
+  ) {}
+
+  /** Loads the whole panel (header, leaderboard, agreement, grid). */
+  async loadPanel(): Promise<void> {
+    const html = await getHtml(`/app/runs/${encodeURIComponent(this.runId)}/grid`);
+    const focused = focusedItem();
+    this.host.innerHTML = html;
+    enhanceTables(this.host);
+    restoreFocus(this.host, focused);
+  }
+
+  /** Replaces only the header, leaderboard and agreement, leaving the grid (and the focus) alone. */
+  async refreshSummary(): Promise<void> {
+    const html = await getHtml(`/app/runs/${encodeURIComponent(this.runId)}/grid`);
+    const fresh = parseFragment(html, 'block')?.querySelector('[data-part=summary]');
+    const current = this.host.querySelector('[data-part=summary]');
+    if (fresh && current) {
+      current.replaceWith(fresh);
+      enhanceTables(this.host);
+    }
+  }
+
+  /** Applies an item event to its cell at once, then asks the server for the finished cell. */
+  applyUpdate(event: ItemUpdated): void {
+    const cell = this.cell(event.item_id);
+    if (!cell) return;
+    cell.dataset.status = event.status;
+    const status = cell.querySelector<HTMLElement>('[data-role=status]');
+    if (status) {
+      status.textContent = event.status;
+      status.className = `status status-${event.status}`;
+    }
+    const media = cell.querySelector<HTMLElement>('[data-role=media]');
+    if (event.image_url && media && !media.querySelector('img')) {
+      // Show the image the moment it exists, before it is scored.
+      const img = document.createElement('img');
+      img.src = event.image_url;
+      img.alt = `Output of ${event.case_id} × ${event.tool_id}`;
+      media.replaceChildren(img);
+    }
+    const score = cell.querySelector<HTMLElement>('[data-role=score]');
+    if (score && event.score !== null && score.tagName === 'SPAN') score.textContent = event.score.toFixed(1);
+    if (TERMINAL.has(event.status) || event.status === 'generated') this.scheduleCell(event.item_id);
+  }
+
+  /** Re-renders one cell on the server; coalesces bursts of events for the same item. */
+  scheduleCell(itemId: number, delayMs = 150): void {
+    clearTimeout(this.pendingCells.get(itemId));
+    this.pendingCells.set(
+      itemId,
+      setTimeout(() => {
+        this.pendingCells.delete(itemId);
+        void this.refreshCell(itemId).catch(() => undefined);
+      }, delayMs),
+    );
+  }
+
+  async refreshCell(itemId: number): Promise<void> {
+    const html = await getHtml(`/app/runs/${encodeURIComponent(this.runId)}/items/${itemId}`);
+    const fresh = parseFragment(html, 'cell');
+    const current = this.cell(itemId);
+    if (!fresh || !current) return;
+    const hadFocus = current.contains(document.activeElement);
+    // Keep the filter's dimming: it is client state the server does not know.
+    if (current.classList.contains('dimmed')) fresh.classList.add('dimmed');
+    current.replaceWith(fresh);
+    if (hadFocus && fresh instanceof HTMLElement) fresh.focus();
+  }
+
+  cell(itemId: number): HTMLTableCellElement | null {
+    return this.host.querySelector<HTMLTableCellElement>(`td[data-item-id="${itemId}"]`);
+  }
+
+  dispose(): void {
+    for (const timer of this.pendingCells.values()) clearTimeout(timer);
+    this.pendingCells.clear();
+  }
+}
+
+/** Draws the progress bar and its text. */
+export function showProgress(bar: HTMLProgressElement, text: HTMLElement, progress: RunProgress, status: string): void {
+  bar.max = Math.max(progress.total, 1);
+  bar.value = progress.done;
+  const parts = [`${progress.done}/${progress.total} done`, `${progress.scored} scored`];
+  if (progress.failed) parts.push(`${progress.failed} failed`);
+  if (progress.canceled) parts.push(`${progress.canceled} canceled`);
+  text.textContent = `${parts.join(' · ')} — ${status}`;
+}
+
+function focusedItem(): string | null {
+  return document.activeElement?.closest<HTMLElement>('[data-item-id]')?.dataset.itemId ?? null;
+}
+
+function restoreFocus(host: HTMLElement, itemId: string | null): void {
+  if (itemId) host.querySelector<HTMLElement>(`td[data-item-id="${itemId}"]`)?.focus();
+}
