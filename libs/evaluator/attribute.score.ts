@@ -10,18 +10,19 @@ export interface AttributeScore {
 }
 
 /**
- * Pose: the largest of the yaw, pitch and roll differences, falling linearly to 0 at
- * `CALIBRATION.attributes.poseZeroAt` radians. Expression: 1 minus the total-variation distance of the
+ * Pose: exp(-(d/s)²) of the largest yaw, pitch or roll difference d, s = `CALIBRATION.attributes.poseScale`. Expression: 1 minus the total-variation distance of the
  * two emotion distributions. Placement: overlap of the two face boxes (the head stays where it was).
  */
 export function attributeScore(o: AnalyzedFace, t: AnalyzedFace): AttributeScore {
-  const { poseZeroAt, placementLo, placementHi } = CALIBRATION.attributes;
+  const { poseScale, placementLo, placementHi } = CALIBRATION.attributes;
   const angle = Math.max(
     Math.abs(o.pose.yaw - t.pose.yaw),
     Math.abs(o.pose.pitch - t.pose.pitch),
     Math.abs(o.pose.roll - t.pose.roll),
   );
-  const pose = Math.max(0, 1 - angle / poseZeroAt);
+  // Gaussian fall-off: small differences cost little, large ones nearly everything, but never exactly 0,
+  // so a wrong pose is not scored like a missing face.
+  const pose = Math.exp(-((angle / poseScale) ** 2));
   let distance = 0;
   for (const name of EXPRESSION_NAMES) distance += Math.abs(o.expression[name] - t.expression[name]);
   const expression = Math.max(0, 1 - distance / 2);

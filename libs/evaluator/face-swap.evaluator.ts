@@ -4,11 +4,12 @@ import sharp from 'sharp';
 import type { TestCase } from '../cases/test-case';
 import { FaceAnalyzer } from '../faces/face-analyzer.service';
 import type { AnalyzedFace, FaceBox } from '../faces/face.types';
+import { analyzeRegion } from '../faces/face-region';
 import { readRaster } from '../faces/raster';
 import { matchSlots } from '../faces/slot-match';
 import { attributeScore } from './attribute.score';
 import { identityScore, ramp } from './identity.score';
-import { boxMask, detailRatio, excessEdges, maskedSsim, scaleBox } from './image-quality.score';
+import { boxMask, detailRatio, excessEdges, maskedMeanAbsDiff, maskedSsim, scaleBox } from './image-quality.score';
 import { combineParts } from './score.combine';
 import { CALIBRATION, WEIGHTS, type ScorePart } from './score.weights';
 import { SwapEvaluator, type SwapScore } from './swap-evaluator';
@@ -68,17 +69,30 @@ export class FaceSwapEvaluator extends SwapEvaluator {
       if (!face) throw new Error(`No face found in the avatar of slot ${slot.id} (${testCase.avatarPaths[i]})`);
       return face;
     });
-    const slotOutput = matchSlots(
+    const outputFaceList = [...outputFaces.faces];
+    let slotOutput = matchSlots(
       templateOf.map((f) => f.box),
-      outputFaces.faces.map((f) => f.box),
+      outputFaceList.map((f) => f.box),
       CALIBRATION.image.minSlotIou,
     );
+    // A slot left empty gets a second, closer look at its own region before it counts as faceless.
+    for (const [i, face] of templateOf.entries()) {
+      if (slotOutput[i] >= 0) continue;
+      outputFaceList.push(...(await analyzeRegion(this.faces, output, { width, height }, face.box)));
+      slotOutput = matchSlots(
+        templateOf.map((f) => f.box),
+        outputFaceList.map((f) => f.box),
+        CALIBRATION.image.minSlotIou,
+      );
+    }
 
     const breakdown: Record<string, number> = {};
     const personTotals = Object.fromEntries(PERSON_PARTS.map((p) => [p, 0])) as Record<PersonPart, number>;
     for (const [i, slot] of testCase.slots.entries()) {
-      const o = outputFaces.faces[slotOutput[i]];
-      const parts = o ? personParts(o, avatarOf[i], templateOf[i], [...avatarOf, ...templateOf].filter((f) => f !== avatarOf[i])) : null;
+      const o = outputFaceList[slotOutput[i]];
+      // Assignment is a question only when there are several people to confuse; alone, it is identity.
+      const rivals = testCase.slots.length > 1 ? [...avatarOf, ...templateOf].filter((f) => f !== avatarOf[i]) : [];
+      const parts = o ? personParts(o, avatarOf[i], templateOf[i], rivals) : null;
       for (const part of PERSON_PARTS) {
         const value = parts ? parts[part] : 0;
         breakdown[`slot.${slot.id}.${part}`] = round(value);
@@ -91,7 +105,7 @@ export class FaceSwapEvaluator extends SwapEvaluator {
     }
     breakdown.faces_found = round(slotOutput.filter((j) => j >= 0).length / testCase.slots.length);
 
-    const image = await imageParts(testCase, templateBytes, output, templateOf, outputFaces.faces, slotOutput);
+    const image = await imageParts(testCase, templateBytes, output, templateOf, outputFaceList, slotOutput);
     const parts: Record<ScorePart, number> = { ...personTotals, ...image.parts };
     for (const part of Object.keys(WEIGHTS) as ScorePart[]) breakdown[part] = round(parts[part]);
     Object.assign(breakdown, image.raw);
@@ -141,15 +155,23 @@ async function imageParts(
   const ring = outer.map((v, i) => v * (1 - inner[i]));
   const facesOnly = boxMask(templateFaces.map((f) => f.box), width, height);
   const ssim = maskedSsim(output, template, background);
+  const colourDiff = maskedMeanAbsDiff(output, template, background);
   const seam = excessEdges(output, template, ring);
   const detail = detailRatio(output, template, facesOnly);
   return {
     parts: {
-      background: ramp(ssim, c.backgroundLo, c.backgroundHi),
+      // Structure and colour both: a different photo with a similar dark backdrop keeps a middling SSIM.
+      background: ramp(ssim, c.backgroundLo, c.backgroundHi) * ramp(-colourDiff, -c.colourDiffZeroAt, -c.colourDiffFullAt),
       seams: Math.max(0, 1 - seam / c.seamZeroAt),
-      sharpness: ramp(detail, c.detailLo, c.detailHi),
+      // Laplacian energy falls by decades under blur; a log scale keeps each step of blur visible.
+      sharpness: ramp(Math.log10(Math.max(detail, 1e-6)), Math.log10(c.detailLo), Math.log10(c.detailHi)),
     },
-    raw: { raw_background_ssim: round(ssim), raw_seam_excess: round(seam), raw_detail_ratio: round(detail) },
+    raw: {
+      raw_background_ssim: round(ssim),
+      raw_background_colour_diff: round(colourDiff),
+      raw_seam_excess: round(seam),
+      raw_detail_ratio: round(detail),
+    },
   };
 }
 

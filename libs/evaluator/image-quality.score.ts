@@ -118,3 +118,17 @@ function laplacianEnergy(raster: Raster, region: Float32Array): number {
   }
   return count > 0 ? sum / count : 0;
 }
+
+/** Mean absolute difference per channel (grey levels) between two equal-sized images where `weight` > 0. */
+export function maskedMeanAbsDiff(a: Raster, b: Raster, weight: Float32Array): number {
+  let sum = 0;
+  let total = 0;
+  for (let p = 0; p < weight.length; p++) {
+    const w = weight[p];
+    if (w <= 0) continue;
+    const i = p * 3;
+    sum += w * (Math.abs(a.data[i] - b.data[i]) + Math.abs(a.data[i + 1] - b.data[i + 1]) + Math.abs(a.data[i + 2] - b.data[i + 2]));
+    total += 3 * w;
+  }
+  return total > 0 ? sum / total : 0;
+}

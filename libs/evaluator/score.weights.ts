@@ -20,19 +20,19 @@ export type ScorePart = keyof typeof WEIGHTS;
 /** Where each raw measurement maps to 0 and to 1. */
 export const CALIBRATION = {
   identity: {
-    /** Cosine to the avatar at which "looks like the avatar" starts (different people reach ~0.65)… */
-    sameLo: 0.45,
+    /** Cosine to the avatar at which "looks like the avatar" starts (different people measured 0.28–0.65)… */
+    sameLo: 0.3,
     /** …and is complete (re-crops of one photo of one person reach 0.84–0.96). */
     sameHi: 0.85,
     /** Avatar and template cosine over which they count more and more as the same person. */
     samePersonLo: 0.7,
     samePersonHi: 0.85,
     /** Cosine lead over the closest wrong identity for a fully certain assignment. */
-    assignmentMargin: 0.1,
+    assignmentMargin: 0.15,
   },
   attributes: {
-    /** Largest yaw/pitch/roll difference, in radians, that scores 0 (about 34°). */
-    poseZeroAt: 0.6,
+    /** Scale of the pose fall-off in radians (20°): a difference of this much scores e⁻¹ ≈ 0.37. */
+    poseScale: 0.35,
     /** Box IoU between output and template face that scores 0 and 1. */
     placementLo: 0.2,
     placementHi: 0.7,
@@ -43,16 +43,19 @@ export const CALIBRATION = {
     /** Face boxes are grown by this factor to cut the faces (and hair, paste boxes) out of the background. */
     backgroundDilation: 1.9,
     /** SSIM of the background that scores 0 and 1. */
-    backgroundLo: 0.5,
+    backgroundLo: 0.25,
     backgroundHi: 0.98,
+    /** Mean absolute colour difference of the background (grey levels) that scores 0 and 1. */
+    colourDiffZeroAt: 40,
+    colourDiffFullAt: 2,
     /** The ring around each face where seams are looked for: from this factor of the face box… */
     seamInner: 0.85,
     /** …to this one. */
     seamOuter: 1.5,
     /** Excess edge ratio (see excessEdges) that scores 0. */
-    seamZeroAt: 0.6,
-    /** Detail ratio (output/template Laplacian energy over the faces) that scores 0 and 1. */
-    detailLo: 0.05,
-    detailHi: 0.6,
+    seamZeroAt: 0.4,
+    /** Detail ratio (output/template Laplacian energy over the faces) that scores 0 and 1, on a log scale. */
+    detailLo: 0.001,
+    detailHi: 0.5,
   },
 } as const;
