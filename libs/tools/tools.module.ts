@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { FacesModule } from '../faces/faces.module';
+import { ClassicSwapTool } from './builtin/classic-swap.tool';
 import { ControlPasteTool } from './builtin/control-paste.tool';
 import { ControlTemplateTool } from './builtin/control-template.tool';
 import { ConfiguredToolsLoader } from './config/configured-tools.loader';
@@ -8,10 +10,10 @@ import { BaselineGptTool } from './openai/baseline-gpt.tool';
 import { ToolRegistry } from './tools.registry';
 
 /** Built-in tools register exactly as third-party ones do: as `@Tool()` providers found by the registry. */
-export const BUILTIN_TOOLS = [ControlTemplateTool, ControlPasteTool, BaselineGptTool, BaselineDalle3Tool];
+export const BUILTIN_TOOLS = [ControlTemplateTool, ControlPasteTool, BaselineGptTool, BaselineDalle3Tool, ClassicSwapTool];
 
 @Module({
-  imports: [DiscoveryModule],
+  imports: [DiscoveryModule, FacesModule],
   providers: [ToolRegistry, ...BUILTIN_TOOLS, ConfiguredToolsLoader],
   exports: [ToolRegistry],
 })
