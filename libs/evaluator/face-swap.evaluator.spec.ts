@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { FaceAnalyzer } from '../faces/face-analyzer.service';
+import { FaceSwapEvaluator } from './face-swap.evaluator';
+import { WEIGHTS } from './score.weights';
+import { DEGRADATION_LEVELS, degrade, type Degradation } from './testing/degradations';
+import { demoFixture, referenceTools, runTool, type DemoFixture } from './testing/demo-fixture';
+
+describe('FaceSwapEvaluator on the demo cases', () => {
+  const analyzer = new FaceAnalyzer();
+  const evaluator = new FaceSwapEvaluator(analyzer);
+  let fixture: DemoFixture;
+  /** case id → tool id → output path */
+  const outputs = new Map<string, Map<string, string>>();
+
+  before(async () => {
+    fixture = await demoFixture();
+    for (const testCase of fixture.cases) {
+      const byTool = new Map<string, string>();
+      for (const tool of referenceTools(analyzer)) byTool.set(tool.id, await runTool(fixture, testCase, tool));
+      outputs.set(testCase.id, byTool);
+    }
+  });
+  after(() => analyzer.close());
+
+  const caseById = (id: string) => fixture.cases.find((c) => c.id === id)!;
+  const score = async (caseId: string, path: string) => (await evaluator.evaluate(caseById(caseId), path)).score;
+
+  it('orders control_template < control_paste < classic_swap on every demo case', async () => {
+    assert.ok(fixture.cases.length >= 4);
+    for (const testCase of fixture.cases) {
+      const byTool = outputs.get(testCase.id)!;
+      const template = await score(testCase.id, byTool.get('control_template')!);
+      const paste = await score(testCase.id, byTool.get('control_paste')!);
+      const classic = await score(testCase.id, byTool.get('classic_swap')!);
+      assert.ok(template < paste && paste < classic, `${testCase.id}: ${template} < ${paste} < ${classic} does not hold`);
+      assert.ok(template <= 5, `${testCase.id}: the unchanged template scores ${template}, expected near 0`);
+    }
+  });
+
+  it('scores the avatar image returned as the output near zero', async () => {
+    for (const testCase of fixture.cases) {
+      const result = await evaluator.evaluate(testCase, testCase.avatarPaths[0]);
+      assert.ok(result.score <= 5, `${testCase.id}: the avatar as output scores ${result.score}`);
+    }
+  });
+
+  it('scores exchanged people below the correct assignment', async () => {
+    const duo = fixture.cases.find((c) => c.slots.length > 1);
+    assert.ok(duo, 'a multi-person demo case exists');
+    const [tool] = referenceTools(analyzer).filter((t) => t.id === 'classic_swap');
+    const exchanged = await runTool(fixture, duo, tool, [1, 0]);
+    const correct = await evaluator.evaluate(duo, outputs.get(duo.id)!.get('classic_swap')!);
+    const wrong = await evaluator.evaluate(duo, exchanged);
+    assert.ok(wrong.score < correct.score, `exchanged ${wrong.score} should be below correct ${correct.score}`);
+    assert.ok(wrong.breakdown.assignment < correct.breakdown.assignment);
+  });
+
+  for (const caseId of ['demo_solo_astronaut', 'demo_solo_hopper']) {
+    it(`lowers the score monotonically under blur, noise and JPEG (${caseId})`, async () => {
+      const good = outputs.get(caseId)!.get('classic_swap')!;
+      const base = await score(caseId, good);
+      const bytes = await readFile(good);
+      for (const kind of Object.keys(DEGRADATION_LEVELS) as Degradation[]) {
+        const scores = [base];
+        for (const strength of DEGRADATION_LEVELS[kind]) {
+          const path = join(fixture.dir, `${caseId}-${kind}-${strength}.png`);
+          await writeFile(path, await degrade(bytes, kind, strength));
+          scores.push(await score(caseId, path));
+        }
+        for (let i = 1; i < scores.length; i++) {
+          assert.ok(scores[i] < scores[i - 1], `${caseId} ${kind} ${DEGRADATION_LEVELS[kind].join('/')}: ${scores.join(' → ')}`);
+        }
+      }
+    });
+  }
+
+  it('gives the same score and breakdown for the same input twice, across analyzers', async () => {
+    const testCase = caseById('demo_duo');
+    const path = outputs.get(testCase.id)!.get('classic_swap')!;
+    const first = await evaluator.evaluate(testCase, path);
+    const fresh = new FaceAnalyzer(1);
+    try {
+      const second = await new FaceSwapEvaluator(fresh).evaluate(testCase, path);
+      assert.deepEqual(second, first);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('stores every weighted part in the breakdown, each within 0–1', async () => {
+    const testCase = caseById('demo_solo_hopper');
+    const result = await evaluator.evaluate(testCase, outputs.get(testCase.id)!.get('classic_swap')!);
+    for (const part of Object.keys(WEIGHTS)) {
+      const value = result.breakdown[part];
+      assert.ok(value >= 0 && value <= 1, `${part} = ${value}`);
+    }
+    assert.ok(result.score > 0 && result.score <= 100);
+  });
+
+  it('fails with a readable error when the output is not an image', async () => {
+    const testCase = caseById('demo_solo_hopper');
+    const path = join(fixture.dir, 'not-an-image.png');
+    await writeFile(path, 'hello');
+    await assert.rejects(evaluator.evaluate(testCase, path), /cannot be decoded/);
+    await assert.rejects(evaluator.evaluate(testCase, join(fixture.dir, 'missing.png')), /Cannot read the output image/);
+  });
+});
