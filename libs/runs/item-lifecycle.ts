@@ -50,12 +50,19 @@ export class ItemLifecycle {
         startedAt: item.startedAt ?? new Date().toISOString(),
       });
       const started = performance.now();
-      const result = await callTool(
-        tool,
-        { ...input, signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) },
-        signal,
+      // Not AbortSignal.timeout(): its timer is unref'd, so a tool that hangs without holding the event
+      // loop open would let the process exit mid-run (silently, status 0) instead of timing out.
+      const deadline = new AbortController();
+      const timer = setTimeout(
+        () => deadline.abort(new DOMException(`No image within ${timeoutMs} ms`, 'TimeoutError')),
         timeoutMs,
       );
+      const result = await callTool(
+        tool,
+        { ...input, signal: AbortSignal.any([signal, deadline.signal]) },
+        signal,
+        timeoutMs,
+      ).finally(() => clearTimeout(timer));
       if (signal.aborted) return this.stopped(item, signal);
       if (result.ok) {
         const checked = await checkImage(result.image);
