@@ -239,7 +239,7 @@ async function callTool(
   const timedOut: ToolFailure = {
     retryable: true,
     code: 'timeout',
-    message: `${tool.name} gave no image within ${Math.round(timeoutMs / 1000)} s`,
+    message: `${tool.name} gave no image within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`}`,
   };
   return new Promise<ToolResult>((resolve) => {
     const onAbort = () =>
@@ -262,12 +262,23 @@ async function callTool(
           failure: {
             retryable: false,
             code: 'tool_error',
-            message: `${tool.name} failed: ${(error as Error)?.message ?? String(error)}`,
+            message: `${tool.name} failed: ${describeThrown(error)}`,
           },
         });
       },
     );
   });
+}
+
+/** A readable line for whatever a tool threw: plugins may throw strings or plain objects, not only Errors. */
+function describeThrown(error: unknown): string {
+  if (error instanceof Error) return error.message || error.name;
+  if (typeof error === 'string') return error;
+  try {
+    return JSON.stringify(error) ?? String(error);
+  } catch {
+    return String(error);
+  }
 }
 
 /** Returns what is wrong with a tool's output, or null when it is a whole image. */
