@@ -1,0 +1,355 @@
+import 'reflect-metadata';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { Test, type TestingModule } from '@nestjs/testing';
+import sharp from 'sharp';
+import { fail, type ToolResult } from '../tools/tool';
+import { filesUnder, makeTempData, writeCase, writeCases } from '../../test/support/fixtures';
+import {
+  allTools,
+  failFirst,
+  hangUntilAborted,
+  ignoreSignalForever,
+  NarrowTool,
+  OtherWideTool,
+  succeedAfter,
+  TEST_TOOLS,
+  tinyPng,
+  WideTool,
+  type Behavior,
+} from '../../test/support/test-tools';
+import { RunExecutor } from './run-executor';
+import type { RunRequest } from './run-request';
+import type { RunDetail, RunItemView } from './run-views';
+import { RunsModule } from './runs.module';
+import { RunsService } from './runs.service';
+
+// Runner mechanics, without the evaluator module: a successful item ends `generated` here. Should the
+// runner ever get an evaluator through RunsModule, success becomes `scored`; both are accepted.
+const SUCCESS = new Set(['generated', 'scored']);
+const TERMINAL = new Set(['generated', 'scored', 'failed', 'canceled']);
+
+const data = makeTempData('runner');
+let app: TestingModule;
+let runs: RunsService;
+let executor: RunExecutor;
+let wide: WideTool;
+let otherWide: OtherWideTool;
+let narrow: NarrowTool;
+let cases: string[];
+
+before(async () => {
+  cases = await writeCases(data.datasets, 6);
+  app = await Test.createTestingModule({ imports: [RunsModule], providers: TEST_TOOLS }).compile();
+  await app.init();
+  runs = app.get(RunsService);
+  executor = app.get(RunExecutor);
+  wide = app.get(WideTool);
+  otherWide = app.get(OtherWideTool);
+  narrow = app.get(NarrowTool);
+});
+
+after(async () => {
+  await app?.close();
+  data.cleanup();
+});
+
+type Options = NonNullable<RunRequest['options']>;
+
+/** Creates a run and executes it to its end. Cache is off unless asked for, so runs stay independent. */
+async function runToEnd(caseIds: string[], toolIds: string[], options: Options = {}): Promise<RunDetail> {
+  const run = await runs.create({
+    case_ids: caseIds,
+    tool_ids: toolIds,
+    options: { cache: false, retry_base_ms: 1, ...options },
+  });
+  const status = await executor.execute(run.id);
+  const detail = await runs.detail(run.id);
+  assert.equal(detail.status, status);
+  return detail;
+}
+
+function item(detail: RunDetail, caseId: string, toolId = 'test_wide'): RunItemView {
+  const found = detail.items.find((i) => i.case_id === caseId && i.tool_id === toolId);
+  assert.ok(found, `no item ${caseId} × ${toolId}`);
+  return found;
+}
+
+async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+function sha(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+describe('concurrency', () => {
+  test('the run limit binds across all tools of the run', async () => {
+    wide.script(succeedAfter(40));
+    otherWide.script(succeedAfter(40));
+    const detail = await runToEnd(cases, ['test_wide', 'test_wide_other'], { concurrency: 3 });
+    assert.equal(wide.calls.length + otherWide.calls.length, 12);
+    assert.ok(allTools.maxInFlight <= 3, `at most 3 calls at once, saw ${allTools.maxInFlight}`);
+    assert.ok(allTools.maxInFlight >= 2, `calls should overlap, saw ${allTools.maxInFlight}`);
+    assert.ok(detail.items.every((i) => SUCCESS.has(i.status)));
+  });
+
+  test("a tool's own limit binds even when the run allows more", async () => {
+    narrow.script(succeedAfter(40));
+    wide.script(succeedAfter(40));
+    const detail = await runToEnd(cases, ['test_narrow', 'test_wide'], { concurrency: 8 });
+    assert.equal(narrow.calls.length, 6);
+    assert.ok(narrow.maxInFlight <= 2, `test_narrow allows 2 at once, saw ${narrow.maxInFlight}`);
+    // The other tool of the same run is not held to that limit: the run limit (8) is what binds it.
+    assert.ok(wide.maxInFlight >= 3, `test_wide should run more than 2 at once, saw ${wide.maxInFlight}`);
+    assert.ok(detail.items.every((i) => SUCCESS.has(i.status)));
+  });
+});
+
+describe('retries', () => {
+  test('a retryable failure is tried again until it succeeds, and the attempts are counted', async () => {
+    wide.script(failFirst(2, () => fail.retryable('rate_limited', 'Rate limited')));
+    const detail = await runToEnd([cases[0]], ['test_wide'], { max_attempts: 3 });
+    const only = item(detail, cases[0]);
+    assert.ok(SUCCESS.has(only.status), `status ${only.status}: ${only.error}`);
+    assert.equal(only.attempts, 3);
+    assert.equal(wide.calls.length, 3);
+    assert.equal(only.error, null);
+  });
+
+  test('when retries run out the item fails with the last error and the attempt count', async () => {
+    wide.script((_input, n) =>
+      Promise.resolve(fail.retryable('server_error', `Server answered 503 (call ${n})`)),
+    );
+    const detail = await runToEnd([cases[0]], ['test_wide'], { max_attempts: 3 });
+    const only = item(detail, cases[0]);
+    assert.equal(only.status, 'failed');
+    assert.equal(only.attempts, 3);
+    assert.equal(wide.calls.length, 3);
+    assert.match(only.error ?? '', /Server answered 503 \(call 3\)/);
+    assert.match(only.error ?? '', /3 attempts/);
+  });
+
+  test('a final failure is not retried', async () => {
+    wide.script(() => Promise.resolve(fail.final('safety', 'Refused by the safety system')));
+    const detail = await runToEnd([cases[0]], ['test_wide'], { max_attempts: 3 });
+    const only = item(detail, cases[0]);
+    assert.equal(only.status, 'failed');
+    assert.equal(wide.calls.length, 1);
+    assert.equal(only.attempts, 1);
+    assert.match(only.error ?? '', /Refused by the safety system/);
+  });
+
+  test("the provider's retry-after hint is honoured even when the backoff is shorter", async () => {
+    const hintMs = 300;
+    wide.script(failFirst(1, () => fail.retryable('rate_limited', 'Slow down', hintMs)));
+    const detail = await runToEnd([cases[0]], ['test_wide'], { max_attempts: 2, retry_base_ms: 1 });
+    assert.ok(SUCCESS.has(item(detail, cases[0]).status));
+    assert.equal(wide.calls.length, 2);
+    const gap = wide.calls[1].at - wide.calls[0].at;
+    // Timers may fire a hair early against performance.now(); the backoff alone would be ~1 ms.
+    assert.ok(
+      gap >= hintMs - 10,
+      `second attempt came ${gap.toFixed(0)} ms after the first; hint was ${hintMs} ms`,
+    );
+  });
+});
+
+describe('timeouts and cancel', () => {
+  test('a tool that never answers fails with a timeout message after its attempts', async () => {
+    wide.script(ignoreSignalForever);
+    const detail = await runToEnd([cases[0]], ['test_wide'], { timeout_ms: 150, max_attempts: 2 });
+    const only = item(detail, cases[0]);
+    assert.equal(only.status, 'failed');
+    assert.equal(wide.calls.length, 2);
+    assert.equal(only.attempts, 2);
+    assert.match(only.error ?? '', /no image within 150 ms/);
+    assert.match(only.error ?? '', /2 attempts/);
+  });
+
+  test('canceling mid-run cancels the open items and the run, and calls no queued item', async () => {
+    wide.script((input, n) =>
+      input.caseId === cases[0] ? succeedAfter(1)(input, n) : hangUntilAborted(input, n),
+    );
+    const run = await runs.create({
+      case_ids: cases,
+      tool_ids: ['test_wide'],
+      options: { cache: false, concurrency: 2 },
+    });
+    const done = executor.execute(run.id);
+    await until(() => wide.calls.length === 3 && wide.inFlight === 2, 'two hanging calls');
+    await executor.stop(run.id, 'cancel');
+    assert.equal(await done, 'canceled');
+    const detail = await runs.detail(run.id);
+    assert.equal(detail.status, 'canceled');
+    assert.ok(
+      SUCCESS.has(item(detail, cases[0]).status),
+      'the item that finished before the cancel keeps its image',
+    );
+    for (const caseId of cases.slice(1)) {
+      const it = item(detail, caseId);
+      assert.equal(it.status, 'canceled', `${caseId} is ${it.status}`);
+      assert.match(it.error ?? '', /Canceled/);
+    }
+    assert.deepEqual(
+      wide.calls.map((c) => c.caseId).sort(),
+      cases.slice(0, 3),
+      'items still queued at the cancel are never handed to the tool',
+    );
+  });
+
+  test('cancel ends the run even when the tool ignores its abort signal', { timeout: 10_000 }, async () => {
+    wide.script(ignoreSignalForever);
+    const run = await runs.create({
+      case_ids: cases.slice(0, 2),
+      tool_ids: ['test_wide'],
+      options: { cache: false },
+    });
+    const done = executor.execute(run.id);
+    await until(() => wide.inFlight === 2, 'two calls');
+    await executor.stop(run.id, 'cancel');
+    assert.equal(await done, 'canceled');
+    const detail = await runs.detail(run.id);
+    assert.deepEqual(
+      detail.items.map((i) => i.status),
+      ['canceled', 'canceled'],
+    );
+  });
+
+  test('an interrupted run resumes where it stopped: nothing lost, nothing generated twice', async () => {
+    wide.script(succeedAfter(150));
+    const run = await runs.create({
+      case_ids: cases.slice(0, 4),
+      tool_ids: ['test_wide'],
+      options: { cache: false, concurrency: 1 },
+    });
+    const done = executor.execute(run.id);
+    await until(() => wide.calls.length === 2, 'the second call');
+    await executor.stop(run.id, 'interrupt');
+    assert.equal(await done, 'interrupted');
+    const stopped = await runs.detail(run.id);
+    assert.ok(SUCCESS.has(item(stopped, cases[0]).status));
+    assert.deepEqual(
+      stopped.items.slice(1).map((i) => i.status),
+      ['queued', 'queued', 'queued'],
+      'the in-flight and the waiting items go back to the queue',
+    );
+
+    wide.script(succeedAfter(1));
+    assert.equal(await executor.execute(run.id), 'finished');
+    const detail = await runs.detail(run.id);
+    assert.ok(detail.items.every((i) => SUCCESS.has(i.status)));
+    assert.deepEqual(
+      wide.calls.map((c) => c.caseId),
+      cases.slice(1, 4),
+      'the resume generates only what was not done',
+    );
+    const paths = detail.items.map((i) => i.image_path);
+    assert.equal(new Set(paths).size, 4);
+    for (const p of paths) assert.ok(existsSync(join(data.runs, p!)), `${p} exists`);
+    assert.deepEqual(
+      filesUnder(data.runs).filter((f) => f.endsWith('.tmp')),
+      [],
+    );
+  });
+});
+
+describe('failures stay with their item', () => {
+  test('every item ends in a terminal state with a readable error, and the others succeed', async () => {
+    const script: Record<string, Behavior> = {
+      [cases[0]]: succeedAfter(1),
+      [cases[1]]: () => Promise.reject(new Error('kaboom inside the tool')),
+      [cases[2]]: () =>
+        Promise.resolve<ToolResult>({ ok: true, image: Buffer.from('not an image at all'), meta: {} }),
+      [cases[3]]: () => Promise.resolve(fail.final('bad_request', 'The template is too large')),
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- a badly written plugin may throw anything
+      [cases[4]]: () => Promise.reject({ code: 'E_WEIRD', detail: 'plugin threw an object' }),
+      [cases[5]]: succeedAfter(1),
+    };
+    wide.script((input, n) => script[input.caseId](input, n));
+    const detail = await runToEnd(cases, ['test_wide'], { max_attempts: 2 });
+    assert.equal(detail.status, 'finished');
+    for (const it of detail.items) {
+      assert.ok(TERMINAL.has(it.status), `${it.case_id} ended ${it.status}`);
+      if (it.status === 'failed') {
+        assert.ok(it.error && it.error.length > 10, `${it.case_id} has a readable error: ${it.error}`);
+        assert.doesNotMatch(it.error, /undefined|\[object Object\]/, `${it.case_id}: ${it.error}`);
+      }
+    }
+    assert.ok(SUCCESS.has(item(detail, cases[0]).status));
+    assert.ok(SUCCESS.has(item(detail, cases[5]).status));
+    assert.match(item(detail, cases[1]).error ?? '', /kaboom inside the tool/);
+    assert.match(item(detail, cases[2]).error ?? '', /not a readable image/);
+    assert.match(item(detail, cases[3]).error ?? '', /too large/);
+    assert.match(item(detail, cases[4]).error ?? '', /E_WEIRD|plugin threw an object/);
+    for (const caseId of [cases[1], cases[2], cases[3], cases[4]])
+      assert.equal(item(detail, caseId).status, 'failed');
+    // A throw is a bug in the tool, not a passing condition: it is not retried.
+    assert.equal(wide.calls.filter((c) => c.caseId === cases[1]).length, 1);
+  });
+});
+
+describe('outputs', () => {
+  test('a later run never overwrites an earlier image: it gets a distinct name', async () => {
+    const red = await tinyPng();
+    const blue = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#2040c0' } })
+      .png()
+      .toBuffer();
+    wide.script(() => Promise.resolve<ToolResult>({ ok: true, image: red, meta: {} }));
+    const first = item(await runToEnd([cases[1]], ['test_wide']), cases[1]);
+    const firstFile = join(data.runs, first.image_path!);
+    const before = sha(firstFile);
+
+    wide.script(() => Promise.resolve<ToolResult>({ ok: true, image: blue, meta: {} }));
+    const second = item(await runToEnd([cases[1]], ['test_wide']), cases[1]);
+    assert.notEqual(second.image_path, first.image_path);
+    assert.equal(sha(firstFile), before, 'the first image is unchanged');
+    assert.ok(readFileSync(join(data.runs, second.image_path!)).equals(blue));
+    // Sidecars sit beside each image and name their own run.
+    const sidecar1 = JSON.parse(readFileSync(firstFile.replace(/\.png$/, '.json'), 'utf8')) as {
+      run_id: string;
+    };
+    const sidecar2 = JSON.parse(
+      readFileSync(join(data.runs, second.image_path!.replace(/\.png$/, '.json')), 'utf8'),
+    ) as { run_id: string };
+    assert.equal(sidecar1.run_id, first.run_id);
+    assert.equal(sidecar2.run_id, second.run_id);
+    assert.match(first.image_path!, /^\d{4}-\d{2}-\d{2}\/test_wide\/tc_02(-\d+)?\.png$/);
+  });
+
+  test('identical inputs reuse the earlier output unless the cache is off', async () => {
+    await writeCase(data.datasets, 'cache_case', 77);
+    wide.script(succeedAfter(1));
+    const first = item(await runToEnd(['cache_case'], ['test_wide'], { cache: true }), 'cache_case');
+    assert.equal(first.cached, false);
+    assert.equal(wide.calls.length, 1);
+
+    const second = item(await runToEnd(['cache_case'], ['test_wide'], { cache: true }), 'cache_case');
+    assert.equal(second.cached, true);
+    assert.ok(SUCCESS.has(second.status));
+    assert.equal(second.image_path, first.image_path);
+    assert.equal(wide.calls.length, 1, 'the tool is not called for a cache hit');
+
+    const otherOptions = item(
+      await runToEnd(['cache_case'], ['test_wide'], {
+        cache: true,
+        tool_options: { test_wide: { level: 4 } },
+      }),
+      'cache_case',
+    );
+    assert.equal(otherOptions.cached, false, 'other tool options are other inputs');
+    assert.equal(wide.calls.length, 2);
+
+    const uncached = item(await runToEnd(['cache_case'], ['test_wide'], { cache: false }), 'cache_case');
+    assert.equal(uncached.cached, false);
+    assert.equal(wide.calls.length, 3, '--no-cache generates again');
+    assert.notEqual(uncached.image_path, first.image_path);
+  });
+});

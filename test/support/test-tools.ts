@@ -1,0 +1,156 @@
+import { Injectable } from '@nestjs/common';
+import sharp from 'sharp';
+import {
+  fail,
+  type SwapTool,
+  type ToolAvailability,
+  type ToolInput,
+  type ToolResult,
+} from '../../libs/tools/tool';
+import { Tool } from '../../libs/tools/tool.decorator';
+
+/**
+ * Real SwapTool implementations used only by tests. Each records its calls and how many ran at once, and
+ * does what the test scripts it to do (succeed after a delay, fail N times, hang, throw, ...).
+ */
+
+/** One call of a tool, as the tool saw it. */
+export interface ToolCall {
+  caseId: string;
+  /** `performance.now()` when the call started. */
+  at: number;
+}
+
+/** What a scripted tool does on its `n`-th call (1-based, counted over the tool's life). */
+export type Behavior = (input: ToolInput, n: number) => Promise<ToolResult>;
+
+let pngCache: Promise<Buffer> | null = null;
+
+/** A small, whole PNG. */
+export function tinyPng(): Promise<Buffer> {
+  pngCache ??= sharp({ create: { width: 8, height: 8, channels: 3, background: '#c04020' } })
+    .png()
+    .toBuffer();
+  return pngCache;
+}
+
+/** Waits `ms` or until the signal fires; says which happened. */
+export function wait(ms: number, signal?: AbortSignal): Promise<'elapsed' | 'aborted'> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve('aborted');
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve('elapsed');
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve('aborted');
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Succeeds after `ms`, or reports a retryable failure when aborted first (as a well-behaved tool does). */
+export function succeedAfter(ms: number): Behavior {
+  return async (input) => {
+    if ((await wait(ms, input.signal)) === 'aborted') return fail.retryable('aborted', 'stopped by signal');
+    return { ok: true, image: await tinyPng(), meta: { model: 'test-model', costUsd: 0.01 } };
+  };
+}
+
+/** Fails the first `times` calls with `failure`, then behaves like `then`. */
+export function failFirst(
+  times: number,
+  failure: () => ToolResult,
+  then: Behavior = succeedAfter(1),
+): Behavior {
+  return async (input, n) => (n <= times ? failure() : then(input, n));
+}
+
+/** Never answers until aborted, then returns a failure (honours the signal). */
+export const hangUntilAborted: Behavior = async (input) => {
+  await wait(60 * 60 * 1000, input.signal);
+  return fail.retryable('aborted', 'stopped by signal');
+};
+
+/** Never answers at all, whatever the signal says (a badly written tool). */
+export const ignoreSignalForever: Behavior = () => new Promise<ToolResult>(() => undefined);
+
+/** In-flight calls over every scripted tool of the process, to check the run's global limit. */
+export const allTools = { inFlight: 0, maxInFlight: 0 };
+
+/** Base of the scripted tools: counts calls and in-flight calls, then runs the scripted behaviour. */
+export abstract class ScriptedTool implements SwapTool {
+  abstract readonly id: string;
+  abstract readonly concurrency: number;
+  readonly description = 'Scripted tool for tests';
+  readonly kind = 'local' as const;
+  readonly timeoutMs = 10_000;
+  readonly options = {
+    flavour: { type: 'string', default: 'plain', description: 'test option', choices: ['plain', 'spicy'] },
+    level: { type: 'number', default: 1, description: 'test option', min: 0, max: 5, integer: true },
+  } as const;
+  get name(): string {
+    return `Scripted ${this.id}`;
+  }
+
+  calls: ToolCall[] = [];
+  inFlight = 0;
+  maxInFlight = 0;
+  behavior: Behavior = succeedAfter(1);
+
+  /** Forgets earlier calls and sets what the next calls do. */
+  script(behavior: Behavior): this {
+    this.calls = [];
+    this.inFlight = 0;
+    this.maxInFlight = 0;
+    allTools.inFlight = 0;
+    allTools.maxInFlight = 0;
+    this.behavior = behavior;
+    return this;
+  }
+
+  availability(): Promise<ToolAvailability> {
+    return Promise.resolve({ available: true });
+  }
+
+  async generate(input: ToolInput): Promise<ToolResult> {
+    this.calls.push({ caseId: input.caseId, at: performance.now() });
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    allTools.inFlight++;
+    allTools.maxInFlight = Math.max(allTools.maxInFlight, allTools.inFlight);
+    try {
+      return await this.behavior(input, this.calls.length);
+    } finally {
+      this.inFlight--;
+      allTools.inFlight--;
+    }
+  }
+}
+
+/** A tool that allows many calls at once (the run's limit is what binds). */
+@Tool()
+@Injectable()
+export class WideTool extends ScriptedTool {
+  readonly id = 'test_wide';
+  readonly concurrency = 16;
+}
+
+/** A second wide tool, to check that the run limit binds across tools. */
+@Tool()
+@Injectable()
+export class OtherWideTool extends ScriptedTool {
+  readonly id = 'test_wide_other';
+  readonly concurrency = 16;
+}
+
+/** A tool whose own limit (2) is below any run limit the tests use. */
+@Tool()
+@Injectable()
+export class NarrowTool extends ScriptedTool {
+  readonly id = 'test_narrow';
+  readonly concurrency = 2;
+}
+
+export const TEST_TOOLS = [WideTool, OtherWideTool, NarrowTool];
