@@ -30,7 +30,10 @@ describe('baseline_gpt through the real runner, against the fake OpenAI server',
   const events: RunEvent[] = [];
   const logs: string[] = [];
   const savedEnv = { ...process.env };
-  const writes = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
+  const writes = {
+    out: process.stdout.write.bind(process.stdout),
+    err: process.stderr.write.bind(process.stderr),
+  };
 
   before(async () => {
     data = useTempData('openai-runner');
@@ -39,8 +42,14 @@ describe('baseline_gpt through the real runner, against the fake OpenAI server',
     process.env.OPENAI_API_KEY = KEY;
     process.env.OPENAI_BASE_URL = fake.baseURL;
     // Everything the process prints while the runs go is kept, to look for the key in the logs too.
-    process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => (logs.push(String(chunk)), writes.out(chunk, ...rest))) as typeof process.stdout.write;
-    process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => (logs.push(String(chunk)), writes.err(chunk, ...rest))) as typeof process.stderr.write;
+    process.stdout.write = (chunk: string | Uint8Array, ...rest: never[]) => (
+      logs.push(String(chunk)),
+      writes.out(chunk, ...rest)
+    );
+    process.stderr.write = (chunk: string | Uint8Array, ...rest: never[]) => (
+      logs.push(String(chunk)),
+      writes.err(chunk, ...rest)
+    );
     moduleRef = await Test.createTestingModule({ imports: [RunsModule] }).compile();
     await moduleRef.init();
     moduleRef.get(RunEventBus).subscribe((event) => events.push(event));
@@ -57,11 +66,17 @@ describe('baseline_gpt through the real runner, against the fake OpenAI server',
   it('retries a 429 once through the runner, stores the image and metadata, and fails a bad key finally', async () => {
     const runs = moduleRef.get(RunsService);
     const executor = moduleRef.get(RunExecutor);
-    const caseId = readdirSync(data.datasets).filter((d) => !d.startsWith('.')).sort()[0];
+    const caseId = readdirSync(data.datasets)
+      .filter((d) => !d.startsWith('.'))
+      .sort()[0];
 
     // One rate limit with retry-after-ms, then success: the runner, not the SDK, tries again.
     fake.failNext('rate_limit_429_retry_after_ms');
-    const ok = await runs.create({ case_ids: [caseId], tool_ids: ['baseline_gpt'], options: { cache: false, retry_base_ms: 10 } });
+    const ok = await runs.create({
+      case_ids: [caseId],
+      tool_ids: ['baseline_gpt'],
+      options: { cache: false, retry_base_ms: 10 },
+    });
     await executor.execute(ok.id);
     const okItem = (await runs.detail(ok.id)).items[0];
     assert.equal(okItem.status, 'generated', okItem.error ?? '');
@@ -73,13 +88,19 @@ describe('baseline_gpt through the real runner, against the fake OpenAI server',
     assert.deepEqual(sent.fields.input_fidelity, ['high']);
     assert.ok(sent.files.length >= 2, 'the template and at least one avatar');
     assert.deepEqual(readFileSync(join(data.runs, okItem.image_path ?? '')), fake.outputImage);
-    const sidecar = JSON.parse(readFileSync(join(data.runs, (okItem.image_path ?? '').replace(/\.png$/, '.json')), 'utf8')) as { meta: Record<string, unknown> };
+    const sidecar = JSON.parse(
+      readFileSync(join(data.runs, (okItem.image_path ?? '').replace(/\.png$/, '.json')), 'utf8'),
+    ) as { meta: Record<string, unknown> };
     assert.equal(sidecar.meta.model, 'gpt-image-1');
     assert.ok(sidecar.meta.usage, 'token usage is in the sidecar');
 
     // The server now refuses the key (and echoes it, as OpenAI does): a final failure after one attempt.
     fake.failNext('auth_401');
-    const bad = await runs.create({ case_ids: [caseId], tool_ids: ['baseline_gpt'], options: { cache: false, retry_base_ms: 10 } });
+    const bad = await runs.create({
+      case_ids: [caseId],
+      tool_ids: ['baseline_gpt'],
+      options: { cache: false, retry_base_ms: 10 },
+    });
     await executor.execute(bad.id);
     const badItem = (await runs.detail(bad.id)).items[0];
     assert.equal(badItem.status, 'failed');
@@ -90,11 +111,18 @@ describe('baseline_gpt through the real runner, against the fake OpenAI server',
 
   it('leaves the key nowhere: not in the database, the runs folder, the events or the logs', () => {
     const files = filesUnder(data.runs);
-    assert.ok(files.some((f) => f.endsWith('swapbench.db')), 'the database is in the runs folder');
-    assert.ok(files.some((f) => f.endsWith('.json')), 'sidecars were written');
+    assert.ok(
+      files.some((f) => f.endsWith('swapbench.db')),
+      'the database is in the runs folder',
+    );
+    assert.ok(
+      files.some((f) => f.endsWith('.json')),
+      'sidecars were written',
+    );
     for (const file of files) assert.equal(readFileSync(file).includes(KEY), false, `the key is in ${file}`);
     // The key's distinctive middle part catches partial copies (OpenAI masks the ends of keys it quotes).
-    for (const file of files) assert.equal(readFileSync(file).includes('LEAKCHECK'), false, `part of the key is in ${file}`);
+    for (const file of files)
+      assert.equal(readFileSync(file).includes('LEAKCHECK'), false, `part of the key is in ${file}`);
     assert.ok(events.some((e) => e.type === 'update' && e.status === 'generated'));
     assert.equal(JSON.stringify(events).includes('LEAKCHECK'), false, 'the key is in an event');
     assert.equal(logs.join('').includes('LEAKCHECK'), false, 'the key is in the logs');

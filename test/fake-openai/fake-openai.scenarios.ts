@@ -73,23 +73,74 @@ export function failureReply(scenario: FakeScenario, key: string, model: string)
         'moderation_blocked',
       );
     case 'bad_request_400':
-      return openAIError(400, "Invalid value: '7x7'. Supported values are: '1024x1024', 'auto'.", 'invalid_request_error', 'invalid_value', 'size');
+      return openAIError(
+        400,
+        "Invalid value: '7x7'. Supported values are: '1024x1024', 'auto'.",
+        'invalid_request_error',
+        'invalid_value',
+        'size',
+      );
     case 'unprocessable_422':
-      return openAIError(422, 'The image could not be processed: unsupported mimetype.', 'invalid_request_error', null, 'image');
+      return openAIError(
+        422,
+        'The image could not be processed: unsupported mimetype.',
+        'invalid_request_error',
+        null,
+        'image',
+      );
     case 'model_not_found_404':
-      return openAIError(404, `The model '${model}' does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found', 'model');
+      return openAIError(
+        404,
+        `The model '${model}' does not exist or you do not have access to it.`,
+        'invalid_request_error',
+        'model_not_found',
+        'model',
+      );
     case 'rate_limit_429':
-      return openAIError(429, 'Rate limit reached for images per minute. Please try again later.', 'requests', 'rate_limit_exceeded');
+      return openAIError(
+        429,
+        'Rate limit reached for images per minute. Please try again later.',
+        'requests',
+        'rate_limit_exceeded',
+      );
     case 'rate_limit_429_retry_after':
-      return openAIError(429, 'Rate limit reached for images per minute.', 'requests', 'rate_limit_exceeded', null, { 'retry-after': '7' });
+      return openAIError(
+        429,
+        'Rate limit reached for images per minute.',
+        'requests',
+        'rate_limit_exceeded',
+        null,
+        { 'retry-after': '7' },
+      );
     case 'rate_limit_429_retry_after_ms':
-      return openAIError(429, 'Rate limit reached for images per minute.', 'requests', 'rate_limit_exceeded', null, { 'retry-after-ms': '1500' });
+      return openAIError(
+        429,
+        'Rate limit reached for images per minute.',
+        'requests',
+        'rate_limit_exceeded',
+        null,
+        { 'retry-after-ms': '1500' },
+      );
     case 'server_500':
-      return openAIError(500, 'The server had an error while processing your request. Sorry about that!', 'server_error', null);
+      return openAIError(
+        500,
+        'The server had an error while processing your request. Sorry about that!',
+        'server_error',
+        null,
+      );
     case 'server_503':
-      return openAIError(503, 'The engine is currently overloaded, please try again later.', 'server_error', null);
+      return openAIError(
+        503,
+        'The engine is currently overloaded, please try again later.',
+        'server_error',
+        null,
+      );
     case 'html_200':
-      return { status: 200, headers: { 'content-type': 'text/html' }, body: '<html><body>Gateway login</body></html>' };
+      return {
+        status: 200,
+        headers: { 'content-type': 'text/html' },
+        body: '<html><body>Gateway login</body></html>',
+      };
     case 'ok':
     case 'not_image_200':
     case 'truncated_png_200':

@@ -63,7 +63,9 @@ export class FakeOpenAIServer {
   /** Listens on a free port of 127.0.0.1 and returns the server. */
   static async start(options: FakeOpenAIOptions = {}): Promise<FakeOpenAIServer> {
     const fake = new FakeOpenAIServer(options);
-    fake.outputImage = await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 12, g: 200, b: 90 } } })
+    fake.outputImage = await sharp({
+      create: { width: 64, height: 48, channels: 3, background: { r: 12, g: 200, b: 90 } },
+    })
       .png()
       .toBuffer();
     const server = createServer((req, res) => void fake.handle(req, res));
@@ -126,10 +128,20 @@ export class FakeOpenAIServer {
       recorded.json = JSON.parse(body.toString('utf8'));
     } else if (contentType?.startsWith('multipart/form-data')) {
       // The web-standard parser that ships with Node 20 (undici) reads the multipart body exactly as a browser would.
-      const form = await new Request('http://127.0.0.1/', { method: 'POST', headers: { 'content-type': contentType }, body }).formData();
+      const form = await new Request('http://127.0.0.1/', {
+        method: 'POST',
+        headers: { 'content-type': contentType },
+        body,
+      }).formData();
       for (const [field, value] of form.entries()) {
         if (typeof value === 'string') (recorded.fields[field] ??= []).push(value);
-        else recorded.files.push({ field, filename: value.name, type: value.type, data: Buffer.from(await value.arrayBuffer()) });
+        else
+          recorded.files.push({
+            field,
+            filename: value.name,
+            type: value.type,
+            data: Buffer.from(await value.arrayBuffer()),
+          });
       }
     }
     return recorded;
@@ -145,15 +157,26 @@ export class FakeOpenAIServer {
     }
     const failure = failureReply(scenario, key, model);
     if (failure) return send(res, failure);
-    if (this.options.apiKey !== undefined && key !== this.options.apiKey) return send(res, failureReply('auth_401', key, model) as FakeReply);
+    if (this.options.apiKey !== undefined && key !== this.options.apiKey)
+      return send(res, failureReply('auth_401', key, model) as FakeReply);
 
-    if (request.method === 'GET' && request.path === '/v1/models') return sendJson(res, 200, this.modelList());
+    if (request.method === 'GET' && request.path === '/v1/models')
+      return sendJson(res, 200, this.modelList());
     if (request.method === 'GET' && request.path.startsWith('/v1/models/')) {
       const id = decodeURIComponent(request.path.slice('/v1/models/'.length));
       if (!this.models.has(id)) return send(res, failureReply('model_not_found_404', key, id) as FakeReply);
       return sendJson(res, 200, { id, object: 'model', created: 1700000000, owned_by: 'system' });
     }
-    if (request.method !== 'POST') return send(res, openAIError(404, `Unknown request URL: ${request.method} ${request.path}`, 'invalid_request_error', 'unknown_url'));
+    if (request.method !== 'POST')
+      return send(
+        res,
+        openAIError(
+          404,
+          `Unknown request URL: ${request.method} ${request.path}`,
+          'invalid_request_error',
+          'unknown_url',
+        ),
+      );
 
     switch (request.path) {
       case '/v1/images/edits':
@@ -161,23 +184,53 @@ export class FakeOpenAIServer {
       case '/v1/images/generations':
         return this.answerImage(res, request, scenario, { prompt: jsonField(request, 'prompt') });
       case '/v1/chat/completions':
-        if (!this.models.has(model)) return send(res, failureReply('model_not_found_404', key, model) as FakeReply);
+        if (!this.models.has(model))
+          return send(res, failureReply('model_not_found_404', key, model) as FakeReply);
         return sendJson(res, 200, this.chatCompletion(model));
       default:
-        return send(res, openAIError(404, `Unknown request URL: POST ${request.path}`, 'invalid_request_error', 'unknown_url'));
+        return send(
+          res,
+          openAIError(
+            404,
+            `Unknown request URL: POST ${request.path}`,
+            'invalid_request_error',
+            'unknown_url',
+          ),
+        );
     }
   }
 
-  private async answerImage(res: ServerResponse, request: RecordedRequest, scenario: FakeScenario, info: { prompt: string }): Promise<void> {
+  private async answerImage(
+    res: ServerResponse,
+    request: RecordedRequest,
+    scenario: FakeScenario,
+    info: { prompt: string },
+  ): Promise<void> {
     const model = this.modelOf(request);
-    if (!this.models.has(model)) return send(res, failureReply('model_not_found_404', '', model) as FakeReply);
-    if (!info.prompt) return send(res, openAIError(400, "Missing required parameter: 'prompt'.", 'invalid_request_error', 'missing_required_parameter', 'prompt'));
+    if (!this.models.has(model))
+      return send(res, failureReply('model_not_found_404', '', model) as FakeReply);
+    if (!info.prompt)
+      return send(
+        res,
+        openAIError(
+          400,
+          "Missing required parameter: 'prompt'.",
+          'invalid_request_error',
+          'missing_required_parameter',
+          'prompt',
+        ),
+      );
     let image: Buffer = this.outputImage;
     if (scenario === 'not_image_200') image = Buffer.from('this is not an image, just some bytes');
     if (scenario === 'truncated_png_200') image = await truncatedPng();
     sendJson(res, 200, {
       created: Math.floor(Date.now() / 1000),
-      data: [{ b64_json: image.toString('base64'), ...(model.startsWith('dall-e') ? { revised_prompt: `revised: ${info.prompt}` } : {}) }],
+      data: [
+        {
+          b64_json: image.toString('base64'),
+          ...(model.startsWith('dall-e') ? { revised_prompt: `revised: ${info.prompt}` } : {}),
+        },
+      ],
       ...(model.startsWith('gpt-image')
         ? {
             background: 'opaque',
@@ -201,17 +254,31 @@ export class FakeOpenAIServer {
       object: 'chat.completion',
       created: Math.floor(Date.now() / 1000),
       model,
-      choices: [{ index: 0, message: { role: 'assistant', content: this.chatReply, refusal: null }, finish_reason: 'stop', logprobs: null }],
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: this.chatReply, refusal: null },
+          finish_reason: 'stop',
+          logprobs: null,
+        },
+      ],
       usage: { prompt_tokens: 900, completion_tokens: 120, total_tokens: 1020 },
     };
   }
 
   private modelList(): unknown {
-    return { object: 'list', data: [...this.models].map((id) => ({ id, object: 'model', created: 1700000000, owned_by: 'system' })) };
+    return {
+      object: 'list',
+      data: [...this.models].map((id) => ({ id, object: 'model', created: 1700000000, owned_by: 'system' })),
+    };
   }
 
   private modelOf(request: RecordedRequest): string {
-    return firstField(request, 'model') || jsonField(request, 'model') || (request.path.includes('/images/') ? 'dall-e-2' : '');
+    return (
+      firstField(request, 'model') ||
+      jsonField(request, 'model') ||
+      (request.path.includes('/images/') ? 'dall-e-2' : '')
+    );
   }
 }
 
@@ -229,7 +296,9 @@ function jsonField(request: RecordedRequest, name: string): string {
 async function truncatedPng(): Promise<Buffer> {
   const noise = Buffer.alloc(64 * 64 * 3);
   for (let i = 0; i < noise.length; i++) noise[i] = (i * 7919) % 251;
-  const png = await sharp(noise, { raw: { width: 64, height: 64, channels: 3 } }).png().toBuffer();
+  const png = await sharp(noise, { raw: { width: 64, height: 64, channels: 3 } })
+    .png()
+    .toBuffer();
   return png.subarray(0, Math.floor(png.length / 2));
 }
 

@@ -24,16 +24,26 @@ const COLOURS = [
  * tests can tell them apart by bytes. The second avatar is a JPEG, as users' photos often are. Slots are
  * listed right-to-left on purpose, so that slot order and position order differ.
  */
-export async function makeToolInput(options: ToolOptionValues, slotCount = 2, fileStem = 'template'): Promise<ToolInputFixture> {
+export async function makeToolInput(
+  options: ToolOptionValues,
+  slotCount = 2,
+  fileStem = 'template',
+): Promise<ToolInputFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'swapbench-fixture-'));
-  const template = await sharp({ create: { width: 240, height: 120, channels: 3, background: { r: 90, g: 140, b: 90 } } }).png().toBuffer();
+  const template = await sharp({
+    create: { width: 240, height: 120, channels: 3, background: { r: 90, g: 140, b: 90 } },
+  })
+    .png()
+    .toBuffer();
   const templatePath = join(dir, `${fileStem}.png`);
   await writeFile(templatePath, template);
   const slots: Slot[] = [];
   const avatars: ToolInput['avatars'] = [];
   for (let i = 0; i < slotCount; i++) {
     const id = `p${i + 1}`;
-    const base = sharp({ create: { width: 32, height: 32, channels: 3, background: COLOURS[i % COLOURS.length] } });
+    const base = sharp({
+      create: { width: 32, height: 32, channels: 3, background: COLOURS[i % COLOURS.length] },
+    });
     const jpeg = i === 1;
     const image = jpeg ? await base.jpeg().toBuffer() : await base.png().toBuffer();
     const path = join(dir, `avatar-${id}.${jpeg ? 'jpg' : 'png'}`);

@@ -30,11 +30,14 @@ export function expandCommandArgs(command: readonly string[], values: CommandPla
         if (avatar) {
           const index = Number(avatar[1]) - 1;
           if (index >= values.avatars.length) {
-            throw new RangeError(`the command uses {${name}} but this case has ${values.avatars.length} avatar${values.avatars.length === 1 ? '' : 's'}`);
+            throw new RangeError(
+              `the command uses {${name}} but this case has ${values.avatars.length} avatar${values.avatars.length === 1 ? '' : 's'}`,
+            );
           }
           return values.avatars[index];
         }
-        if (name in values && name !== 'avatars') return String(values[name as Exclude<keyof CommandPlaceholderValues, 'avatars'>]);
+        if (name in values && name !== 'avatars')
+          return String(values[name as Exclude<keyof CommandPlaceholderValues, 'avatars'>]);
         return whole;
       }),
     );

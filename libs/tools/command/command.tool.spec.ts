@@ -37,7 +37,11 @@ describe('CommandTool running a real program', () => {
   let fixture: ToolInputFixture;
   afterEach(() => fixture.cleanup());
 
-  async function setup(mode: string, extra: Record<string, unknown> = {}, stem = 'template'): Promise<{ tool: CommandTool; argsFile: string }> {
+  async function setup(
+    mode: string,
+    extra: Record<string, unknown> = {},
+    stem = 'template',
+  ): Promise<{ tool: CommandTool; argsFile: string }> {
     fixture = await makeToolInput({}, 2, stem);
     const script = join(fixture.dir, 'swap.js');
     await writeFile(script, PROGRAM);
@@ -45,7 +49,19 @@ describe('CommandTool running a real program', () => {
     const config = CommandToolSchema.parse({
       id: 'local_swap',
       name: 'Local swap',
-      command: [process.execPath, script, mode, argsFile, '{template}', '{avatars}', '--out', '{output}', '--first={avatar1}', '--case', '{case_id}'],
+      command: [
+        process.execPath,
+        script,
+        mode,
+        argsFile,
+        '{template}',
+        '{avatars}',
+        '--out',
+        '{output}',
+        '--first={avatar1}',
+        '--case',
+        '{case_id}',
+      ],
       ...extra,
     });
     return { tool: new CommandTool(config, fixture.dir), argsFile };
@@ -123,7 +139,10 @@ describe('CommandTool running a real program', () => {
 
   it('says so when the program does not exist', async () => {
     fixture = await makeToolInput({});
-    const tool = new CommandTool(CommandToolSchema.parse({ id: 'gone', name: 'Gone', command: ['./no-such-program', '{template}'] }), fixture.dir);
+    const tool = new CommandTool(
+      CommandToolSchema.parse({ id: 'gone', name: 'Gone', command: ['./no-such-program', '{template}'] }),
+      fixture.dir,
+    );
     const result = await tool.generate(fixture.input);
     assert.ok(!result.ok);
     assert.equal(result.failure.code, 'command_not_found');
@@ -132,7 +151,10 @@ describe('CommandTool running a real program', () => {
 
   it('fails clearly when the command names an avatar the case does not have', async () => {
     fixture = await makeToolInput({}, 1);
-    const tool = new CommandTool(CommandToolSchema.parse({ id: 'two', name: 'Two', command: [process.execPath, '{avatar2}'] }), fixture.dir);
+    const tool = new CommandTool(
+      CommandToolSchema.parse({ id: 'two', name: 'Two', command: [process.execPath, '{avatar2}'] }),
+      fixture.dir,
+    );
     const result = await tool.generate(fixture.input);
     assert.ok(!result.ok);
     assert.match(result.failure.message, /uses \{avatar2\} but this case has 1 avatar/);
@@ -141,8 +163,19 @@ describe('CommandTool running a real program', () => {
 
 describe('expandCommandArgs and TailBuffer', () => {
   it('expands {avatars} into several arguments and placeholders inside longer arguments', () => {
-    const values = { template: 't.png', avatars: ['a.png', 'b.png'], output: 'o.png', prompt: 'p', case_id: 'c', slots_json: '[]', workdir: '/w' };
-    assert.deepEqual(expandCommandArgs(['prog', '{avatars}', '--out={output}', '{avatar2}', '{prompt}'], values), ['prog', 'a.png', 'b.png', '--out=o.png', 'b.png', 'p']);
+    const values = {
+      template: 't.png',
+      avatars: ['a.png', 'b.png'],
+      output: 'o.png',
+      prompt: 'p',
+      case_id: 'c',
+      slots_json: '[]',
+      workdir: '/w',
+    };
+    assert.deepEqual(
+      expandCommandArgs(['prog', '{avatars}', '--out={output}', '{avatar2}', '{prompt}'], values),
+      ['prog', 'a.png', 'b.png', '--out=o.png', 'b.png', 'p'],
+    );
   });
 
   it('keeps only the tail', () => {

@@ -69,7 +69,14 @@ export class CommandTool implements SwapTool {
           workdir,
         });
       } catch (error) {
-        return { ok: false, failure: { retryable: false, code: 'bad_request', message: `Tool ${this.id}: ${(error as Error).message}.` } };
+        return {
+          ok: false,
+          failure: {
+            retryable: false,
+            code: 'bad_request',
+            message: `Tool ${this.id}: ${(error as Error).message}.`,
+          },
+        };
       }
       const started = performance.now();
       const outcome = await this.run(args, input.signal);
@@ -78,27 +85,79 @@ export class CommandTool implements SwapTool {
       const stderrNote = outcome.stderr ? `\nstderr:\n${outcome.stderr}` : '';
 
       if (outcome.spawnError) {
-        const why = outcome.spawnError.code === 'ENOENT' ? 'was not found (check the path or PATH)' : `could not start (${outcome.spawnError.code ?? outcome.spawnError.message})`;
-        return { ok: false, failure: { retryable: false, code: 'command_not_found', message: `Tool ${this.id}: program ${args[0]} ${why}.` } };
+        const why =
+          outcome.spawnError.code === 'ENOENT'
+            ? 'was not found (check the path or PATH)'
+            : `could not start (${outcome.spawnError.code ?? outcome.spawnError.message})`;
+        return {
+          ok: false,
+          failure: {
+            retryable: false,
+            code: 'command_not_found',
+            message: `Tool ${this.id}: program ${args[0]} ${why}.`,
+          },
+        };
       }
-      if (outcome.aborted) return { ok: false, failure: { retryable: false, code: 'aborted', message: `Tool ${this.id}: ${program} was stopped because the item was canceled.` } };
+      if (outcome.aborted)
+        return {
+          ok: false,
+          failure: {
+            retryable: false,
+            code: 'aborted',
+            message: `Tool ${this.id}: ${program} was stopped because the item was canceled.`,
+          },
+        };
       if (outcome.timedOut) {
         // A local program that ran out of time once will almost surely do so again; retrying would only burn time.
-        return { ok: false, failure: { retryable: false, code: 'timeout', message: `Tool ${this.id}: ${program} did not finish within ${this.timeoutMs / 1000} s and was killed. Raise timeout_ms in the config file if it needs longer.${stderrNote}` } };
+        return {
+          ok: false,
+          failure: {
+            retryable: false,
+            code: 'timeout',
+            message: `Tool ${this.id}: ${program} did not finish within ${this.timeoutMs / 1000} s and was killed. Raise timeout_ms in the config file if it needs longer.${stderrNote}`,
+          },
+        };
       }
       if (outcome.exitCode !== 0) {
-        const how = outcome.signal ? `was killed by ${outcome.signal}` : `exited with code ${outcome.exitCode}`;
-        return { ok: false, failure: { retryable: false, code: 'command_failed', message: `Tool ${this.id}: ${program} ${how}.${stderrNote}` } };
+        const how = outcome.signal
+          ? `was killed by ${outcome.signal}`
+          : `exited with code ${outcome.exitCode}`;
+        return {
+          ok: false,
+          failure: {
+            retryable: false,
+            code: 'command_failed',
+            message: `Tool ${this.id}: ${program} ${how}.${stderrNote}`,
+          },
+        };
       }
       let bytes: Buffer;
       try {
         bytes = await readFile(output);
       } catch {
-        return { ok: false, failure: { retryable: false, code: 'bad_output', message: `Tool ${this.id}: ${program} exited 0 but wrote no file to {output}.${stderrNote}` } };
+        return {
+          ok: false,
+          failure: {
+            retryable: false,
+            code: 'bad_output',
+            message: `Tool ${this.id}: ${program} exited 0 but wrote no file to {output}.${stderrNote}`,
+          },
+        };
       }
       const checked = await checkImageOutput(bytes, `Tool ${this.id} (${program})`);
       if (!checked.ok) return checked;
-      return { ok: true, image: checked.png, meta: { model: program, command: program, exitCode: 0, latencyMs, width: checked.width, height: checked.height } };
+      return {
+        ok: true,
+        image: checked.png,
+        meta: {
+          model: program,
+          command: program,
+          exitCode: 0,
+          latencyMs,
+          width: checked.width,
+          height: checked.height,
+        },
+      };
     } finally {
       await rm(workdir, { recursive: true, force: true });
     }
@@ -108,9 +167,22 @@ export class CommandTool implements SwapTool {
   private run(args: string[], signal: AbortSignal): Promise<ProcessOutcome> {
     return new Promise((resolve) => {
       const stderr = new TailBuffer(4096);
-      const outcome: ProcessOutcome = { exitCode: null, signal: null, spawnError: null, timedOut: false, aborted: false, stderr: '' };
+      const outcome: ProcessOutcome = {
+        exitCode: null,
+        signal: null,
+        spawnError: null,
+        timedOut: false,
+        aborted: false,
+        stderr: '',
+      };
       if (signal.aborted) return resolve({ ...outcome, aborted: true });
-      const child = spawn(args[0], args.slice(1), { cwd: this.cwd, shell: false, detached: true, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+      const child = spawn(args[0], args.slice(1), {
+        cwd: this.cwd,
+        shell: false,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        windowsHide: true,
+      });
       child.stdout.resume(); // drained and dropped: only the file at {output} counts
       child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
       let hardKill: NodeJS.Timeout | undefined;

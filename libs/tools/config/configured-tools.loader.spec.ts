@@ -51,7 +51,13 @@ describe('ConfiguredToolsLoader in a Nest module', () => {
   async function boot(): Promise<ToolRegistry> {
     const moduleRef = await Test.createTestingModule({
       imports: [DiscoveryModule],
-      providers: [ToolRegistry, ControlTemplateTool, BaselineGptTool, BaselineDalle3Tool, ConfiguredToolsLoader],
+      providers: [
+        ToolRegistry,
+        ControlTemplateTool,
+        BaselineGptTool,
+        BaselineDalle3Tool,
+        ConfiguredToolsLoader,
+      ],
     }).compile();
     await moduleRef.init();
     return moduleRef.get(ToolRegistry);
@@ -64,7 +70,13 @@ describe('ConfiguredToolsLoader in a Nest module', () => {
       join(dir, 'swapbench.config.json'),
       JSON.stringify({
         openai_compatible: [
-          { id: 'vllm_a', name: 'vLLM A', base_url: 'http://127.0.0.1:9/v1', model: 'qwen-image-edit', api_key_env: 'VLLM_A_KEY' },
+          {
+            id: 'vllm_a',
+            name: 'vLLM A',
+            base_url: 'http://127.0.0.1:9/v1',
+            model: 'qwen-image-edit',
+            api_key_env: 'VLLM_A_KEY',
+          },
           { id: 'sglang_b', name: 'SGLang B', base_url: 'http://127.0.0.1:9/v1', model: 'flux' },
         ],
         command: [{ id: 'local_cmd', name: 'Local command', command: ['true', '{template}'] }],
@@ -72,25 +84,45 @@ describe('ConfiguredToolsLoader in a Nest module', () => {
       }),
     );
     const registry = await boot();
-    assert.deepEqual(
-      [...registry.ids()].sort(),
-      ['baseline_dalle3', 'baseline_gpt', 'control_template', 'esm_one', 'esm_two', 'grey_template', 'local_cmd', 'sglang_b', 'vllm_a'],
-    );
+    assert.deepEqual([...registry.ids()].sort(), [
+      'baseline_dalle3',
+      'baseline_gpt',
+      'control_template',
+      'esm_one',
+      'esm_two',
+      'grey_template',
+      'local_cmd',
+      'sglang_b',
+      'vllm_a',
+    ]);
     const summaries = await registry.summaries();
     const vllm = summaries.find((s) => s.id === 'vllm_a');
-    assert.deepEqual([vllm?.available, vllm?.reason], [false, 'VLLM_A_KEY is not set (in the environment or a .env file)']);
+    assert.deepEqual(
+      [vllm?.available, vllm?.reason],
+      [false, 'VLLM_A_KEY is not set (in the environment or a .env file)'],
+    );
     assert.equal(summaries.find((s) => s.id === 'sglang_b')?.available, true);
     const grey = summaries.find((s) => s.id === 'grey_template');
-    assert.deepEqual([grey?.kind, grey?.available], ['control', false], 'the plugin factory received its options');
+    assert.deepEqual(
+      [grey?.kind, grey?.available],
+      ['control', false],
+      'the plugin factory received its options',
+    );
     assert.equal(summaries.find((s) => s.id === 'local_cmd')?.timeout_ms, 120_000);
   });
 
   it('reads the key from .env; tool summaries say whether a key is set but never carry it', async () => {
     let registry = await boot();
     let gpt = (await registry.summaries()).find((s) => s.id === 'baseline_gpt');
-    assert.deepEqual([gpt?.available, gpt?.reason], [false, 'OPENAI_API_KEY is not set (in the environment or a .env file)']);
+    assert.deepEqual(
+      [gpt?.available, gpt?.reason],
+      [false, 'OPENAI_API_KEY is not set (in the environment or a .env file)'],
+    );
 
-    await writeFile(join(dir, '.env'), `OPENAI_API_KEY=${DOTENV_KEY}\nOPENAI_BASE_URL=http://127.0.0.1:9/v1\n`);
+    await writeFile(
+      join(dir, '.env'),
+      `OPENAI_API_KEY=${DOTENV_KEY}\nOPENAI_BASE_URL=http://127.0.0.1:9/v1\n`,
+    );
     registry = await boot();
     const summaries = await registry.summaries();
     gpt = summaries.find((s) => s.id === 'baseline_gpt');
@@ -99,7 +131,10 @@ describe('ConfiguredToolsLoader in a Nest module', () => {
   });
 
   it('refuses a configured tool that takes a built-in id, naming the id', async () => {
-    await writeFile(join(dir, 'swapbench.config.json'), JSON.stringify({ command: [{ id: 'baseline_gpt', name: 'x', command: ['true'] }] }));
+    await writeFile(
+      join(dir, 'swapbench.config.json'),
+      JSON.stringify({ command: [{ id: 'baseline_gpt', name: 'x', command: ['true'] }] }),
+    );
     await assert.rejects(boot(), /Two tools share the id "baseline_gpt"/);
   });
 
@@ -108,11 +143,22 @@ describe('ConfiguredToolsLoader in a Nest module', () => {
     await assert.rejects(boot(), /Plugin "\.\/missing\.js" \(plugins\[0\]\) cannot be found/);
     await writeFile(join(dir, 'half.js'), 'module.exports = { id: "half", name: "Half" };');
     await writeFile(join(dir, 'swapbench.config.json'), JSON.stringify({ plugins: ['./half.js'] }));
-    await assert.rejects(boot(), /Plugin "\.\/half\.js" \(plugins\[0\]\) is not a valid tool: description must be a string; kind must be/);
+    await assert.rejects(
+      boot(),
+      /Plugin "\.\/half\.js" \(plugins\[0\]\) is not a valid tool: description must be a string; kind must be/,
+    );
   });
 
   it('stops start-up with the file and field when the config file is broken', async () => {
-    await writeFile(join(dir, 'swapbench.config.json'), JSON.stringify({ command: [{ id: 'x', name: 'x', command: [] }] }));
-    await assert.rejects(boot(), (error: Error) => error.message.includes(join(dir, 'swapbench.config.json')) && /command\[0\]\.command: must name the program/.test(error.message));
+    await writeFile(
+      join(dir, 'swapbench.config.json'),
+      JSON.stringify({ command: [{ id: 'x', name: 'x', command: [] }] }),
+    );
+    await assert.rejects(
+      boot(),
+      (error: Error) =>
+        error.message.includes(join(dir, 'swapbench.config.json')) &&
+        /command\[0\]\.command: must name the program/.test(error.message),
+    );
   });
 });

@@ -22,7 +22,8 @@ export class ConfiguredToolsLoader implements OnModuleInit {
     const loaded = loadSwapbenchConfig();
     const tools = await buildConfiguredTools(loaded);
     for (const tool of tools) this.registry.register(tool);
-    if (loaded.path && tools.length > 0) this.logger.log(`${tools.length} tool(s) from ${loaded.path}: ${tools.map((t) => t.id).join(', ')}`);
+    if (loaded.path && tools.length > 0)
+      this.logger.log(`${tools.length} tool(s) from ${loaded.path}: ${tools.map((t) => t.id).join(', ')}`);
   }
 }
 
@@ -32,6 +33,7 @@ export async function buildConfiguredTools({ config, dir }: LoadedConfig): Promi
     ...config.openai_compatible.map((entry) => new OpenAICompatibleTool(entry)),
     ...config.command.map((entry) => new CommandTool(entry, dir)),
   ];
-  for (const [i, plugin] of config.plugins.entries()) tools.push(...(await loadPluginTools(plugin, dir, `plugins[${i}]`)));
+  for (const [i, plugin] of config.plugins.entries())
+    tools.push(...(await loadPluginTools(plugin, dir, `plugins[${i}]`)));
   return tools;
 }

@@ -27,7 +27,11 @@ export type PluginExport =
  * file's folder, so both `./my-tool.js` and an installed npm package work, then loaded with `import()`
  * so that CommonJS and ES modules both do. Any problem is a UserError naming the plugin.
  */
-export async function loadPluginTools(entry: PluginConfig, configDir: string, field: string): Promise<SwapTool[]> {
+export async function loadPluginTools(
+  entry: PluginConfig,
+  configDir: string,
+  field: string,
+): Promise<SwapTool[]> {
   const specifier = typeof entry === 'string' ? entry : entry.module;
   const options = typeof entry === 'string' ? {} : (entry.options ?? {});
   const where = `Plugin "${specifier}" (${field})`;
@@ -61,17 +65,24 @@ export async function loadPluginTools(entry: PluginConfig, configDir: string, fi
 /** Checks at run time what TypeScript cannot: that a plugin's export really has the SwapTool shape. */
 export function assertSwapTool(value: unknown, where: string): SwapTool {
   if (typeof value !== 'object' || value === null) {
-    throw new UserError(`${where} must export a tool object or a factory that returns one (got ${value === null ? 'null' : typeof value})`);
+    throw new UserError(
+      `${where} must export a tool object or a factory that returns one (got ${value === null ? 'null' : typeof value})`,
+    );
   }
   const tool = value as Record<string, unknown>;
   const problems: string[] = [];
-  for (const key of ['id', 'name', 'description'] as const) if (typeof tool[key] !== 'string') problems.push(`${key} must be a string`);
-  if (!['api', 'local', 'control'].includes(tool.kind as string)) problems.push('kind must be "api", "local" or "control"');
+  for (const key of ['id', 'name', 'description'] as const)
+    if (typeof tool[key] !== 'string') problems.push(`${key} must be a string`);
+  if (!['api', 'local', 'control'].includes(tool.kind as string))
+    problems.push('kind must be "api", "local" or "control"');
   for (const key of ['concurrency', 'timeoutMs'] as const) {
-    if (typeof tool[key] !== 'number' || !((tool[key] as number) > 0)) problems.push(`${key} must be a positive number`);
+    const value = tool[key];
+    if (typeof value !== 'number' || !(value > 0)) problems.push(`${key} must be a positive number`);
   }
-  if (typeof tool.options !== 'object' || tool.options === null) problems.push('options must be an object (use {} for none)');
-  for (const key of ['availability', 'generate'] as const) if (typeof tool[key] !== 'function') problems.push(`${key} must be a function`);
+  if (typeof tool.options !== 'object' || tool.options === null)
+    problems.push('options must be an object (use {} for none)');
+  for (const key of ['availability', 'generate'] as const)
+    if (typeof tool[key] !== 'function') problems.push(`${key} must be a function`);
   if (problems.length > 0) throw new UserError(`${where} is not a valid tool: ${problems.join('; ')}`);
   return value as SwapTool;
 }

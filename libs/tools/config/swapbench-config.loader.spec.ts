@@ -31,27 +31,55 @@ describe('loadSwapbenchConfig', () => {
   }
 
   it('is empty when there is no file in the working directory', () => {
-    assert.deepEqual(loadSwapbenchConfig({}, dir), { config: { openai_compatible: [], command: [], plugins: [] }, path: null, dir });
+    assert.deepEqual(loadSwapbenchConfig({}, dir), {
+      config: { openai_compatible: [], command: [], plugins: [] },
+      path: null,
+      dir,
+    });
   });
 
   it('reads swapbench.config.json from the working directory and fills in defaults', async () => {
     const path = await write({
-      openai_compatible: [{ id: 'vllm', name: 'vLLM', base_url: 'http://127.0.0.1:8001/v1', model: 'qwen-image-edit', api_key_env: 'VLLM_KEY' }],
-      command: [{ id: 'inswapper', name: 'InSwapper', command: ['python3', 'swap.py', '{template}', '{avatars}', '-o', '{output}'] }],
+      openai_compatible: [
+        {
+          id: 'vllm',
+          name: 'vLLM',
+          base_url: 'http://127.0.0.1:8001/v1',
+          model: 'qwen-image-edit',
+          api_key_env: 'VLLM_KEY',
+        },
+      ],
+      command: [
+        {
+          id: 'inswapper',
+          name: 'InSwapper',
+          command: ['python3', 'swap.py', '{template}', '{avatars}', '-o', '{output}'],
+        },
+      ],
       plugins: ['./my-tool.js', { module: 'swapbench-tool-x', options: { level: 2 } }],
     });
     const loaded = loadSwapbenchConfig({}, dir);
     assert.equal(loaded.path, path);
     assert.equal(loaded.config.openai_compatible[0].timeout_ms, 300_000);
     assert.equal(loaded.config.openai_compatible[0].input_fidelity, 'high');
-    assert.deepEqual([loaded.config.command[0].timeout_ms, loaded.config.command[0].concurrency, loaded.config.command[0].kind], [120_000, 1, 'local']);
+    assert.deepEqual(
+      [
+        loaded.config.command[0].timeout_ms,
+        loaded.config.command[0].concurrency,
+        loaded.config.command[0].kind,
+      ],
+      [120_000, 1, 'local'],
+    );
     assert.equal(loaded.config.plugins.length, 2);
   });
 
   it('takes the path from SWAPBENCH_CONFIG, which must then exist', async () => {
     await write({ command: [] }, 'other.json');
     assert.equal(loadSwapbenchConfig({ SWAPBENCH_CONFIG: 'other.json' }, dir).path, join(dir, 'other.json'));
-    assert.match(errorOf(() => loadSwapbenchConfig({ SWAPBENCH_CONFIG: 'missing.json' }, dir)), /missing\.json \(from SWAPBENCH_CONFIG\) does not exist/);
+    assert.match(
+      errorOf(() => loadSwapbenchConfig({ SWAPBENCH_CONFIG: 'missing.json' }, dir)),
+      /missing\.json \(from SWAPBENCH_CONFIG\) does not exist/,
+    );
   });
 
   it('names the file and the field of every problem', async () => {
@@ -71,7 +99,9 @@ describe('loadSwapbenchConfig', () => {
 
   it('refuses a key pasted into api_key_env without repeating it', async () => {
     const pasted = 'sk-proj-PASTEDKEY1234567890';
-    await write({ openai_compatible: [{ id: 'x', name: 'x', base_url: 'http://h/v1', model: 'm', api_key_env: pasted }] });
+    await write({
+      openai_compatible: [{ id: 'x', name: 'x', base_url: 'http://h/v1', model: 'm', api_key_env: pasted }],
+    });
     const message = errorOf(() => loadSwapbenchConfig({}, dir));
     assert.match(message, /openai_compatible\[0\]\.api_key_env: must be the NAME of an environment variable/);
     assert.ok(!message.includes(pasted));
@@ -79,12 +109,18 @@ describe('loadSwapbenchConfig', () => {
 
   it('reports invalid JSON and duplicate ids with the file name', async () => {
     const path = await write('{ "command": [ }');
-    assert.match(errorOf(() => loadSwapbenchConfig({}, dir)), new RegExp(`Config file ${path} is not valid JSON`));
+    assert.match(
+      errorOf(() => loadSwapbenchConfig({}, dir)),
+      new RegExp(`Config file ${path} is not valid JSON`),
+    );
     await write({
       openai_compatible: [{ id: 'same', name: 'a', base_url: 'http://h/v1', model: 'm' }],
       command: [{ id: 'same', name: 'b', command: ['p'] }],
     });
-    assert.match(errorOf(() => loadSwapbenchConfig({}, dir)), /command\[0\]\.id: the id "same" is already used by openai_compatible\[0\]\.id/);
+    assert.match(
+      errorOf(() => loadSwapbenchConfig({}, dir)),
+      /command\[0\]\.id: the id "same" is already used by openai_compatible\[0\]\.id/,
+    );
   });
 });
 
@@ -93,7 +129,10 @@ describe('loadDotEnvFile', () => {
     const dir = await mkdtemp(join(tmpdir(), 'swapbench-dotenv-'));
     const saved = { ...process.env };
     try {
-      await writeFile(join(dir, '.env'), 'SWAPBENCH_TEST_DOTENV_A=from-file\nSWAPBENCH_TEST_DOTENV_B=from-file\n');
+      await writeFile(
+        join(dir, '.env'),
+        'SWAPBENCH_TEST_DOTENV_A=from-file\nSWAPBENCH_TEST_DOTENV_B=from-file\n',
+      );
       process.env.SWAPBENCH_TEST_DOTENV_B = 'from-env';
       loadDotEnvFile(dir);
       assert.equal(process.env.SWAPBENCH_TEST_DOTENV_A, 'from-file');

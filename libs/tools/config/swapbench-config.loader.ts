@@ -19,9 +19,14 @@ export interface LoadedConfig {
  * Finds the config file: `SWAPBENCH_CONFIG` when set (it must exist), else `swapbench.config.json` in the
  * working directory (optional).
  */
-export function configFilePath(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): { path: string; required: boolean } {
+export function configFilePath(
+  env: NodeJS.ProcessEnv = process.env,
+  cwd = process.cwd(),
+): { path: string; required: boolean } {
   const fromEnv = env.SWAPBENCH_CONFIG?.trim();
-  return fromEnv ? { path: resolve(cwd, fromEnv), required: true } : { path: resolve(cwd, CONFIG_FILE_NAME), required: false };
+  return fromEnv
+    ? { path: resolve(cwd, fromEnv), required: true }
+    : { path: resolve(cwd, CONFIG_FILE_NAME), required: false };
 }
 
 /**
@@ -62,7 +67,8 @@ export function loadDotEnvFile(cwd = process.cwd()): void {
 
 function describeIssue(issue: z.core.$ZodIssue): string {
   const field = issue.path.reduce<string>(
-    (acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)),
+    (acc, part) =>
+      typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part),
     '',
   );
   return `${field || '(top level)'}: ${issue.message}`;
@@ -76,7 +82,10 @@ function assertUniqueIds(config: SwapbenchConfig, source: string): void {
   ];
   for (const [id, field] of entries) {
     const first = seen.get(id);
-    if (first) throw new UserError(`Config file ${source} is invalid:\n  - ${field}: the id "${id}" is already used by ${first}`);
+    if (first)
+      throw new UserError(
+        `Config file ${source} is invalid:\n  - ${field}: the id "${id}" is already used by ${first}`,
+      );
     seen.set(id, field);
   }
 }

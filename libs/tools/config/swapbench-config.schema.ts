@@ -2,9 +2,19 @@ import { z } from 'zod';
 import { SLUG_PATTERN } from '../../core/slug';
 
 /** Placeholders a `command` tool's arguments may contain; `{avatarN}` is checked separately. */
-export const COMMAND_PLACEHOLDERS = ['template', 'avatars', 'output', 'prompt', 'case_id', 'slots_json', 'workdir'] as const;
+export const COMMAND_PLACEHOLDERS = [
+  'template',
+  'avatars',
+  'output',
+  'prompt',
+  'case_id',
+  'slots_json',
+  'workdir',
+] as const;
 
-const toolId = z.string().regex(SLUG_PATTERN, 'must be a slug: a-z, 0-9, _ or -, starting with a letter or digit');
+const toolId = z
+  .string()
+  .regex(SLUG_PATTERN, 'must be a slug: a-z, 0-9, _ or -, starting with a letter or digit');
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

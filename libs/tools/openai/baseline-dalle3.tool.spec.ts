@@ -9,7 +9,10 @@ const KEY = 'sk-test-DALLE-00112233445566778899';
 
 interface ChatBody {
   model: string;
-  messages: { role: string; content: ({ type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } })[] }[];
+  messages: {
+    role: string;
+    content: ({ type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } })[];
+  }[];
 }
 
 describe('BaselineDalle3Tool against the fake OpenAI server', () => {
@@ -36,14 +39,20 @@ describe('BaselineDalle3Tool against the fake OpenAI server', () => {
     const tool = new BaselineDalle3Tool();
     const availability = await tool.availability();
     assert.equal(availability.available, false);
-    assert.match(availability.reason ?? '', /OpenAI removed the DALL·E models \(dall-e-3\) from its API.*`model` option.*gpt-image-1/);
+    assert.match(
+      availability.reason ?? '',
+      /OpenAI removed the DALL·E models \(dall-e-3\) from its API.*`model` option.*gpt-image-1/,
+    );
 
     fixture.input.options = resolveToolOptions(tool);
     const result = await tool.generate(fixture.input);
     assert.ok(!result.ok);
     assert.equal(result.failure.code, 'model_not_found');
     assert.equal(result.failure.retryable, false);
-    assert.match(result.failure.message, /does not serve model "dall-e-3".*removed the DALL·E models.*`model` option/);
+    assert.match(
+      result.failure.message,
+      /does not serve model "dall-e-3".*removed the DALL·E models.*`model` option/,
+    );
   });
 
   it('describes the scene with a vision model, then generates from that description with the chosen model', async () => {
@@ -58,14 +67,26 @@ describe('BaselineDalle3Tool against the fake OpenAI server', () => {
     const parts = chat.messages[0].content;
     const images = parts.filter((p) => p.type === 'image_url');
     assert.equal(images.length, 3, 'the template and both avatars');
-    assert.equal(images[0].type === 'image_url' && images[0].image_url.url, `data:image/png;base64,${fixture.input.template.toString('base64')}`);
-    assert.equal(images[2].type === 'image_url' && images[2].image_url.url, `data:image/jpeg;base64,${fixture.input.avatars[1].image.toString('base64')}`);
+    assert.equal(
+      images[0].type === 'image_url' && images[0].image_url.url,
+      `data:image/png;base64,${fixture.input.template.toString('base64')}`,
+    );
+    assert.equal(
+      images[2].type === 'image_url' && images[2].image_url.url,
+      `data:image/jpeg;base64,${fixture.input.avatars[1].image.toString('base64')}`,
+    );
     const instructions = parts[0].type === 'text' ? parts[0].text : '';
     assert.match(instructions, /the person on the right in image 1 is to be shown as the person in image 2/);
     assert.match(instructions, /Never name anyone/);
 
     const gen = fake.requestsTo('/v1/images/generations')[0].json as Record<string, unknown>;
-    assert.deepEqual(gen, { model: 'gpt-image-1', prompt: fake.chatReply, n: 1, size: '1024x1024', quality: 'high' });
+    assert.deepEqual(gen, {
+      model: 'gpt-image-1',
+      prompt: fake.chatReply,
+      n: 1,
+      size: '1024x1024',
+      quality: 'high',
+    });
     assert.deepEqual(result.image, fake.outputImage);
     assert.equal(result.meta.sceneDescription, fake.chatReply);
     assert.equal(result.meta.visionModel, 'gpt-4.1');
@@ -86,7 +107,10 @@ describe('BaselineDalle3Tool against the fake OpenAI server', () => {
     assert.equal(gen.response_format, 'b64_json');
     assert.equal(gen.quality, undefined, 'auto quality is left to the API');
     assert.equal(result.meta.revisedPrompt, `revised: ${fake.chatReply}`);
-    assert.equal(result.meta.costBreakdownUsd && (result.meta.costBreakdownUsd as { image: number }).image, 0.04);
+    assert.equal(
+      result.meta.costBreakdownUsd && (result.meta.costBreakdownUsd as { image: number }).image,
+      0.04,
+    );
   });
 
   it('reports a vision model the server does not serve through the vision_model option', async () => {
@@ -104,7 +128,10 @@ describe('BaselineDalle3Tool against the fake OpenAI server', () => {
     await startFake(DEFAULT_FAKE_MODELS);
     delete process.env.OPENAI_API_KEY;
     const availability = await new BaselineDalle3Tool().availability();
-    assert.deepEqual(availability, { available: false, reason: 'OPENAI_API_KEY is not set (in the environment or a .env file)' });
+    assert.deepEqual(availability, {
+      available: false,
+      reason: 'OPENAI_API_KEY is not set (in the environment or a .env file)',
+    });
     assert.equal(fake.requests.length, 0);
   });
 });

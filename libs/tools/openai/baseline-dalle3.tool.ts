@@ -30,15 +30,33 @@ export function modelGoneHint(model: string): string {
 export class BaselineDalle3Tool implements SwapTool {
   readonly id = 'baseline_dalle3';
   readonly name = 'Baseline-DALL·E 3';
-  readonly description = 'Describe-then-generate lower bound: a vision model describes the scene with the avatars’ traits, then images.generate paints it.';
+  readonly description =
+    'Describe-then-generate lower bound: a vision model describes the scene with the avatars’ traits, then images.generate paints it.';
   readonly kind = 'api' as const;
   readonly concurrency = 2;
   readonly timeoutMs = 300_000;
   readonly options = {
-    model: { type: 'string', default: DEFAULT_IMAGE_MODEL, description: 'Text-to-image model. OpenAI no longer serves dall-e-3; gpt-image-1 works.' },
-    vision_model: { type: 'string', default: 'gpt-4.1', description: 'Vision chat model that writes the scene description.' },
-    size: { type: 'string', default: '1024x1024', description: 'Output size as the image model accepts it, e.g. 1024x1024, 1792x1024.' },
-    quality: { type: 'string', default: 'auto', description: 'Quality as the image model accepts it: standard/hd (DALL·E 3), low/medium/high (gpt-image), or auto.' },
+    model: {
+      type: 'string',
+      default: DEFAULT_IMAGE_MODEL,
+      description: 'Text-to-image model. OpenAI no longer serves dall-e-3; gpt-image-1 works.',
+    },
+    vision_model: {
+      type: 'string',
+      default: 'gpt-4.1',
+      description: 'Vision chat model that writes the scene description.',
+    },
+    size: {
+      type: 'string',
+      default: '1024x1024',
+      description: 'Output size as the image model accepts it, e.g. 1024x1024, 1792x1024.',
+    },
+    quality: {
+      type: 'string',
+      default: 'auto',
+      description:
+        'Quality as the image model accepts it: standard/hd (DALL·E 3), low/medium/high (gpt-image), or auto.',
+    },
   } satisfies Record<string, ToolOptionSpec>;
 
   /** Results of asking the API whether a model exists, so that listing tools does not call it every time. */
@@ -46,15 +64,19 @@ export class BaselineDalle3Tool implements SwapTool {
 
   async availability(): Promise<ToolAvailability> {
     const endpoint = openAIEndpoint();
-    if (!endpoint.apiKey) return { available: false, reason: 'OPENAI_API_KEY is not set (in the environment or a .env file)' };
+    if (!endpoint.apiKey)
+      return { available: false, reason: 'OPENAI_API_KEY is not set (in the environment or a .env file)' };
     const model = this.options.model.default;
     const cached = this.modelProbes.get(model);
     if (cached && cached.until > Date.now()) return cached.result;
     try {
-      await createOpenAIClient(endpoint, 5_000).models.retrieve(model, { signal: AbortSignal.timeout(5_000) });
+      await createOpenAIClient(endpoint, 5_000).models.retrieve(model, {
+        signal: AbortSignal.timeout(5_000),
+      });
       this.remember(model, { available: true });
     } catch (error) {
-      if (error instanceof NotFoundError) this.remember(model, { available: false, reason: modelGoneHint(model) });
+      if (error instanceof NotFoundError)
+        this.remember(model, { available: false, reason: modelGoneHint(model) });
       // Any other answer (offline, auth, 5xx) says nothing about the model; the run itself will report it.
       else return { available: true };
     }
@@ -63,12 +85,26 @@ export class BaselineDalle3Tool implements SwapTool {
 
   async generate(input: ToolInput): Promise<ToolResult> {
     const endpoint = openAIEndpoint();
-    if (!endpoint.apiKey) return { ok: false, failure: { retryable: false, code: 'auth', message: 'OPENAI_API_KEY is not set (in the environment or a .env file).' } };
+    if (!endpoint.apiKey)
+      return {
+        ok: false,
+        failure: {
+          retryable: false,
+          code: 'auth',
+          message: 'OPENAI_API_KEY is not set (in the environment or a .env file).',
+        },
+      };
     const model = String(input.options.model);
     const visionModel = String(input.options.vision_model);
     const size = String(input.options.size);
     const quality = String(input.options.quality);
-    const provider: ImageProvider = { endpoint, name: 'OpenAI', thirdParty: false, timeoutMs: this.timeoutMs, modelNotFoundHint: modelGoneHint(model) };
+    const provider: ImageProvider = {
+      endpoint,
+      name: 'OpenAI',
+      thirdParty: false,
+      timeoutMs: this.timeoutMs,
+      modelNotFoundHint: modelGoneHint(model),
+    };
     const ctx = callContext(provider, model);
     const client = createOpenAIClient(endpoint, this.timeoutMs);
     const started = performance.now();
@@ -83,7 +119,7 @@ export class BaselineDalle3Tool implements SwapTool {
           model,
           prompt: scene.text,
           n: 1,
-          size: size as ImagesGenerateSize,
+          size,
           ...(quality !== 'auto' ? { quality: quality as ImagesGenerateQuality } : {}),
           // DALL·E answers with a URL unless asked for base64; GPT image models always send base64 and reject the field.
           ...(model.startsWith('dall-e') ? { response_format: 'b64_json' as const } : {}),
@@ -92,7 +128,8 @@ export class BaselineDalle3Tool implements SwapTool {
       );
     } catch (error) {
       const failure = toolFailureFromError(error, ctx);
-      if (failure.code === 'model_not_found') this.remember(model, { available: false, reason: modelGoneHint(model) });
+      if (failure.code === 'model_not_found')
+        this.remember(model, { available: false, reason: modelGoneHint(model) });
       return { ok: false, failure };
     }
     const checked = await imageFromResponse(response, 'OpenAI', input.signal);
@@ -113,7 +150,10 @@ export class BaselineDalle3Tool implements SwapTool {
         size: response.size ?? size,
         quality: response.quality ?? quality,
         usage: { vision: scene.usage ?? null, image: response.usage ?? null },
-        costUsd: describeCost !== undefined && imageCost !== undefined ? roundUsd(describeCost + imageCost) : undefined,
+        costUsd:
+          describeCost !== undefined && imageCost !== undefined
+            ? roundUsd(describeCost + imageCost)
+            : undefined,
         costBreakdownUsd: { vision: describeCost ?? null, image: imageCost ?? null },
         width: checked.width,
         height: checked.height,
@@ -126,5 +166,4 @@ export class BaselineDalle3Tool implements SwapTool {
   }
 }
 
-type ImagesGenerateSize = NonNullable<ImageGenerateParamsNonStreaming['size']>;
 type ImagesGenerateQuality = NonNullable<ImageGenerateParamsNonStreaming['quality']>;

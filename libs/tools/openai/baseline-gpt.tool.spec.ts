@@ -77,7 +77,11 @@ describe('BaselineGptTool against the fake OpenAI server', () => {
   });
 
   it("passes the model, size and quality options, and lets the case's prompt override the built one", async () => {
-    fixture.input.options = resolveToolOptions(tool, { model: 'gpt-image-1-mini', size: '1536x1024', quality: 'low' });
+    fixture.input.options = resolveToolOptions(tool, {
+      model: 'gpt-image-1-mini',
+      size: '1536x1024',
+      quality: 'low',
+    });
     fixture.input.prompt = 'Put the red person where the tall one stands.';
     const result = await tool.generate(fixture.input);
     assert.ok(result.ok);
@@ -90,7 +94,10 @@ describe('BaselineGptTool against the fake OpenAI server', () => {
 
   it('is unavailable, with the reason, when OPENAI_API_KEY is missing, and then sends nothing', async () => {
     delete process.env.OPENAI_API_KEY;
-    assert.deepEqual(await tool.availability(), { available: false, reason: 'OPENAI_API_KEY is not set (in the environment or a .env file)' });
+    assert.deepEqual(await tool.availability(), {
+      available: false,
+      reason: 'OPENAI_API_KEY is not set (in the environment or a .env file)',
+    });
     const result = await tool.generate(fixture.input);
     assert.ok(!result.ok);
     assert.equal(result.failure.code, 'auth');

@@ -7,14 +7,23 @@ import { openAIEndpoint } from './openai-client.factory';
 /** Options shared by every tool that sends the `images.edit` swap request. */
 export function imageEditOptions(defaultModel: string): Record<string, ToolOptionSpec> {
   return {
-    model: { type: 'string', default: defaultModel, description: 'Image model to call, e.g. gpt-image-1, gpt-image-1.5, gpt-image-1-mini.' },
+    model: {
+      type: 'string',
+      default: defaultModel,
+      description: 'Image model to call, e.g. gpt-image-1, gpt-image-1.5, gpt-image-1-mini.',
+    },
     size: {
       type: 'string',
       default: 'auto',
       description: 'Output size; `auto` lets the model choose from the template.',
       choices: ['auto', '1024x1024', '1536x1024', '1024x1536'],
     },
-    quality: { type: 'string', default: 'high', description: 'Rendering quality; higher costs more.', choices: ['auto', 'low', 'medium', 'high'] },
+    quality: {
+      type: 'string',
+      default: 'high',
+      description: 'Rendering quality; higher costs more.',
+      choices: ['auto', 'low', 'medium', 'high'],
+    },
   };
 }
 
@@ -30,7 +39,8 @@ export const BASELINE_GPT_TIMEOUT_MS = 300_000;
 export class BaselineGptTool implements SwapTool {
   readonly id = 'baseline_gpt';
   readonly name = 'Baseline-GPT';
-  readonly description = 'OpenAI image edit (gpt-image-1) with the template and every avatar as input images.';
+  readonly description =
+    'OpenAI image edit (gpt-image-1) with the template and every avatar as input images.';
   readonly kind = 'api' as const;
   readonly concurrency = 2;
   readonly timeoutMs = BASELINE_GPT_TIMEOUT_MS;
@@ -46,14 +56,25 @@ export class BaselineGptTool implements SwapTool {
 
   availability(): Promise<ToolAvailability> {
     const endpoint = openAIEndpoint();
-    if (!endpoint.apiKey) return Promise.resolve({ available: false, reason: 'OPENAI_API_KEY is not set (in the environment or a .env file)' });
+    if (!endpoint.apiKey)
+      return Promise.resolve({
+        available: false,
+        reason: 'OPENAI_API_KEY is not set (in the environment or a .env file)',
+      });
     return Promise.resolve({ available: true });
   }
 
   generate(input: ToolInput): Promise<ToolResult> {
     const endpoint = openAIEndpoint();
     if (!endpoint.apiKey) {
-      return Promise.resolve({ ok: false, failure: { retryable: false, code: 'auth', message: 'OPENAI_API_KEY is not set (in the environment or a .env file).' } });
+      return Promise.resolve({
+        ok: false,
+        failure: {
+          retryable: false,
+          code: 'auth',
+          message: 'OPENAI_API_KEY is not set (in the environment or a .env file).',
+        },
+      });
     }
     return requestSwapEdit(
       { endpoint, name: 'OpenAI', thirdParty: false, timeoutMs: this.timeoutMs },

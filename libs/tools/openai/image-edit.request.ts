@@ -34,7 +34,11 @@ export interface SwapEditSettings {
  * prompt that says which avatar replaces which person. Returns the checked PNG and metadata (model,
  * latency, token usage, cost), or a typed failure; it never throws for a provider's error.
  */
-export async function requestSwapEdit(provider: ImageProvider, input: ToolInput, settings: SwapEditSettings): Promise<ToolResult> {
+export async function requestSwapEdit(
+  provider: ImageProvider,
+  input: ToolInput,
+  settings: SwapEditSettings,
+): Promise<ToolResult> {
   const ctx = callContext(provider, settings.model);
   const prompt = buildSwapPrompt(input.slots, input.prompt);
   const images = await Promise.all([
@@ -105,19 +109,45 @@ export function callContext(provider: ImageProvider, model: string): ProviderCal
  * HTML error page from a proxy), so the shape is checked before use. Some self-hosted servers answer
  * with a URL instead of base64; that URL is fetched once.
  */
-export async function imageFromResponse(response: unknown, source: string, signal: AbortSignal): Promise<ImageCheck> {
+export async function imageFromResponse(
+  response: unknown,
+  source: string,
+  signal: AbortSignal,
+): Promise<ImageCheck> {
   const first = (response as ImagesResponse | null)?.data?.[0];
   if (typeof response !== 'object' || response === null || !first) {
     const what = typeof response === 'string' ? 'a non-JSON body' : 'JSON without a data[0] image';
-    return { ok: false, failure: { retryable: false, code: 'bad_output', message: `${source} answered 200 with ${what}, not an image.` } };
+    return {
+      ok: false,
+      failure: {
+        retryable: false,
+        code: 'bad_output',
+        message: `${source} answered 200 with ${what}, not an image.`,
+      },
+    };
   }
   if (!first.b64_json && first.url) {
     try {
       const res = await fetch(first.url, { signal });
-      if (!res.ok) return { ok: false, failure: { retryable: res.status >= 500, code: 'bad_output', message: `${source}'s image URL answered ${res.status}.` } };
+      if (!res.ok)
+        return {
+          ok: false,
+          failure: {
+            retryable: res.status >= 500,
+            code: 'bad_output',
+            message: `${source}'s image URL answered ${res.status}.`,
+          },
+        };
       return checkImageOutput(Buffer.from(await res.arrayBuffer()), source);
     } catch (error) {
-      return { ok: false, failure: { retryable: true, code: 'connection', message: `Could not download ${source}'s image: ${(error as Error).message}` } };
+      return {
+        ok: false,
+        failure: {
+          retryable: true,
+          code: 'connection',
+          message: `Could not download ${source}'s image: ${(error as Error).message}`,
+        },
+      };
     }
   }
   return checkBase64Image(first.b64_json, source);
@@ -132,8 +162,13 @@ export async function asUpload(image: Buffer, stem: string): Promise<Uploadable>
 }
 
 function sniffImageType(bytes: Buffer): 'image/png' | 'image/jpeg' | 'image/webp' | null {
-  if (bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'image/png';
+  if (bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])))
+    return 'image/png';
   if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg';
-  if (bytes.subarray(0, 4).toString('latin1') === 'RIFF' && bytes.subarray(8, 12).toString('latin1') === 'WEBP') return 'image/webp';
+  if (
+    bytes.subarray(0, 4).toString('latin1') === 'RIFF' &&
+    bytes.subarray(8, 12).toString('latin1') === 'WEBP'
+  )
+    return 'image/webp';
   return null;
 }

@@ -7,7 +7,9 @@ import { chatCostUsd, imageCostUsd } from './prices';
 async function noisyPng(): Promise<Buffer> {
   const raw = Buffer.alloc(48 * 48 * 3);
   for (let i = 0; i < raw.length; i++) raw[i] = (i * 7919) % 251;
-  return sharp(raw, { raw: { width: 48, height: 48, channels: 3 } }).png().toBuffer();
+  return sharp(raw, { raw: { width: 48, height: 48, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 describe('checkImageOutput', () => {
@@ -48,7 +50,11 @@ describe('checkImageOutput', () => {
 
 describe('prices', () => {
   it('prices gpt-image calls from token usage, and falls back to the per-image table without it', () => {
-    const usage = { input_tokens: 300, output_tokens: 1000, input_tokens_details: { image_tokens: 200, text_tokens: 100 } };
+    const usage = {
+      input_tokens: 300,
+      output_tokens: 1000,
+      input_tokens_details: { image_tokens: 200, text_tokens: 100 },
+    };
     assert.equal(imageCostUsd('gpt-image-1', usage, 'high', '1024x1024'), 0.0425);
     assert.equal(imageCostUsd('gpt-image-1', undefined, 'high', '1024x1024'), 0.167);
     assert.equal(imageCostUsd('gpt-image-1', undefined, 'low', '1536x1024'), 0.016);
@@ -57,7 +63,10 @@ describe('prices', () => {
   });
 
   it('gives no cost for models or settings it has no price for', () => {
-    assert.equal(imageCostUsd('some-local-model', { input_tokens: 1, output_tokens: 1 }, 'high', '1024x1024'), undefined);
+    assert.equal(
+      imageCostUsd('some-local-model', { input_tokens: 1, output_tokens: 1 }, 'high', '1024x1024'),
+      undefined,
+    );
     assert.equal(imageCostUsd('gpt-image-1', undefined, 'auto', '1024x1024'), undefined);
     assert.equal(chatCostUsd('unknown-chat', { prompt_tokens: 1, completion_tokens: 1 }), undefined);
     assert.equal(chatCostUsd('gpt-4o', { prompt_tokens: 1000, completion_tokens: 100 }), 0.0035);

@@ -22,7 +22,10 @@ const ACCEPTED_FORMATS = new Set(['png', 'jpeg', 'webp']);
  * `source` names who produced the bytes, for the message.
  */
 export async function checkImageOutput(bytes: Buffer, source: string): Promise<ImageCheck> {
-  const bad = (why: string): ImageCheck => ({ ok: false, failure: { retryable: false, code: 'bad_output', message: `${source} ${why}` } });
+  const bad = (why: string): ImageCheck => ({
+    ok: false,
+    failure: { retryable: false, code: 'bad_output', message: `${source} ${why}` },
+  });
   if (bytes.length === 0) return bad('returned an empty image.');
   let format: string | undefined;
   let width = 0;
@@ -35,13 +38,17 @@ export async function checkImageOutput(bytes: Buffer, source: string): Promise<I
   } catch {
     return bad(`returned ${bytes.length} bytes that are not an image.`);
   }
-  if (!format || !ACCEPTED_FORMATS.has(format)) return bad(`returned a ${format ?? 'unknown'} file, not a PNG, JPEG or WebP image.`);
+  if (!format || !ACCEPTED_FORMATS.has(format))
+    return bad(`returned a ${format ?? 'unknown'} file, not a PNG, JPEG or WebP image.`);
   // libpng tolerates a missing end chunk, but a PNG without it was cut short somewhere.
-  if (format === 'png' && !bytes.subarray(-12).subarray(4).equals(PNG_IEND)) return bad('returned a truncated PNG (it has no end chunk).');
+  if (format === 'png' && !bytes.subarray(-12).subarray(4).equals(PNG_IEND))
+    return bad('returned a truncated PNG (it has no end chunk).');
   try {
     await sharp(bytes).raw().toBuffer();
   } catch {
-    return bad(`returned a truncated or corrupt ${format.toUpperCase()} image (${width}×${height} header, pixel data unreadable).`);
+    return bad(
+      `returned a truncated or corrupt ${format.toUpperCase()} image (${width}×${height} header, pixel data unreadable).`,
+    );
   }
   const png = format === 'png' ? bytes : await sharp(bytes).png().toBuffer();
   return { ok: true, png, format, width, height };
@@ -50,7 +57,14 @@ export async function checkImageOutput(bytes: Buffer, source: string): Promise<I
 /** Decodes base64 image data from an API answer and checks it as above. */
 export async function checkBase64Image(b64: unknown, source: string): Promise<ImageCheck> {
   if (typeof b64 !== 'string' || b64.length === 0) {
-    return { ok: false, failure: { retryable: false, code: 'bad_output', message: `${source} answered without image data (no data[0].b64_json).` } };
+    return {
+      ok: false,
+      failure: {
+        retryable: false,
+        code: 'bad_output',
+        message: `${source} answered without image data (no data[0].b64_json).`,
+      },
+    };
   }
   return checkImageOutput(Buffer.from(b64, 'base64'), source);
 }

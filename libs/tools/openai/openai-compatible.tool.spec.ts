@@ -22,11 +22,23 @@ describe('OpenAICompatibleTool against the fake server', () => {
   afterEach(() => fixture.cleanup());
 
   function makeTool(entry: Record<string, unknown>, env: NodeJS.ProcessEnv): OpenAICompatibleTool {
-    return new OpenAICompatibleTool(OpenAICompatibleToolSchema.parse({ id: 'vllm_qwen', name: 'vLLM Qwen', base_url: `${fake.baseURL}/`, model: 'qwen-image-edit', ...entry }), env);
+    return new OpenAICompatibleTool(
+      OpenAICompatibleToolSchema.parse({
+        id: 'vllm_qwen',
+        name: 'vLLM Qwen',
+        base_url: `${fake.baseURL}/`,
+        model: 'qwen-image-edit',
+        ...entry,
+      }),
+      env,
+    );
   }
 
   it("sends baseline_gpt's request to the configured server and model with the key from api_key_env", async () => {
-    const tool = makeTool({ api_key_env: 'VLLM_KEY' }, { VLLM_KEY: KEY, OPENAI_API_KEY: 'sk-openai-must-not-be-sent', OPENAI_ORG_ID: 'org-x' });
+    const tool = makeTool(
+      { api_key_env: 'VLLM_KEY' },
+      { VLLM_KEY: KEY, OPENAI_API_KEY: 'sk-openai-must-not-be-sent', OPENAI_ORG_ID: 'org-x' },
+    );
     fixture.input.options = resolveToolOptions(tool);
     const result = await tool.generate(fixture.input);
     assert.ok(result.ok, JSON.stringify(result));
@@ -42,7 +54,10 @@ describe('OpenAICompatibleTool against the fake server', () => {
   });
 
   it('leaves input_fidelity out for servers configured with input_fidelity "none"', async () => {
-    const tool = makeTool({ api_key_env: 'VLLM_KEY', input_fidelity: 'none', model: 'flux-kontext' }, { VLLM_KEY: KEY });
+    const tool = makeTool(
+      { api_key_env: 'VLLM_KEY', input_fidelity: 'none', model: 'flux-kontext' },
+      { VLLM_KEY: KEY },
+    );
     fixture.input.options = resolveToolOptions(tool);
     const result = await tool.generate(fixture.input);
     assert.ok(result.ok);
@@ -53,7 +68,10 @@ describe('OpenAICompatibleTool against the fake server', () => {
 
   it('is unavailable, naming the variable, while api_key_env is unset', async () => {
     const tool = makeTool({ api_key_env: 'VLLM_KEY' }, {});
-    assert.deepEqual(await tool.availability(), { available: false, reason: 'VLLM_KEY is not set (in the environment or a .env file)' });
+    assert.deepEqual(await tool.availability(), {
+      available: false,
+      reason: 'VLLM_KEY is not set (in the environment or a .env file)',
+    });
     fixture.input.options = resolveToolOptions(tool);
     const result = await tool.generate(fixture.input);
     assert.ok(!result.ok);
@@ -67,6 +85,9 @@ describe('OpenAICompatibleTool against the fake server', () => {
     const result = await tool.generate(fixture.input);
     assert.ok(!result.ok);
     assert.equal(result.failure.code, 'auth');
-    assert.equal(result.failure.message, 'vLLM Qwen rejected the API key from VLLM_KEY (401). Set VLLM_KEY to a valid key.');
+    assert.equal(
+      result.failure.message,
+      'vLLM Qwen rejected the API key from VLLM_KEY (401). Set VLLM_KEY to a valid key.',
+    );
   });
 });

@@ -26,7 +26,9 @@ export class OpenAICompatibleTool implements SwapTool {
   ) {
     this.id = config.id;
     this.name = config.name;
-    this.description = config.description ?? `Image edit by ${config.model} at ${publicUrl(config.base_url)} (OpenAI-compatible server).`;
+    this.description =
+      config.description ??
+      `Image edit by ${config.model} at ${publicUrl(config.base_url)} (OpenAI-compatible server).`;
     this.concurrency = config.concurrency;
     this.timeoutMs = config.timeout_ms;
     // Self-hosted servers often know only `auto`, so neither size nor quality is forced by default.
@@ -40,7 +42,10 @@ export class OpenAICompatibleTool implements SwapTool {
   availability(): Promise<ToolAvailability> {
     const envName = this.config.api_key_env;
     if (envName && !this.env[envName]?.trim()) {
-      return Promise.resolve({ available: false, reason: `${envName} is not set (in the environment or a .env file)` });
+      return Promise.resolve({
+        available: false,
+        reason: `${envName} is not set (in the environment or a .env file)`,
+      });
     }
     return Promise.resolve({ available: true });
   }
@@ -48,7 +53,14 @@ export class OpenAICompatibleTool implements SwapTool {
   generate(input: ToolInput): Promise<ToolResult> {
     const endpoint = this.endpoint();
     if (this.config.api_key_env && !endpoint.apiKey) {
-      return Promise.resolve({ ok: false, failure: { retryable: false, code: 'auth', message: `${this.config.api_key_env} is not set (in the environment or a .env file).` } });
+      return Promise.resolve({
+        ok: false,
+        failure: {
+          retryable: false,
+          code: 'auth',
+          message: `${this.config.api_key_env} is not set (in the environment or a .env file).`,
+        },
+      });
     }
     const fidelity = this.config.input_fidelity;
     return requestSwapEdit(

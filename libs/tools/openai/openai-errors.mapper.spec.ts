@@ -12,16 +12,65 @@ import { retryAfterMs, toolFailureFromError } from './openai-errors.mapper';
 const KEY = 'sk-test-ERRORS-9f8e7d6c5b4a3210';
 
 /** Each failure the issue lists, and what swapbench must make of it. */
-const CASES: { scenario: FakeScenario; retryable: boolean; code: string; message: RegExp; retryAfterMs?: number }[] = [
-  { scenario: 'auth_401', retryable: false, code: 'auth', message: /rejected the API key from OPENAI_API_KEY \(401\)/ },
-  { scenario: 'forbidden_403', retryable: false, code: 'forbidden', message: /may not use model "gpt-image-1" \(403\).*verified/ },
+const CASES: {
+  scenario: FakeScenario;
+  retryable: boolean;
+  code: string;
+  message: RegExp;
+  retryAfterMs?: number;
+}[] = [
+  {
+    scenario: 'auth_401',
+    retryable: false,
+    code: 'auth',
+    message: /rejected the API key from OPENAI_API_KEY \(401\)/,
+  },
+  {
+    scenario: 'forbidden_403',
+    retryable: false,
+    code: 'forbidden',
+    message: /may not use model "gpt-image-1" \(403\).*verified/,
+  },
   { scenario: 'safety_400', retryable: false, code: 'safety', message: /Refused by OpenAI's safety system/ },
-  { scenario: 'bad_request_400', retryable: false, code: 'bad_request', message: /invalid \(400, parameter "size"\): Invalid value: '7x7'/ },
-  { scenario: 'unprocessable_422', retryable: false, code: 'unprocessable', message: /could not process the request \(422/ },
-  { scenario: 'model_not_found_404', retryable: false, code: 'model_not_found', message: /does not serve model "gpt-image-1" \(404\).*`model` option/ },
-  { scenario: 'rate_limit_429', retryable: true, code: 'rate_limited', message: /rate limiting/, retryAfterMs: undefined },
-  { scenario: 'rate_limit_429_retry_after', retryable: true, code: 'rate_limited', message: /rate limiting/, retryAfterMs: 7000 },
-  { scenario: 'rate_limit_429_retry_after_ms', retryable: true, code: 'rate_limited', message: /rate limiting/, retryAfterMs: 1500 },
+  {
+    scenario: 'bad_request_400',
+    retryable: false,
+    code: 'bad_request',
+    message: /invalid \(400, parameter "size"\): Invalid value: '7x7'/,
+  },
+  {
+    scenario: 'unprocessable_422',
+    retryable: false,
+    code: 'unprocessable',
+    message: /could not process the request \(422/,
+  },
+  {
+    scenario: 'model_not_found_404',
+    retryable: false,
+    code: 'model_not_found',
+    message: /does not serve model "gpt-image-1" \(404\).*`model` option/,
+  },
+  {
+    scenario: 'rate_limit_429',
+    retryable: true,
+    code: 'rate_limited',
+    message: /rate limiting/,
+    retryAfterMs: undefined,
+  },
+  {
+    scenario: 'rate_limit_429_retry_after',
+    retryable: true,
+    code: 'rate_limited',
+    message: /rate limiting/,
+    retryAfterMs: 7000,
+  },
+  {
+    scenario: 'rate_limit_429_retry_after_ms',
+    retryable: true,
+    code: 'rate_limited',
+    message: /rate limiting/,
+    retryAfterMs: 1500,
+  },
   { scenario: 'server_500', retryable: true, code: 'server_error', message: /failed on its side \(500\)/ },
   { scenario: 'server_503', retryable: true, code: 'server_error', message: /failed on its side \(503\)/ },
   { scenario: 'drop_connection', retryable: true, code: 'connection', message: /Could not reach OpenAI/ },
@@ -43,7 +92,12 @@ describe('OpenAI failures become typed ToolFailures (real SDK, fake server)', ()
   beforeEach(async () => {
     fake.requests.length = 0;
     fixture = await makeToolInput({});
-    provider = { endpoint: { apiKey: KEY, apiKeyEnv: 'OPENAI_API_KEY', baseURL: fake.baseURL }, name: 'OpenAI', thirdParty: false, timeoutMs: 10_000 };
+    provider = {
+      endpoint: { apiKey: KEY, apiKeyEnv: 'OPENAI_API_KEY', baseURL: fake.baseURL },
+      name: 'OpenAI',
+      thirdParty: false,
+      timeoutMs: 10_000,
+    };
   });
   afterEach(() => fixture.cleanup());
 
@@ -58,7 +112,10 @@ describe('OpenAI failures become typed ToolFailures (real SDK, fake server)', ()
       assert.match(failure.message, c.message);
       if ('retryAfterMs' in c) assert.equal(failure.retryAfterMs, c.retryAfterMs);
       assert.ok(!failure.message.includes(KEY), `the key leaked into: ${failure.message}`);
-      assert.ok(!/sk-[A-Za-z0-9]/.test(failure.message), `something key-shaped leaked into: ${failure.message}`);
+      assert.ok(
+        !/sk-[A-Za-z0-9]/.test(failure.message),
+        `something key-shaped leaked into: ${failure.message}`,
+      );
       // Exactly one layer retries, and it is not the SDK.
       assert.equal(fake.requests.length, 1);
     });
@@ -98,8 +155,20 @@ describe('OpenAI failures become typed ToolFailures (real SDK, fake server)', ()
   });
 
   it('an exhausted quota (429 insufficient_quota) is final: waiting does not refill it', () => {
-    const error = new RateLimitError(429, { message: 'You exceeded your current quota', code: 'insufficient_quota' }, undefined, new Headers());
-    const failure = toolFailureFromError(error, { provider: 'OpenAI', baseURL: 'x', model: 'm', apiKeyEnv: 'OPENAI_API_KEY', secrets: [], timeoutMs: 1 });
+    const error = new RateLimitError(
+      429,
+      { message: 'You exceeded your current quota', code: 'insufficient_quota' },
+      undefined,
+      new Headers(),
+    );
+    const failure = toolFailureFromError(error, {
+      provider: 'OpenAI',
+      baseURL: 'x',
+      model: 'm',
+      apiKeyEnv: 'OPENAI_API_KEY',
+      secrets: [],
+      timeoutMs: 1,
+    });
     assert.equal(failure.code, 'quota');
     assert.equal(failure.retryable, false);
   });

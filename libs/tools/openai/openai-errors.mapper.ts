@@ -31,54 +31,101 @@ export interface ProviderCallContext {
   modelNotFoundHint?: string;
 }
 
+/** The parts of the SDK's APIError this file reads; structural, so every status subclass fits. */
+interface ProviderError {
+  error: unknown;
+  message: string;
+  code?: string | null;
+  type?: string;
+  param?: string | null;
+}
+
 /**
  * Turns whatever an OpenAI SDK call threw into a typed failure: retryable for rate limits, timeouts,
  * 5xx and dropped connections; final for everything a retry cannot fix. Messages never contain the key:
  * provider text is redacted, and a 401 never quotes the provider at all.
  */
 export function toolFailureFromError(error: unknown, ctx: ProviderCallContext): ToolFailure {
-  const said = (e: APIError): string => redactSecrets(providerMessage(e), ctx.secrets);
+  const said = (e: ProviderError): string => redactSecrets(providerMessage(e), ctx.secrets);
   const keyName = ctx.apiKeyEnv ?? 'the configured key variable';
 
-  if (error instanceof APIUserAbortError) return final('aborted', 'The request was canceled before the provider answered.');
+  if (error instanceof APIUserAbortError)
+    return final('aborted', 'The request was canceled before the provider answered.');
   if (error instanceof APIConnectionTimeoutError) {
-    return retryable('timeout', `${ctx.provider} did not answer within ${Math.round(ctx.timeoutMs / 1000)} s (${ctx.baseURL}).`);
+    return retryable(
+      'timeout',
+      `${ctx.provider} did not answer within ${Math.round(ctx.timeoutMs / 1000)} s (${ctx.baseURL}).`,
+    );
   }
   if (error instanceof APIConnectionError) {
     const cause = connectionCause(error);
-    return retryable('connection', `Could not reach ${ctx.provider} at ${ctx.baseURL}${cause ? ` (${cause})` : ''}. Is the server running and the URL right?`);
+    return retryable(
+      'connection',
+      `Could not reach ${ctx.provider} at ${ctx.baseURL}${cause ? ` (${cause})` : ''}. Is the server running and the URL right?`,
+    );
   }
   if (error instanceof AuthenticationError) {
-    return final('auth', `${ctx.provider} rejected the API key from ${keyName} (401). Set ${keyName} to a valid key.`);
+    return final(
+      'auth',
+      `${ctx.provider} rejected the API key from ${keyName} (401). Set ${keyName} to a valid key.`,
+    );
   }
   if (error instanceof PermissionDeniedError) {
-    return final('forbidden', `The key from ${keyName} may not use model "${ctx.model}" (403): ${said(error)}`);
+    return final(
+      'forbidden',
+      `The key from ${keyName} may not use model "${ctx.model}" (403): ${said(error)}`,
+    );
   }
   if (error instanceof BadRequestError) {
-    if (isSafetyRefusal(error)) return final('safety', `Refused by ${ctx.provider}'s safety system (400): ${said(error)}`);
-    return final('bad_request', `${ctx.provider} refused the request as invalid (400${paramNote(error)}): ${said(error)}`);
+    if (isSafetyRefusal(error))
+      return final('safety', `Refused by ${ctx.provider}'s safety system (400): ${said(error)}`);
+    return final(
+      'bad_request',
+      `${ctx.provider} refused the request as invalid (400${paramNote(error)}): ${said(error)}`,
+    );
   }
   if (error instanceof NotFoundError) {
     if (error.code === 'model_not_found' || /model/i.test(providerMessage(error))) {
-      return final('model_not_found', `${ctx.provider} does not serve model "${ctx.model}" (404). ${ctx.modelNotFoundHint ?? 'Set the tool\'s `model` option to a model it serves.'}`);
+      return final(
+        'model_not_found',
+        `${ctx.provider} does not serve model "${ctx.model}" (404). ${ctx.modelNotFoundHint ?? "Set the tool's `model` option to a model it serves."}`,
+      );
     }
-    return final('not_found', `${ctx.baseURL} has no such endpoint (404): ${said(error)}. Check the base URL; it usually ends in /v1.`);
+    return final(
+      'not_found',
+      `${ctx.baseURL} has no such endpoint (404): ${said(error)}. Check the base URL; it usually ends in /v1.`,
+    );
   }
   if (error instanceof UnprocessableEntityError) {
-    return final('unprocessable', `${ctx.provider} could not process the request (422${paramNote(error)}): ${said(error)}`);
+    return final(
+      'unprocessable',
+      `${ctx.provider} could not process the request (422${paramNote(error)}): ${said(error)}`,
+    );
   }
   if (error instanceof RateLimitError) {
     // An exhausted quota is also a 429, but waiting does not refill it.
-    if (error.code === 'insufficient_quota') return final('quota', `The account behind ${keyName} has no quota left (429): ${said(error)}`);
+    if (error.code === 'insufficient_quota')
+      return final('quota', `The account behind ${keyName} has no quota left (429): ${said(error)}`);
     const wait = retryAfterMs(error.headers);
-    return { retryable: true, code: 'rate_limited', message: `${ctx.provider} is rate limiting requests (429): ${said(error)}`, retryAfterMs: wait };
+    return {
+      retryable: true,
+      code: 'rate_limited',
+      message: `${ctx.provider} is rate limiting requests (429): ${said(error)}`,
+      retryAfterMs: wait,
+    };
   }
   if (error instanceof InternalServerError) {
-    return { retryable: true, code: 'server_error', message: `${ctx.provider} failed on its side (${error.status}): ${said(error)}`, retryAfterMs: retryAfterMs(error.headers) };
+    return {
+      retryable: true,
+      code: 'server_error',
+      message: `${ctx.provider} failed on its side (${error.status}): ${said(error)}`,
+      retryAfterMs: retryAfterMs(error.headers),
+    };
   }
   if (error instanceof APIError && error.status !== undefined) {
     // 408 and 409 are the SDK's own retry cases (request timeout, lock contention); other codes are final.
-    if (error.status === 408 || error.status === 409) return retryable(`http_${error.status}`, `${ctx.provider} answered ${error.status}: ${said(error)}`);
+    if (error.status === 408 || error.status === 409)
+      return retryable(`http_${error.status}`, `${ctx.provider} answered ${error.status}: ${said(error)}`);
     return final(`http_${error.status}`, `${ctx.provider} answered ${error.status}: ${said(error)}`);
   }
   if (error instanceof SyntaxError) {
@@ -102,7 +149,7 @@ export function retryAfterMs(headers: Headers | undefined, now = Date.now()): nu
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-function isSafetyRefusal(error: APIError): boolean {
+function isSafetyRefusal(error: ProviderError): boolean {
   return (
     error.code === 'moderation_blocked' ||
     error.code === 'content_policy_violation' ||
@@ -112,13 +159,21 @@ function isSafetyRefusal(error: APIError): boolean {
 }
 
 /** The provider's own sentence, without the SDK's `400 ` prefix. */
-function providerMessage(error: APIError): string {
-  const body = error.error as { message?: unknown } | undefined;
-  if (body && typeof body.message === 'string' && body.message) return body.message;
+function providerMessage(error: ProviderError): string {
+  const body: unknown = error.error;
+  if (
+    typeof body === 'object' &&
+    body !== null &&
+    'message' in body &&
+    typeof body.message === 'string' &&
+    body.message
+  ) {
+    return body.message;
+  }
   return error.message.replace(/^\d{3}\s+/, '') || 'no details given';
 }
 
-function paramNote(error: APIError): string {
+function paramNote(error: ProviderError): string {
   return error.param ? `, parameter "${error.param}"` : '';
 }
 

@@ -18,7 +18,9 @@ export const IMAGE_TOKEN_PRICES: Readonly<Record<string, TokenPrice>> = {
 };
 
 /** Per-image prices by model, quality and size, for answers without `usage` (DALL·E, some proxies). */
-export const IMAGE_PRICES: Readonly<Record<string, Readonly<Record<string, Readonly<Record<string, number>>>>>> = {
+export const IMAGE_PRICES: Readonly<
+  Record<string, Readonly<Record<string, Readonly<Record<string, number>>>>>
+> = {
   'gpt-image-1': {
     low: { '1024x1024': 0.011, '1024x1536': 0.016, '1536x1024': 0.016 },
     medium: { '1024x1024': 0.042, '1024x1536': 0.063, '1536x1024': 0.063 },
@@ -54,13 +56,23 @@ export interface ImageUsage {
 }
 
 /** Cost of one image call: from token usage when present and priced, else from the per-image table. */
-export function imageCostUsd(model: string, usage: ImageUsage | undefined, quality: string, size: string): number | undefined {
+export function imageCostUsd(
+  model: string,
+  usage: ImageUsage | undefined,
+  quality: string,
+  size: string,
+): number | undefined {
   const tokenPrice = IMAGE_TOKEN_PRICES[model];
   if (usage && tokenPrice) {
     const details = usage.input_tokens_details;
     const textIn = details ? details.text_tokens : usage.input_tokens;
     const imageIn = details ? details.image_tokens : 0;
-    return roundUsd((textIn * tokenPrice.textInput + imageIn * tokenPrice.imageInput + usage.output_tokens * tokenPrice.output) / 1e6);
+    return roundUsd(
+      (textIn * tokenPrice.textInput +
+        imageIn * tokenPrice.imageInput +
+        usage.output_tokens * tokenPrice.output) /
+        1e6,
+    );
   }
   // DALL·E 3 bills `auto` as standard; gpt-image `auto` has no fixed price, so it stays unknown.
   const tier = quality === 'auto' && model.startsWith('dall-e') ? 'standard' : quality;
@@ -69,7 +81,10 @@ export function imageCostUsd(model: string, usage: ImageUsage | undefined, quali
 }
 
 /** Cost of one chat completion, or undefined for an unpriced model. */
-export function chatCostUsd(model: string, usage: { prompt_tokens: number; completion_tokens: number } | undefined): number | undefined {
+export function chatCostUsd(
+  model: string,
+  usage: { prompt_tokens: number; completion_tokens: number } | undefined,
+): number | undefined {
   const price = CHAT_TOKEN_PRICES[model];
   if (!price || !usage) return undefined;
   return roundUsd((usage.prompt_tokens * price.input + usage.completion_tokens * price.output) / 1e6);

@@ -21,12 +21,14 @@ const MAX_DESCRIPTION_CHARS = 3800;
  */
 export function sceneInstructions(input: ToolInput): string {
   const positions = describeSlotPositions(input.slots);
-  const assignments = positions.map((where, i) => `- ${where} in image 1 is to be shown as the person in image ${i + 2}.`);
+  const assignments = positions.map(
+    (where, i) => `- ${where} in image 1 is to be shown as the person in image ${i + 2}.`,
+  );
   return [
     'You write prompts for a text-to-image model.',
     `Image 1 is a photo of ${input.slots.length === 1 ? 'one person' : `${input.slots.length} people`}; the later images are portraits.`,
-    'Describe image 1 as one paragraph a text-to-image model can recreate: setting, framing, lighting, colours, and each person\'s pose, clothing and expression.',
-    'But describe each person\'s face, hair and build from their assigned portrait instead of the original person:',
+    "Describe image 1 as one paragraph a text-to-image model can recreate: setting, framing, lighting, colours, and each person's pose, clothing and expression.",
+    "But describe each person's face, hair and build from their assigned portrait instead of the original person:",
     ...assignments,
     'Use visible traits only: apparent age range, face shape, skin tone, hair colour, length and style, facial hair, glasses, other distinctive features.',
     'Never name anyone or guess who they are. Write only the prompt, no preamble, at most 900 characters.',
@@ -44,10 +46,12 @@ export async function describeScene(
   visionModel: string,
   ctx: ProviderCallContext,
 ): Promise<SceneDescription | { ok: false; failure: ToolFailure }> {
-  const images: ChatCompletionContentPart[] = [input.template, ...input.avatars.map((a) => a.image)].map((bytes) => ({
-    type: 'image_url',
-    image_url: { url: dataUrl(bytes), detail: 'high' },
-  }));
+  const images: ChatCompletionContentPart[] = [input.template, ...input.avatars.map((a) => a.image)].map(
+    (bytes) => ({
+      type: 'image_url',
+      image_url: { url: dataUrl(bytes), detail: 'high' },
+    }),
+  );
   let completion: ChatCompletion;
   try {
     completion = await client.chat.completions.create(
@@ -59,21 +63,48 @@ export async function describeScene(
       { signal: input.signal },
     );
   } catch (error) {
-    return { ok: false, failure: toolFailureFromError(error, { ...ctx, model: visionModel, modelNotFoundHint: 'Set the tool\'s `vision_model` option to a vision chat model it serves.' }) };
+    return {
+      ok: false,
+      failure: toolFailureFromError(error, {
+        ...ctx,
+        model: visionModel,
+        modelNotFoundHint: "Set the tool's `vision_model` option to a vision chat model it serves.",
+      }),
+    };
   }
   // The SDK hands back a string, not an object, when a 200 carries a non-JSON body.
-  const message = typeof completion === 'object' && completion !== null ? completion.choices?.[0]?.message : undefined;
+  const message =
+    typeof completion === 'object' && completion !== null ? completion.choices?.[0]?.message : undefined;
   if (message?.refusal) {
-    return { ok: false, failure: { retryable: false, code: 'safety', message: `The vision model ${visionModel} declined to describe the photo: ${message.refusal}` } };
+    return {
+      ok: false,
+      failure: {
+        retryable: false,
+        code: 'safety',
+        message: `The vision model ${visionModel} declined to describe the photo: ${message.refusal}`,
+      },
+    };
   }
   const text = typeof message?.content === 'string' ? message.content.trim() : '';
   if (!text) {
-    return { ok: false, failure: { retryable: false, code: 'bad_output', message: `The vision model ${visionModel} returned no scene description.` } };
+    return {
+      ok: false,
+      failure: {
+        retryable: false,
+        code: 'bad_output',
+        message: `The vision model ${visionModel} returned no scene description.`,
+      },
+    };
   }
   return { ok: true, text: text.slice(0, MAX_DESCRIPTION_CHARS), usage: completion.usage };
 }
 
 function dataUrl(bytes: Buffer): string {
-  const type = bytes[0] === 0xff && bytes[1] === 0xd8 ? 'image/jpeg' : bytes.subarray(8, 12).toString('latin1') === 'WEBP' ? 'image/webp' : 'image/png';
+  const type =
+    bytes[0] === 0xff && bytes[1] === 0xd8
+      ? 'image/jpeg'
+      : bytes.subarray(8, 12).toString('latin1') === 'WEBP'
+        ? 'image/webp'
+        : 'image/png';
   return `data:${type};base64,${bytes.toString('base64')}`;
 }

@@ -1,6 +1,17 @@
 import type { Slot } from '../../cases/test-case';
 
-const ORDINALS = ['first', 'second', 'third', 'fourth', 'fifth', 'sixth', 'seventh', 'eighth', 'ninth', 'tenth'];
+const ORDINALS = [
+  'first',
+  'second',
+  'third',
+  'fourth',
+  'fifth',
+  'sixth',
+  'seventh',
+  'eighth',
+  'ninth',
+  'tenth',
+];
 
 /**
  * Where each slot's person stands in the template, in words a model can follow ("the person on the
@@ -24,7 +35,8 @@ export function describeSlotPositions(slots: readonly Slot[]): string[] {
       const [ax, ay] = centre(slots[a]);
       const [bx, by] = centre(slots[b]);
       const close = Math.abs(ax - bx) < Math.min(slots[a].box[2], slots[b].box[2]) / 2;
-      if (close && !words[a].includes('in the frame')) words[a] += ay < by ? ', higher in the frame' : ', lower in the frame';
+      if (close && !words[a].includes('in the frame'))
+        words[a] += ay < by ? ', higher in the frame' : ', lower in the frame';
     }
   }
   return words;
@@ -48,8 +60,11 @@ export function buildSwapPrompt(slots: readonly Slot[], casePrompt: string | nul
   if (casePrompt && casePrompt.trim()) return casePrompt.trim();
   const positions = describeSlotPositions(slots);
   const people = slots.length === 1 ? 'one person' : `${slots.length} people`;
-  const avatars = slots.length === 1 ? 'Image 2 is a portrait' : `Images 2 to ${slots.length + 1} are portraits`;
-  const lines = positions.map((where, i) => `- Replace ${where} in image 1 with the person from image ${i + 2}.`);
+  const avatars =
+    slots.length === 1 ? 'Image 2 is a portrait' : `Images 2 to ${slots.length + 1} are portraits`;
+  const lines = positions.map(
+    (where, i) => `- Replace ${where} in image 1 with the person from image ${i + 2}.`,
+  );
   return [
     `Image 1 is a photo of ${people}. ${avatars} of other people.`,
     'Edit image 1 so that each person in it becomes the person from their assigned portrait:',
