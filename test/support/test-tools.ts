@@ -133,7 +133,7 @@ export abstract class ScriptedTool implements SwapTool {
 @Tool()
 @Injectable()
 export class WideTool extends ScriptedTool {
-  readonly id = 'test_wide';
+  readonly id: string = 'test_wide';
   readonly concurrency = 16;
 }
 
@@ -141,7 +141,7 @@ export class WideTool extends ScriptedTool {
 @Tool()
 @Injectable()
 export class OtherWideTool extends ScriptedTool {
-  readonly id = 'test_wide_other';
+  readonly id: string = 'test_wide_other';
   readonly concurrency = 16;
 }
 
@@ -149,7 +149,7 @@ export class OtherWideTool extends ScriptedTool {
 @Tool()
 @Injectable()
 export class NarrowTool extends ScriptedTool {
-  readonly id = 'test_narrow';
+  readonly id: string = 'test_narrow';
   readonly concurrency = 2;
 }
 
