@@ -68,7 +68,7 @@ const RECIPES: DemoRecipe[] = [
     ],
     avatars: [
       { photo: 'camera', variant: 'mirrored' },
-      { photo: 'hopper', variant: 'mirrored' },
+      { photo: 'astronaut', variant: 'mirrored' },
     ],
   },
 ];

@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnModuleDestroy, Optional } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { Not, In, Repository } from 'typeorm';
@@ -47,7 +47,7 @@ export class RunExecutor implements OnModuleDestroy {
     private readonly cases: CasesService,
     private readonly tools: ToolRegistry,
     private readonly bus: RunEventBus,
-    @Optional() private readonly evaluator?: SwapEvaluator,
+    private readonly evaluator: SwapEvaluator,
   ) {}
 
   /** Runs (or resumes) a run to its end; resolves with its final status. Concurrent calls share one execution. */
@@ -95,9 +95,7 @@ export class RunExecutor implements OnModuleDestroy {
       throw new UserError(`Run ${runId} is being executed by another swapbench process right now.`, 409);
     }
     const items = await this.items.find({ where: { runId }, order: { position: 'ASC' } });
-    const open = items.filter(
-      (item) => !TERMINAL_STATUSES.has(item.status) && !(item.status === 'generated' && !this.evaluator),
-    );
+    const open = items.filter((item) => !TERMINAL_STATUSES.has(item.status));
     if (run.status !== 'running' && open.length === 0) return run.status;
 
     await this.runs.update(runId, {
@@ -161,7 +159,7 @@ export class RunExecutor implements OnModuleDestroy {
           await limit(() => runLimit(() => lifecycle.generate(item, tool, testCase, signal)));
         }
       }
-      if ((item.status === 'generated' || item.status === 'evaluating') && this.evaluator) {
+      if (item.status === 'generated' || item.status === 'evaluating') {
         await lifecycle.evaluate(item, this.evaluator, testCase, signal);
       }
     } catch (error) {
