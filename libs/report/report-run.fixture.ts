@@ -1,4 +1,4 @@
-import type { Type } from '@nestjs/common';
+import type { INestApplication, Type } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,6 +7,7 @@ import sharp from 'sharp';
 import { DataSource } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { RatingsModule } from '../ratings/ratings.module';
+import { JsonErrorsFilter } from '../web/http/json-errors.filter';
 import { RatingsService } from '../ratings/ratings.service';
 import { RunItem } from '../runs/run-item.entity';
 import { Run } from '../runs/run.entity';
@@ -21,6 +22,8 @@ import { ReportModule } from './report.module';
  */
 export interface FabricatedRun {
   module: TestingModule;
+  /** Initialised, not listening; HTTP tests call `listen(0)`. */
+  app: INestApplication;
   runId: string;
   root: string;
   toolIds: string[];
@@ -89,7 +92,10 @@ export async function fabricateRun(options: FabricateOptions): Promise<Fabricate
   const module = await Test.createTestingModule({ imports: [ReportModule, RatingsModule, ...(options.imports ?? [])] })
     .setLogger(false as never)
     .compile();
-  await module.init();
+  // One application over the module, initialised once: module init hooks (the tool registry's) must run once.
+  const app = module.createNestApplication({ logger: false });
+  app.useGlobalFilters(new JsonErrorsFilter());
+  await app.init();
   const registry = module.get(ToolRegistry);
   const toolIds = registry.ids().slice(0, options.tools);
   if (toolIds.length < options.tools) throw new Error(`only ${toolIds.length} tools are registered`);
@@ -121,5 +127,5 @@ export async function fabricateRun(options: FabricateOptions): Promise<Fabricate
     if (!failed && options.rateEvery && n % options.rateEvery === 0) await ratings.rate(item.id, 1 + (n % 5));
   }
   await source.getRepository(Run).update({ id: run.id }, { status: 'finished', finishedAt: new Date(Date.now() + 60_000).toISOString() });
-  return { module, runId: run.id, root, toolIds, caseIds, close: () => module.close() };
+  return { module, app, runId: run.id, root, toolIds, caseIds, close: () => app.close() };
 }
