@@ -1,15 +1,26 @@
 import 'reflect-metadata';
+import { ConsoleLogger } from '@nestjs/common';
 import { config as loadDotenv } from 'dotenv';
 import { CommandFactory } from 'nest-commander';
 import { UserError } from '../../libs/core/user-error';
 import { CliModule } from './cli.module';
+
+/** Nest's logger, minus the stack trace Nest logs for a UserError at start-up: `main` reports it plainly. */
+class CliLogger extends ConsoleLogger {
+  override error(message: unknown, ...rest: unknown[]): void {
+    if (message instanceof UserError) return;
+    super.error(message, ...rest);
+  }
+}
 
 /** Exit codes: 0 ok, 1 the run did not meet `--fail-under` or had failures asked to fail, 2 bad input. */
 async function main(): Promise<void> {
   loadDotenv({ quiet: true });
   await CommandFactory.run(CliModule, {
     cliName: 'swapbench',
-    logger: process.env.SWAPBENCH_DEBUG ? ['error', 'warn', 'log'] : ['error'],
+    logger: new CliLogger({ logLevels: process.env.SWAPBENCH_DEBUG ? ['error', 'warn', 'log'] : ['error'] }),
+    // Errors while the modules start (an unusable runs folder, a broken config file) reach `main`.
+    abortOnError: false,
     errorHandler: (error) => {
       // Commander's own errors (unknown option, missing argument) are already printed.
       const code = (error as { exitCode?: number }).exitCode ?? 2;
@@ -26,4 +37,11 @@ async function main(): Promise<void> {
   });
 }
 
-void main();
+main().catch((error: Error) => {
+  if (error instanceof UserError) {
+    process.stderr.write(`swapbench: ${error.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`swapbench: unexpected error: ${error.stack ?? error.message}\n`);
+  process.exit(1);
+});

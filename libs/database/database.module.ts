@@ -84,7 +84,9 @@ export async function openDatabase(options: DataSourceOptions = databaseOptions(
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({
-      useFactory: () => databaseOptions(),
+      // A UserError (unusable folder, newer or foreign database) will not heal in a retry: fail at once
+      // instead of TypeORM's default 9 retries, 3 s apart, each logging a stack trace.
+      useFactory: () => ({ ...databaseOptions(), toRetry: (error: Error) => !(error instanceof UserError) }),
       dataSourceFactory: async (options) => openDatabase(options),
     }),
     TypeOrmModule.forFeature(ENTITIES),
