@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Test, type TestingModule } from '@nestjs/testing';
 import sharp from 'sharp';
+import { SwapEvaluator } from '../evaluator/swap-evaluator';
 import { fail, type ToolResult } from '../tools/tool';
 import { filesUnder, makeTempData, writeCase, writeCases } from '../../test/support/fixtures';
 import {
@@ -15,6 +16,7 @@ import {
   ignoreSignalForever,
   NarrowTool,
   OtherWideTool,
+  ScriptedEvaluator,
   succeedAfter,
   TEST_TOOLS,
   tinyPng,
@@ -27,10 +29,9 @@ import type { RunDetail, RunItemView } from './run-views';
 import { RunsModule } from './runs.module';
 import { RunsService } from './runs.service';
 
-// Runner mechanics, without the evaluator module: a successful item ends `generated` here. Should the
-// runner ever get an evaluator through RunsModule, success becomes `scored`; both are accepted.
-const SUCCESS = new Set(['generated', 'scored']);
-const TERMINAL = new Set(['generated', 'scored', 'failed', 'canceled']);
+// Runner mechanics with a deterministic evaluator in place of face analysis: a successful item ends `scored`.
+const SUCCESS = new Set(['scored']);
+const TERMINAL = new Set(['scored', 'failed', 'canceled']);
 
 const data = makeTempData('runner');
 let app: TestingModule;
@@ -40,10 +41,14 @@ let wide: WideTool;
 let otherWide: OtherWideTool;
 let narrow: NarrowTool;
 let cases: string[];
+const evaluator = new ScriptedEvaluator();
 
 before(async () => {
   cases = await writeCases(data.datasets, 6);
-  app = await Test.createTestingModule({ imports: [RunsModule], providers: TEST_TOOLS }).compile();
+  app = await Test.createTestingModule({ imports: [RunsModule], providers: TEST_TOOLS })
+    .overrideProvider(SwapEvaluator)
+    .useValue(evaluator)
+    .compile();
   await app.init();
   runs = app.get(RunsService);
   executor = app.get(RunExecutor);
@@ -61,6 +66,7 @@ type Options = NonNullable<RunRequest['options']>;
 
 /** Creates a run and executes it to its end. Cache is off unless asked for, so runs stay independent. */
 async function runToEnd(caseIds: string[], toolIds: string[], options: Options = {}): Promise<RunDetail> {
+  evaluator.evaluated = [];
   const run = await runs.create({
     case_ids: caseIds,
     tool_ids: toolIds,
@@ -293,6 +299,34 @@ describe('failures stay with their item', () => {
       assert.equal(item(detail, caseId).status, 'failed');
     // A throw is a bug in the tool, not a passing condition: it is not retried.
     assert.equal(wide.calls.filter((c) => c.caseId === cases[1]).length, 1);
+  });
+});
+
+describe('scoring', () => {
+  test('every output is scored; a scoring failure fails only its item and never regenerates it', async () => {
+    wide.script(succeedAfter(1));
+    evaluator.failFor.add(cases[2]);
+    try {
+      const detail = await runToEnd(cases.slice(0, 4), ['test_wide']);
+      for (const caseId of [cases[0], cases[1], cases[3]]) {
+        const it = item(detail, caseId);
+        assert.equal(it.status, 'scored');
+        assert.equal(it.score, 50);
+        assert.deepEqual(it.breakdown, { test: 0.5 });
+      }
+      const broken = item(detail, cases[2]);
+      assert.equal(broken.status, 'failed');
+      assert.match(broken.error ?? '', /Scoring failed: no face in tc_03/);
+      assert.ok(
+        broken.image_path && existsSync(join(data.runs, broken.image_path)),
+        'the image of a scoring failure is kept',
+      );
+      assert.equal(wide.calls.length, 4);
+      assert.deepEqual([...evaluator.evaluated].sort(), cases.slice(0, 4));
+      assert.deepEqual(detail.progress, { total: 4, done: 4, scored: 3, failed: 1, canceled: 0 });
+    } finally {
+      evaluator.failFor.clear();
+    }
   });
 });
 

@@ -1,5 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import { existsSync } from 'node:fs';
 import sharp from 'sharp';
+import type { TestCase } from '../../libs/cases/test-case';
+import { SwapEvaluator, type SwapScore } from '../../libs/evaluator/swap-evaluator';
 import {
   fail,
   type SwapTool,
@@ -154,3 +157,24 @@ export class NarrowTool extends ScriptedTool {
 }
 
 export const TEST_TOOLS = [WideTool, OtherWideTool, NarrowTool];
+
+/**
+ * A deterministic evaluator for runner tests (the face-analysis one needs faces and worker threads):
+ * scores every output 50, or throws for the cases it is told to.
+ */
+export class ScriptedEvaluator extends SwapEvaluator {
+  evaluated: string[] = [];
+  failFor = new Set<string>();
+
+  evaluate(testCase: TestCase, outputPath: string): Promise<SwapScore> {
+    this.evaluated.push(testCase.id);
+    if (this.failFor.has(testCase.id)) return Promise.reject(new Error(`no face in ${testCase.id}`));
+    if (!existsSync(outputPath)) return Promise.reject(new Error(`output ${outputPath} is missing`));
+    return Promise.resolve({ score: 50, breakdown: { test: 0.5 } });
+  }
+
+  reset(): void {
+    this.evaluated = [];
+    this.failFor.clear();
+  }
+}
