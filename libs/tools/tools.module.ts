@@ -10,7 +10,13 @@ import { BaselineGptTool } from './openai/baseline-gpt.tool';
 import { ToolRegistry } from './tools.registry';
 
 /** Built-in tools register exactly as third-party ones do: as `@Tool()` providers found by the registry. */
-export const BUILTIN_TOOLS = [ControlTemplateTool, ControlPasteTool, BaselineGptTool, BaselineDalle3Tool, ClassicSwapTool];
+export const BUILTIN_TOOLS = [
+  ControlTemplateTool,
+  ControlPasteTool,
+  BaselineGptTool,
+  BaselineDalle3Tool,
+  ClassicSwapTool,
+];
 
 @Module({
   imports: [DiscoveryModule, FacesModule],
