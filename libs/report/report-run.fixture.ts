@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { DataSource } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { packageRoot } from '../core/package-root';
 import { RatingsModule } from '../ratings/ratings.module';
 import { JsonErrorsFilter } from '../web/http/json-errors.filter';
 import { RatingsService } from '../ratings/ratings.service';
@@ -40,6 +41,8 @@ export interface FabricateOptions {
   failEvery?: number;
   /** Every n-th item is rated. */
   rateEvery?: number;
+  /** Outputs made from the repository's public-domain photos (realistic sizes) instead of drawn shapes. */
+  photoOutputs?: boolean;
   /** Extra modules for the testing module (e.g. the site module for HTTP tests). */
   imports?: Array<Type<unknown>>;
 }
@@ -62,6 +65,18 @@ async function picture(width: number, height: number, hue: number, random: () =>
   }).join('');
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="hsl(${hue},30%,85%)"/>${shapes}</svg>`;
   return sharp(Buffer.from(svg)).png().toBuffer();
+}
+
+const PHOTOS = ['astronaut.png', 'grace_hopper.jpg', 'camera.png'];
+
+/** A distinct photo-like output: one of the demo source photos, cropped and hue-shifted per item. */
+async function photo(n: number, size: number): Promise<Buffer> {
+  const file = join(packageRoot(), 'datasets', 'sources', PHOTOS[n % PHOTOS.length]);
+  return sharp(file)
+    .resize(size, size, { fit: 'cover' })
+    .modulate({ hue: (n * 29) % 360 })
+    .png()
+    .toBuffer();
 }
 
 export async function fabricateRun(options: FabricateOptions): Promise<FabricatedRun> {
@@ -111,7 +126,10 @@ export async function fabricateRun(options: FabricateOptions): Promise<Fabricate
     } else {
       const imagePath = `${run.day}/${item.toolId}/${item.caseId}.png`;
       await mkdir(join(root, 'runs', run.day, item.toolId), { recursive: true });
-      await writeFile(join(root, 'runs', imagePath), await picture(size, size, (n * 29) % 360, random));
+      const output = options.photoOutputs
+        ? await photo(n, size)
+        : await picture(size, size, (n * 29) % 360, random);
+      await writeFile(join(root, 'runs', imagePath), output);
       const identity = Math.round(random() * 1000) / 1000;
       Object.assign(patch, {
         status: 'scored',
