@@ -20,8 +20,17 @@ const TOOLS = 5;
 
 async function main(): Promise<void> {
   let start = performance.now();
-  const fixture = await fabricateRun({ cases: CASES, tools: TOOLS, size: 1024, failEvery: 9, rateEvery: 3, photoOutputs: true });
-  console.log(`fabricated ${CASES} × ${TOOLS} run ${fixture.runId} in ${((performance.now() - start) / 1000).toFixed(1)} s`);
+  const fixture = await fabricateRun({
+    cases: CASES,
+    tools: TOOLS,
+    size: 1024,
+    failEvery: 9,
+    rateEvery: 3,
+    photoOutputs: true,
+  });
+  console.log(
+    `fabricated ${CASES} × ${TOOLS} run ${fixture.runId} in ${((performance.now() - start) / 1000).toFixed(1)} s`,
+  );
   try {
     const reports = fixture.app.get(ReportService);
     const sizes: number[] = [];
@@ -30,19 +39,32 @@ async function main(): Promise<void> {
       const html = await reports.render(fixture.runId);
       const ms = performance.now() - start;
       sizes.push(Buffer.byteLength(html));
-      console.log(`report export (${label}): ${(ms / 1000).toFixed(2)} s, ${(Buffer.byteLength(html) / 1e6).toFixed(2)} MB`);
+      console.log(
+        `report export (${label}): ${(ms / 1000).toFixed(2)} s, ${(Buffer.byteLength(html) / 1e6).toFixed(2)} MB`,
+      );
     }
     const detail = await fixture.app.get(RunsService).detail(fixture.runId);
     const withImage = detail.items.filter((i) => i.image_url).length;
-    console.log(`  ${detail.items.length} items, ${withImage} with an image: ${(sizes[1] / withImage / 1e3).toFixed(0)} kB per output`);
-    console.log(`  budget: thumbs ${REPORT_IMAGE_BUDGET.thumb.width} px q${REPORT_IMAGE_BUDGET.thumb.quality}, full ≤ ${REPORT_IMAGE_BUDGET.full.width} px q${REPORT_IMAGE_BUDGET.full.quality} (WebP)`);
+    console.log(
+      `  ${detail.items.length} items, ${withImage} with an image: ${(sizes[1] / withImage / 1e3).toFixed(0)} kB per output`,
+    );
+    console.log(
+      `  budget: thumbs ${REPORT_IMAGE_BUDGET.thumb.width} px q${REPORT_IMAGE_BUDGET.thumb.quality}, full ≤ ${REPORT_IMAGE_BUDGET.full.width} px q${REPORT_IMAGE_BUDGET.full.quality} (WebP)`,
+    );
 
     const renderer = fixture.app.get(ComponentRenderer);
-    const panel = await buildRunPanel(detail, await fixture.app.get(CasesService).summaries(), await fixture.app.get(ToolRegistry).summaries(), urlImages);
+    const panel = await buildRunPanel(
+      detail,
+      await fixture.app.get(CasesService).summaries(),
+      await fixture.app.get(ToolRegistry).summaries(),
+      urlImages,
+    );
     const times: number[] = [];
     for (let i = 0; i < 10; i++) times.push((await renderer.runPanel(panel, 'app')).ms);
     times.sort((a, b) => a - b);
-    console.log(`app run-panel fragment (250 cells): median ${times[5].toFixed(1)} ms, max ${times[9].toFixed(1)} ms over 10 renders`);
+    console.log(
+      `app run-panel fragment (250 cells): median ${times[5].toFixed(1)} ms, max ${times[9].toFixed(1)} ms over 10 renders`,
+    );
   } finally {
     await fixture.close();
     await rm(fixture.root, { recursive: true, force: true });

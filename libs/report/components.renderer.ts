@@ -3,9 +3,19 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { packageRoot } from '../core/package-root';
-import type { AppPageModel, CellModel, RenderMode, ReportPageModel, RunListEntry, RunPanelModel } from './view-model';
+import type {
+  AppPageModel,
+  CellModel,
+  RenderMode,
+  ReportPageModel,
+  RunListEntry,
+  RunPanelModel,
+} from './view-model';
 
-type AstroContainerModule = typeof import('astro/container', { with: { 'resolution-mode': 'import' } });
+// Astro is ESM-only; this CommonJS build may still name its types when it says they resolve as `import`.
+import type { experimental_AstroContainer } from 'astro/container' with { 'resolution-mode': 'import' };
+
+type AstroContainerModule = { experimental_AstroContainer: typeof experimental_AstroContainer };
 type AstroContainer = Awaited<ReturnType<AstroContainerModule['experimental_AstroContainer']['create']>>;
 type Component = Parameters<AstroContainer['renderToString']>[0];
 
@@ -55,7 +65,11 @@ export class ComponentRenderer {
 
   async reportPage(page: Omit<ReportPageModel, 'styles' | 'script'>): Promise<Rendered> {
     const { bundle } = await this.load();
-    return this.render('ReportPage', { page: { ...page, styles: bundle.styles, script: bundle.gridScript } }, false);
+    return this.render(
+      'ReportPage',
+      { page: { ...page, styles: bundle.styles, script: bundle.gridScript } },
+      false,
+    );
   }
 
   async runPanel(panel: RunPanelModel, mode: RenderMode): Promise<Rendered> {

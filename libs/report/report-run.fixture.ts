@@ -96,15 +96,25 @@ export async function fabricateRun(options: FabricateOptions): Promise<Fabricate
       id,
       title: `Generated case ${c + 1}`,
       template: 'template.png',
-      slots: Array.from({ length: slots }, (_, s) => ({ id: `p${s + 1}`, box: [100 + s * 350, 120, 220, 260], avatar: `avatars/a${s + 1}.png` })),
+      slots: Array.from({ length: slots }, (_, s) => ({
+        id: `p${s + 1}`,
+        box: [100 + s * 350, 120, 220, 260],
+        avatar: `avatars/a${s + 1}.png`,
+      })),
       tags: ['generated'],
     };
-    for (let s = 0; s < slots; s++) await writeFile(join(dir, 'avatars', `a${s + 1}.png`), await picture(256, 256, (c * 53 + s * 90) % 360, random));
+    for (let s = 0; s < slots; s++)
+      await writeFile(
+        join(dir, 'avatars', `a${s + 1}.png`),
+        await picture(256, 256, (c * 53 + s * 90) % 360, random),
+      );
     await writeFile(join(dir, 'case.json'), JSON.stringify(manifest, null, 2));
     caseIds.push(id);
   }
 
-  const module = await Test.createTestingModule({ imports: [ReportModule, RatingsModule, ...(options.imports ?? [])] })
+  const module = await Test.createTestingModule({
+    imports: [ReportModule, RatingsModule, ...(options.imports ?? [])],
+  })
     .setLogger(false as never)
     .compile();
   // One application over the module, initialised once: module init hooks (the tool registry's) must run once.
@@ -114,15 +124,26 @@ export async function fabricateRun(options: FabricateOptions): Promise<Fabricate
   const registry = module.get(ToolRegistry);
   const toolIds = registry.ids().slice(0, options.tools);
   if (toolIds.length < options.tools) throw new Error(`only ${toolIds.length} tools are registered`);
-  const run = await module.get(RunsService).create({ case_ids: caseIds, tool_ids: toolIds, options: { cache: true } });
+  const run = await module
+    .get(RunsService)
+    .create({ case_ids: caseIds, tool_ids: toolIds, options: { cache: true } });
   const source = module.get(DataSource);
-  const items = await source.getRepository(RunItem).find({ where: { runId: run.id }, order: { position: 'ASC' } });
+  const items = await source
+    .getRepository(RunItem)
+    .find({ where: { runId: run.id }, order: { position: 'ASC' } });
   const ratings = module.get(RatingsService);
   for (const [n, item] of items.entries()) {
     const failed = options.failEvery ? n % options.failEvery === options.failEvery - 1 : false;
-    const patch: QueryDeepPartialEntity<RunItem> = { attempts: 1, startedAt: run.createdAt, finishedAt: new Date().toISOString() };
+    const patch: QueryDeepPartialEntity<RunItem> = {
+      attempts: 1,
+      startedAt: run.createdAt,
+      finishedAt: new Date().toISOString(),
+    };
     if (failed) {
-      Object.assign(patch, { status: 'failed', error: `rate_limited: gave up after 3 attempts (item ${item.id})` });
+      Object.assign(patch, {
+        status: 'failed',
+        error: `rate_limited: gave up after 3 attempts (item ${item.id})`,
+      });
     } else {
       const imagePath = `${run.day}/${item.toolId}/${item.caseId}.png`;
       await mkdir(join(root, 'runs', run.day, item.toolId), { recursive: true });
@@ -144,6 +165,8 @@ export async function fabricateRun(options: FabricateOptions): Promise<Fabricate
     await source.getRepository(RunItem).update({ id: item.id }, patch);
     if (!failed && options.rateEvery && n % options.rateEvery === 0) await ratings.rate(item.id, 1 + (n % 5));
   }
-  await source.getRepository(Run).update({ id: run.id }, { status: 'finished', finishedAt: new Date(Date.now() + 60_000).toISOString() });
+  await source
+    .getRepository(Run)
+    .update({ id: run.id }, { status: 'finished', finishedAt: new Date(Date.now() + 60_000).toISOString() });
   return { module, app, runId: run.id, root, toolIds, caseIds, close: () => app.close() };
 }

@@ -9,7 +9,16 @@ import type { RunDetail } from '../runs/run-views';
 import { ReportService } from './report.service';
 import { fabricateRun, type FabricatedRun } from './report-run.fixture';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 describe('ReportService', () => {
   let fixture: FabricatedRun;
@@ -36,8 +45,14 @@ describe('ReportService', () => {
 
   it('shows every item in the grid and the item table, with its score, stars and error', () => {
     for (const item of detail.items) {
-      assert.match(html, new RegExp(`<td[^>]*id="cell-${item.id}"[^>]*data-status="${item.status}"`), `grid cell of item ${item.id}`);
-      const row = new RegExp(`data-item-id="${item.id}" data-testid="item-row-${item.id}">([\\s\\S]*?)</tr>`).exec(html);
+      assert.match(
+        html,
+        new RegExp(`<td[^>]*id="cell-${item.id}"[^>]*data-status="${item.status}"`),
+        `grid cell of item ${item.id}`,
+      );
+      const row = new RegExp(
+        `data-item-id="${item.id}" data-testid="item-row-${item.id}">([\\s\\S]*?)</tr>`,
+      ).exec(html);
       assert.ok(row, `item row ${item.id}`);
       if (item.score !== null) assert.ok(row[1].includes(item.score.toFixed(1)), `score of item ${item.id}`);
       if (item.stars !== null) assert.ok(row[1].includes(`${item.stars} ★`), `stars of item ${item.id}`);
@@ -50,7 +65,9 @@ describe('ReportService', () => {
     for (const toolId of detail.tool_ids) {
       const row = new RegExp(`<tr data-tool-id="${toolId}">([\\s\\S]*?)</tr>`).exec(html);
       assert.ok(row, `leaderboard row of ${toolId}`);
-      const scores = detail.items.filter((i) => i.tool_id === toolId && i.score !== null).map((i) => i.score as number);
+      const scores = detail.items
+        .filter((i) => i.tool_id === toolId && i.score !== null)
+        .map((i) => i.score as number);
       const mean = scores.reduce((a, b) => a + b, 0) / scores.length;
       assert.ok(row[1].includes(mean.toFixed(1)), `mean score ${mean.toFixed(1)} of ${toolId}`);
     }
@@ -59,10 +76,17 @@ describe('ReportService', () => {
 
   it('is self-contained: images inlined, no network resource referenced', () => {
     assert.doesNotMatch(html, /https?:\/\//);
-    assert.doesNotMatch(html, /(src|href)="\/(?!\/)/, 'no root-relative URL (it would not resolve from file://)');
+    assert.doesNotMatch(
+      html,
+      /(src|href)="\/(?!\/)/,
+      'no root-relative URL (it would not resolve from file://)',
+    );
     const images = html.match(/src="data:image\/webp;base64,/g) ?? [];
     const outputs = detail.items.filter((i) => i.image_url).length;
-    assert.ok(images.length >= outputs * 2, `${images.length} inlined images for ${outputs} outputs (thumb + full)`);
+    assert.ok(
+      images.length >= outputs * 2,
+      `${images.length} inlined images for ${outputs} outputs (thumb + full)`,
+    );
     assert.match(html, /<style>[\s\S]*--accent[\s\S]*<\/style>/);
     assert.match(html, /<script>[\s\S]*data-sortable[\s\S]*<\/script>/);
   });
@@ -71,7 +95,8 @@ describe('ReportService', () => {
     const renderer = fixture.module.get(ReportService);
     const runs = fixture.module.get(RunsService);
     const run = await runs.get(fixture.runId);
-    const repo = (runs as unknown as { runs: { update(where: object, patch: object): Promise<unknown> } }).runs;
+    const repo = (runs as unknown as { runs: { update(where: object, patch: object): Promise<unknown> } })
+      .runs;
     await repo.update({ id: run.id }, { status: 'running', finishedAt: null });
     try {
       assert.match(await renderer.render(run.id), /still running/);
@@ -81,7 +106,10 @@ describe('ReportService', () => {
   });
 
   it('rejects an unknown run with a 404 UserError', async () => {
-    await assert.rejects(fixture.module.get(ReportService).render('nope'), (e: Error & { status?: number }) => e.status === 404);
+    await assert.rejects(
+      fixture.module.get(ReportService).render('nope'),
+      (e: Error & { status?: number }) => e.status === 404,
+    );
   });
 
   describe('in Chromium from file://, offline', () => {
@@ -113,17 +141,27 @@ describe('ReportService', () => {
       const values = () =>
         page.$$eval(
           'table.grid tbody tr',
-          (rows, col) => rows.map((r) => Number((r as HTMLTableRowElement).cells[col as number].dataset.sortValue)),
+          (rows, col) => rows.map((r) => Number((r as HTMLTableRowElement).cells[col].dataset.sortValue)),
           column,
         );
       await page.click(`[data-testid=sort-${tool}]`);
       const descending = await values();
-      assert.deepEqual(descending, [...descending].sort((a, b) => b - a));
+      assert.deepEqual(
+        descending,
+        [...descending].sort((a, b) => b - a),
+      );
       assert.equal(descending.length, detail.case_ids.length);
-      assert.notDeepEqual(descending, [...descending].sort((a, b) => a - b), 'the fixture has differing scores');
+      assert.notDeepEqual(
+        descending,
+        [...descending].sort((a, b) => a - b),
+        'the fixture has differing scores',
+      );
       await page.click(`[data-testid=sort-${tool}]`);
       const ascending = await values();
-      assert.deepEqual(ascending, [...descending].sort((a, b) => a - b));
+      assert.deepEqual(
+        ascending,
+        [...descending].sort((a, b) => a - b),
+      );
 
       await page.fill('[data-testid=grid-filter]', detail.case_ids[1]);
       assert.equal(await page.locator('table.grid tbody tr:visible').count(), 1);

@@ -3,7 +3,9 @@ import type { RunDetail, RunItemView } from '../runs/run-views';
 import type { ToolSummary } from '../tools/tools.registry';
 
 /** Hand-built run data for component tests that do not need a database. */
-export function fixtureItem(over: Partial<RunItemView> & Pick<RunItemView, 'id' | 'case_id' | 'tool_id'>): RunItemView {
+export function fixtureItem(
+  over: Partial<RunItemView> & Pick<RunItemView, 'id' | 'case_id' | 'tool_id'>,
+): RunItemView {
   return {
     run_id: 'run_fixture',
     status: 'scored',
@@ -29,7 +31,11 @@ export function fixtureCase(id: string, slots = 2): CaseSummary {
   return {
     id,
     title: `Case ${id}`,
-    slots: Array.from({ length: slots }, (_, i) => ({ id: `p${i}`, box: [10 + i * 100, 20, 80, 80] as [number, number, number, number], avatar: `avatars/a${i}.png` })),
+    slots: Array.from({ length: slots }, (_, i) => ({
+      id: `p${i}`,
+      box: [10 + i * 100, 20, 80, 80] as [number, number, number, number],
+      avatar: `avatars/a${i}.png`,
+    })),
     tags: ['demo'],
     valid: true,
     error: null,
@@ -43,7 +49,11 @@ export function fixtureCase(id: string, slots = 2): CaseSummary {
   };
 }
 
-export function fixtureTool(id: string, kind: ToolSummary['kind'] = 'control', available = true): ToolSummary {
+export function fixtureTool(
+  id: string,
+  kind: ToolSummary['kind'] = 'control',
+  available = true,
+): ToolSummary {
   return {
     id,
     name: id.replace(/_/g, ' '),
@@ -54,7 +64,10 @@ export function fixtureTool(id: string, kind: ToolSummary['kind'] = 'control', a
     reason: available ? null : 'OPENAI_API_KEY is not set',
     concurrency: 2,
     timeout_ms: 60000,
-    options: { model: { type: 'string', default: 'm1', description: 'model' }, api_key: { type: 'string', default: 'sk-secret', description: 'key' } },
+    options: {
+      model: { type: 'string', default: 'm1', description: 'model' },
+      api_key: { type: 'string', default: 'sk-secret', description: 'key' },
+    },
   };
 }
 
@@ -77,7 +90,13 @@ export function fixtureRun(items: RunItemView[], over: Partial<RunDetail> = {}):
       cache: true,
       retryBaseMs: 1000,
     },
-    progress: { total: items.length, done: count('scored') + count('failed') + count('canceled'), scored: count('scored'), failed: count('failed'), canceled: count('canceled') },
+    progress: {
+      total: items.length,
+      done: count('scored') + count('failed') + count('canceled'),
+      scored: count('scored'),
+      failed: count('failed'),
+      canceled: count('canceled'),
+    },
     items,
     ...over,
   };

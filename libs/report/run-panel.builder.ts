@@ -18,7 +18,9 @@ export interface ImageSource {
 /** Option names that may hold a secret; their values never reach the page or the report. */
 const SECRET_OPTION = /key|secret|token|password|auth|credential/i;
 
-export function publicOptions(options: Record<string, string | number | boolean>): Record<string, string | number | boolean> {
+export function publicOptions(
+  options: Record<string, string | number | boolean>,
+): Record<string, string | number | boolean> {
   return Object.fromEntries(Object.entries(options).filter(([k]) => !SECRET_OPTION.test(k)));
 }
 
@@ -39,8 +41,12 @@ export async function caseCard(summary: CaseSummary, images: ImageSource): Promi
 }
 
 /** A tool for the picker (defaults as options) or a run (the run's option values). */
-export function toolCard(summary: ToolSummary, options?: Record<string, string | number | boolean>): ToolCardModel {
-  const values = options ?? Object.fromEntries(Object.entries(summary.options).map(([k, spec]) => [k, spec.default]));
+export function toolCard(
+  summary: ToolSummary,
+  options?: Record<string, string | number | boolean>,
+): ToolCardModel {
+  const values =
+    options ?? Object.fromEntries(Object.entries(summary.options).map(([k, spec]) => [k, spec.default]));
   return {
     id: summary.id,
     name: summary.name,
@@ -119,7 +125,9 @@ export async function buildRunPanel(
     const known = toolById.get(id);
     return known ? toolCard(known, options) : unknownTool(id, options);
   });
-  const runCases = await Promise.all(run.case_ids.map((id) => caseCard(caseById.get(id) ?? missingCase(id), images)));
+  const runCases = await Promise.all(
+    run.case_ids.map((id) => caseCard(caseById.get(id) ?? missingCase(id), images)),
+  );
   const cells = await Promise.all(run.items.map((item) => cellModel(item, images)));
   const costs = run.items.filter((i) => i.cost_usd !== null).map((i) => i.cost_usd as number);
   return {

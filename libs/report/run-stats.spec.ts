@@ -26,7 +26,16 @@ describe('run statistics', () => {
     const items = [
       fixtureItem({ id: 1, case_id: 'a', tool_id: 't1', score: 80, stars: 5, cost_usd: 0.1 }),
       fixtureItem({ id: 2, case_id: 'b', tool_id: 't1', score: 40, stars: 2, cost_usd: 0.1 }),
-      fixtureItem({ id: 3, case_id: 'c', tool_id: 't1', status: 'failed', score: null, image_url: null, image_path: null, cost_usd: null }),
+      fixtureItem({
+        id: 3,
+        case_id: 'c',
+        tool_id: 't1',
+        status: 'failed',
+        score: null,
+        image_url: null,
+        image_path: null,
+        cost_usd: null,
+      }),
       fixtureItem({ id: 4, case_id: 'd', tool_id: 't1', score: 60, cached: true, latency_ms: 0 }),
     ];
     const [row] = leaderboard([toolCard(tool)], items);
@@ -43,7 +52,9 @@ describe('run statistics', () => {
   });
 
   it('the run panel never carries secret-looking tool options', async () => {
-    assert.deepEqual(publicOptions({ model: 'x', api_key: 'k', OPENAI_TOKEN: 't', password: 'p' }), { model: 'x' });
+    assert.deepEqual(publicOptions({ model: 'x', api_key: 'k', OPENAI_TOKEN: 't', password: 'p' }), {
+      model: 'x',
+    });
     const run = fixtureRun([fixtureItem({ id: 1, case_id: 'c1', tool_id: 't1' })]);
     const panel = await buildRunPanel(run, [fixtureCase('c1')], [fixtureTool('t1')], urlImages);
     assert.deepEqual(panel.header.tools[0].options, { model: 'm2' });

@@ -13,7 +13,9 @@ export function leaderboard(tools: ToolCardModel[], items: RunItemView[]): Leade
     const own = items.filter((i) => i.tool_id === tool.id);
     const scores = own.filter((i) => i.status === 'scored' && i.score !== null).map((i) => i.score as number);
     const stars = own.filter((i) => i.stars !== null).map((i) => i.stars as number);
-    const latencies = own.filter((i) => i.latency_ms !== null && !i.cached).map((i) => i.latency_ms as number);
+    const latencies = own
+      .filter((i) => i.latency_ms !== null && !i.cached)
+      .map((i) => i.latency_ms as number);
     const withImage = own.filter((i) => i.image_path !== null || i.image_url !== null);
     const costs = own.filter((i) => i.cost_usd !== null).map((i) => i.cost_usd as number);
     return {
@@ -59,7 +61,11 @@ function sum(values: number[]): number {
  * Percentile bootstrap 95% interval of the mean. The generator is seeded, so a report rendered twice
  * shows the same interval. Null with fewer than two values: one value has no spread to resample.
  */
-export function bootstrapInterval(values: number[], seed: number, resamples = BOOTSTRAP_RESAMPLES): [number, number] | null {
+export function bootstrapInterval(
+  values: number[],
+  seed: number,
+  resamples = BOOTSTRAP_RESAMPLES,
+): [number, number] | null {
   if (values.length < 2) return null;
   const random = mulberry32(seed);
   const means = new Float64Array(resamples);
@@ -81,7 +87,7 @@ export function spearmanRho(a: number[], b: number[]): number | null {
 function ranks(values: number[]): number[] {
   const order = values.map((v, i) => ({ v, i })).sort((x, y) => x.v - y.v);
   const out = new Array<number>(values.length);
-  for (let start = 0; start < order.length; ) {
+  for (let start = 0; start < order.length;) {
     let end = start;
     while (end + 1 < order.length && order[end + 1].v === order[start].v) end++;
     const rank = (start + end) / 2 + 1;
