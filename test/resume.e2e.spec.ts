@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import sqlite3 from 'sqlite3';
+import { cliEnv, finished, startSwapbench, swapbench } from './support/cli';
+import { filesUnder, makeTempData, writeCases } from './support/fixtures';
+
+// Crash safety (SPEC §4) end to end: a real `swapbench run` is killed with SIGKILL mid-run, then
+// `swapbench run --resume <id> --json` finishes it. The tool is a plugin that logs every call to a file.
+
+const data = makeTempData('resume', false);
+after(() => data.cleanup());
+
+const log = join(data.root, 'calls.log');
+const plugin = join(__dirname, 'support', 'slow-log.plugin.js');
+
+function config(name: string, delayMs: number): string {
+  const path = join(data.root, name);
+  writeFileSync(path, JSON.stringify({ plugins: [{ module: plugin, options: { log, delay_ms: delayMs } }] }));
+  return path;
+}
+
+function logLines(): string[] {
+  return existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : [];
+}
+
+async function until<T>(
+  probe: () => T | undefined | null | false,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Simulates the time passing after a crash: the dead process's heartbeat becomes stale. */
+async function ageHeartbeat(runId: string): Promise<void> {
+  const db = new sqlite3.Database(join(data.runs, 'swapbench.db'));
+  try {
+    await new Promise<void>((resolve, reject) =>
+      db.run(`UPDATE runs SET heartbeat_at = ? WHERE id = ?`, ['2000-01-01T00:00:00.000Z', runId], (error) =>
+        error ? reject(error) : resolve(),
+      ),
+    );
+  } finally {
+    await new Promise((resolve) => db.close(resolve));
+  }
+}
+
+interface RunJson {
+  run_id: string;
+  status: string;
+  items: Array<{ case_id: string; status: string; image_path: string | null; error: string | null }>;
+}
+
+test(
+  'a run killed mid-way resumes with no item lost, none generated twice and no half-written file',
+  { timeout: 120_000 },
+  async () => {
+    const cases = await writeCases(data.datasets, 10);
+    const slow = cliEnv(data, { SWAPBENCH_CONFIG: config('slow.config.json', 500) });
+    const fast = cliEnv(data, { SWAPBENCH_CONFIG: config('fast.config.json', 20) });
+
+    const first = startSwapbench(
+      ['run', '--cases', 'all', '--tools', 'test_slow_log', '--concurrency', '1'],
+      slow,
+    );
+    const firstDone = finished(first, 120_000);
+    let stderr = '';
+    first.stderr?.on('data', (chunk: string) => (stderr += chunk));
+    const runId = await until(() => /run (r[\w-]+): 10 items/.exec(stderr)?.[1], 'the run id on stderr');
+
+    // While the first process is alive, a second one must not execute the same run.
+    await until(() => logLines().length > 0, 'the first call');
+    const meanwhile = await swapbench(['run', '--resume', runId, '--json'], slow);
+    assert.equal(meanwhile.code, 2, meanwhile.stderr);
+    assert.match(meanwhile.stderr, /being executed by another swapbench process/);
+
+    // Kill while the tool is in the middle of a call (its last line is a `start`), after some items are done.
+    await until(() => {
+      const lines = logLines();
+      return lines.filter((l) => l.startsWith('done ')).length >= 2 && lines.at(-1)?.startsWith('start ');
+    }, 'two finished items and a third under way');
+    assert.equal(first.exitCode, null, 'the first run is still going when it is killed');
+    first.kill('SIGKILL');
+    const killed = await firstDone;
+    assert.equal(killed.code, null, 'killed by the signal, not exited');
+    const beforeKill = logLines();
+    const doneBeforeKill = beforeKill.filter((l) => l.startsWith('done ')).map((l) => l.slice(5));
+    const inFlight = beforeKill.at(-1)!.slice(6);
+
+    // The runner refuses a run whose heartbeat is fresh (its process may be alive): let it go stale.
+    await ageHeartbeat(runId);
+    const resumed = await swapbench(['run', '--resume', runId, '--json'], fast, 60_000);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const json = JSON.parse(resumed.stdout) as RunJson;
+    assert.equal(json.run_id, runId);
+    assert.equal(json.status, 'finished');
+
+    // No item lost: every case has its item, ended, with its image on disk.
+    assert.deepEqual(json.items.map((i) => i.case_id).sort(), cases);
+    for (const item of json.items) {
+      assert.ok(['scored', 'failed'].includes(item.status), `${item.case_id}: ${item.status}`);
+      // These flat test images have no face, so the real evaluator may fail them; generation must not.
+      if (item.status === 'failed')
+        assert.match(item.error ?? '', /^Scoring failed/, `${item.case_id}: ${item.error}`);
+      assert.ok(item.image_path && existsSync(item.image_path), `${item.case_id} image exists`);
+    }
+    assert.equal(new Set(json.items.map((i) => i.image_path)).size, cases.length);
+
+    // None generated twice: every case's image was produced exactly once, over both processes; the items
+    // finished before the kill were not handed to the tool again, and the interrupted one was.
+    const lines = logLines();
+    for (const caseId of cases) {
+      assert.equal(lines.filter((l) => l === `done ${caseId}`).length, 1, `${caseId} generated once`);
+    }
+    const startedAfterKill = lines
+      .slice(beforeKill.length)
+      .filter((l) => l.startsWith('start '))
+      .map((l) => l.slice(6));
+    for (const caseId of doneBeforeKill)
+      assert.ok(!startedAfterKill.includes(caseId), `${caseId} not generated again`);
+    assert.ok(startedAfterKill.includes(inFlight), `the interrupted item ${inFlight} is generated on resume`);
+
+    // No half-written file anywhere in the runs folder.
+    assert.deepEqual(
+      filesUnder(data.runs).filter((f) => f.endsWith('.tmp')),
+      [],
+    );
+  },
+);
