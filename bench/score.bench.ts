@@ -32,17 +32,38 @@ async function main(): Promise<void> {
   const evaluator = new FaceSwapEvaluator(analyzer);
   try {
     console.log('\nMachine score validation (parts 0–1, score 0–100)\n');
-    console.log(['case'.padEnd(22), 'tool'.padEnd(17), 'score'.padStart(6), ...PARTS.map((p) => ABBREV[p].padStart(5))].join(' '));
+    console.log(
+      [
+        'case'.padEnd(22),
+        'tool'.padEnd(17),
+        'score'.padStart(6),
+        ...PARTS.map((p) => ABBREV[p].padStart(5)),
+      ].join(' '),
+    );
     const outputs = new Map<string, string>();
     for (const testCase of fixture.cases) {
       for (const tool of referenceTools(analyzer)) {
         const path = await runTool(fixture, testCase, tool);
         outputs.set(`${testCase.id}/${tool.id}`, path);
         const { score, breakdown } = await evaluator.evaluate(testCase, path);
-        console.log([testCase.id.padEnd(22), tool.id.padEnd(17), score.toFixed(2).padStart(6), ...PARTS.map((p) => breakdown[p].toFixed(2).padStart(5))].join(' '));
+        console.log(
+          [
+            testCase.id.padEnd(22),
+            tool.id.padEnd(17),
+            score.toFixed(2).padStart(6),
+            ...PARTS.map((p) => breakdown[p].toFixed(2).padStart(5)),
+          ].join(' '),
+        );
       }
       const avatar = await evaluator.evaluate(testCase, testCase.avatarPaths[0]);
-      console.log([testCase.id.padEnd(22), '(avatar as out)'.padEnd(17), avatar.score.toFixed(2).padStart(6), ...PARTS.map((p) => avatar.breakdown[p].toFixed(2).padStart(5))].join(' '));
+      console.log(
+        [
+          testCase.id.padEnd(22),
+          '(avatar as out)'.padEnd(17),
+          avatar.score.toFixed(2).padStart(6),
+          ...PARTS.map((p) => avatar.breakdown[p].toFixed(2).padStart(5)),
+        ].join(' '),
+      );
     }
     await performance(fixture.dir, fixture.cases, analyzer, evaluator, outputs);
   } finally {
@@ -50,12 +71,20 @@ async function main(): Promise<void> {
   }
 }
 
-async function performance(dir: string, cases: TestCase[], analyzer: FaceAnalyzer, evaluator: FaceSwapEvaluator, outputs: Map<string, string>) {
+async function performance(
+  dir: string,
+  cases: TestCase[],
+  analyzer: FaceAnalyzer,
+  evaluator: FaceSwapEvaluator,
+  outputs: Map<string, string>,
+) {
   console.log(`\nPerformance (${availableParallelism()} cores)\n`);
   const cold = new FaceAnalyzer(1);
   const t0 = Date.now();
   const info = await cold.warmUp();
-  console.log(`cold start of one worker (spawn + model load): ${Date.now() - t0} ms (models ${info.loadMs[0].toFixed(0)} ms)`);
+  console.log(
+    `cold start of one worker (spawn + model load): ${Date.now() - t0} ms (models ${info.loadMs[0].toFixed(0)} ms)`,
+  );
   await cold.close();
 
   for (const caseId of ['demo_solo_hopper', 'demo_duo']) {
@@ -68,7 +97,11 @@ async function performance(dir: string, cases: TestCase[], analyzer: FaceAnalyze
     const paths: string[] = [];
     for (let i = 0; i < n; i++) {
       const path = join(dir, `perf-${caseId}-${i}.png`);
-      const image = await sharp(source).resize(Math.round(testCase.width * scale)).modulate({ brightness: 1 + i * 0.002 }).png().toBuffer();
+      const image = await sharp(source)
+        .resize(Math.round(testCase.width * scale))
+        .modulate({ brightness: 1 + i * 0.002 })
+        .png()
+        .toBuffer();
       await writeFile(path, image);
       paths.push(path);
     }

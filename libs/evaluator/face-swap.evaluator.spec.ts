@@ -19,14 +19,16 @@ describe('FaceSwapEvaluator on the demo cases', () => {
     fixture = await demoFixture();
     for (const testCase of fixture.cases) {
       const byTool = new Map<string, string>();
-      for (const tool of referenceTools(analyzer)) byTool.set(tool.id, await runTool(fixture, testCase, tool));
+      for (const tool of referenceTools(analyzer))
+        byTool.set(tool.id, await runTool(fixture, testCase, tool));
       outputs.set(testCase.id, byTool);
     }
   });
   after(() => analyzer.close());
 
   const caseById = (id: string) => fixture.cases.find((c) => c.id === id)!;
-  const score = async (caseId: string, path: string) => (await evaluator.evaluate(caseById(caseId), path)).score;
+  const score = async (caseId: string, path: string) =>
+    (await evaluator.evaluate(caseById(caseId), path)).score;
 
   it('orders control_template < control_paste < classic_swap on every demo case', async () => {
     assert.ok(fixture.cases.length >= 4);
@@ -35,7 +37,10 @@ describe('FaceSwapEvaluator on the demo cases', () => {
       const template = await score(testCase.id, byTool.get('control_template')!);
       const paste = await score(testCase.id, byTool.get('control_paste')!);
       const classic = await score(testCase.id, byTool.get('classic_swap')!);
-      assert.ok(template < paste && paste < classic, `${testCase.id}: ${template} < ${paste} < ${classic} does not hold`);
+      assert.ok(
+        template < paste && paste < classic,
+        `${testCase.id}: ${template} < ${paste} < ${classic} does not hold`,
+      );
       assert.ok(template <= 5, `${testCase.id}: the unchanged template scores ${template}, expected near 0`);
     }
   });
@@ -54,7 +59,10 @@ describe('FaceSwapEvaluator on the demo cases', () => {
     const exchanged = await runTool(fixture, duo, tool, [1, 0]);
     const correct = await evaluator.evaluate(duo, outputs.get(duo.id)!.get('classic_swap')!);
     const wrong = await evaluator.evaluate(duo, exchanged);
-    assert.ok(wrong.score < correct.score, `exchanged ${wrong.score} should be below correct ${correct.score}`);
+    assert.ok(
+      wrong.score < correct.score,
+      `exchanged ${wrong.score} should be below correct ${correct.score}`,
+    );
     assert.ok(wrong.breakdown.assignment < correct.breakdown.assignment);
   });
 
@@ -71,7 +79,10 @@ describe('FaceSwapEvaluator on the demo cases', () => {
           scores.push(await score(caseId, path));
         }
         for (let i = 1; i < scores.length; i++) {
-          assert.ok(scores[i] < scores[i - 1], `${caseId} ${kind} ${DEGRADATION_LEVELS[kind].join('/')}: ${scores.join(' → ')}`);
+          assert.ok(
+            scores[i] < scores[i - 1],
+            `${caseId} ${kind} ${DEGRADATION_LEVELS[kind].join('/')}: ${scores.join(' → ')}`,
+          );
         }
       }
     });
@@ -105,6 +116,9 @@ describe('FaceSwapEvaluator on the demo cases', () => {
     const path = join(fixture.dir, 'not-an-image.png');
     await writeFile(path, 'hello');
     await assert.rejects(evaluator.evaluate(testCase, path), /cannot be decoded/);
-    await assert.rejects(evaluator.evaluate(testCase, join(fixture.dir, 'missing.png')), /Cannot read the output image/);
+    await assert.rejects(
+      evaluator.evaluate(testCase, join(fixture.dir, 'missing.png')),
+      /Cannot read the output image/,
+    );
   });
 });

@@ -5,17 +5,24 @@ import type { TestCase } from '../cases/test-case';
 import { FaceAnalyzer } from '../faces/face-analyzer.service';
 import type { AnalyzedFace, FaceBox } from '../faces/face.types';
 import { analyzeRegion } from '../faces/face-region';
-import { readRaster } from '../faces/raster';
+import { readRgb } from '../faces/raster';
 import { matchSlots } from '../faces/slot-match';
 import { attributeScore } from './attribute.score';
 import { identityScore, ramp } from './identity.score';
-import { boxMask, detailRatio, excessEdges, maskedMeanAbsDiff, maskedSsim, scaleBox } from './image-quality.score';
+import { IMAGE_MEASURES } from './image-measures.task';
 import { combineParts } from './score.combine';
 import { CALIBRATION, WEIGHTS, type ScorePart } from './score.weights';
 import { SwapEvaluator, type SwapScore } from './swap-evaluator';
 
 type PersonPart = 'identity_transfer' | 'identity_match' | 'assignment' | 'pose' | 'expression' | 'placement';
-const PERSON_PARTS: PersonPart[] = ['identity_transfer', 'identity_match', 'assignment', 'pose', 'expression', 'placement'];
+const PERSON_PARTS: PersonPart[] = [
+  'identity_transfer',
+  'identity_match',
+  'assignment',
+  'pose',
+  'expression',
+  'placement',
+];
 
 /**
  * The machine score: faces of the template, the avatars and the output are analyzed offline, each
@@ -66,7 +73,8 @@ export class FaceSwapEvaluator extends SwapEvaluator {
     });
     const avatarOf = testCase.slots.map((slot, i) => {
       const face = largest(avatarFaces[i].faces);
-      if (!face) throw new Error(`No face found in the avatar of slot ${slot.id} (${testCase.avatarPaths[i]})`);
+      if (!face)
+        throw new Error(`No face found in the avatar of slot ${slot.id} (${testCase.avatarPaths[i]})`);
       return face;
     });
     const outputFaceList = [...outputFaces.faces];
@@ -91,7 +99,8 @@ export class FaceSwapEvaluator extends SwapEvaluator {
     for (const [i, slot] of testCase.slots.entries()) {
       const o = outputFaceList[slotOutput[i]];
       // Assignment is a question only when there are several people to confuse; alone, it is identity.
-      const rivals = testCase.slots.length > 1 ? [...avatarOf, ...templateOf].filter((f) => f !== avatarOf[i]) : [];
+      const rivals =
+        testCase.slots.length > 1 ? [...avatarOf, ...templateOf].filter((f) => f !== avatarOf[i]) : [];
       const parts = o ? personParts(o, avatarOf[i], templateOf[i], rivals) : null;
       for (const part of PERSON_PARTS) {
         const value = parts ? parts[part] : 0;
@@ -105,7 +114,15 @@ export class FaceSwapEvaluator extends SwapEvaluator {
     }
     breakdown.faces_found = round(slotOutput.filter((j) => j >= 0).length / testCase.slots.length);
 
-    const image = await imageParts(testCase, templateBytes, output, templateOf, outputFaceList, slotOutput);
+    const image = await imageParts(
+      this.faces,
+      testCase,
+      templateBytes,
+      output,
+      templateOf,
+      outputFaceList,
+      slotOutput,
+    );
     const parts: Record<ScorePart, number> = { ...personTotals, ...image.parts };
     for (const part of Object.keys(WEIGHTS) as ScorePart[]) breakdown[part] = round(parts[part]);
     Object.assign(breakdown, image.raw);
@@ -127,6 +144,7 @@ function personParts(o: AnalyzedFace, a: AnalyzedFace, t: AnalyzedFace, others: 
 }
 
 async function imageParts(
+  faces: FaceAnalyzer,
   testCase: TestCase,
   templateBytes: Buffer,
   outputBytes: Buffer,
@@ -136,32 +154,27 @@ async function imageParts(
 ) {
   const c = CALIBRATION.image;
   const { width, height } = testCase;
+  // Decoding runs on sharp's threads and the pixel loops on the face workers: the event loop only waits.
   const [template, output] = await Promise.all([
-    readRaster(templateBytes, { width, height }),
-    readRaster(outputBytes, { width, height }),
+    readRgb(templateBytes, { width, height }),
+    readRgb(outputBytes, { width, height }),
   ]);
   const faceBoxes: FaceBox[] = [
     ...templateFaces.map((f) => f.box),
     ...testCase.slots.map((s) => s.box),
     ...slotOutput.filter((j) => j >= 0).map((j) => outputFaces[j].box),
   ];
-  const background = boxMask(
-    faceBoxes.map((b) => scaleBox(b, c.backgroundDilation)),
-    width,
-    height,
-  ).map((v) => 1 - v);
-  const outer = boxMask(templateFaces.map((f) => scaleBox(f.box, c.seamOuter)), width, height);
-  const inner = boxMask(templateFaces.map((f) => scaleBox(f.box, c.seamInner)), width, height);
-  const ring = outer.map((v, i) => v * (1 - inner[i]));
-  const facesOnly = boxMask(templateFaces.map((f) => f.box), width, height);
-  const ssim = maskedSsim(output, template, background);
-  const colourDiff = maskedMeanAbsDiff(output, template, background);
-  const seam = excessEdges(output, template, ring);
-  const detail = detailRatio(output, template, facesOnly);
+  const { ssim, colourDiff, seam, detail } = await faces.runTask(
+    IMAGE_MEASURES,
+    { template, output, faceBoxes, templateBoxes: templateFaces.map((f) => f.box) },
+    [template.pixels.buffer as ArrayBuffer, output.pixels.buffer as ArrayBuffer],
+  );
   return {
     parts: {
       // Structure and colour both: a different photo with a similar dark backdrop keeps a middling SSIM.
-      background: ramp(ssim, c.backgroundLo, c.backgroundHi) * ramp(-colourDiff, -c.colourDiffZeroAt, -c.colourDiffFullAt),
+      background:
+        ramp(ssim, c.backgroundLo, c.backgroundHi) *
+        ramp(-colourDiff, -c.colourDiffZeroAt, -c.colourDiffFullAt),
       seams: Math.max(0, 1 - seam / c.seamZeroAt),
       // Laplacian energy falls by decades under blur; a log scale keeps each step of blur visible.
       sharpness: ramp(Math.log10(Math.max(detail, 1e-6)), Math.log10(c.detailLo), Math.log10(c.detailHi)),

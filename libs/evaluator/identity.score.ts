@@ -29,7 +29,12 @@ export interface IdentityScore {
  * Identity of output face `o` against its target avatar `a` and the template face `t` it replaces.
  * `others` are every other avatar and template face of the case (the wrong answers for assignment).
  */
-export function identityScore(o: AnalyzedFace, a: AnalyzedFace, t: AnalyzedFace, others: AnalyzedFace[]): IdentityScore {
+export function identityScore(
+  o: AnalyzedFace,
+  a: AnalyzedFace,
+  t: AnalyzedFace,
+  others: AnalyzedFace[],
+): IdentityScore {
   const { sameLo, sameHi, assignmentMargin, samePersonLo, samePersonHi } = CALIBRATION.identity;
   const cosAvatar = cosine(o.embedding, a.embedding);
   const cosTemplate = cosine(o.embedding, t.embedding);

@@ -127,7 +127,11 @@ export function maskedMeanAbsDiff(a: Raster, b: Raster, weight: Float32Array): n
     const w = weight[p];
     if (w <= 0) continue;
     const i = p * 3;
-    sum += w * (Math.abs(a.data[i] - b.data[i]) + Math.abs(a.data[i + 1] - b.data[i + 1]) + Math.abs(a.data[i + 2] - b.data[i + 2]));
+    sum +=
+      w *
+      (Math.abs(a.data[i] - b.data[i]) +
+        Math.abs(a.data[i + 1] - b.data[i + 1]) +
+        Math.abs(a.data[i + 2] - b.data[i + 2]));
     total += 3 * w;
   }
   return total > 0 ? sum / total : 0;

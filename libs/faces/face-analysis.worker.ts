@@ -1,30 +1,74 @@
 import { parentPort } from 'node:worker_threads';
 import type { Human } from '@vladmandic/human';
-import { EXPRESSION_NAMES, type AnalyzedFace, type Expression, type FaceBox, type FaceWorkerRequest, type FaceWorkerResponse } from './face.types';
+import {
+  EXPRESSION_NAMES,
+  type AnalyzedFace,
+  type Expression,
+  type FaceBox,
+  type FaceWorkerRequest,
+  type FaceWorkerResponse,
+} from './face.types';
 import { loadHuman } from './human.loader';
+import { isTaskModule } from './worker-task';
 
 /**
- * Worker thread: loads Human once, then analyzes one image per message. WASM inference blocks the
- * thread it runs on, which is why it lives here and not on the server's event loop.
+ * Worker thread: loads Human once, then handles one message at a time: an image to analyze, or a pixel
+ * task (see `WorkerTask`). WASM inference and pixel loops block the thread they run on, which is why
+ * they live here and not on the server's event loop.
  */
 async function main(): Promise<void> {
   const port = parentPort;
   if (!port) throw new Error('face-analysis.worker must run as a worker thread');
   const started = performance.now();
   const human = await loadHuman();
-  port.postMessage({ kind: 'ready', loadMs: performance.now() - started, triangles: human.faceTriangulation } satisfies FaceWorkerResponse);
+  port.postMessage({
+    kind: 'ready',
+    loadMs: performance.now() - started,
+    triangles: human.faceTriangulation,
+  } satisfies FaceWorkerResponse);
   // Messages are handled strictly one at a time: the pool never sends a second before the first answers.
   port.on('message', (request: FaceWorkerRequest) => {
-    analyze(human, request).then(
-      (faces) => port.postMessage({ kind: 'result', id: request.id, faces } satisfies FaceWorkerResponse),
-      (error: unknown) =>
-        port.postMessage({ kind: 'error', id: request.id, error: (error as Error).message ?? String(error) } satisfies FaceWorkerResponse),
-    );
+    const fail = (error: unknown) =>
+      port.postMessage({
+        kind: 'error',
+        id: request.id,
+        error: (error as Error).message ?? String(error),
+      } satisfies FaceWorkerResponse);
+    switch (request.kind) {
+      case 'analyze':
+        analyze(human, request).then(
+          (faces) => port.postMessage({ kind: 'result', id: request.id, faces } satisfies FaceWorkerResponse),
+          fail,
+        );
+        return;
+      case 'task':
+        runTask(request).then(
+          (output) =>
+            port.postMessage({ kind: 'task-result', id: request.id, output } satisfies FaceWorkerResponse),
+          fail,
+        );
+        return;
+    }
   });
 }
 
-async function analyze(human: Human, request: FaceWorkerRequest): Promise<AnalyzedFace[]> {
-  const input = human.tf.tensor3d(request.pixels, [request.height, request.width, 3], 'int32');
+async function runTask(request: Extract<FaceWorkerRequest, { kind: 'task' }>): Promise<unknown> {
+  if (!isTaskModule(request.module)) throw new Error(`Refusing to load ${request.module}`);
+  // Required by path, like a piscina task file: the module is named in the message. Node caches it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
+  const exported = (require(request.module) as Record<string, unknown>)[request.exportName];
+  if (typeof exported !== 'function')
+    throw new Error(`${request.module} has no function ${request.exportName}`);
+  return await (exported as (input: unknown) => unknown)(request.input);
+}
+
+async function analyze(
+  human: Human,
+  request: Extract<FaceWorkerRequest, { kind: 'analyze' }>,
+): Promise<AnalyzedFace[]> {
+  // Human types its tfjs handle as `any`; it is tfjs-core, whose types we have.
+  const tf = human.tf as typeof import('@tensorflow/tfjs-core');
+  const input = tf.tensor3d(request.pixels, [request.height, request.width, 3], 'int32');
   try {
     const result = await human.detect(input);
     return result.face
@@ -73,5 +117,8 @@ function expression(emotions: Array<{ score: number; emotion: string }>): Expres
 
 main().catch((error: unknown) => {
   // The pool turns this into a readable error for every waiting caller.
-  parentPort?.postMessage({ kind: 'fatal', error: `Face analysis could not start: ${(error as Error).message}` } satisfies FaceWorkerResponse);
+  parentPort?.postMessage({
+    kind: 'fatal',
+    error: `Face analysis could not start: ${(error as Error).message}`,
+  } satisfies FaceWorkerResponse);
 });

@@ -6,6 +6,7 @@ import sharp from 'sharp';
 import { packageRoot } from '../core/package-root';
 import { FaceAnalyzer } from './face-analyzer.service';
 import { boxIou, hungarian, matchSlots } from './slot-match';
+import { isTaskModule, workerTask } from './worker-task';
 
 describe('FaceAnalyzer', () => {
   const analyzer = new FaceAnalyzer(1);
@@ -13,18 +14,26 @@ describe('FaceAnalyzer', () => {
   const photo = (name: string) => readFile(join(packageRoot(), 'datasets', 'sources', name));
 
   it('finds the one face of each source photo where photos.json records it', async () => {
-    const recorded = JSON.parse((await photo('photos.json')).toString()) as Record<string, { file: string; face: [number, number, number, number] }>;
+    const recorded = JSON.parse((await photo('photos.json')).toString()) as Record<
+      string,
+      { file: string; face: [number, number, number, number] }
+    >;
     for (const { file, face } of Object.values(recorded)) {
       const { faces } = await analyzer.analyze(await photo(file));
       assert.equal(faces.length, 1, file);
-      assert.ok(boxIou(faces[0].box, face) > 0.9, `${file}: detected ${faces[0].box.join(',')} vs recorded ${face.join(',')}`);
+      assert.ok(
+        boxIou(faces[0].box, face) > 0.9,
+        `${file}: detected ${faces[0].box.join(',')} vs recorded ${face.join(',')}`,
+      );
       assert.equal(faces[0].mesh.length, 478);
       assert.equal(faces[0].embedding.length, 1024);
     }
   });
 
   it('returns no faces for a blank image and rejects bytes that are not an image', async () => {
-    const blank = await sharp({ create: { width: 256, height: 256, channels: 3, background: '#777' } }).png().toBuffer();
+    const blank = await sharp({ create: { width: 256, height: 256, channels: 3, background: '#777' } })
+      .png()
+      .toBuffer();
     assert.deepEqual((await analyzer.analyze(blank)).faces, []);
     await assert.rejects(analyzer.analyze(Buffer.from('nope')), /Cannot read the image/);
   });
@@ -38,9 +47,48 @@ describe('FaceAnalyzer', () => {
 
 describe('slot matching', () => {
   it('solves the assignment that maximises overlap', () => {
-    assert.deepEqual(hungarian([[4, 1, 3], [2, 0, 5], [3, 2, 2]]), [1, 0, 2]);
-    const slots: Array<[number, number, number, number]> = [[0, 0, 10, 10], [20, 0, 10, 10]];
-    assert.deepEqual(matchSlots(slots, [[21, 1, 10, 10], [1, 0, 10, 10]]), [1, 0]);
+    assert.deepEqual(
+      hungarian([
+        [4, 1, 3],
+        [2, 0, 5],
+        [3, 2, 2],
+      ]),
+      [1, 0, 2],
+    );
+    const slots: Array<[number, number, number, number]> = [
+      [0, 0, 10, 10],
+      [20, 0, 10, 10],
+    ];
+    assert.deepEqual(
+      matchSlots(slots, [
+        [21, 1, 10, 10],
+        [1, 0, 10, 10],
+      ]),
+      [1, 0],
+    );
     assert.deepEqual(matchSlots(slots, [[200, 200, 10, 10]]), [-1, -1]);
+  });
+});
+
+describe('worker tasks', () => {
+  const task = (input: number) => input * 2;
+
+  it('accepts a compiled module of this package and names its one function', () => {
+    assert.deepEqual(workerTask(__filename, { task }), { module: __filename, exportName: 'task' });
+    assert.ok(isTaskModule(join(__dirname, '..', 'evaluator', 'image-measures.task.js')));
+  });
+
+  it('refuses modules outside the compiled tree, non-.js files and several functions at once', () => {
+    assert.throws(() => workerTask('/etc/passwd.js', { task }), /not a compiled file of swapbench/);
+    assert.throws(() => workerTask(join(__dirname, 'face.types.ts'), { task }), /not a compiled file/);
+    assert.throws(
+      () => workerTask(join(__dirname, '..', '..', '..', 'x.js'), { task }),
+      /not a compiled file/,
+    );
+    assert.throws(
+      () => workerTask(__filename, { task, other: task }),
+      /exactly one function, got task, other/,
+    );
+    assert.equal(isTaskModule('relative/face.types.js'), false);
   });
 });

@@ -4,6 +4,7 @@ import sharp from 'sharp';
 import { sha256 } from '../core/hash';
 import type { AnalyzedFace, FaceAnalysis } from './face.types';
 import { FaceWorkerPool, type PoolStartInfo } from './face-worker.pool';
+import type { WorkerTask } from './worker-task';
 
 /** How many analyses are kept in memory; demo runs reuse a few templates and avatars many times. */
 const CACHE_ENTRIES = 256;
@@ -44,6 +45,15 @@ export class FaceAnalyzer implements OnModuleDestroy {
     analysis.catch(() => this.cache.delete(key));
     while (this.cache.size > CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
     return analysis;
+  }
+
+  /**
+   * Runs CPU-heavy pixel work (see `WorkerTask`) on the same workers and queue as the analyses, so the
+   * event loop stays free and one pool sized to the cores carries all of the scoring. Buffers listed in
+   * `transfer` are moved to the worker and detached here. Not cached.
+   */
+  runTask<I, O>(task: WorkerTask<I, O>, input: I, transfer: ArrayBuffer[] = []): Promise<O> {
+    return this.ensurePool().runTask(task, input, transfer);
   }
 
   /** Starts the workers now instead of on first use; resolves when every worker has loaded its models. */

@@ -30,11 +30,20 @@ export async function analyzeRegion(
     .png({ compressionLevel: 1 })
     .toBuffer();
   const { faces } = await analyzer.analyze(crop);
-  const mapBox = (b: FaceBox): FaceBox => [left + b[0] / scale, top + b[1] / scale, b[2] / scale, b[3] / scale];
+  const mapBox = (b: FaceBox): FaceBox => [
+    left + b[0] / scale,
+    top + b[1] / scale,
+    b[2] / scale,
+    b[3] / scale,
+  ];
   return faces.map((f) => ({
     ...f,
     box: mapBox(f.box),
     detectorBox: mapBox(f.detectorBox),
-    mesh: f.mesh.map(([mx, my, mz]): [number, number, number] => [left + mx / scale, top + my / scale, mz / scale]),
+    mesh: f.mesh.map(([mx, my, mz]): [number, number, number] => [
+      left + mx / scale,
+      top + my / scale,
+      mz / scale,
+    ]),
   }));
 }

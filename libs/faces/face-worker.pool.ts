@@ -1,10 +1,18 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+// sharp must be loaded on the main thread before any worker that uses it starts (its shared libraries
+// would otherwise be unloaded when a worker exits: lovell/sharp#2263).
+import 'sharp';
 import type { AnalyzedFace, FaceWorkerRequest, FaceWorkerResponse } from './face.types';
+import type { WorkerTask } from './worker-task';
 
 interface Job {
   request: FaceWorkerRequest;
-  resolve: (faces: AnalyzedFace[]) => void;
+  /** Buffers moved (not copied) to the worker with the request. */
+  transfer: ArrayBuffer[];
+  /** What the job does, for error messages ("Face analysis", "Worker task measureImage"). */
+  label: string;
+  resolve: (value: unknown) => void;
   reject: (error: Error) => void;
 }
 
@@ -24,7 +32,8 @@ export interface PoolStartInfo {
 }
 
 /**
- * A fixed set of worker threads, each holding one loaded Human, fed from one FIFO queue. Workers are
+ * A fixed set of worker threads, each holding one loaded Human, fed from one FIFO queue with face
+ * analyses and pixel tasks alike (one pool sized to the cores for all CPU-heavy scoring). Workers are
  * unreferenced while idle so that they never keep the process alive, and referenced while they work so
  * that an awaited analysis is not cut short by the process exiting.
  */
@@ -39,19 +48,31 @@ export class FaceWorkerPool {
   constructor(size: number) {
     const loads: Array<Promise<{ loadMs: number; triangles: number[] }>> = [];
     for (let i = 0; i < Math.max(1, size); i++) loads.push(this.spawn());
-    this.started = Promise.all(loads).then((infos) => ({ loadMs: infos.map((i) => i.loadMs), triangles: infos[0].triangles }));
+    this.started = Promise.all(loads).then((infos) => ({
+      loadMs: infos.map((i) => i.loadMs),
+      triangles: infos[0].triangles,
+    }));
     // A failed start is reported to each caller through `run`; this only keeps it from being unhandled.
     this.started.catch(() => undefined);
   }
 
-  /** Analyzes one image on the first free worker. */
+  /** Analyzes one image on the first free worker; `pixels` is moved to the worker (detached here). */
   run(width: number, height: number, pixels: Uint8Array): Promise<AnalyzedFace[]> {
-    if (this.closed) return Promise.reject(new Error('The face analyzer has been closed'));
-    if (this.fatal) return Promise.reject(this.fatal);
-    return new Promise((resolve, reject) => {
-      this.queue.push({ request: { id: this.nextId++, width, height, pixels }, resolve, reject });
-      this.dispatch();
-    });
+    return this.enqueue(
+      { kind: 'analyze', id: this.nextId++, width, height, pixels },
+      [pixels.buffer as ArrayBuffer],
+      'Face analysis',
+    ) as Promise<AnalyzedFace[]>;
+  }
+
+  /** Runs a pixel task on the first free worker; the buffers in `transfer` are moved, not copied. */
+  runTask<I, O>(task: WorkerTask<I, O>, input: I, transfer: ArrayBuffer[] = []): Promise<O> {
+    const { module, exportName } = task;
+    return this.enqueue(
+      { kind: 'task', id: this.nextId++, module, exportName, input },
+      transfer,
+      `Worker task ${exportName}`,
+    ) as Promise<O>;
   }
 
   /** Stops every worker; queued and running analyses fail with a readable error. */
@@ -59,6 +80,15 @@ export class FaceWorkerPool {
     this.closed = true;
     this.failAll(new Error('The face analyzer was closed while analyzing'));
     await Promise.all(this.workers.map((w) => w.worker.terminate()));
+  }
+
+  private enqueue(request: FaceWorkerRequest, transfer: ArrayBuffer[], label: string): Promise<unknown> {
+    if (this.closed) return Promise.reject(new Error('The face analyzer has been closed'));
+    if (this.fatal) return Promise.reject(this.fatal);
+    return new Promise((resolve, reject) => {
+      this.queue.push({ request, transfer, label, resolve, reject });
+      this.dispatch();
+    });
   }
 
   private spawn(): Promise<{ loadMs: number; triangles: number[] }> {
@@ -84,22 +114,27 @@ export class FaceWorkerPool {
           this.die(new Error(message.error), markFailed);
           return;
         case 'result':
+        case 'task-result':
         case 'error': {
           const job = entry.busy;
           entry.busy = null;
           worker.unref();
           if (job && job.request.id === message.id) {
             if (message.kind === 'result') job.resolve(message.faces);
-            else job.reject(new Error(`Face analysis failed: ${message.error}`));
+            else if (message.kind === 'task-result') job.resolve(message.output);
+            else job.reject(new Error(`${job.label} failed: ${message.error}`));
           }
           this.dispatch();
           return;
         }
       }
     });
-    worker.on('error', (error) => this.die(new Error(`Face analysis worker crashed: ${error.message}`), markFailed));
+    worker.on('error', (error) =>
+      this.die(new Error(`Face analysis worker crashed: ${error.message}`), markFailed),
+    );
     worker.on('exit', (code) => {
-      if (!this.closed) this.die(new Error(`Face analysis worker exited unexpectedly (code ${code})`), markFailed);
+      if (!this.closed)
+        this.die(new Error(`Face analysis worker exited unexpectedly (code ${code})`), markFailed);
     });
     return loaded;
   }
@@ -111,7 +146,7 @@ export class FaceWorkerPool {
       const job = this.queue.shift()!;
       entry.busy = job;
       entry.worker.ref();
-      entry.worker.postMessage(job.request, [job.request.pixels.buffer as ArrayBuffer]);
+      entry.worker.postMessage(job.request, job.transfer);
     }
   }
 

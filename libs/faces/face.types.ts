@@ -14,7 +14,15 @@ export interface HeadPose {
 /** The seven expression classes of the emotion model, each with its probability (they sum to ~1). */
 export type Expression = Record<ExpressionName, number>;
 export type ExpressionName = 'angry' | 'disgust' | 'fear' | 'happy' | 'sad' | 'surprise' | 'neutral';
-export const EXPRESSION_NAMES: readonly ExpressionName[] = ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral'];
+export const EXPRESSION_NAMES: readonly ExpressionName[] = [
+  'angry',
+  'disgust',
+  'fear',
+  'happy',
+  'sad',
+  'surprise',
+  'neutral',
+];
 
 /** One face found in an image. */
 export interface AnalyzedFace {
@@ -42,18 +50,29 @@ export interface FaceAnalysis {
   faces: AnalyzedFace[];
 }
 
-/** Message from the pool to a worker: one RGB image to analyze. */
-export interface FaceWorkerRequest {
-  id: number;
-  width: number;
-  height: number;
-  /** Packed RGB bytes, row-major, `width * height * 3` long. */
-  pixels: Uint8Array;
-}
+/** Message from the pool to a worker: one RGB image to analyze, or one pixel task to run. */
+export type FaceWorkerRequest =
+  | {
+      kind: 'analyze';
+      id: number;
+      width: number;
+      height: number;
+      /** Packed RGB bytes, row-major, `width * height * 3` long. */
+      pixels: Uint8Array;
+    }
+  | {
+      kind: 'task';
+      id: number;
+      /** Compiled module and export to call (see `WorkerTask`). */
+      module: string;
+      exportName: string;
+      input: unknown;
+    };
 
 /** Message from a worker back to the pool. */
 export type FaceWorkerResponse =
   | { kind: 'ready'; loadMs: number; triangles: number[] }
   | { kind: 'fatal'; error: string }
   | { kind: 'result'; id: number; faces: AnalyzedFace[] }
+  | { kind: 'task-result'; id: number; output: unknown }
   | { kind: 'error'; id: number; error: string };

@@ -18,10 +18,13 @@ export async function loadHuman(): Promise<Human> {
   serveModelsFrom(modelsDir);
   // Required by file path: the package's `exports` map does not expose the WASM build to Node.
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
-  const { Human: HumanClass } = require(join(humanDist, 'human.node-wasm.js')) as typeof import('@vladmandic/human');
+  const { Human: HumanClass } = require(
+    join(humanDist, 'human.node-wasm.js'),
+  ) as typeof import('@vladmandic/human');
   const human = new HumanClass(humanConfig(wasmDir));
   await human.load();
-  await human.tf.ready();
+  // Human types its tfjs handle as `any`; it is tfjs-core.
+  await (human.tf as typeof import('@tensorflow/tfjs-core')).ready();
   return human;
 }
 
@@ -41,7 +44,15 @@ function humanConfig(wasmPath: string): Partial<Config> {
     filter: { enabled: false },
     face: {
       enabled: true,
-      detector: { ...fresh, enabled: true, rotation: true, maxDetected: 20, minConfidence: 0.3, iouThreshold: 0.1, return: false },
+      detector: {
+        ...fresh,
+        enabled: true,
+        rotation: true,
+        maxDetected: 20,
+        minConfidence: 0.3,
+        iouThreshold: 0.1,
+        return: false,
+      },
       mesh: { enabled: true },
       iris: { ...fresh, enabled: true },
       description: { ...fresh, enabled: true, minConfidence: 0 },

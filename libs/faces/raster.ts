@@ -7,12 +7,33 @@ export interface Raster {
   data: Float32Array;
 }
 
+/** An RGB image as packed bytes, row-major: what crosses to a worker (moved, never copied) before it becomes a Raster. */
+export interface RgbImage {
+  width: number;
+  height: number;
+  pixels: Uint8Array;
+}
+
 /** Decodes any image sharp reads into RGB floats, optionally resized (exactly, ignoring aspect) first. */
 export async function readRaster(image: Buffer, size?: { width: number; height: number }): Promise<Raster> {
+  return rasterFromRgb(await readRgb(image, size));
+}
+
+/**
+ * Decodes any image sharp reads into packed RGB bytes, optionally resized (exactly, ignoring aspect)
+ * first. sharp works on libuv's thread pool, so this does not block the event loop; the bytes are in a
+ * buffer of their own, so they can be transferred to a worker.
+ */
+export async function readRgb(image: Buffer, size?: { width: number; height: number }): Promise<RgbImage> {
   let pipeline = sharp(image).rotate().removeAlpha().toColourspace('srgb');
   if (size) pipeline = pipeline.resize(size.width, size.height, { fit: 'fill' });
   const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
-  return { width: info.width, height: info.height, data: Float32Array.from(data) };
+  return { width: info.width, height: info.height, pixels: new Uint8Array(data) };
+}
+
+/** The float working form of packed RGB bytes (a loop over every value: do it off the event loop). */
+export function rasterFromRgb({ width, height, pixels }: RgbImage): Raster {
+  return { width, height, data: Float32Array.from(pixels) };
 }
 
 /** Encodes a raster as PNG, rounding and clamping each value. */
@@ -28,7 +49,8 @@ export function writePng(raster: Raster): Promise<Buffer> {
 export function luma(raster: Raster): Float32Array {
   const out = new Float32Array(raster.width * raster.height);
   const d = raster.data;
-  for (let i = 0, j = 0; i < out.length; i++, j += 3) out[i] = 0.299 * d[j] + 0.587 * d[j + 1] + 0.114 * d[j + 2];
+  for (let i = 0, j = 0; i < out.length; i++, j += 3)
+    out[i] = 0.299 * d[j] + 0.587 * d[j + 1] + 0.114 * d[j + 2];
   return out;
 }
 
@@ -54,7 +76,13 @@ export function sample(raster: Raster, x: number, y: number, c: number): number 
  * Separable box blur of a single-channel map, repeated `passes` times (three passes approximate a
  * Gaussian). Used to feather masks and to build local statistics.
  */
-export function boxBlur(map: Float32Array, width: number, height: number, radius: number, passes = 1): Float32Array {
+export function boxBlur(
+  map: Float32Array,
+  width: number,
+  height: number,
+  radius: number,
+  passes = 1,
+): Float32Array {
   let src = map;
   const r = Math.max(0, Math.round(radius));
   if (r === 0) return Float32Array.from(map);
@@ -68,7 +96,14 @@ export function boxBlur(map: Float32Array, width: number, height: number, radius
   return src;
 }
 
-function blurLine(src: Float32Array, dst: Float32Array, start: number, stride: number, n: number, r: number): void {
+function blurLine(
+  src: Float32Array,
+  dst: Float32Array,
+  start: number,
+  stride: number,
+  n: number,
+  r: number,
+): void {
   // Running sum with edge clamping, so the cost does not depend on the radius.
   const at = (i: number) => src[start + Math.max(0, Math.min(n - 1, i)) * stride];
   let sum = 0;

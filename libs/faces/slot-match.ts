@@ -21,7 +21,9 @@ export function matchSlots(slots: readonly FaceBox[], faces: readonly FaceBox[],
   if (slots.length === 0) return [];
   // Square cost matrix; padding rows/columns cost 0 overlap.
   const cost = Array.from({ length: n }, (_, i) =>
-    Array.from({ length: n }, (_, j) => (i < slots.length && j < faces.length ? -boxIou(slots[i], faces[j]) : 0)),
+    Array.from({ length: n }, (_, j) =>
+      i < slots.length && j < faces.length ? -boxIou(slots[i], faces[j]) : 0,
+    ),
   );
   const assignment = hungarian(cost);
   return slots.map((slot, i) => {

@@ -24,7 +24,9 @@ export async function degrade(image: Buffer, kind: Degradation, strength: number
       const random = mulberry32(0x5eed);
       const out = Buffer.alloc(data.length);
       for (let i = 0; i < data.length; i++) out[i] = clamp(data[i] + strength * gaussian(random));
-      return sharp(out, { raw: { width: info.width, height: info.height, channels: info.channels } }).png().toBuffer();
+      return sharp(out, { raw: { width: info.width, height: info.height, channels: info.channels } })
+        .png()
+        .toBuffer();
     }
   }
 }

@@ -39,7 +39,11 @@ export function referenceTools(analyzer: FaceAnalyzer): SwapTool[] {
 }
 
 /** The tool input for a case; `avatarOrder` lets a test hand the avatars to the wrong slots. */
-export async function toolInput(testCase: TestCase, tool: SwapTool, avatarOrder?: number[]): Promise<ToolInput> {
+export async function toolInput(
+  testCase: TestCase,
+  tool: SwapTool,
+  avatarOrder?: number[],
+): Promise<ToolInput> {
   const order = avatarOrder ?? testCase.slots.map((_, i) => i);
   return {
     caseId: testCase.id,
@@ -60,7 +64,12 @@ export async function toolInput(testCase: TestCase, tool: SwapTool, avatarOrder?
 }
 
 /** Runs a tool on a case and writes its image into the fixture folder; returns the file's path. */
-export async function runTool(fixture: DemoFixture, testCase: TestCase, tool: SwapTool, avatarOrder?: number[]): Promise<string> {
+export async function runTool(
+  fixture: DemoFixture,
+  testCase: TestCase,
+  tool: SwapTool,
+  avatarOrder?: number[],
+): Promise<string> {
   const result = await tool.generate(await toolInput(testCase, tool, avatarOrder));
   if (!result.ok) throw new Error(`${tool.id} failed on ${testCase.id}: ${result.failure.message}`);
   const suffix = avatarOrder ? `-${avatarOrder.join('')}` : '';

@@ -1,0 +1,80 @@
+import type { FaceBox } from '../faces/face.types';
+import { rasterFromRgb, type RgbImage } from '../faces/raster';
+import { workerTask } from '../faces/worker-task';
+import {
+  boxMask,
+  detailRatio,
+  excessEdges,
+  maskedMeanAbsDiff,
+  maskedSsim,
+  scaleBox,
+} from './image-quality.score';
+import { CALIBRATION } from './score.weights';
+
+/** What the image-level parts are measured on: template and output at the same size, and where the faces are. */
+export interface ImageMeasureInput {
+  template: RgbImage;
+  output: RgbImage;
+  /** Every face box to cut out of the background (template faces, slots, matched output faces). */
+  faceBoxes: FaceBox[];
+  /** The template's faces: seams are looked for around them, sharpness inside them. */
+  templateBoxes: FaceBox[];
+}
+
+/** The raw image-level measures; `FaceSwapEvaluator` maps them to parts. */
+export interface ImageMeasures {
+  /** Mean SSIM of the background. */
+  ssim: number;
+  /** Mean absolute colour difference of the background, grey levels. */
+  colourDiff: number;
+  /** Excess edge ratio in the ring around each template face (see `excessEdges`). */
+  seam: number;
+  /** Output/template Laplacian energy over the template faces (see `detailRatio`). */
+  detail: number;
+}
+
+/**
+ * Background SSIM and colour, seams and detail of an output against its template. Several full-image
+ * passes of per-pixel loops (a few hundred ms per image), so it runs on the face workers through
+ * `IMAGE_MEASURES`, never on the event loop.
+ */
+export function measureImage({
+  template,
+  output,
+  faceBoxes,
+  templateBoxes,
+}: ImageMeasureInput): ImageMeasures {
+  const c = CALIBRATION.image;
+  const { width, height } = template;
+  if (output.width !== width || output.height !== height) {
+    throw new Error(`Output ${output.width}×${output.height} and template ${width}×${height} differ in size`);
+  }
+  const t = rasterFromRgb(template);
+  const o = rasterFromRgb(output);
+  const background = boxMask(
+    faceBoxes.map((b) => scaleBox(b, c.backgroundDilation)),
+    width,
+    height,
+  ).map((v) => 1 - v);
+  const outer = boxMask(
+    templateBoxes.map((b) => scaleBox(b, c.seamOuter)),
+    width,
+    height,
+  );
+  const inner = boxMask(
+    templateBoxes.map((b) => scaleBox(b, c.seamInner)),
+    width,
+    height,
+  );
+  const ring = outer.map((v, i) => v * (1 - inner[i]));
+  const facesOnly = boxMask(templateBoxes, width, height);
+  return {
+    ssim: maskedSsim(o, t, background),
+    colourDiff: maskedMeanAbsDiff(o, t, background),
+    seam: excessEdges(o, t, ring),
+    detail: detailRatio(o, t, facesOnly),
+  };
+}
+
+/** `measureImage` as a task for `FaceAnalyzer.runTask`. */
+export const IMAGE_MEASURES = workerTask(__filename, { measureImage });
