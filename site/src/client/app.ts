@@ -57,7 +57,9 @@ function toast(message: string): void {
 }
 
 function checked(name: string): string[] {
-  return Array.from(document.querySelectorAll<HTMLInputElement>(`input[name=${name}]:checked:not(:disabled)`)).map((i) => i.value);
+  return Array.from(
+    document.querySelectorAll<HTMLInputElement>(`input[name=${name}]:checked:not(:disabled)`),
+  ).map((i) => i.value);
 }
 
 function updateSelection(): void {
@@ -143,7 +145,10 @@ function markOpenRun(runId: string): void {
 async function rate(cell: HTMLElement, stars: number): Promise<void> {
   const itemId = Number(cell.dataset.itemId);
   if (!current || !cell.querySelector('[data-role=stars]')) return;
-  const saved = await postJson<{ run_item_id: number; stars: number; ratings: number }>('/api/rate', { run_item_id: itemId, stars });
+  const saved = await postJson<{ run_item_id: number; stars: number; ratings: number }>('/api/rate', {
+    run_item_id: itemId,
+    stars,
+  });
   for (const button of Array.from(cell.querySelectorAll<HTMLButtonElement>('button[data-stars]'))) {
     const n = Number(button.dataset.stars);
     button.classList.toggle('on', n <= saved.stars);
@@ -165,7 +170,10 @@ document.addEventListener('click', (event) => {
   const action = target.closest<HTMLElement>('[data-action]');
   if (action?.dataset.action === 'select-all-cases' || action?.dataset.action === 'select-no-cases') {
     const on = action.dataset.action === 'select-all-cases';
-    for (const box of Array.from(document.querySelectorAll<HTMLInputElement>('input[name=case]:not(:disabled)'))) box.checked = on;
+    for (const box of Array.from(
+      document.querySelectorAll<HTMLInputElement>('input[name=case]:not(:disabled)'),
+    ))
+      box.checked = on;
     updateSelection();
   } else if (action?.dataset.action === 'open-run' && action.dataset.runId) {
     void openRun(action.dataset.runId).catch(showError);

@@ -16,7 +16,8 @@ export function enhanceTables(root: ParentNode): void {
       if (button && table.tHead?.contains(button)) sortBy(table, button);
     });
   }
-  for (const panel of Array.from(root.querySelectorAll<HTMLElement>('[data-testid=results-grid]'))) enableFilters(panel);
+  for (const panel of Array.from(root.querySelectorAll<HTMLElement>('[data-testid=results-grid]')))
+    enableFilters(panel);
 }
 
 function sortBy(table: HTMLTableElement, button: HTMLButtonElement): void {
@@ -28,7 +29,8 @@ function sortBy(table: HTMLTableElement, button: HTMLButtonElement): void {
   const rows = Array.from(table.tBodies[0].rows);
   const numeric = rows.every((r) => isNumber(valueOf(r, col)));
   const ascending = current ? current === 'descending' : !numeric;
-  for (const other of Array.from(table.tHead?.querySelectorAll('th') ?? [])) other.removeAttribute('aria-sort');
+  for (const other of Array.from(table.tHead?.querySelectorAll('th') ?? []))
+    other.removeAttribute('aria-sort');
   th.setAttribute('aria-sort', ascending ? 'ascending' : 'descending');
   rows.sort((a, b) => {
     const x = valueOf(a, col);
@@ -68,7 +70,8 @@ export function applyFilter(panel: HTMLElement, text: string, status: string): v
     let visibleCells = 0;
     for (const cell of cells) {
       const s = cell.dataset.status ?? '';
-      const match = !status || (status === 'pending' ? !['scored', 'failed', 'canceled'].includes(s) : s === status);
+      const match =
+        !status || (status === 'pending' ? !['scored', 'failed', 'canceled'].includes(s) : s === status);
       cell.classList.toggle('dimmed', !match);
       if (match) visibleCells++;
     }

@@ -95,7 +95,12 @@ export class LiveView {
 }
 
 /** Draws the progress bar and its text. */
-export function showProgress(bar: HTMLProgressElement, text: HTMLElement, progress: RunProgress, status: string): void {
+export function showProgress(
+  bar: HTMLProgressElement,
+  text: HTMLElement,
+  progress: RunProgress,
+  status: string,
+): void {
   bar.max = Math.max(progress.total, 1);
   bar.value = progress.done;
   const parts = [`${progress.done}/${progress.total} done`, `${progress.scored} scored`];
