@@ -76,6 +76,7 @@ interface RunJson {
     image_path: string | null;
     score: number | null;
     error: string | null;
+    cached: boolean;
   }>;
 }
 
@@ -153,23 +154,26 @@ describe('run', () => {
     assert.equal(paths.size, json.items.length, 'one file per item');
   });
 
-  test('--fail-under gates on the mean score: 0 passes, above the control scores exits 1', async () => {
+  test('--fail-under gates on the mean score; later runs reuse the output unless --no-cache', async () => {
     const args = ['run', '--cases', 'demo_solo_astronaut', '--tools', 'control_template', '--json'];
-    const pass = await swapbench([...args, '--fail-under', '0'], env);
-    const json = parseJson<RunJson>(pass);
-    const item = json.items[0];
-    if (item.status !== 'scored') {
-      // No evaluator wired: there is no score to gate on, and the gate must not pass silently.
-      assert.fail(`expected a scored item to gate on, got ${item.status} (${item.error})`);
-    }
-    const score = item.score!;
+    const first = parseJson<RunJson>(await swapbench([...args, '--fail-under', '0'], env)).items[0];
+    // Without a score there would be nothing to gate on (and the gate must not pass silently).
+    assert.equal(first.status, 'scored', `${first.status}: ${first.error}`);
+    const score = first.score!;
     assert.ok(score < 100);
-    const failing = await swapbench(
-      [...args, '--fail-under', String(Math.min(100, Math.floor(score) + 1))],
-      env,
-    );
+
+    const failing = await swapbench([...args, '--fail-under', String(Math.floor(score) + 1)], env);
     assert.equal(failing.code, 1, failing.stderr);
     assert.match(failing.stderr, /Below --fail-under .*control_template/);
+    const cached = (JSON.parse(failing.stdout) as RunJson).items[0];
+    assert.equal(cached.cached, true, 'identical inputs reuse the earlier output');
+    assert.equal(cached.image_path, first.image_path);
+    assert.equal(cached.score, score);
+
+    const fresh = parseJson<RunJson>(await swapbench([...args, '--no-cache'], env)).items[0];
+    assert.equal(fresh.cached, false);
+    assert.notEqual(fresh.image_path, first.image_path, 'a new file, the earlier one kept');
+    assert.ok(existsSync(first.image_path!) && existsSync(fresh.image_path!));
   });
 });
 
