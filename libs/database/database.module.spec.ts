@@ -21,16 +21,16 @@ describe('openDatabase', () => {
   test('creates the schema in a new file, and opening it again changes nothing', async () => {
     const file = join(data.root, 'fresh', 'swapbench.db');
     const db = await openDatabase(databaseOptions(file));
-    const tables = (await db.query(
+    const tables = await db.query<Array<{ name: string }>>(
       `SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`,
-    )) as Array<{ name: string }>;
+    );
     const names = tables.map((t) => t.name);
     for (const table of ['runs', 'run_items', 'human_scores', 'migrations'])
       assert.ok(names.includes(table), `table ${table}`);
     await db.destroy();
 
     const again = await openDatabase(databaseOptions(file));
-    const applied = (await again.query('SELECT name FROM migrations')) as Array<{ name: string }>;
+    const applied = await again.query<Array<{ name: string }>>('SELECT name FROM migrations');
     assert.deepEqual(
       applied.map((m) => m.name),
       MIGRATIONS.map((m) => m.name),

@@ -275,7 +275,7 @@ describe('failures stay with their item', () => {
       [cases[2]]: () =>
         Promise.resolve<ToolResult>({ ok: true, image: Buffer.from('not an image at all'), meta: {} }),
       [cases[3]]: () => Promise.resolve(fail.final('bad_request', 'The template is too large')),
-      // eslint-disable-next-line @typescript-eslint/only-throw-error -- a badly written plugin may throw anything
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a badly written plugin may throw anything
       [cases[4]]: () => Promise.reject({ code: 'E_WEIRD', detail: 'plugin threw an object' }),
       [cases[5]]: succeedAfter(1),
     };
