@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
+import pLimit from 'p-limit';
 import { In, Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { CasesService } from '../cases/cases.service';
@@ -15,6 +16,9 @@ import { RunItem } from './run-item.entity';
 import { MAX_RUN_ITEMS, type RunRequest } from './run-request';
 import { Run, type RunOptions } from './run.entity';
 import type { RunDetail, RunItemView, RunView } from './run-views';
+
+/** One run-creating transaction at a time in this process. */
+const storingRuns = pLimit(1);
 
 /** Creates runs and reads them back in the shapes the API, CLI and report share. Execution is RunExecutor's. */
 @Injectable()
@@ -66,27 +70,31 @@ export class RunsService {
       finishedAt: null,
       heartbeatAt: null,
     });
-    await this.runs.manager.transaction(async (tx) => {
-      await tx.save(run);
-      let position = 0;
-      const rows = cases.flatMap((c) =>
-        tools.map(
-          (t) =>
-            ({
-              runId: run.id,
-              position: position++,
-              caseId: c.id,
-              toolId: t.id,
-              status: 'queued' as ItemStatus,
-              cacheKey: sha256(c.contentHash, t.id, canonicalJson(toolOptions[t.id])),
-              cached: false,
-              imagePath: null,
-              attempts: 0,
-            }) satisfies QueryDeepPartialEntity<RunItem>,
-        ),
-      );
-      for (let i = 0; i < rows.length; i += 200) await tx.insert(RunItem, rows.slice(i, i + 200));
-    });
+    // SQLite has one connection here: a second BEGIN while one is open fails ("cannot start a transaction
+    // within a transaction"), so two runs created at once (two API requests) must take turns.
+    await storingRuns(() =>
+      this.runs.manager.transaction(async (tx) => {
+        await tx.save(run);
+        let position = 0;
+        const rows = cases.flatMap((c) =>
+          tools.map(
+            (t) =>
+              ({
+                runId: run.id,
+                position: position++,
+                caseId: c.id,
+                toolId: t.id,
+                status: 'queued' as ItemStatus,
+                cacheKey: sha256(c.contentHash, t.id, canonicalJson(toolOptions[t.id])),
+                cached: false,
+                imagePath: null,
+                attempts: 0,
+              }) satisfies QueryDeepPartialEntity<RunItem>,
+          ),
+        );
+        for (let i = 0; i < rows.length; i += 200) await tx.insert(RunItem, rows.slice(i, i + 200));
+      }),
+    );
     return run;
   }
 
