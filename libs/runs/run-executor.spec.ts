@@ -119,6 +119,58 @@ describe('concurrency', () => {
   });
 });
 
+describe('creating runs', () => {
+  test("a tool's limit holds across runs executing at once", async () => {
+    narrow.script(succeedAfter(40));
+    const [a, b] = await Promise.all([
+      runs.create({
+        case_ids: cases.slice(0, 3),
+        tool_ids: ['test_narrow'],
+        options: { cache: false, concurrency: 8 },
+      }),
+      runs.create({
+        case_ids: cases.slice(3, 6),
+        tool_ids: ['test_narrow'],
+        options: { cache: false, concurrency: 8 },
+      }),
+    ]);
+    assert.deepEqual(await Promise.all([executor.execute(a.id), executor.execute(b.id)]), [
+      'finished',
+      'finished',
+    ]);
+    assert.equal(narrow.calls.length, 6);
+    assert.ok(
+      narrow.maxInFlight <= 2,
+      `test_narrow allows 2 at once over all runs, saw ${narrow.maxInFlight}`,
+    );
+  });
+
+  test('bad tool options are refused before anything is stored', async () => {
+    const before = (await runs.list()).length;
+    await assert.rejects(
+      runs.create({
+        case_ids: [cases[0]],
+        tool_ids: ['test_wide'],
+        options: { tool_options: { test_wide: { level: 9 } } },
+      }),
+      /Option "level" of tool "test_wide" must be at most 5/,
+    );
+    await assert.rejects(
+      runs.create({
+        case_ids: [cases[0]],
+        tool_ids: ['test_wide'],
+        options: { tool_options: { test_narrow: { level: 1 } } },
+      }),
+      /tool_options names tool "test_narrow", which is not in this run/,
+    );
+    await assert.rejects(
+      runs.create({ case_ids: ['nope'], tool_ids: ['test_wide'] }),
+      /unknown test case "nope"/,
+    );
+    assert.equal((await runs.list()).length, before);
+  });
+});
+
 describe('retries', () => {
   test('a retryable failure is tried again until it succeeds, and the attempts are counted', async () => {
     wide.script(failFirst(2, () => fail.retryable('rate_limited', 'Rate limited')));
