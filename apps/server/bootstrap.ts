@@ -7,6 +7,8 @@ import type { Server } from 'node:http';
 import { dataPaths } from '../../libs/core/paths';
 import { dataFiles } from '../../libs/web/http/data-files';
 import { JsonErrorsFilter } from '../../libs/web/http/json-errors.filter';
+import { LocalOnly, securityHeaders } from '../../libs/web/http/local-only';
+import { LocalIoAdapter } from '../../libs/web/live/local-io.adapter';
 import { PlainRunSocket } from '../../libs/web/live/plain-run-socket';
 import { AppModule } from './app.module';
 
@@ -14,6 +16,8 @@ export interface ServerOptions {
   /** 0 picks a free port (tests). */
   port: number;
   host: string;
+  /** Accept any Host header (the user bound a non-loopback address on purpose). Origins are still checked. */
+  open?: boolean;
   /** Nest's own log lines; off in tests. */
   logger?: false | Array<'log' | 'error' | 'warn'>;
 }
@@ -25,6 +29,10 @@ export async function startServer(options: ServerOptions): Promise<INestApplicat
     bodyParser: false,
   });
   app.disable('x-powered-by');
+  const localOnly = new LocalOnly(options.open ?? false);
+  app.use(securityHeaders);
+  app.use(localOnly.middleware());
+  app.useWebSocketAdapter(new LocalIoAdapter(app, localOnly));
   app.useBodyParser('json', { limit: '256kb', strict: true });
   app.useGlobalFilters(new JsonErrorsFilter());
   app.enableShutdownHooks();

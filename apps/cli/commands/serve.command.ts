@@ -36,7 +36,7 @@ export class ServeCommand extends CommandRunner {
       }
     }
     try {
-      const app = await startServer({ port, host, logger: ['error', 'warn'] });
+      const app = await startServer({ port, host, open: !LOOPBACK.has(host), logger: ['error', 'warn'] });
       process.stdout.write(
         `swapbench is running at ${serverUrl(app).replace('127.0.0.1', 'localhost')} (Ctrl-C to stop)\n`,
       );

@@ -1,0 +1,34 @@
+import { Command, CommandRunner, Option } from 'nest-commander';
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { UserError } from '../../../libs/core/user-error';
+import { ReportService } from '../../../libs/report/report.service';
+
+@Command({
+  name: 'report',
+  arguments: '<run_id>',
+  description: 'Write the self-contained HTML report of a run (opens from disk with no network)',
+})
+export class ReportCommand extends CommandRunner {
+  constructor(private readonly reports: ReportService) {
+    super();
+  }
+
+  async run([runId]: string[], flags: { out?: string }): Promise<void> {
+    const out = resolve(flags.out ?? `report_${runId}.html`);
+    const html = await this.reports.render(runId);
+    try {
+      await writeFile(out, html);
+    } catch (error) {
+      throw new UserError(
+        `Cannot write the report to ${out}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      );
+    }
+    process.stdout.write(`wrote ${out} (${(Buffer.byteLength(html) / 1e6).toFixed(1)} MB)\n`);
+  }
+
+  @Option({ flags: '--out <file>', description: 'where to write the report (default report_<run_id>.html)' })
+  parseOut(value: string): string {
+    return value;
+  }
+}

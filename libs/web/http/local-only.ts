@@ -1,0 +1,52 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage } from 'node:http';
+
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Protects a server on the user's machine from other web pages. The `Host` header must name this
+ * machine (so a DNS-rebinding page cannot reach it under its own name), and a request with an `Origin`
+ * — a browser's cross-site request — must come from the same host. `open` (an explicit `--host`) lifts
+ * the host check but keeps the origin check.
+ */
+export class LocalOnly {
+  constructor(private readonly open: boolean) {}
+
+  /** Why the request is refused, or null to let it through. */
+  refusal(req: IncomingMessage, stateChanging: boolean): string | null {
+    const host = (req.headers.host ?? '').toLowerCase();
+    if (!this.open && !LOOPBACK_NAMES.includes(host.replace(/:\d+$/, ''))) {
+      return `Host "${host.slice(0, 100)}" is not this machine; open swapbench as http://localhost`;
+    }
+    const origin = req.headers.origin;
+    if (origin !== undefined && (stateChanging || origin === 'null')) {
+      let originHost: string;
+      try {
+        originHost = new URL(origin).host.toLowerCase();
+      } catch {
+        return 'Malformed Origin header';
+      }
+      if (originHost !== host) return `Requests from ${origin.slice(0, 100)} are not allowed`;
+    }
+    return null;
+  }
+
+  /** Express middleware answering refused requests with 403 `{error}`. */
+  middleware() {
+    return (req: Request, res: Response, next: NextFunction) => {
+      const reason = this.refusal(req, !SAFE_METHODS.has(req.method));
+      if (reason) return res.status(403).json({ error: reason });
+      next();
+    };
+  }
+}
+
+/** Headers every response carries: no sniffing, no framing, no referrer leaks. Pages add a CSP. */
+export function securityHeaders(_req: Request, res: Response, next: NextFunction): void {
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('X-Frame-Options', 'DENY');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+  next();
+}
