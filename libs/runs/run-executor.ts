@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import { hostname } from 'node:os';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { Not, In, Repository } from 'typeorm';
 import { CasesService } from '../cases/cases.service';
@@ -81,7 +82,7 @@ export class RunExecutor implements OnModuleDestroy {
       where: { status: In(['running', 'interrupted']) },
       order: { createdAt: 'ASC' },
     });
-    return open.filter((run) => !this.active.has(run.id) && !heartbeatFresh(run));
+    return open.filter((run) => !this.active.has(run.id) && !ownedElsewhere(run));
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -91,7 +92,7 @@ export class RunExecutor implements OnModuleDestroy {
   private async executeOnce(runId: string, signal: AbortSignal): Promise<RunStatus> {
     const run = await this.runs.findOneBy({ id: runId });
     if (!run) throw new UserError(`Unknown run "${runId}"`, 404);
-    if (run.status === 'running' && heartbeatFresh(run)) {
+    if (run.status === 'running' && ownedElsewhere(run)) {
       throw new UserError(`Run ${runId} is being executed by another swapbench process right now.`, 409);
     }
     const items = await this.items.find({ where: { runId }, order: { position: 'ASC' } });
@@ -102,6 +103,7 @@ export class RunExecutor implements OnModuleDestroy {
       status: 'running',
       finishedAt: null,
       heartbeatAt: new Date().toISOString(),
+      owner: SELF,
     });
     const heartbeat = setInterval(() => void this.beat(runId), HEARTBEAT_EVERY_MS);
     heartbeat.unref();
@@ -124,6 +126,7 @@ export class RunExecutor implements OnModuleDestroy {
       status,
       finishedAt: status === 'interrupted' ? null : new Date().toISOString(),
       heartbeatAt: null,
+      owner: null,
     });
     this.bus.publish({
       type: 'run_finished',
@@ -230,6 +233,22 @@ export class RunExecutor implements OnModuleDestroy {
   }
 }
 
-function heartbeatFresh(run: Run): boolean {
-  return run.heartbeatAt !== null && Date.now() - Date.parse(run.heartbeatAt) < HEARTBEAT_STALE_MS;
+/** This process, as recorded in `runs.owner`. */
+const SELF = `${hostname()}:${process.pid}`;
+
+/**
+ * Whether another live process may be executing the run: its heartbeat is recent and, when the owner
+ * is a process on this machine, that process still exists (a crashed CLI can be resumed at once).
+ */
+function ownedElsewhere(run: Run): boolean {
+  if (run.heartbeatAt === null || Date.now() - Date.parse(run.heartbeatAt) >= HEARTBEAT_STALE_MS) return false;
+  const [host, pid] = (run.owner ?? '').split(':');
+  if (host !== hostname() || !pid) return true;
+  if (run.owner === SELF) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

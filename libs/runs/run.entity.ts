@@ -49,6 +49,10 @@ export class Run {
   @Column('varchar', { name: 'heartbeat_at', nullable: true })
   heartbeatAt!: string | null;
 
+  /** `<hostname>:<pid>` of the process executing the run, so a resume can tell a dead owner from a live one. */
+  @Column('varchar', { nullable: true })
+  owner!: string | null;
+
   @OneToMany(() => RunItem, (item) => item.run)
   items?: RunItem[];
 }

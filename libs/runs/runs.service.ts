@@ -69,6 +69,7 @@ export class RunsService {
       createdAt: now.toISOString(),
       finishedAt: null,
       heartbeatAt: null,
+      owner: null,
     });
     // SQLite has one connection here: a second BEGIN while one is open fails ("cannot start a transaction
     // within a transaction"), so two runs created at once (two API requests) must take turns.

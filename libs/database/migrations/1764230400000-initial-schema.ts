@@ -14,7 +14,8 @@ export class InitialSchema1764230400000 implements MigrationInterface {
       "day" varchar NOT NULL,
       "created_at" varchar NOT NULL,
       "finished_at" varchar,
-      "heartbeat_at" varchar
+      "heartbeat_at" varchar,
+      "owner" varchar
     )`);
     await db.query(`CREATE TABLE "run_items" (
       "id" integer PRIMARY KEY AUTOINCREMENT NOT NULL,
