@@ -1,4 +1,5 @@
-import { Command, CommandRunner, Option } from 'nest-commander';
+import { Command, Option } from 'nest-commander';
+import { SwapbenchCommand } from '../swapbench-command';
 import Table from 'cli-table3';
 import { CasesService } from '../../../libs/cases/cases.service';
 
@@ -6,7 +7,7 @@ import { CasesService } from '../../../libs/cases/cases.service';
   name: 'cases',
   description: 'List the test cases of the datasets folder, valid or not (with why)',
 })
-export class CasesCommand extends CommandRunner {
+export class CasesCommand extends SwapbenchCommand {
   constructor(private readonly cases: CasesService) {
     super();
   }

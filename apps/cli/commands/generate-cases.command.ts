@@ -1,4 +1,5 @@
-import { Command, CommandRunner } from 'nest-commander';
+import { Command } from 'nest-commander';
+import { SwapbenchCommand } from '../swapbench-command';
 import { DemoCasesService } from '../../../libs/cases/demo-cases.service';
 import { dataPaths } from '../../../libs/core/paths';
 
@@ -6,7 +7,7 @@ import { dataPaths } from '../../../libs/core/paths';
   name: 'generate-cases',
   description: 'Build the demo test cases offline from the public-domain photos in datasets/sources',
 })
-export class GenerateCasesCommand extends CommandRunner {
+export class GenerateCasesCommand extends SwapbenchCommand {
   constructor(private readonly demo: DemoCasesService) {
     super();
   }

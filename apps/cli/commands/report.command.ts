@@ -1,4 +1,5 @@
-import { Command, CommandRunner, Option } from 'nest-commander';
+import { Command, Option } from 'nest-commander';
+import { SwapbenchCommand } from '../swapbench-command';
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { UserError } from '../../../libs/core/user-error';
@@ -9,7 +10,7 @@ import { ReportService } from '../../../libs/report/report.service';
   arguments: '<run_id>',
   description: 'Write the self-contained HTML report of a run (opens from disk with no network)',
 })
-export class ReportCommand extends CommandRunner {
+export class ReportCommand extends SwapbenchCommand {
   constructor(private readonly reports: ReportService) {
     super();
   }

@@ -1,4 +1,5 @@
-import { Command, CommandRunner, Option } from 'nest-commander';
+import { Command, Option } from 'nest-commander';
+import { SwapbenchCommand } from '../swapbench-command';
 import { RunEventBus } from '../../../libs/core/event-bus';
 import { UserError } from '../../../libs/core/user-error';
 import { RunExecutor } from '../../../libs/runs/run-executor';
@@ -26,7 +27,7 @@ interface RunFlags {
     'Run test cases × tools to the end: generate, score, store. Prints a results table, or JSON with --json.\n' +
     'Exit code 1 when --fail-under is given and a tool scores below it; 2 on bad input.',
 })
-export class RunCommand extends CommandRunner {
+export class RunCommand extends SwapbenchCommand {
   constructor(
     private readonly runs: RunsService,
     private readonly executor: RunExecutor,

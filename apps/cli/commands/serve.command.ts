@@ -1,4 +1,5 @@
-import { Command, CommandRunner, Option } from 'nest-commander';
+import { Command, Option } from 'nest-commander';
+import { SwapbenchCommand } from '../swapbench-command';
 import { DemoCasesService } from '../../../libs/cases/demo-cases.service';
 import { CasesService } from '../../../libs/cases/cases.service';
 import { UserError } from '../../../libs/core/user-error';
@@ -12,7 +13,7 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
   description:
     'Run the web app and API (default http://127.0.0.1:8000). Binding another host needs --host and is a risk: there is no login.',
 })
-export class ServeCommand extends CommandRunner {
+export class ServeCommand extends SwapbenchCommand {
   constructor(
     private readonly demo: DemoCasesService,
     private readonly cases: CasesService,

@@ -1,4 +1,5 @@
-import { Command, CommandRunner, Option } from 'nest-commander';
+import { Command, Option } from 'nest-commander';
+import { SwapbenchCommand } from '../swapbench-command';
 import Table from 'cli-table3';
 import { ToolRegistry } from '../../../libs/tools/tools.registry';
 
@@ -6,7 +7,7 @@ import { ToolRegistry } from '../../../libs/tools/tools.registry';
   name: 'tools',
   description: 'List the registered tools and whether each can run here (and why not)',
 })
-export class ToolsCommand extends CommandRunner {
+export class ToolsCommand extends SwapbenchCommand {
   constructor(private readonly tools: ToolRegistry) {
     super();
   }
