@@ -44,7 +44,7 @@ export class ClassicSwapTool implements SwapTool {
     const [templateFaces, triangles] = await Promise.all([this.faces.analyze(input.template), this.faces.meshTriangles()]);
     if (input.signal.aborted) return fail.final('canceled', 'Canceled');
     const slotFaces = matchSlots(
-      input.slots.map((s) => s.box as FaceBox),
+      input.slots.map((s) => s.box),
       templateFaces.faces.map((f) => f.box),
     );
     const missing = input.slots.filter((_, i) => slotFaces[i] < 0).map((s) => s.id);
