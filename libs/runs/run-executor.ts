@@ -241,7 +241,8 @@ const SELF = `${hostname()}:${process.pid}`;
  * is a process on this machine, that process still exists (a crashed CLI can be resumed at once).
  */
 function ownedElsewhere(run: Run): boolean {
-  if (run.heartbeatAt === null || Date.now() - Date.parse(run.heartbeatAt) >= HEARTBEAT_STALE_MS) return false;
+  if (run.heartbeatAt === null || Date.now() - Date.parse(run.heartbeatAt) >= HEARTBEAT_STALE_MS)
+    return false;
   const [host, pid] = (run.owner ?? '').split(':');
   if (host !== hostname() || !pid) return true;
   if (run.owner === SELF) return false;

@@ -11,7 +11,9 @@ describe('ClassicSwapTool', () => {
   after(() => analyzer.close());
 
   it('fails readably, naming the slot, when the template has no face there', async () => {
-    const blank = await sharp({ create: { width: 256, height: 256, channels: 3, background: '#888' } }).png().toBuffer();
+    const blank = await sharp({ create: { width: 256, height: 256, channels: 3, background: '#888' } })
+      .png()
+      .toBuffer();
     const result = await tool.generate({
       caseId: 'blank',
       templatePath: '/nowhere/template.png',

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { FaceAnalyzer } from '../../faces/face-analyzer.service';
-import type { AnalyzedFace, FaceBox } from '../../faces/face.types';
+import type { AnalyzedFace } from '../../faces/face.types';
 import { readRaster, writePng, type Raster } from '../../faces/raster';
 import { matchSlots } from '../../faces/slot-match';
 import { fail, type SwapTool, type ToolAvailability, type ToolInput, type ToolResult } from '../tool';
@@ -31,7 +31,11 @@ export class ClassicSwapTool implements SwapTool {
       max: 0.5,
       description: 'Width of the blended seam, as a fraction of the face size.',
     },
-    colourMatch: { type: 'boolean', default: true, description: 'Match the avatar face colours to the template face.' },
+    colourMatch: {
+      type: 'boolean',
+      default: true,
+      description: 'Match the avatar face colours to the template face.',
+    },
   } as const;
 
   constructor(private readonly faces: FaceAnalyzer) {}
@@ -41,7 +45,10 @@ export class ClassicSwapTool implements SwapTool {
   }
 
   async generate(input: ToolInput): Promise<ToolResult> {
-    const [templateFaces, triangles] = await Promise.all([this.faces.analyze(input.template), this.faces.meshTriangles()]);
+    const [templateFaces, triangles] = await Promise.all([
+      this.faces.analyze(input.template),
+      this.faces.meshTriangles(),
+    ]);
     if (input.signal.aborted) return fail.final('canceled', 'Canceled');
     const slotFaces = matchSlots(
       input.slots.map((s) => s.box),
@@ -49,7 +56,10 @@ export class ClassicSwapTool implements SwapTool {
     );
     const missing = input.slots.filter((_, i) => slotFaces[i] < 0).map((s) => s.id);
     if (missing.length > 0) {
-      return fail.final('no_face', `No face found in the template at slot ${missing.join(', ')} (case ${input.caseId})`);
+      return fail.final(
+        'no_face',
+        `No face found in the template at slot ${missing.join(', ')} (case ${input.caseId})`,
+      );
     }
     const canvas = await readRaster(input.template);
     const feather = Number(input.options.feather ?? 0.08);
@@ -59,11 +69,16 @@ export class ClassicSwapTool implements SwapTool {
       const avatar = input.avatars[i];
       const avatarFaces = await this.faces.analyze(avatar.image);
       const source = largest(avatarFaces.faces);
-      if (!source) return fail.final('no_face', `No face found in the avatar of slot ${slot.id} (${avatar.path})`);
+      if (!source)
+        return fail.final('no_face', `No face found in the avatar of slot ${slot.id} (${avatar.path})`);
       const target = templateFaces.faces[slotFaces[i]];
       this.swapOne(canvas, await readRaster(avatar.image), source, target, triangles, feather, colourMatch);
     }
-    return { ok: true, image: await writePng(canvas), meta: { model: 'mediapipe-facemesh piecewise-affine', feather, colourMatch } };
+    return {
+      ok: true,
+      image: await writePng(canvas),
+      meta: { model: 'mediapipe-facemesh piecewise-affine', feather, colourMatch },
+    };
   }
 
   private swapOne(

@@ -26,12 +26,21 @@ export function warpFace(
   const coverage = new Float32Array(width * height);
   const order: number[] = [];
   for (let t = 0; t + 2 < triangles.length; t += 3) order.push(t);
-  const depth = (t: number) => destMesh[triangles[t]][2] + destMesh[triangles[t + 1]][2] + destMesh[triangles[t + 2]][2];
+  const depth = (t: number) =>
+    destMesh[triangles[t]][2] + destMesh[triangles[t + 1]][2] + destMesh[triangles[t + 2]][2];
   // Larger z is farther from the camera in the mesh's convention; ties keep index order (stable sort).
   order.sort((a, b) => depth(b) - depth(a));
   for (const t of order) {
     const [i, j, k] = [triangles[t], triangles[t + 1], triangles[t + 2]];
-    drawTriangle(source, [sourceMesh[i], sourceMesh[j], sourceMesh[k]], [destMesh[i], destMesh[j], destMesh[k]], pixels, coverage, width, height);
+    drawTriangle(
+      source,
+      [sourceMesh[i], sourceMesh[j], sourceMesh[k]],
+      [destMesh[i], destMesh[j], destMesh[k]],
+      pixels,
+      coverage,
+      width,
+      height,
+    );
   }
   return { pixels, coverage };
 }

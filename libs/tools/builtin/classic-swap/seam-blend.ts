@@ -23,7 +23,11 @@ export function matchColours(warped: WarpedFace, template: Raster, mask: Float32
   }
 }
 
-function stats(data: Float32Array, mask: Float32Array, c: number): { mean: number; sd: number; weight: number } {
+function stats(
+  data: Float32Array,
+  mask: Float32Array,
+  c: number,
+): { mean: number; sd: number; weight: number } {
   let weight = 0;
   let sum = 0;
   let sq = 0;
@@ -43,7 +47,12 @@ function stats(data: Float32Array, mask: Float32Array, c: number): { mean: numbe
  * A soft blending mask from the warp's coverage: shrunk by `feather` pixels so the ramp lies inside
  * the face, then blurred over the same width so no hard edge remains.
  */
-export function featherMask(coverage: Float32Array, width: number, height: number, feather: number): Float32Array {
+export function featherMask(
+  coverage: Float32Array,
+  width: number,
+  height: number,
+  feather: number,
+): Float32Array {
   // Erode by blurring and keeping only what was fully inside.
   const eroded = boxBlur(coverage, width, height, feather);
   for (let i = 0; i < eroded.length; i++) eroded[i] = eroded[i] > 0.999 ? 1 : 0;
