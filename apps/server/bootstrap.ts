@@ -51,7 +51,8 @@ export async function startServer(options: ServerOptions): Promise<INestApplicat
   app.use('/api/docs', (_req: Request, res: Response) => res.json(document));
 
   await app.listen(options.port, options.host);
-  app.get(PlainRunSocket).attach(app.getHttpServer());
+  // The plain WebSocket's upgrades bypass Express: they need the same Host and Origin checks.
+  app.get(PlainRunSocket).attach(app.getHttpServer(), (req) => localOnly.refusal(req, true) === null);
   return app;
 }
 
