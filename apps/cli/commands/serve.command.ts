@@ -4,9 +4,8 @@ import { DemoCasesService } from '../../../libs/cases/demo-cases.service';
 import { CasesService } from '../../../libs/cases/cases.service';
 import { UserError } from '../../../libs/core/user-error';
 import { startServer, serverUrl } from '../../server/bootstrap';
+import { isLoopbackAddress, openBindWarning } from '../../../libs/web/http/local-only';
 import { parseWholeNumber } from '../cli-args';
-
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
 @Command({
   name: 'serve',
@@ -24,11 +23,8 @@ export class ServeCommand extends SwapbenchCommand {
   async run(_args: string[], flags: { port?: string; host?: string; demo?: boolean }): Promise<void> {
     const port = flags.port === undefined ? 8000 : parseWholeNumber(flags.port, '--port', 0, 65535);
     const host = flags.host ?? '127.0.0.1';
-    if (!LOOPBACK.has(host)) {
-      process.stderr.write(
-        `WARNING: listening on ${host} makes swapbench reachable from other machines; it has no login. Use only on a network you trust.\n`,
-      );
-    }
+    const open = !isLoopbackAddress(host);
+    if (open) process.stderr.write(openBindWarning(host) + '\n');
     if (flags.demo) {
       const { cases, invalid } = await this.cases.list();
       if (cases.length + invalid.length === 0) {
@@ -37,7 +33,7 @@ export class ServeCommand extends SwapbenchCommand {
       }
     }
     try {
-      const app = await startServer({ port, host, open: !LOOPBACK.has(host), logger: ['error', 'warn'] });
+      const app = await startServer({ port, host, open, logger: ['error', 'warn'] });
       process.stdout.write(
         `swapbench is running at ${serverUrl(app).replace('127.0.0.1', 'localhost')} (Ctrl-C to stop)\n`,
       );

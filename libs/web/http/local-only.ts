@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { IncomingMessage } from 'node:http';
 
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
+const LOOPBACK_ADDRESSES = new Set(['127.0.0.1', 'localhost', '::1']);
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
@@ -42,8 +43,22 @@ export class LocalOnly {
   }
 }
 
-/** Headers every response carries: no sniffing, no framing, no referrer leaks. Pages add a CSP. */
+/** Whether listening on `address` keeps the server reachable from this machine only. */
+export function isLoopbackAddress(address: string): boolean {
+  return LOOPBACK_ADDRESSES.has(address.toLowerCase());
+}
+
+/** The warning printed when the server is bound to an address other machines can reach. */
+export function openBindWarning(address: string): string {
+  return `WARNING: listening on ${address} makes swapbench reachable from other machines; it has no login. Use only on a network you trust.`;
+}
+
+/**
+ * Headers every response carries: no sniffing, no framing, no referrer leaks, and a CSP that lets
+ * nothing load or run (JSON, images, sidecars). The web app's pages replace it with their own.
+ */
 export function securityHeaders(_req: Request, res: Response, next: NextFunction): void {
+  res.setHeader('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('X-Frame-Options', 'DENY');
   res.setHeader('Referrer-Policy', 'no-referrer');
