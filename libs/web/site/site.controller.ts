@@ -16,6 +16,7 @@ import {
 } from '../../report/run-panel.builder';
 import { RunsService } from '../../runs/runs.service';
 import { ToolRegistry } from '../../tools/tools.registry';
+import { pagePolicy } from './page-policy';
 import { assetFile, clientAssets } from './site-assets';
 
 /**
@@ -47,7 +48,7 @@ export class SiteController {
       runs: runs.map(runListEntry),
       scripts: clientAssets().scripts,
     });
-    sendHtml(res, rendered);
+    sendHtml(res, rendered, pagePolicy(await this.renderer.styles()));
   }
 
   /** Header, leaderboard, agreement and grid of one run, as an HTML fragment for the app. */
@@ -117,10 +118,12 @@ export class SiteController {
   }
 }
 
-function sendHtml(res: Response, rendered: Rendered): void {
+/** Sends a page or fragment; fragments get the strictest policy (they are fetched, never navigated to). */
+function sendHtml(res: Response, rendered: Rendered, policy = pagePolicy(null)): void {
   res
     .status(200)
     .set({
+      'Content-Security-Policy': policy,
       'Content-Type': 'text/html; charset=utf-8',
       'Cache-Control': 'no-store',
       // How long the component render took, visible in the browser's network panel.
