@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { packageRoot } from '../core/package-root';
 import { dataPaths } from '../core/paths';
+import { sameCaseFiles, writeCaseFolder } from './case-folder.writer';
 import type { CaseManifest } from './test-case';
 
 type Box = [number, number, number, number];
@@ -95,7 +95,7 @@ export class DemoCasesService {
     for (const recipe of RECIPES) {
       const files = await this.build(recipe, photos, sourcesDir);
       const target = join(dataPaths().datasets, recipe.id);
-      if (await sameFiles(target, files)) {
+      if (await sameCaseFiles(target, files)) {
         result.unchanged.push(recipe.id);
         continue;
       }
@@ -172,27 +172,4 @@ async function avatarImage(photo: SourcePhoto, path: string, variant?: 'mirrored
   if (variant === 'mirrored') crop = crop.flop();
   if (variant === 'dim') crop = crop.flop().linear(0.7, 10).modulate({ saturation: 0.8 });
   return crop.png().toBuffer();
-}
-
-async function sameFiles(dir: string, files: Map<string, Buffer>): Promise<boolean> {
-  for (const [name, bytes] of files) {
-    const existing = await readFile(join(dir, name)).catch(() => null);
-    if (!existing || !existing.equals(bytes)) return false;
-  }
-  return true;
-}
-
-/** Writes the case into a temp folder beside its target, then swaps it in with renames. */
-async function writeCaseFolder(target: string, files: Map<string, Buffer>): Promise<void> {
-  const suffix = randomBytes(6).toString('hex');
-  const temp = `${target}.${suffix}.tmp`;
-  const old = `${target}.${suffix}.old`;
-  await mkdir(join(temp, 'avatars'), { recursive: true });
-  for (const [name, bytes] of files) await writeFile(join(temp, name), bytes);
-  const hadOld = await rename(target, old).then(
-    () => true,
-    () => false,
-  );
-  await rename(temp, target);
-  if (hadOld) await rm(old, { recursive: true, force: true });
 }

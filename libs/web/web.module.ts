@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuthoringModule } from '../authoring/authoring.module';
 import { CasesModule } from '../cases/cases.module';
 import { RatingsModule } from '../ratings/ratings.module';
 import { RunsModule } from '../runs/runs.module';
@@ -6,6 +7,7 @@ import { ToolsModule } from '../tools/tools.module';
 import { CatalogController } from './api/catalog.controller';
 import { RatingsController } from './api/ratings.controller';
 import { RunsController } from './api/runs.controller';
+import { TestCasesController } from './api/test-cases.controller';
 import { PlainRunSocket } from './live/plain-run-socket';
 import { RunCatchUp } from './live/run-catch-up';
 import { RunEventsGateway } from './live/run-events.gateway';
@@ -13,8 +15,8 @@ import { ResumeOnStart } from './resume-on-start';
 
 /** The JSON API and the live channels (Socket.IO, plain WebSocket, SSE), all fed by the one event bus. */
 @Module({
-  imports: [CasesModule, ToolsModule, RunsModule, RatingsModule],
-  controllers: [CatalogController, RunsController, RatingsController],
+  imports: [CasesModule, ToolsModule, RunsModule, RatingsModule, AuthoringModule],
+  controllers: [CatalogController, RunsController, RatingsController, TestCasesController],
   providers: [RunCatchUp, RunEventsGateway, PlainRunSocket, ResumeOnStart],
   exports: [PlainRunSocket],
 })

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { CasesModule } from '../cases/cases.module';
+import { DatabaseModule } from '../database/database.module';
+import { FacesModule } from '../faces/faces.module';
+import { CaseAuthoringService } from './case-authoring.service';
+import { CaseRemovalService } from './case-removal.service';
+
+/** Creating test cases from user images (upload, photo folders, synthesized) and removing them. */
+@Module({
+  imports: [CasesModule, FacesModule, DatabaseModule],
+  providers: [CaseAuthoringService, CaseRemovalService],
+  exports: [CaseAuthoringService, CaseRemovalService],
+})
+export class AuthoringModule {}
