@@ -164,7 +164,8 @@ function showError(error: unknown): void {
   toast(error instanceof Error ? error.message : String(error));
 }
 
-form.addEventListener('change', updateSelection);
+// The gallery and tool picker sit outside the form, so listen on the document for their ticks too.
+document.addEventListener('change', updateSelection);
 document.addEventListener('click', (event) => {
   const target = event.target as Element;
   const action = target.closest<HTMLElement>('[data-action]');
