@@ -48,6 +48,16 @@ export class FakeOpenAIServer {
   outputImage = Buffer.alloc(0);
   chatReply: string;
   readonly models: Set<string>;
+  /** The scenario each request of `requests` was answered with, in the same order. */
+  readonly served: FakeScenario[] = [];
+  /**
+   * Picks the scenario of each request when nothing is queued (see `random-faults.ts`); null answers `ok`.
+   * Retry hints are shortened to `retryAfter` so that a test of many faults stays quick.
+   */
+  faults: {
+    pick: (request: RecordedRequest) => FakeScenario;
+    retryAfter: { seconds: string; ms: string };
+  } | null = null;
   private readonly queued: FakeScenario[] = [];
   private readonly sockets = new Set<Socket>();
   private server: Server | null = null;
@@ -103,7 +113,8 @@ export class FakeOpenAIServer {
     try {
       const recorded = await this.record(req);
       this.requests.push(recorded);
-      const scenario = this.queued.shift() ?? 'ok';
+      const scenario = this.queued.shift() ?? this.faults?.pick(recorded) ?? 'ok';
+      this.served.push(scenario);
       await this.answer(recorded, scenario, res);
     } catch (error) {
       send(res, openAIError(500, `fake server bug: ${(error as Error).message}`, 'server_error', null));
@@ -156,6 +167,10 @@ export class FakeOpenAIServer {
       return;
     }
     const failure = failureReply(scenario, key, model);
+    if (failure && this.faults) {
+      if (failure.headers['retry-after']) failure.headers['retry-after'] = this.faults.retryAfter.seconds;
+      if (failure.headers['retry-after-ms']) failure.headers['retry-after-ms'] = this.faults.retryAfter.ms;
+    }
     if (failure) return send(res, failure);
     if (this.options.apiKey !== undefined && key !== this.options.apiKey)
       return send(res, failureReply('auth_401', key, model) as FakeReply);
