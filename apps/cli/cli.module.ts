@@ -3,6 +3,8 @@ import { CasesModule } from '../../libs/cases/cases.module';
 import { ReportModule } from '../../libs/report/report.module';
 import { RunsModule } from '../../libs/runs/runs.module';
 import { ToolsModule } from '../../libs/tools/tools.module';
+import { AuthoringModule } from '../../libs/authoring/authoring.module';
+import { CasesValidateCommand } from './commands/cases-validate.command';
 import { CasesCommand } from './commands/cases.command';
 import { GenerateCasesCommand } from './commands/generate-cases.command';
 import { ReportCommand } from './commands/report.command';
@@ -12,7 +14,15 @@ import { ToolsCommand } from './commands/tools.command';
 
 /** The CLI: thin commands over the same feature modules the server uses. */
 @Module({
-  imports: [CasesModule, ToolsModule, RunsModule, ReportModule],
-  providers: [GenerateCasesCommand, CasesCommand, ToolsCommand, RunCommand, ServeCommand, ReportCommand],
+  imports: [CasesModule, ToolsModule, RunsModule, ReportModule, AuthoringModule],
+  providers: [
+    GenerateCasesCommand,
+    CasesCommand,
+    CasesValidateCommand,
+    ToolsCommand,
+    RunCommand,
+    ServeCommand,
+    ReportCommand,
+  ],
 })
 export class CliModule {}

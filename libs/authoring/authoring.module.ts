@@ -4,11 +4,12 @@ import { DatabaseModule } from '../database/database.module';
 import { FacesModule } from '../faces/faces.module';
 import { CaseAuthoringService } from './case-authoring.service';
 import { CaseRemovalService } from './case-removal.service';
+import { PhotoFolderBuilder } from './photo-folder.builder';
 
 /** Creating test cases from user images (upload, photo folders, synthesized) and removing them. */
 @Module({
   imports: [CasesModule, FacesModule, DatabaseModule],
-  providers: [CaseAuthoringService, CaseRemovalService],
-  exports: [CaseAuthoringService, CaseRemovalService],
+  providers: [CaseAuthoringService, CaseRemovalService, PhotoFolderBuilder],
+  exports: [CaseAuthoringService, CaseRemovalService, PhotoFolderBuilder],
 })
 export class AuthoringModule {}

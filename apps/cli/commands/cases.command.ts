@@ -2,10 +2,13 @@ import { Command, Option } from 'nest-commander';
 import { SwapbenchCommand } from '../swapbench-command';
 import Table from 'cli-table3';
 import { CasesService } from '../../../libs/cases/cases.service';
+import { CasesValidateCommand } from './cases-validate.command';
 
 @Command({
   name: 'cases',
-  description: 'List the test cases of the datasets folder, valid or not (with why)',
+  description:
+    'List the test cases of the datasets folder, valid or not (with why); `cases validate` checks them',
+  subCommands: [CasesValidateCommand],
 })
 export class CasesCommand extends SwapbenchCommand {
   constructor(private readonly cases: CasesService) {
