@@ -14,11 +14,6 @@ export interface RgbImage {
   pixels: Uint8Array;
 }
 
-/** Decodes any image sharp reads into RGB floats, optionally resized (exactly, ignoring aspect) first. */
-export async function readRaster(image: Buffer, size?: { width: number; height: number }): Promise<Raster> {
-  return rasterFromRgb(await readRgb(image, size));
-}
-
 /**
  * Decodes any image sharp reads into packed RGB bytes, optionally resized (exactly, ignoring aspect)
  * first. sharp works on libuv's thread pool, so this does not block the event loop; the bytes are in a
@@ -36,11 +31,16 @@ export function rasterFromRgb({ width, height, pixels }: RgbImage): Raster {
   return { width, height, data: Float32Array.from(pixels) };
 }
 
-/** Encodes a raster as PNG, rounding and clamping each value. */
-export function writePng(raster: Raster): Promise<Buffer> {
-  const bytes = Buffer.alloc(raster.data.length);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = Math.max(0, Math.min(255, Math.round(raster.data[i])));
-  return sharp(bytes, { raw: { width: raster.width, height: raster.height, channels: 3 } })
+/** Packed RGB bytes of a raster, each value rounded and clamped (a loop over every value: do it off the event loop). */
+export function rgbFromRaster({ width, height, data }: Raster): RgbImage {
+  const pixels = new Uint8Array(data.length);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = Math.max(0, Math.min(255, Math.round(data[i])));
+  return { width, height, pixels };
+}
+
+/** Encodes packed RGB bytes as PNG, on sharp's threads. */
+export function writePng({ width, height, pixels }: RgbImage): Promise<Buffer> {
+  return sharp(pixels, { raw: { width, height, channels: 3 } })
     .png()
     .toBuffer();
 }

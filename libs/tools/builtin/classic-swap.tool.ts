@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { FaceAnalyzer } from '../../faces/face-analyzer.service';
 import type { AnalyzedFace } from '../../faces/face.types';
-import { readRaster, writePng, type Raster } from '../../faces/raster';
+import { readRgb, writePng } from '../../faces/raster';
 import { matchSlots } from '../../faces/slot-match';
 import { fail, type SwapTool, type ToolAvailability, type ToolInput, type ToolResult } from '../tool';
 import { Tool } from '../tool.decorator';
-import { warpFace } from './classic-swap/face-warp';
-import { blendInto, featherMask, matchColours } from './classic-swap/seam-blend';
+import { SWAP_FACES, type FaceSwapSlot } from './classic-swap/swap-faces.task';
 
 /**
  * Classic landmark-based face swap, offline: for each slot, the avatar's face is warped onto the
@@ -45,9 +44,13 @@ export class ClassicSwapTool implements SwapTool {
   }
 
   async generate(input: ToolInput): Promise<ToolResult> {
-    const [templateFaces, triangles] = await Promise.all([
+    // Decoding runs on sharp's threads and the analyses on the face workers: the event loop only waits.
+    const [templateFaces, triangles, template, avatarFaces, avatars] = await Promise.all([
       this.faces.analyze(input.template),
       this.faces.meshTriangles(),
+      readRgb(input.template),
+      Promise.all(input.avatars.map((a) => this.faces.analyze(a.image))),
+      Promise.all(input.avatars.map((a) => readRgb(a.image))),
     ]);
     if (input.signal.aborted) return fail.final('canceled', 'Canceled');
     const slotFaces = matchSlots(
@@ -61,41 +64,37 @@ export class ClassicSwapTool implements SwapTool {
         `No face found in the template at slot ${missing.join(', ')} (case ${input.caseId})`,
       );
     }
-    const canvas = await readRaster(input.template);
+    const slots: FaceSwapSlot[] = [];
+    for (const [i, slot] of input.slots.entries()) {
+      const source = largest(avatarFaces[i].faces);
+      if (!source)
+        return fail.final(
+          'no_face',
+          `No face found in the avatar of slot ${slot.id} (${input.avatars[i].path})`,
+        );
+      const target = templateFaces.faces[slotFaces[i]];
+      slots.push({
+        avatar: avatars[i],
+        sourceMesh: source.mesh,
+        targetMesh: target.mesh,
+        targetBox: target.box,
+      });
+    }
     const feather = Number(input.options.feather ?? 0.08);
     const colourMatch = input.options.colourMatch !== false;
-    for (const [i, slot] of input.slots.entries()) {
-      if (input.signal.aborted) return fail.final('canceled', 'Canceled');
-      const avatar = input.avatars[i];
-      const avatarFaces = await this.faces.analyze(avatar.image);
-      const source = largest(avatarFaces.faces);
-      if (!source)
-        return fail.final('no_face', `No face found in the avatar of slot ${slot.id} (${avatar.path})`);
-      const target = templateFaces.faces[slotFaces[i]];
-      this.swapOne(canvas, await readRaster(avatar.image), source, target, triangles, feather, colourMatch);
-    }
+    // Warping, colour matching and blending are pixel loops: they run on a face worker, and the pixels
+    // are moved there, not copied.
+    const swapped = await this.faces.runTask(
+      SWAP_FACES,
+      { template, slots, triangles, feather, colourMatch },
+      [template.pixels.buffer as ArrayBuffer, ...avatars.map((a) => a.pixels.buffer as ArrayBuffer)],
+    );
+    if (input.signal.aborted) return fail.final('canceled', 'Canceled');
     return {
       ok: true,
-      image: await writePng(canvas),
+      image: await writePng(swapped),
       meta: { model: 'mediapipe-facemesh piecewise-affine', feather, colourMatch },
     };
-  }
-
-  private swapOne(
-    canvas: Raster,
-    avatar: Raster,
-    source: AnalyzedFace,
-    target: AnalyzedFace,
-    triangles: number[],
-    feather: number,
-    colourMatch: boolean,
-  ): void {
-    const { width, height } = canvas;
-    const warped = warpFace(avatar, source.mesh, target.mesh, triangles, width, height);
-    const size = Math.max(target.box[2], target.box[3]);
-    const alpha = featherMask(warped.coverage, width, height, Math.max(1, feather * size));
-    if (colourMatch) matchColours(warped, canvas, alpha);
-    blendInto(canvas, warped, alpha);
   }
 }
 
