@@ -11,6 +11,9 @@ const TERMINAL = new Set(['scored', 'failed', 'canceled']);
 
 export class LiveView {
   private readonly pendingCells = new Map<number, ReturnType<typeof setTimeout>>();
+  private summaryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Bumped by every full load, so a summary fetched before it cannot overwrite the newer panel. */
+  private loads = 0;
 
   constructor(
     private readonly host: HTMLElement,
@@ -19,6 +22,7 @@ export class LiveView {
 
   /** Loads the whole panel (header, leaderboard, agreement, grid). */
   async loadPanel(): Promise<void> {
+    this.loads++;
     const html = await getHtml(`/app/runs/${encodeURIComponent(this.runId)}/grid`);
     const focused = focusedItem();
     this.host.innerHTML = html;
@@ -28,7 +32,9 @@ export class LiveView {
 
   /** Replaces only the header, leaderboard and agreement, leaving the grid (and the focus) alone. */
   async refreshSummary(): Promise<void> {
+    const loads = this.loads;
     const html = await getHtml(`/app/runs/${encodeURIComponent(this.runId)}/grid`);
+    if (loads !== this.loads) return;
     const fresh = parseFragment(html, 'block')?.querySelector('[data-part=summary]');
     const current = this.host.querySelector('[data-part=summary]');
     if (fresh && current) {
@@ -58,6 +64,16 @@ export class LiveView {
     const score = cell.querySelector<HTMLElement>('[data-role=score]');
     if (score && event.score !== null && score.tagName === 'SPAN') score.textContent = event.score.toFixed(1);
     if (TERMINAL.has(event.status) || event.status === 'generated') this.scheduleCell(event.item_id);
+    if (TERMINAL.has(event.status)) this.scheduleSummary();
+  }
+
+  /** Keeps the header's counts and the leaderboard current while a run goes: at most one refresh a second. */
+  scheduleSummary(delayMs = 1000): void {
+    if (this.summaryTimer !== undefined) return;
+    this.summaryTimer = setTimeout(() => {
+      this.summaryTimer = undefined;
+      void this.refreshSummary().catch(() => undefined);
+    }, delayMs);
   }
 
   /** Re-renders one cell on the server; coalesces bursts of events for the same item. */
@@ -90,6 +106,7 @@ export class LiveView {
 
   dispose(): void {
     for (const timer of this.pendingCells.values()) clearTimeout(timer);
+    clearTimeout(this.summaryTimer);
     this.pendingCells.clear();
   }
 }
