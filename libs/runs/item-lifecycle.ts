@@ -34,6 +34,7 @@ export class ItemLifecycle {
   async generate(item: RunItem, tool: SwapTool, testCase: TestCase, signal: AbortSignal): Promise<void> {
     if (signal.aborted) return this.stopped(item, signal);
     if (!item.imagePath) await this.reservePath(item);
+    else await this.store.removePartial(item.imagePath);
     // A previous process may have written the image and died before recording it: keep that image.
     if (await this.store.exists(item.imagePath!)) {
       return this.update(item, {
@@ -128,6 +129,8 @@ export class ItemLifecycle {
     signal: AbortSignal,
   ): Promise<void> {
     if (signal.aborted) return this.stopped(item, signal);
+    // A process killed while rewriting the sidecar after scoring left its temp file behind.
+    if (!item.cached) await this.store.removePartial(item.imagePath!);
     await this.update(item, { status: 'evaluating' });
     try {
       const { score, breakdown } = await evaluator.evaluate(

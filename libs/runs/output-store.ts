@@ -1,5 +1,5 @@
-import { access, readFile } from 'node:fs/promises';
-import { join, posix } from 'node:path';
+import { access, readdir, readFile, rm } from 'node:fs/promises';
+import { basename, dirname, join, posix } from 'node:path';
 import sharp from 'sharp';
 import { writeFileAtomic } from '../core/atomic-write';
 import { dataPaths } from '../core/paths';
@@ -40,6 +40,18 @@ export class OutputStore {
 
   async readImage(relativePath: string): Promise<Buffer> {
     return readFile(this.absolute(relativePath));
+  }
+
+  /**
+   * Removes the temp files a killed process left while writing this image or its sidecar
+   * (`.<name>.<random>.tmp`, see `writeFileAtomic`). Only the item that reserved the path writes there.
+   */
+  async removePartial(relativePath: string): Promise<void> {
+    const dir = dirname(this.absolute(relativePath));
+    const names = [basename(relativePath), basename(sidecarPath(relativePath))];
+    const entries = await readdir(dir).catch(() => [] as string[]);
+    const partial = entries.filter((e) => names.some((n) => e.startsWith(`.${n}.`) && e.endsWith('.tmp')));
+    await Promise.all(partial.map((e) => rm(join(dir, e), { force: true })));
   }
 
   /** Writes the item's metadata beside its image (`<case_id>.json`). */
