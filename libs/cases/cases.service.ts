@@ -148,7 +148,7 @@ export class CasesService {
       avatarPaths: avatars.map((a) => a.path),
       width: template.width,
       height: template.height,
-      contentHash: sha256(JSON.stringify(manifest), template.bytes, ...avatars.map((a) => a.bytes)),
+      contentHash: contentHash(manifest, template, avatars),
     };
   }
 }
@@ -158,6 +158,25 @@ interface LoadedImage {
   bytes: Buffer;
   width: number;
   height: number;
+  /** Path, size and modification time: the same key means the same bytes. */
+  key: string;
+}
+
+/**
+ * Content hashes by manifest and image keys: listing cases (every page load) must not hash every
+ * template again — 50 cases are tens of MB of PNG.
+ */
+const knownHashes = new Map<string, string>();
+
+function contentHash(manifest: CaseManifest, template: LoadedImage, avatars: LoadedImage[]): string {
+  const json = JSON.stringify(manifest);
+  const key = [json, template.key, ...avatars.map((a) => a.key)].join('\u0000');
+  let hash = knownHashes.get(key);
+  if (hash === undefined) {
+    hash = sha256(json, template.bytes, ...avatars.map((a) => a.bytes));
+    knownHashes.set(key, hash);
+  }
+  return hash;
 }
 
 /** Images already decoded once, by path, size and modification time: listing cases stays cheap. */
@@ -186,7 +205,7 @@ async function readImage(dir: string, file: string): Promise<LoadedImage | { err
     }
     // Decode fully once: a truncated file passes the header check but fails here.
     await sharp(bytes, { limitInputPixels: MAX_IMAGE_PIXELS }).raw().toBuffer();
-    const image = { path, bytes, width: meta.width, height: meta.height };
+    const image = { path, bytes, width: meta.width, height: meta.height, key };
     checkedImages.set(key, image);
     return image;
   } catch (error) {
