@@ -29,7 +29,18 @@ export class PlainRunSocket implements OnApplicationShutdown {
         );
         return;
       }
-      this.wss.handleUpgrade(req, socket, head, (ws) => void this.serve(ws, decodeURIComponent(match[1])));
+      // Decoded before the upgrade: a malformed escape (`%ff`) thrown inside the upgrade callback was an
+      // uncaught exception that took the whole server down.
+      let runId: string;
+      try {
+        runId = decodeURIComponent(match[1]);
+      } catch {
+        socket.end(
+          'HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n\r\n{"error":"malformed run id in the path"}',
+        );
+        return;
+      }
+      this.wss.handleUpgrade(req, socket, head, (ws) => void this.serve(ws, runId));
     });
   }
 
