@@ -35,7 +35,7 @@ export async function demoFixture(): Promise<DemoFixture> {
 
 /** The three reference tools the score is validated against, in their expected order. */
 export function referenceTools(analyzer: FaceAnalyzer): SwapTool[] {
-  return [new ControlTemplateTool(), new ControlPasteTool(), new ClassicSwapTool(analyzer)];
+  return [new ControlTemplateTool(), new ControlPasteTool(analyzer), new ClassicSwapTool(analyzer)];
 }
 
 /** The tool input for a case; `avatarOrder` lets a test hand the avatars to the wrong slots. */
