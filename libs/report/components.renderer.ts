@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { packageRoot } from '../core/package-root';
 import type {
   AppPageModel,
+  CaseCardModel,
   CellModel,
   RenderMode,
   ReportPageModel,
@@ -25,6 +26,7 @@ interface SiteBundle {
   ReportPage: Component;
   RunPanel: Component;
   ResultCell: Component;
+  CaseGallery: Component;
   RunsList: Component;
   /** The shared stylesheet, inlined by both pages. */
   styles: string;
@@ -84,8 +86,13 @@ export class ComponentRenderer {
     return this.render('RunsList', { runs }, true);
   }
 
+  /** The app's gallery of test cases, refreshed after a case is created or removed. */
+  async caseGallery(cases: CaseCardModel[]): Promise<Rendered> {
+    return this.render('CaseGallery', { cases, mode: 'app' }, true);
+  }
+
   private async render(
-    name: 'AppPage' | 'ReportPage' | 'RunPanel' | 'ResultCell' | 'RunsList',
+    name: 'AppPage' | 'ReportPage' | 'RunPanel' | 'ResultCell' | 'RunsList' | 'CaseGallery',
     props: Record<string, unknown>,
     partial: boolean,
   ): Promise<Rendered> {

@@ -81,6 +81,17 @@ export class SiteController {
     sendHtml(res, await this.renderer.cell(await cellModel(item, urlImages), 'app', `${title} × ${name}`));
   }
 
+  /** The gallery of test cases, refreshed by the app after it creates or removes a case. */
+  @Get('app/cases')
+  @ApiExcludeEndpoint()
+  async gallery(@Res() res: Response): Promise<void> {
+    const cases = await this.cases.summaries();
+    sendHtml(
+      res,
+      await this.renderer.caseGallery(await Promise.all(cases.map((c) => caseCard(c, urlImages)))),
+    );
+  }
+
   /** The earlier-runs list, refreshed by the app after it starts a run. */
   @Get('app/runs')
   @ApiExcludeEndpoint()
