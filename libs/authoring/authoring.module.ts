@@ -4,12 +4,13 @@ import { DatabaseModule } from '../database/database.module';
 import { FacesModule } from '../faces/faces.module';
 import { CaseAuthoringService } from './case-authoring.service';
 import { CaseRemovalService } from './case-removal.service';
+import { OpenAICasesGenerator } from './openai-cases.generator';
 import { PhotoFolderBuilder } from './photo-folder.builder';
 
 /** Creating test cases from user images (upload, photo folders, synthesized) and removing them. */
 @Module({
   imports: [CasesModule, FacesModule, DatabaseModule],
-  providers: [CaseAuthoringService, CaseRemovalService, PhotoFolderBuilder],
-  exports: [CaseAuthoringService, CaseRemovalService, PhotoFolderBuilder],
+  providers: [CaseAuthoringService, CaseRemovalService, PhotoFolderBuilder, OpenAICasesGenerator],
+  exports: [CaseAuthoringService, CaseRemovalService, PhotoFolderBuilder, OpenAICasesGenerator],
 })
 export class AuthoringModule {}

@@ -1,4 +1,5 @@
 import { Command, Option } from 'nest-commander';
+import { OpenAICasesGenerator } from '../../../libs/authoring/openai-cases.generator';
 import { PhotoFolderBuilder } from '../../../libs/authoring/photo-folder.builder';
 import { DemoCasesService } from '../../../libs/cases/demo-cases.service';
 import { dataPaths } from '../../../libs/core/paths';
@@ -9,26 +10,37 @@ import { SwapbenchCommand } from '../swapbench-command';
 interface GenerateFlags {
   from?: string;
   seed?: string;
+  generator?: string;
+  count?: string;
+  model?: string;
+  attempts?: string;
 }
 
 @Command({
   name: 'generate-cases',
   description:
     'Build test cases: the demo cases from the public-domain photos in datasets/sources (default), ' +
-    'or cases from a folder of your photos (--from)',
+    'cases from a folder of your photos (--from), or synthetic cases of fictional people (--generator openai)',
 })
 export class GenerateCasesCommand extends SwapbenchCommand {
   constructor(
     private readonly demo: DemoCasesService,
     private readonly folder: PhotoFolderBuilder,
+    private readonly synthetic: OpenAICasesGenerator,
   ) {
     super();
   }
 
   async run(_args: string[], flags: GenerateFlags): Promise<void> {
     const seed = parseWholeNumber(flags.seed ?? '1', '--seed', 0, 2 ** 31 - 1);
+    if (flags.from !== undefined && flags.generator !== undefined)
+      throw new UserError('Give either --from or --generator, not both');
+    const generatorOnly = (['count', 'model', 'attempts'] as const).find((k) => flags[k] !== undefined);
+    if (generatorOnly && flags.generator === undefined)
+      throw new UserError(`--${generatorOnly} applies to --generator openai`);
     if (flags.from !== undefined) return this.fromFolder(flags.from, seed);
-    if (flags.seed !== undefined) throw new UserError('--seed applies to --from');
+    if (flags.generator !== undefined) return this.synthesize(flags, seed);
+    if (flags.seed !== undefined) throw new UserError('--seed applies to --from and --generator');
     const { written, unchanged } = await this.demo.generate();
     const root = dataPaths().datasets;
     for (const id of written) process.stdout.write(`wrote ${id}\n`);
@@ -53,6 +65,29 @@ export class GenerateCasesCommand extends SwapbenchCommand {
     }
   }
 
+  private async synthesize(flags: GenerateFlags, seed: number): Promise<void> {
+    if (flags.generator !== 'openai')
+      throw new UserError(
+        `--generator: unknown generator "${flags.generator}"; the one generator is "openai"`,
+      );
+    const count = parseWholeNumber(flags.count ?? '', '--count', 1, 500);
+    const attempts = parseWholeNumber(flags.attempts ?? '2', '--attempts', 1, 5);
+    const model = flags.model?.trim() || 'gpt-image-1';
+    const result = await this.synthetic.generate({
+      count,
+      seed,
+      model,
+      attempts,
+      report: (line) => process.stdout.write(`${line}\n`),
+    });
+    process.stdout.write(
+      `${result.written.length} of ${count} synthetic case${count === 1 ? '' : 's'} written to ` +
+        `${dataPaths().datasets} (${result.requests} image requests)` +
+        `${result.skipped.length > 0 ? `; ${result.skipped.length} skipped` : ''}\n`,
+    );
+    if (result.written.length === 0) process.exitCode = 1;
+  }
+
   @Option({ flags: '--from <folder>', description: 'build cases from the photos in this folder' })
   parseFrom(value: string): string {
     return value;
@@ -60,9 +95,39 @@ export class GenerateCasesCommand extends SwapbenchCommand {
 
   @Option({
     flags: '--seed <n>',
-    description: 'with --from: seed of the avatar choice; equal seeds give equal cases (default 1)',
+    description:
+      'with --from: seed of the avatar choice (equal seeds, equal cases); with --generator: seed of the people and scenes drawn (default 1)',
   })
   parseSeed(value: string): string {
+    return value;
+  }
+
+  @Option({
+    flags: '--generator <name>',
+    description: 'synthesize fictional people and scenes with an image API: `openai` (needs OPENAI_API_KEY)',
+  })
+  parseGenerator(value: string): string {
+    return value;
+  }
+
+  @Option({ flags: '--count <n>', description: 'with --generator: how many cases to make' })
+  parseCount(value: string): string {
+    return value;
+  }
+
+  @Option({
+    flags: '--model <model>',
+    description: 'with --generator openai: image model (default gpt-image-1)',
+  })
+  parseModel(value: string): string {
+    return value;
+  }
+
+  @Option({
+    flags: '--attempts <n>',
+    description: 'with --generator: generations per image before a case is skipped (default 2)',
+  })
+  parseAttempts(value: string): string {
     return value;
   }
 }
