@@ -23,9 +23,9 @@ import type { ProbeReport, ProbeSettings } from './responsiveness.probe';
 const PROBE_INTERVAL_MS = 50;
 const IDLE_MS = 3000;
 /**
- * The run the brief asks about, then the two controls: classic_swap does its own warping and blending
- * on the event loop, while the controls only copy or paste with sharp, so the second run shows what
- * the scoring alone costs the server.
+ * The run the brief asks about, then the two controls: classic_swap warps and blends on the face
+ * workers (a pixel task), while the controls only copy or paste with sharp, so the second run shows
+ * what the scoring alone costs the server.
  */
 const RUNS = [
   ['classic_swap', 'control_paste'],
