@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -242,6 +242,7 @@ describe('POST /api/test-cases (multipart upload) and DELETE /api/test-cases/{id
   it('refuses path-like ids; a path in a file name never leaves the case folder', async () => {
     await refused(() => upload({ id: '../x' }), 400, /id: "\.\.\/x" is not a valid case id/);
     await refused(() => upload({ id: 'Up Hopper' }), 400, /not a valid case id/);
+    await refused(() => upload({ id: 'sources' }), 400, /"sources" is reserved/);
     assert.equal(existsSync(join(data.root, 'x')), false);
     // Multipart parsers keep only the last part of a file name; the stored name is a slug of it anyway.
     const res = await upload({ id: 'path_names' }, [
@@ -338,6 +339,9 @@ describe('POST /api/test-cases (multipart upload) and DELETE /api/test-cases/{id
       .expect(200, { id: 'to_delete', action: 'deleted', archivedTo: null });
     assert.equal(onDisk().includes('to_delete'), false);
     await http.delete('/api/test-cases/to_delete').expect(404);
+    mkdirSync(join(data.datasets, 'sources'));
+    await http.delete('/api/test-cases/sources').expect(404);
+    assert.ok(existsSync(join(data.datasets, 'sources')), 'the demo photos folder is not a case');
     await http.delete('/api/test-cases/..%2Fx').expect((res) => assert.ok([400, 404].includes(res.status)));
 
     const started = await http

@@ -19,6 +19,9 @@ export interface FacePreview {
   faces: FoundFace[];
 }
 
+/** The datasets sub-folder of the demo photos; never a case id. */
+const RESERVED_ID = 'sources';
+
 /** Most avatars (and so slots) one case may have; the manifest schema allows 16 slots. */
 export const MAX_AVATARS = 16;
 
@@ -52,6 +55,7 @@ export class CaseAuthoringService {
         `id: "${id.slice(0, 80)}" is not a valid case id (a-z, 0-9, _ or -, starting with a letter or digit, at most 64 characters)`,
       );
     }
+    if (id === RESERVED_ID) throw new UserError(`id: "${RESERVED_ID}" is reserved for the demo photos`);
     if (existsSync(join(this.cases.root, id)))
       throw new UserError(`A test case with the id "${id}" already exists`, 409);
     if (draft.avatars.length === 0) throw new UserError('avatars: upload at least one avatar image');
@@ -118,7 +122,7 @@ export class CaseAuthoringService {
     const base = slugPart(title, 56) || 'case';
     for (let n = 1; ; n++) {
       const id = n === 1 ? base : `${base}_${n}`;
-      if (!existsSync(join(this.cases.root, id))) return id;
+      if (id !== RESERVED_ID && !existsSync(join(this.cases.root, id))) return id;
     }
   }
 }

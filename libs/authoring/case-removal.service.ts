@@ -36,7 +36,8 @@ export class CaseRemovalService {
   async remove(id: string, archive: boolean): Promise<CaseRemoved> {
     if (!isSlug(id)) throw new UserError(`"${id.slice(0, 80)}" is not a valid case id`);
     const dir = join(this.cases.root, id);
-    if (!existsSync(join(dir))) throw new UserError(`There is no test case "${id}"`, 404);
+    // `sources` holds the demo photos, not a case (the loader skips it too).
+    if (id === 'sources' || !existsSync(dir)) throw new UserError(`There is no test case "${id}"`, 404);
     if (archive) {
       const archivedTo = join(ARCHIVE_FOLDER, `${id}.${new Date().toISOString().replace(/[:.]/g, '-')}`);
       await mkdir(join(this.cases.root, ARCHIVE_FOLDER), { recursive: true });
