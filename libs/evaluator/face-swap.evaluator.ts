@@ -164,7 +164,7 @@ async function imageParts(
     ...testCase.slots.map((s) => s.box),
     ...slotOutput.filter((j) => j >= 0).map((j) => outputFaces[j].box),
   ];
-  const { ssim, colourDiff, seam, detail } = await faces.runTask(
+  const { ssim, colourDiff, seam, hardCut, detail } = await faces.runTask(
     IMAGE_MEASURES,
     { template, output, faceBoxes, templateBoxes: templateFaces.map((f) => f.box) },
     [template.pixels.buffer as ArrayBuffer, output.pixels.buffer as ArrayBuffer],
@@ -175,7 +175,8 @@ async function imageParts(
       background:
         ramp(ssim, c.backgroundLo, c.backgroundHi) *
         ramp(-colourDiff, -c.colourDiffZeroAt, -c.colourDiffFullAt),
-      seams: Math.max(0, 1 - seam / c.seamZeroAt),
+      // Two signs of a seam: edges the template lacks around the face, and an edit that stops abruptly.
+      seams: Math.max(0, 1 - seam / c.seamZeroAt) * hardCutScore(mean(hardCut)),
       // Laplacian energy falls by decades under blur; a log scale keeps each step of blur visible.
       sharpness: ramp(Math.log10(Math.max(detail, 1e-6)), Math.log10(c.detailLo), Math.log10(c.detailHi)),
     },
@@ -183,9 +184,24 @@ async function imageParts(
       raw_background_ssim: round(ssim),
       raw_background_colour_diff: round(colourDiff),
       raw_seam_excess: round(seam),
+      raw_seam_hard_cut: round(mean(hardCut)),
       raw_detail_ratio: round(detail),
     },
   };
+}
+
+/**
+ * The hard-cut share of the face outline mapped to 0–1: up to `hardCutTolerated` is free, beyond it the
+ * part falls exponentially, so a face pasted with hard edges all round keeps ≈ 0.05 (a pasted face is
+ * still more of a swap than the untouched template, which the geometric mean must be able to tell).
+ */
+function hardCutScore(fraction: number): number {
+  const c = CALIBRATION.image;
+  return Math.exp(-Math.max(0, fraction - c.hardCutTolerated) / c.hardCutScale);
+}
+
+function mean(values: number[]): number {
+  return values.length > 0 ? values.reduce((a, b) => a + b, 0) / values.length : 0;
 }
 
 function largest(faces: AnalyzedFace[]): AnalyzedFace | undefined {

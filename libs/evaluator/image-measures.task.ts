@@ -9,6 +9,7 @@ import {
   maskedSsim,
   scaleBox,
 } from './image-quality.score';
+import { hardCutFraction } from './change-boundary.score';
 import { CALIBRATION } from './score.weights';
 
 /** What the image-level parts are measured on: template and output at the same size, and where the faces are. */
@@ -29,12 +30,14 @@ export interface ImageMeasures {
   colourDiff: number;
   /** Excess edge ratio in the ring around each template face (see `excessEdges`). */
   seam: number;
+  /** Share of each template face's outline where the change is a hard cut (see `hardCutFraction`), in face order. */
+  hardCut: number[];
   /** Output/template Laplacian energy over the template faces (see `detailRatio`). */
   detail: number;
 }
 
 /**
- * Background SSIM and colour, seams and detail of an output against its template. Several full-image
+ * Background SSIM and colour, seams (new edges and hard cuts) and detail of an output against its template. Several full-image
  * passes of per-pixel loops (a few hundred ms per image), so it runs on the face workers through
  * `IMAGE_MEASURES`, never on the event loop.
  */
@@ -72,6 +75,7 @@ export function measureImage({
     ssim: maskedSsim(o, t, background),
     colourDiff: maskedMeanAbsDiff(o, t, background),
     seam: excessEdges(o, t, ring),
+    hardCut: hardCutFraction(o, t, templateBoxes, background, c.hardCut).faces,
     detail: detailRatio(o, t, facesOnly),
   };
 }

@@ -54,6 +54,28 @@ export const CALIBRATION = {
     seamOuter: 1.5,
     /** Excess edge ratio (see excessEdges) that scores 0. */
     seamZeroAt: 0.4,
+    /**
+     * Hard cuts (see `hardCutFraction`): how an abrupt change boundary is told from a blended one.
+     * Measured on the demo cases (share of the face outline): the hard-edged paste 0.81–0.94 (0.43–0.99
+     * under noise and JPEG); the same paste through a mask blurred by a 3-pass box of radius 2 / 4 / 8 px
+     * 0.31–0.36 / 0.08–0.18 / 0.04–0.19; the classic swap 0–0.05 (0–0.12 under blur, noise and JPEG).
+     */
+    hardCut: {
+      smoothRadius: 1,
+      unchangedAt: 4,
+      noiseFactor: 2,
+      jump: 20,
+      minRegionRadius: 3,
+      reach: 3,
+      plateauRadius: 12,
+      plateauShare: 0.6,
+      inner: 0.8,
+      outer: 1.6,
+    },
+    /** Share of the face outline cut hard that is tolerated (hair strands, re-encoding, a face's own edges)… */
+    hardCutTolerated: 0.1,
+    /** …and beyond it, the share over which the part falls by e: a face cut out all round scores ≈ 0.05. */
+    hardCutScale: 0.3,
     /** Detail ratio (output/template Laplacian energy over the faces) that scores 0 and 1, on a log scale. */
     detailLo: 0.001,
     detailHi: 0.5,

@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+import sharp from 'sharp';
+import { packageRoot } from '../core/package-root';
+import type { FaceBox } from '../faces/face.types';
+import { rasterFromRgb, readRgb, type Raster } from '../faces/raster';
+import { hardCutFraction } from './change-boundary.score';
+import { boxMask, scaleBox } from './image-quality.score';
+import { CALIBRATION } from './score.weights';
+
+describe('hardCutFraction on a face pasted onto a photo', () => {
+  const sources = join(packageRoot(), 'datasets', 'sources');
+  const size = { width: 512, height: 512 };
+  /** The astronaut's face in the 512 px photo. */
+  const face: FaceBox = [178, 70, 93, 104];
+  const [left, top, width, height] = face;
+  let photo: Buffer;
+  /** Another person's face, from another photo under other light, sized to the box. */
+  let patch: Buffer;
+  let template: Raster;
+
+  before(async () => {
+    photo = await sharp(join(sources, 'astronaut.png'))
+      .removeAlpha()
+      .resize(size.width, size.height)
+      .png()
+      .toBuffer();
+    // sharp extracts before it resizes within one pipeline: resize first, in a pipeline of its own.
+    const hopper = await sharp(join(sources, 'grace_hopper.jpg'))
+      .resize(512, 600, { fit: 'fill' })
+      .toBuffer();
+    patch = await sharp(hopper)
+      .extract({ left: 166, top: 131, width: 190, height: 201 })
+      .resize(width, height, { fit: 'fill' })
+      .png()
+      .toBuffer();
+    template = await raster(photo);
+  });
+
+  const raster = async (image: Buffer) => rasterFromRgb(await readRgb(image, size));
+  const measure = async (image: Buffer) => {
+    const background = boxMask(
+      [scaleBox(face, CALIBRATION.image.backgroundDilation)],
+      size.width,
+      size.height,
+    );
+    for (let i = 0; i < background.length; i++) background[i] = 1 - background[i];
+    return hardCutFraction(await raster(image), template, [face], background, CALIBRATION.image.hardCut)
+      .faces[0];
+  };
+  const hardPaste = () =>
+    sharp(photo)
+      .composite([{ input: patch, left, top }])
+      .png()
+      .toBuffer();
+  /** The same paste through an alpha mask shrunk 8 px inside the box and blurred: a soft edge. */
+  const featheredPaste = async () => {
+    const box = await sharp({
+      create: { width: size.width, height: size.height, channels: 3, background: '#000' },
+    })
+      .composite([
+        {
+          input: { create: { width: width - 16, height: height - 16, channels: 3, background: '#fff' } },
+          left: left + 8,
+          top: top + 8,
+        },
+      ])
+      .png()
+      .toBuffer();
+    // sharp composites last within a pipeline: the blur needs a pipeline of its own.
+    const mask = await sharp(box).blur(4).extractChannel(0).raw().toBuffer();
+    // Mixed by hand: sharp's composite would keep the pasted image's own alpha channel.
+    const raw = { width: size.width, height: size.height, channels: 3 as const };
+    const [under, over] = await Promise.all(
+      [photo, await hardPaste()].map((image) => sharp(image).removeAlpha().raw().toBuffer()),
+    );
+    const mixed = Buffer.alloc(under.length);
+    for (let i = 0; i < mixed.length; i++) {
+      const alpha = mask[Math.floor(i / 3)] / 255;
+      mixed[i] = Math.round(under[i] * (1 - alpha) + over[i] * alpha);
+    }
+    return sharp(mixed, { raw }).png().toBuffer();
+  };
+
+  it('finds no cut where nothing changed', async () => {
+    assert.equal(await measure(photo), 0);
+  });
+
+  it('finds most of the outline cut when a face is pasted with hard edges', async () => {
+    const fraction = await measure(await hardPaste());
+    assert.ok(fraction > 0.7, `hard paste: ${fraction}`);
+  });
+
+  it('finds almost none when the same face is blended in with a feathered mask', async () => {
+    const hard = await measure(await hardPaste());
+    const feathered = await measure(await featheredPaste());
+    assert.ok(feathered < 0.25, `feathered paste: ${feathered}`);
+    assert.ok(feathered < hard / 3, `feathered ${feathered} vs hard ${hard}`);
+  });
+
+  it('still sees the hard paste through JPEG re-encoding, and not in a blurred template', async () => {
+    const hard = await hardPaste();
+    const jpeg = await sharp(await sharp(hard).jpeg({ quality: 60 }).toBuffer())
+      .png()
+      .toBuffer();
+    assert.ok((await measure(jpeg)) > 0.5, 'JPEG 60');
+    // Blurring the whole template changes every edge a little: that is not a cut.
+    const blurred = await sharp(photo).blur(2).png().toBuffer();
+    assert.ok((await measure(blurred)) < 0.1, 'blurred template');
+  });
+});
