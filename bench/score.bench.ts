@@ -1,5 +1,6 @@
 /**
- * Machine-score bench: the validation table (tool × case × parts) on the demo cases, then performance
+ * Machine-score bench: the validation table (tool × case × parts, and `cut`: the raw hard-cut share
+ * of the face outline behind `seams`) on the demo cases, then performance
  * (cold start of a worker, images scored per second with one and two faces at 1024 px, event-loop
  * responsiveness while scoring). Every figure is measured in this run.
  */
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
         'tool'.padEnd(17),
         'score'.padStart(6),
         ...PARTS.map((p) => ABBREV[p].padStart(5)),
+        'cut'.padStart(5),
       ].join(' '),
     );
     const outputs = new Map<string, string>();
@@ -53,6 +55,7 @@ async function main(): Promise<void> {
             tool.id.padEnd(17),
             score.toFixed(2).padStart(6),
             ...PARTS.map((p) => breakdown[p].toFixed(2).padStart(5)),
+            breakdown.raw_seam_hard_cut.toFixed(2).padStart(5),
           ].join(' '),
         );
       }
@@ -63,6 +66,7 @@ async function main(): Promise<void> {
           '(avatar as out)'.padEnd(17),
           avatar.score.toFixed(2).padStart(6),
           ...PARTS.map((p) => avatar.breakdown[p].toFixed(2).padStart(5)),
+          avatar.breakdown.raw_seam_hard_cut.toFixed(2).padStart(5),
         ].join(' '),
       );
     }
