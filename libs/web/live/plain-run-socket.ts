@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, BeforeApplicationShutdown } from '@nestjs/common';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -10,10 +10,10 @@ const PATH = /^\/api\/run\/([^/?#]{1,64})\/?(?:\?.*)?$/;
 /**
  * The plain WebSocket of the API contract: `WS /api/run/{id}` sends the run's events as JSON text
  * frames, the current state of every item first. Unknown runs get one `{type:"error"}` frame and a
- * close with code 4404. Upgrades to other paths are left to Socket.IO.
+ * close with code 4404. Socket.IO answers upgrades under `/socket.io/`; any other path gets a 404.
  */
 @Injectable()
-export class PlainRunSocket implements OnApplicationShutdown {
+export class PlainRunSocket implements BeforeApplicationShutdown {
   private readonly logger = new Logger(PlainRunSocket.name);
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
 
@@ -21,8 +21,17 @@ export class PlainRunSocket implements OnApplicationShutdown {
 
   attach(server: Server, acceptOrigin: (req: IncomingMessage) => boolean = () => true): void {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      const match = PATH.exec(req.url ?? '');
-      if (!match) return;
+      const url = req.url ?? '';
+      // Socket.IO answers its own upgrades. Any other path is refused here: an upgrade nobody answers
+      // holds its connection open forever, and open connections keep the server from shutting down.
+      if (url.startsWith('/socket.io/')) return;
+      const match = PATH.exec(url);
+      if (!match) {
+        socket.end(
+          'HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n\r\n{"error":"no WebSocket at this path; use /api/run/{id}"}',
+        );
+        return;
+      }
       if (!acceptOrigin(req)) {
         socket.end(
           'HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\n\r\n{"error":"origin not allowed"}',
@@ -60,7 +69,8 @@ export class PlainRunSocket implements OnApplicationShutdown {
     }
   }
 
-  onApplicationShutdown(): void {
+  /** Before the HTTP server closes: an open WebSocket would keep it from closing. */
+  beforeApplicationShutdown(): void {
     for (const client of this.wss.clients) client.terminate();
     this.wss.close();
   }
