@@ -1,4 +1,15 @@
-import { Body, Controller, Get, HttpCode, Logger, Param, Post, Req, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Logger,
+  BeforeApplicationShutdown,
+  Param,
+  Post,
+  Req,
+  Res,
+} from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
@@ -12,8 +23,10 @@ import { RunCatchUp } from '../live/run-catch-up';
 /** Starting, reading, following and canceling runs. */
 @ApiTags('runs')
 @Controller('api')
-export class RunsController {
+export class RunsController implements BeforeApplicationShutdown {
   private readonly logger = new Logger(RunsController.name);
+  /** Open SSE responses: ended at shutdown, or the HTTP server waits for them forever (Ctrl-C hangs). */
+  private readonly streams = new Set<Response>();
 
   constructor(
     private readonly runs: RunsService,
@@ -75,9 +88,16 @@ export class RunsController {
       res.write(`data: ${JSON.stringify(event)}\n\n`);
     });
     const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+    this.streams.add(res);
     req.on('close', () => {
       clearInterval(keepAlive);
       stop();
+      this.streams.delete(res);
     });
+  }
+
+  /** Before the HTTP server closes (Nest closes it before `onApplicationShutdown`). */
+  beforeApplicationShutdown(): void {
+    for (const res of this.streams) res.end();
   }
 }
