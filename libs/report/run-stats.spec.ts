@@ -37,6 +37,17 @@ describe('run statistics', () => {
         cost_usd: null,
       }),
       fixtureItem({ id: 4, case_id: 'd', tool_id: 't1', score: 60, cached: true, latency_ms: 0 }),
+      // Canceled: neither a success nor a failure.
+      fixtureItem({
+        id: 5,
+        case_id: 'e',
+        tool_id: 't1',
+        status: 'canceled',
+        score: null,
+        image_url: null,
+        image_path: null,
+        cost_usd: null,
+      }),
     ];
     const [row] = leaderboard([toolCard(tool)], items);
     assert.equal(row.meanScore, 60);

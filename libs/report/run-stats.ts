@@ -18,18 +18,20 @@ export function leaderboard(tools: ToolCardModel[], items: RunItemView[]): Leade
       .map((i) => i.latency_ms as number);
     const withImage = own.filter((i) => i.image_path !== null || i.image_url !== null);
     const costs = own.filter((i) => i.cost_usd !== null).map((i) => i.cost_usd as number);
+    const failed = own.filter((i) => i.status === 'failed').length;
     return {
       toolId: tool.id,
       name: tool.name,
       control: tool.control,
       items: own.length,
       scored: scores.length,
-      failed: own.filter((i) => i.status === 'failed').length,
+      failed,
       meanScore: mean(scores),
       scoreInterval: bootstrapInterval(scores, seedOf(tool.id)),
       meanStars: mean(stars),
       ratedCount: stars.length,
-      successRate: own.length === 0 ? 0 : scores.length / own.length,
+      // Over the items that ended: a running or canceled item is neither a success nor a failure yet.
+      successRate: scores.length + failed === 0 ? null : scores.length / (scores.length + failed),
       meanLatencyMs: mean(latencies),
       costPerImage: costs.length === 0 || withImage.length === 0 ? null : sum(costs) / withImage.length,
     };

@@ -80,8 +80,8 @@ export interface LeaderboardRow {
   scoreInterval: [number, number] | null;
   meanStars: number | null;
   ratedCount: number;
-  /** Scored items over all items, 0–1. */
-  successRate: number;
+  /** Scored items over the items that were scored or failed, 0–1; null before any ended. */
+  successRate: number | null;
   meanLatencyMs: number | null;
   /** Total known cost over images produced, in USD; null when no cost is known. */
   costPerImage: number | null;
