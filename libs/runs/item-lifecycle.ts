@@ -68,8 +68,13 @@ export class ItemLifecycle {
       if (result.ok) {
         const checked = await checkImage(result.image);
         if (checked) return this.fail(item, `${tool.name} returned ${checked}`);
-        await this.store.writeSidecar(item.imagePath!, this.sidecar(item, testCase, { meta: result.meta }));
-        await this.store.writeImage(item.imagePath!, result.image);
+        try {
+          await this.store.writeSidecar(item.imagePath!, this.sidecar(item, testCase, { meta: result.meta }));
+          await this.store.writeImage(item.imagePath!, result.image);
+        } catch (error) {
+          await this.store.removePartial(item.imagePath!).catch(() => undefined);
+          return this.fail(item, storageError(error, item.imagePath!));
+        }
         const { costUsd, ...meta } = result.meta;
         return this.update(item, {
           status: 'generated',
@@ -282,6 +287,22 @@ function describeThrown(error: unknown): string {
   } catch {
     return String(error);
   }
+}
+
+/** A readable line for a failed write of an item's files: disk full, read-only, or not a folder. */
+function storageError(error: unknown, imagePath: string): string {
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  const why: Record<string, string> = {
+    ENOSPC: 'the disk is full',
+    EDQUOT: 'the disk quota is used up',
+    EROFS: 'the runs folder is on a read-only file system',
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    ENOTDIR: 'a file stands where a folder should be',
+    EEXIST: 'a file stands where a folder should be',
+  };
+  const reason = why[code] ?? (error as Error).message;
+  return `Could not save the image ${imagePath} in the runs folder: ${reason}${code ? ` (${code})` : ''}`;
 }
 
 /** Returns what is wrong with a tool's output, or null when it is a whole image. */
