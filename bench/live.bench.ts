@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { launchChromium } from '../test/support/chromium';
 import WebSocket from 'ws';
 import { serverUrl, startServer } from '../apps/server/bootstrap';
 import { DemoCasesService } from '../libs/cases/demo-cases.service';
@@ -21,16 +22,6 @@ import { useTempData } from '../test/support/temp-data';
  *     input → next frame — against the same on a 12-item run.
  */
 
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const DEMO_IDS = ['demo_duo', 'demo_solo_astronaut', 'demo_solo_hopper', 'demo_solo_profile'];
 
 function quantile(values: number[], q: number): number {
@@ -57,10 +48,6 @@ async function copyCases(datasets: string, count: number): Promise<string[]> {
     ids.push(id);
   }
   return ids;
-}
-
-async function launch(): Promise<Browser> {
-  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -406,7 +393,7 @@ async function main(): Promise<void> {
   delete process.env.OPENAI_API_KEY;
   const only = process.env.LIVE_BENCH_ONLY;
   if (!only || only === 'events') await eventLatency();
-  const browser = await launch();
+  const browser = await launchChromium();
   try {
     if (!only || only === 'page') await pageBench(browser);
     if (!only || only === 'grid') await gridBench(browser);

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
+import { launchChromium } from './support/chromium';
 import { serverUrl, startServer } from '../apps/server/bootstrap';
 import { packageRoot } from '../libs/core/package-root';
 import { makeTempData, writeCases } from './support/fixtures';
@@ -11,7 +12,6 @@ import { makeTempData, writeCases } from './support/fixtures';
 // The app must work under its Content-Security-Policy: a real Chromium loads the page, runs a benchmark
 // through the bundled client script, and reports no CSP violation (inline style, script, connection).
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
 const data = makeTempData('csp');
 let app: INestApplication;
 let browser: Browser;
@@ -20,7 +20,7 @@ before(async () => {
   await writeCases(data.datasets, 2);
   delete process.env.OPENAI_API_KEY;
   app = await startServer({ port: 0, host: '127.0.0.1', logger: false });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 });
 
 after(async () => {

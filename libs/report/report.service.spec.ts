@@ -2,23 +2,13 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
+import { launchChromium } from '../../test/support/chromium';
 import { packageRoot } from '../core/package-root';
 import { RunsService } from '../runs/runs.service';
 import type { RunDetail } from '../runs/run-views';
 import { ReportService } from './report.service';
 import { fabricateRun, type FabricatedRun } from './report-run.fixture';
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 describe('ReportService', () => {
   let fixture: FabricatedRun;
@@ -115,7 +105,7 @@ describe('ReportService', () => {
   describe('in Chromium from file://, offline', () => {
     let browser: Browser;
     before(async () => {
-      browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+      browser = await launchChromium();
     });
     after(() => browser?.close());
 

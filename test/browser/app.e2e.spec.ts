@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium';
 import { serverUrl, startServer } from '../../apps/server/bootstrap';
 import { DemoCasesService } from '../../libs/cases/demo-cases.service';
 import { packageRoot } from '../../libs/core/package-root';
@@ -16,16 +17,6 @@ import { useTempData } from '../support/temp-data';
  * of a run, cancelling a run, and reopening earlier runs. Screenshots go to `test-results/`.
  */
 
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const OFFLINE_TOOLS = ['control_template', 'control_paste', 'classic_swap'];
 const TERMINAL = ['scored', 'failed', 'canceled'];
 /** Generous: a slow machine scores an image in well under a second, a run here has at most 12 items. */
@@ -135,7 +126,7 @@ describe('web app in Chromium', () => {
     shots = join(packageRoot(), 'test-results');
     await mkdir(shots, { recursive: true });
     cases = (await getJson<CaseListing[]>('/api/test-cases')).filter((c) => c.valid);
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
   });
 

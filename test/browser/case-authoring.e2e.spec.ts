@@ -4,7 +4,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Dialog, type Page } from 'playwright-core';
+import { type Browser, type Dialog, type Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium';
 import { serverUrl, startServer } from '../../apps/server/bootstrap';
 import { DemoCasesService } from '../../libs/cases/demo-cases.service';
 import { packageRoot } from '../../libs/core/package-root';
@@ -17,17 +18,6 @@ import { useTempData } from '../support/temp-data';
  * for the avatars), assigning avatars to the slots found, saving, seeing it in the gallery and on disk,
  * running it, and deleting cases (archive offered when a run refers to one). Screenshots: test-results/.
  */
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 describe('test-case authoring in the browser', () => {
   let data: ReturnType<typeof useTempData>;
@@ -56,7 +46,7 @@ describe('test-case authoring in the browser', () => {
     app = await startServer({ port: 0, host: '127.0.0.1', logger: false });
     shots = join(packageRoot(), 'test-results');
     await mkdir(shots, { recursive: true });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     page.on('dialog', (dialog: Dialog) => {
       dialogs.push(dialog.message());
