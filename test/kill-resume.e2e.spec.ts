@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import sharp from 'sharp';
-import { seededRandom } from './fake-openai/random-faults';
+import { seededRandom } from '../libs/core/seeded-random';
 import { cliEnv, finished, startSwapbench, swapbench } from './support/cli';
 import { filesUnder, makeTempData, writeCases } from './support/fixtures';
 import { integrityCheck, querySqlite } from './support/sqlite-probe';

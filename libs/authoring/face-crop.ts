@@ -20,18 +20,6 @@ export async function faceCrop(png: Buffer, box: FaceBox, width: number, height:
     .toBuffer();
 }
 
-/** A small seeded PRNG (mulberry32): the same seed always draws the same sequence. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A 32-bit seed from a number and a name, so each template draws its own sequence from one user seed. */
 export function seedFor(seed: number, name: string): number {
   let h = seed ^ 0x9e3779b9;

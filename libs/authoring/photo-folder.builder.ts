@@ -8,7 +8,8 @@ import { UserError } from '../core/user-error';
 import { cosine } from '../evaluator/identity.score';
 import { FaceAnalyzer } from '../faces/face-analyzer.service';
 import type { FaceBox } from '../faces/face.types';
-import { faceCrop, seededRandom, seedFor, shuffled } from './face-crop';
+import { seededRandom } from '../core/seeded-random';
+import { faceCrop, seedFor, shuffled } from './face-crop';
 import { clampBox, slugPart } from './template-slots';
 import { MAX_IMAGE_BYTES, normalizeImage } from './uploaded-image';
 

@@ -1,4 +1,5 @@
-import { seededRandom, seedFor, shuffled } from './face-crop';
+import { seededRandom } from '../core/seeded-random';
+import { seedFor, shuffled } from './face-crop';
 
 const AGES = ['young', 'middle-aged', 'elderly', 'teenage', 'thirty-something'];
 const LOOKS = [

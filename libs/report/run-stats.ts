@@ -1,3 +1,4 @@
+import { seededRandom } from '../core/seeded-random';
 import type { RunItemView } from '../runs/run-views';
 import type { AgreementModel, LeaderboardRow, ToolCardModel } from './view-model';
 
@@ -69,7 +70,7 @@ export function bootstrapInterval(
   resamples = BOOTSTRAP_RESAMPLES,
 ): [number, number] | null {
   if (values.length < 2) return null;
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const means = new Float64Array(resamples);
   for (let r = 0; r < resamples; r++) {
     let total = 0;
@@ -119,15 +120,4 @@ function seedOf(text: string): number {
   let h = 0x811c9dc5;
   for (let k = 0; k < text.length; k++) h = Math.imul(h ^ text.charCodeAt(k), 0x01000193);
   return h >>> 0;
-}
-
-/** Small seeded PRNG (mulberry32): deterministic and plenty for resampling. */
-function mulberry32(seed: number): () => number {
-  let t = seed >>> 0;
-  return () => {
-    t = (t + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(t ^ (t >>> 15), 1 | t);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -1,16 +1,5 @@
+import { seededRandom } from '../../libs/core/seeded-random';
 import type { FakeScenario } from './fake-openai.scenarios';
-
-/** A small seeded PRNG (mulberry32): the same seed gives the same sequence on every machine. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Faults a provider can throw at a client, with how often each is drawn (weights, any scale). */
 export const PROVIDER_FAULTS: ReadonlyArray<readonly [FakeScenario, number]> = [

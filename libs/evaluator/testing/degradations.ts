@@ -1,3 +1,4 @@
+import { seededRandom } from '../../core/seeded-random';
 import sharp from 'sharp';
 
 /** A synthetic damage applied to an output, at a strength; used to check that the score falls with it. */
@@ -21,7 +22,7 @@ export async function degrade(image: Buffer, kind: Degradation, strength: number
     }
     case 'noise': {
       const { data, info } = await sharp(image).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-      const random = mulberry32(0x5eed);
+      const random = seededRandom(0x5eed);
       const out = Buffer.alloc(data.length);
       for (let i = 0; i < data.length; i++) out[i] = clamp(data[i] + strength * gaussian(random));
       return sharp(out, { raw: { width: info.width, height: info.height, channels: info.channels } })
@@ -33,18 +34,6 @@ export async function degrade(image: Buffer, kind: Degradation, strength: number
 
 function clamp(v: number): number {
   return Math.max(0, Math.min(255, Math.round(v)));
-}
-
-/** Seeded PRNG, so that "noise" is the same noise on every run and the scores stay reproducible. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function gaussian(random: () => number): number {
