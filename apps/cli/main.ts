@@ -1,15 +1,29 @@
 import 'reflect-metadata';
-import { ConsoleLogger } from '@nestjs/common';
+import { ConsoleLogger, type LogLevel } from '@nestjs/common';
 import { config as loadDotenv } from 'dotenv';
 import { CommandFactory } from 'nest-commander';
 import { UserError } from '../../libs/core/user-error';
 import { CliModule } from './cli.module';
 
-/** Nest's logger, minus the stack trace Nest logs for a UserError at start-up: `main` reports it plainly. */
+/**
+ * Nest's logger for the CLI: every line goes to stderr, so stdout carries only the command's output
+ * (`--json` stays parseable with SWAPBENCH_DEBUG), and a UserError at start-up is left to `main`, which
+ * reports it plainly instead of with a stack trace.
+ */
 class CliLogger extends ConsoleLogger {
   override error(message: unknown, ...rest: unknown[]): void {
     if (message instanceof UserError) return;
     super.error(message, ...rest);
+  }
+
+  protected override printMessages(
+    messages: unknown[],
+    context?: string,
+    logLevel?: LogLevel,
+    _stream?: 'stdout' | 'stderr',
+    errorStack?: unknown,
+  ): void {
+    super.printMessages(messages, context, logLevel, 'stderr', errorStack);
   }
 }
 
