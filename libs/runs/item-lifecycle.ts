@@ -3,6 +3,7 @@ import sharp from 'sharp';
 import { In, Not, QueryFailedError, type Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { TestCase } from '../cases/test-case';
+import { environmentSecrets, redactSecrets } from '../core/secret-redaction';
 import type { RunEventBus } from '../core/event-bus';
 import type { ItemStatus } from '../core/run-events';
 import type { SwapEvaluator } from '../evaluator/swap-evaluator';
@@ -186,6 +187,8 @@ export class ItemLifecycle {
   }
 
   private async update(item: RunItem, changes: Partial<RunItem>): Promise<void> {
+    if (typeof changes.error === 'string')
+      changes = { ...changes, error: redactSecrets(changes.error, environmentSecrets()) };
     Object.assign(item, changes);
     const { run: _run, ...columns } = changes;
     await this.items.update(item.id, columns as QueryDeepPartialEntity<RunItem>);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Test, type TestingModule } from '@nestjs/testing';
 import sharp from 'sharp';
+import { RunEventBus } from '../core/event-bus';
 import { SwapEvaluator } from '../evaluator/swap-evaluator';
 import { fail, type ToolResult } from '../tools/tool';
 import { filesUnder, makeTempData, writeCase, writeCases } from '../../test/support/fixtures';
@@ -351,6 +352,27 @@ describe('failures stay with their item', () => {
       assert.equal(item(detail, caseId).status, 'failed');
     // A throw is a bug in the tool, not a passing condition: it is not retried.
     assert.equal(wide.calls.filter((c) => c.caseId === cases[1]).length, 1);
+  });
+});
+
+describe('secrets', () => {
+  test("a key in a tool's thrown error is redacted before it is stored or published", async () => {
+    const key = 'plugin-key-' + 'f00dfeed'.repeat(3);
+    process.env.SWAPBENCH_TEST_PLUGIN_TOKEN = key;
+    const events: string[] = [];
+    const stop = app.get(RunEventBus).subscribe((event) => events.push(JSON.stringify(event)));
+    try {
+      wide.script(() => Promise.reject(new Error(`upstream said: bad token ${key}`)));
+      const detail = await runToEnd(cases.slice(0, 1), ['test_wide']);
+      const failed = item(detail, cases[0]);
+      assert.equal(failed.status, 'failed');
+      assert.match(failed.error ?? '', /bad token \[redacted\]/);
+      assert.equal(JSON.stringify(detail).includes(key), false, 'not in the stored run');
+      assert.equal(events.join('\n').includes(key), false, 'not in any event');
+    } finally {
+      stop();
+      delete process.env.SWAPBENCH_TEST_PLUGIN_TOKEN;
+    }
   });
 });
 

@@ -6,7 +6,7 @@ import { checkBase64Image, checkImageOutput, type ImageCheck } from './image-out
 import { createOpenAIClient, OPENAI_DEFAULT_BASE_URL, type OpenAIEndpoint } from './openai-client.factory';
 import { toolFailureFromError, type ProviderCallContext } from './openai-errors.mapper';
 import { imageCostUsd } from './prices';
-import { publicUrl } from './secret-redaction';
+import { publicUrl } from '../../core/secret-redaction';
 import { buildSwapPrompt } from './swap-prompt.builder';
 
 /** Which server to call and how to name it in messages. */

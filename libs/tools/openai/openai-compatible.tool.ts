@@ -3,7 +3,7 @@ import type { SwapTool, ToolAvailability, ToolInput, ToolOptionSpec, ToolResult 
 import { imageEditOptions } from './baseline-gpt.tool';
 import { requestSwapEdit } from './image-edit.request';
 import type { OpenAIEndpoint } from './openai-client.factory';
-import { publicUrl } from './secret-redaction';
+import { publicUrl } from '../../core/secret-redaction';
 
 /**
  * `baseline_gpt`'s request sent to a self-hosted or proxy server that speaks `/v1/images/edits`

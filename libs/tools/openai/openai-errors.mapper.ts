@@ -12,7 +12,7 @@ import {
   UnprocessableEntityError,
 } from 'openai';
 import type { ToolFailure } from '../tool';
-import { redactSecrets } from './secret-redaction';
+import { redactSecrets } from '../../core/secret-redaction';
 
 /** What the mapper needs to write a message a person can act on. */
 export interface ProviderCallContext {

@@ -15,6 +15,20 @@ export function redactSecrets(text: string, secrets: readonly (string | undefine
   return out.replace(KEY_PATTERN, '[redacted]');
 }
 
+/** Names of environment variables that hold secrets by convention. */
+const SECRET_NAME = /KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL/i;
+
+/**
+ * The values of this process's secret-looking environment variables (`OPENAI_API_KEY`, a config file's
+ * `api_key_env`, ...): the last line of defence redacts them from every error the runner stores, even
+ * one thrown by a plugin that never redacted its own messages.
+ */
+export function environmentSecrets(env: NodeJS.ProcessEnv = process.env): string[] {
+  return Object.entries(env)
+    .filter(([name, value]) => SECRET_NAME.test(name) && value !== undefined && value.length >= 8)
+    .map(([, value]) => value as string);
+}
+
 /** A base URL fit for metadata: user name and password, if any were written into it, are dropped. */
 export function publicUrl(url: string): string {
   try {
