@@ -29,9 +29,10 @@ interface Size {
 }
 
 /**
- * Images decoded and encoded at once. sharp runs each pipeline on one libuv pool thread (vips itself is
- * single-threaded per pipeline here), so more than the cores — or the pool, whichever is smaller — only
- * costs memory; an output keeps two pool threads busy (thumbnail and full size in parallel).
+ * Images decoded and encoded at once. sharp runs each pipeline on a libuv pool thread (and libvips uses
+ * `sharp.concurrency()` threads inside it: 1 on glibc builds without jemalloc, like this one), and the work
+ * is CPU-bound, so more than the cores — or the pool, whichever is smaller — only costs memory. Each
+ * output keeps two pool threads busy (thumbnail and full size in parallel).
  */
 export function parallelEncodes(
   cores = availableParallelism(),
