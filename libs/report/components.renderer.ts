@@ -11,6 +11,7 @@ import type {
   ReportPageModel,
   RunListEntry,
   RunPanelModel,
+  RunSummaryModel,
 } from './view-model';
 
 // Astro is ESM-only; this CommonJS build may still name its types when it says they resolve as `import`.
@@ -25,6 +26,7 @@ interface SiteBundle {
   AppPage: Component;
   ReportPage: Component;
   RunPanel: Component;
+  RunSummary: Component;
   ResultCell: Component;
   CaseGallery: Component;
   RunsList: Component;
@@ -78,6 +80,11 @@ export class ComponentRenderer {
     return this.render('RunPanel', { panel, mode }, true);
   }
 
+  /** The run panel's summary (header, leaderboard, agreement) without the grid. */
+  async runSummary(summary: RunSummaryModel): Promise<Rendered> {
+    return this.render('RunSummary', { summary }, true);
+  }
+
   async cell(cell: CellModel, mode: RenderMode, label: string): Promise<Rendered> {
     return this.render('ResultCell', { cell, mode, label }, true);
   }
@@ -92,7 +99,7 @@ export class ComponentRenderer {
   }
 
   private async render(
-    name: 'AppPage' | 'ReportPage' | 'RunPanel' | 'ResultCell' | 'RunsList' | 'CaseGallery',
+    name: 'AppPage' | 'ReportPage' | 'RunPanel' | 'RunSummary' | 'ResultCell' | 'RunsList' | 'CaseGallery',
     props: Record<string, unknown>,
     partial: boolean,
   ): Promise<Rendered> {

@@ -2,7 +2,14 @@ import type { CaseSummary } from '../cases/test-case';
 import type { RunDetail, RunItemView, RunView } from '../runs/run-views';
 import type { ToolSummary } from '../tools/tools.registry';
 import { agreement, leaderboard } from './run-stats';
-import type { CaseCardModel, CellModel, RunListEntry, RunPanelModel, ToolCardModel } from './view-model';
+import type {
+  CaseCardModel,
+  CellModel,
+  RunListEntry,
+  RunPanelModel,
+  RunSummaryModel,
+  ToolCardModel,
+} from './view-model';
 
 /**
  * Turns the URLs the data carries (`/datasets/...`, `/runs/...`) into image sources for one medium:
@@ -111,24 +118,17 @@ export async function cellModel(item: RunItemView, images: ImageSource): Promise
   };
 }
 
-/** Header, leaderboard, agreement and grid of one run, in the run's own case and tool order. */
-export async function buildRunPanel(
-  run: RunDetail,
-  cases: CaseSummary[],
-  tools: ToolSummary[],
-  images: ImageSource,
-): Promise<RunPanelModel> {
-  const caseById = new Map(cases.map((c) => [c.id, c]));
+/** The run's tools in its own order, with the option values it ran with. */
+function runToolCards(run: RunDetail, tools: ToolSummary[]): ToolCardModel[] {
   const toolById = new Map(tools.map((t) => [t.id, t]));
-  const runTools = run.tool_ids.map((id) => {
+  return run.tool_ids.map((id) => {
     const options = run.options.toolOptions?.[id] ?? {};
     const known = toolById.get(id);
     return known ? toolCard(known, options) : unknownTool(id, options);
   });
-  const runCases = await Promise.all(
-    run.case_ids.map((id) => caseCard(caseById.get(id) ?? missingCase(id), images)),
-  );
-  const cells = await Promise.all(run.items.map((item) => cellModel(item, images)));
+}
+
+function summaryOf(run: RunDetail, runTools: ToolCardModel[]): RunSummaryModel {
   const costs = run.items.filter((i) => i.cost_usd !== null).map((i) => i.cost_usd as number);
   return {
     header: {
@@ -146,6 +146,32 @@ export async function buildRunPanel(
     },
     leaderboard: leaderboard(runTools, run.items),
     agreement: agreement(run.items),
+  };
+}
+
+/**
+ * Header, leaderboard and agreement of one run, without the grid: no case cards, no cells, no images,
+ * so the app can refresh the summary of a large run without re-rendering its grid.
+ */
+export function buildRunSummary(run: RunDetail, tools: ToolSummary[]): RunSummaryModel {
+  return summaryOf(run, runToolCards(run, tools));
+}
+
+/** Header, leaderboard, agreement and grid of one run, in the run's own case and tool order. */
+export async function buildRunPanel(
+  run: RunDetail,
+  cases: CaseSummary[],
+  tools: ToolSummary[],
+  images: ImageSource,
+): Promise<RunPanelModel> {
+  const caseById = new Map(cases.map((c) => [c.id, c]));
+  const runTools = runToolCards(run, tools);
+  const runCases = await Promise.all(
+    run.case_ids.map((id) => caseCard(caseById.get(id) ?? missingCase(id), images)),
+  );
+  const cells = await Promise.all(run.items.map((item) => cellModel(item, images)));
+  return {
+    ...summaryOf(run, runTools),
     grid: { runId: run.id, cases: runCases, tools: runTools, cells },
   };
 }

@@ -111,11 +111,15 @@ export interface RunHeaderModel {
   cache: boolean;
 }
 
-/** Everything shown for one run: header, leaderboard, agreement and grid. */
-export interface RunPanelModel {
+/** The summary above a run's grid: header, leaderboard and agreement (the app refreshes it on its own). */
+export interface RunSummaryModel {
   header: RunHeaderModel;
   leaderboard: LeaderboardRow[];
   agreement: AgreementModel;
+}
+
+/** Everything shown for one run: header, leaderboard, agreement and grid. */
+export interface RunPanelModel extends RunSummaryModel {
   grid: GridModel;
 }
 

@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
+import { RatingsService } from '../../ratings/ratings.service';
 import { fabricateRun, type FabricatedRun } from '../../report/report-run.fixture';
 import { RunsService } from '../../runs/runs.service';
 import type { RunDetail } from '../../runs/run-views';
@@ -68,9 +69,49 @@ describe('SiteController', () => {
     assert.ok(cell.text.includes(`src="${rated.image_url}"`));
   });
 
+  it('serves the summary alone (header, leaderboard, agreement) exactly as the panel renders it, without the grid', async () => {
+    const server = app.getHttpServer();
+    const summary = await request(server).get(`/app/runs/${fixture.runId}/summary`).expect(200);
+    assert.match(summary.headers['content-type'] ?? '', /text\/html/);
+    assert.equal(summary.headers['cache-control'], 'no-store');
+    assert.match(summary.headers['server-timing'] ?? '', /render;dur=\d/);
+    assert.match(summary.text, new RegExp(`^<div data-part="summary"[^>]*data-run-id="${fixture.runId}"`));
+    assert.match(summary.text, new RegExp(`data-testid="run-header"[^>]*data-run-status="${detail.status}"`));
+    assert.match(summary.text, /data-testid="leaderboard"/);
+    assert.match(summary.text, /data-testid="agreement"/);
+    for (const id of fixture.toolIds) assert.match(summary.text, new RegExp(`<tr data-tool-id="${id}"`));
+    // No grid: no results panel, no cells, no images.
+    assert.doesNotMatch(summary.text, /data-testid="results-grid"|data-part="grid"|data-item-id=|<img/);
+    // The very markup of the panel's summary block, so patching it in leaves the page as a full load would.
+    const panel = await request(server).get(`/app/runs/${fixture.runId}/grid`).expect(200);
+    assert.ok(panel.text.includes(summary.text), 'the panel embeds the same summary markup');
+    assert.ok(summary.text.length * 3 < panel.text.length, 'the summary is a small part of the panel');
+  });
+
+  it('the summary follows a new rating', async () => {
+    const server = app.getHttpServer();
+    const item = detail.items.find((i) => i.stars === null && i.status === 'scored');
+    assert.ok(item, 'the fixture has an unrated scored item');
+    const ratedCount = (html: string) => {
+      const row = new RegExp(`<tr data-tool-id="${item.tool_id}"[\\s\\S]*?</tr>`).exec(html)?.[0] ?? '';
+      const count = /\((\d+)\)<\/span>/.exec(row);
+      assert.ok(count, `the leaderboard row of ${item.tool_id} shows its rated count`);
+      return Number(count[1]);
+    };
+    const before = ratedCount(
+      (await request(server).get(`/app/runs/${fixture.runId}/summary`).expect(200)).text,
+    );
+    await fixture.module.get(RatingsService).rate(item.id, 4);
+    const after = ratedCount(
+      (await request(server).get(`/app/runs/${fixture.runId}/summary`).expect(200)).text,
+    );
+    assert.equal(after, before + 1);
+  });
+
   it('answers unknown runs, items and assets with a JSON 4xx', async () => {
     const server = app.getHttpServer();
     assert.match((await request(server).get('/app/runs/nope/grid').expect(404)).body.error, /Unknown run/);
+    assert.match((await request(server).get('/app/runs/nope/summary').expect(404)).body.error, /Unknown run/);
     await request(server).get(`/app/runs/${fixture.runId}/items/999999`).expect(404);
     await request(server).get(`/app/runs/${fixture.runId}/items/abc`).expect(400);
     await request(server).get('/api/runs/nope/report').expect(404);

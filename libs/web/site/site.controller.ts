@@ -8,6 +8,7 @@ import { ComponentRenderer } from '../../report/components.renderer';
 import { ReportService } from '../../report/report.service';
 import {
   buildRunPanel,
+  buildRunSummary,
   caseCard,
   cellModel,
   runListEntry,
@@ -62,6 +63,18 @@ export class SiteController {
     ]);
     const panel = await buildRunPanel(run, cases, tools, urlImages);
     sendHtml(res, await this.renderer.runPanel(panel, 'app'));
+  }
+
+  /**
+   * Header, leaderboard and agreement of one run without the grid (the `data-part="summary"` block of
+   * the panel), so the app can refresh them on a rating or while a run goes without re-rendering and
+   * re-downloading every cell of a large grid.
+   */
+  @Get('app/runs/:id/summary')
+  @ApiExcludeEndpoint()
+  async runSummary(@Param('id') id: string, @Res() res: Response): Promise<void> {
+    const [run, tools] = await Promise.all([this.runs.detail(id), this.tools.summaries()]);
+    sendHtml(res, await this.renderer.runSummary(buildRunSummary(run, tools)));
   }
 
   /** One grid cell (`<td data-item-id>`), so the app can patch a cell when its item changes. */

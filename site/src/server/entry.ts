@@ -8,5 +8,6 @@ export { default as ReportPage } from '../components/ReportPage.astro';
 export { default as ResultCell } from '../components/ResultCell.astro';
 export { default as RunPanel } from '../components/RunPanel.astro';
 export { default as RunsList } from '../components/RunsList.astro';
+export { default as RunSummary } from '../components/RunSummary.astro';
 export { default as styles } from '../styles/swapbench.css?inline';
 export { default as gridScript } from '../client/report.ts?iife';
