@@ -142,22 +142,43 @@ function markOpenRun(runId: string): void {
   }
 }
 
+/** Latest rating asked for per cell, so an older answer arriving late cannot undo a newer key press. */
+const pendingRatings = new WeakMap<HTMLElement, number>();
+
+/** Checks the first `stars` stars of a cell (0: none) and shows how many ratings it has. */
+function showStars(cell: HTMLElement, stars: number, ratings?: number): void {
+  for (const button of Array.from(cell.querySelectorAll<HTMLButtonElement>('button[data-stars]'))) {
+    const n = Number(button.dataset.stars);
+    button.classList.toggle('on', n <= stars);
+    button.setAttribute('aria-checked', String(n === stars));
+  }
+  const count = cell.querySelector('[data-role=rating-count]');
+  if (count && ratings !== undefined) count.textContent = ratings > 1 ? `${ratings}×` : '';
+}
+
+/**
+ * Rates a cell. The stars change at once, before the request: on a large grid the request can wait
+ * behind the thumbnails a scroll just brought into view (six connections per host), and the key press
+ * should not. The saved rating then confirms them (and the count); a failed request puts them back.
+ */
 async function rate(cell: HTMLElement, stars: number): Promise<void> {
   const itemId = Number(cell.dataset.itemId);
   if (!current || !cell.querySelector('[data-role=stars]')) return;
-  const saved = await postJson<{ run_item_id: number; stars: number; ratings: number }>('/api/rate', {
-    run_item_id: itemId,
-    stars,
-  });
-  for (const button of Array.from(cell.querySelectorAll<HTMLButtonElement>('button[data-stars]'))) {
-    const n = Number(button.dataset.stars);
-    button.classList.toggle('on', n <= saved.stars);
-    button.setAttribute('aria-checked', String(n === saved.stars));
+  const view = current.view;
+  const before = cell.querySelectorAll('button[data-stars].on').length;
+  const ticket = (pendingRatings.get(cell) ?? 0) + 1;
+  pendingRatings.set(cell, ticket);
+  showStars(cell, stars);
+  let saved: { run_item_id: number; stars: number; ratings: number };
+  try {
+    saved = await postJson('/api/rate', { run_item_id: itemId, stars });
+  } catch (error) {
+    if (pendingRatings.get(cell) === ticket) showStars(cell, before);
+    throw error;
   }
-  const count = cell.querySelector('[data-role=rating-count]');
-  if (count) count.textContent = saved.ratings > 1 ? `${saved.ratings}×` : '';
+  if (pendingRatings.get(cell) === ticket) showStars(cell, saved.stars, saved.ratings);
   toast(`Rated ${saved.stars} star${saved.stars === 1 ? '' : 's'}`);
-  await current.view.refreshSummary();
+  await view.refreshSummary();
 }
 
 function showError(error: unknown): void {

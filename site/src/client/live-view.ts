@@ -1,7 +1,9 @@
 /**
  * Patches the server-rendered run panel in place as events arrive: status, thumbnail and score first,
- * straight from the event; then the server re-renders the cell (and, when a run ends or a rating changes,
- * the summary) from the shared components, so the live grid looks exactly like the report's.
+ * straight from the event; then the server re-renders the cell (`/app/runs/:id/items/:itemId`) and, at
+ * most once a second while a run goes or after a rating, the summary alone (`/app/runs/:id/summary`),
+ * from the shared components, so the live grid looks exactly like the report's. Only opening a run and
+ * its end fetch the whole panel.
  */
 import type { ItemUpdated, RunProgress } from '../../../libs/core/run-events';
 import { getHtml, parseFragment } from './api';
@@ -12,6 +14,8 @@ const TERMINAL = new Set(['scored', 'failed', 'canceled']);
 export class LiveView {
   private readonly pendingCells = new Map<number, ReturnType<typeof setTimeout>>();
   private summaryTimer: ReturnType<typeof setTimeout> | undefined;
+  private summaryInFlight: Promise<void> | undefined;
+  private summaryAgain: Promise<void> | undefined;
   /** Bumped by every full load, so a summary fetched before it cannot overwrite the newer panel. */
   private loads = 0;
 
@@ -30,17 +34,36 @@ export class LiveView {
     restoreFocus(this.host, focused);
   }
 
-  /** Replaces only the header, leaderboard and agreement, leaving the grid (and the focus) alone. */
-  async refreshSummary(): Promise<void> {
-    const loads = this.loads;
-    const html = await getHtml(`/app/runs/${encodeURIComponent(this.runId)}/grid`);
-    if (loads !== this.loads) return;
-    const fresh = parseFragment(html, 'block')?.querySelector('[data-part=summary]');
-    const current = this.host.querySelector('[data-part=summary]');
-    if (fresh && current) {
-      current.replaceWith(fresh);
-      enhanceTables(this.host);
+  /**
+   * Replaces only the header, leaderboard and agreement with the server's summary fragment (a few KiB,
+   * however large the grid), leaving the grid, its sort, filter and focus alone. Calls made while one
+   * is in flight coalesce into a single follow-up, so a burst of ratings costs at most two fetches.
+   */
+  refreshSummary(): Promise<void> {
+    if (this.summaryInFlight) {
+      // After the one in flight, whether it worked or not: its answer may predate this call's change.
+      this.summaryAgain ??= this.summaryInFlight
+        .catch(() => undefined)
+        .then(() => {
+          this.summaryAgain = undefined;
+          return this.refreshSummary();
+        });
+      return this.summaryAgain;
     }
+    const run = this.fetchSummary().finally(() => (this.summaryInFlight = undefined));
+    this.summaryInFlight = run;
+    return run;
+  }
+
+  private async fetchSummary(): Promise<void> {
+    const loads = this.loads;
+    const html = await getHtml(`/app/runs/${encodeURIComponent(this.runId)}/summary`);
+    if (loads !== this.loads) return;
+    const fresh = parseFragment(html, 'block');
+    const current = this.host.querySelector('[data-part=summary]');
+    if (!fresh?.matches('[data-part=summary]') || !current) return;
+    current.replaceWith(fresh);
+    enhanceTables(fresh);
   }
 
   /** Applies an item event to its cell at once, then asks the server for the finished cell. */
