@@ -51,21 +51,7 @@ export class CasesService {
   async summaries(): Promise<CaseSummary[]> {
     const { cases, invalid } = await this.list();
     const valid = cases.map((c) => summarize(c, this.root));
-    const broken = invalid.map((c): CaseSummary => ({
-      id: c.id,
-      title: c.id,
-      slots: [],
-      tags: [],
-      valid: false,
-      error: c.error,
-      template_url: null,
-      avatar_urls: [],
-      width: null,
-      height: null,
-      source: null,
-      license: null,
-      prompt: null,
-    }));
+    const broken = invalid.map((c) => invalidCaseSummary(c.id, c.error));
     return [...valid, ...broken].sort((a, b) => a.id.localeCompare(b.id));
   }
 
@@ -230,5 +216,24 @@ function summarize(c: TestCase, root: string): CaseSummary {
     source: c.source ?? null,
     license: c.license ?? null,
     prompt: c.prompt ?? null,
+  };
+}
+
+/** The listing shape of a case that cannot be used, with why. */
+export function invalidCaseSummary(id: string, error: string): CaseSummary {
+  return {
+    id,
+    title: id,
+    slots: [],
+    tags: [],
+    valid: false,
+    error,
+    template_url: null,
+    avatar_urls: [],
+    width: null,
+    height: null,
+    source: null,
+    license: null,
+    prompt: null,
   };
 }

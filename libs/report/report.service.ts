@@ -2,8 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { CasesService } from '../cases/cases.service';
 import { dataPaths } from '../core/paths';
 import { RunsService } from '../runs/runs.service';
-import type { SwapTool } from '../tools/tool';
-import { ToolRegistry, type ToolSummary } from '../tools/tools.registry';
+import { ToolRegistry, describeTool } from '../tools/tools.registry';
 import { ComponentRenderer } from './components.renderer';
 import { InlineImages } from './inline-images';
 import { buildRunPanel } from './run-panel.builder';
@@ -32,7 +31,7 @@ export class ReportService {
     // now so it overlaps the image encodes, which run on libuv's pool rather than this thread.
     const loading = this.renderer.styles().catch(() => undefined);
     // Names and kinds only: a report must not wait on availability checks that may call a provider.
-    const tools = this.tools.all().map(describeTool);
+    const tools = this.tools.all().map((tool) => describeTool(tool, { available: true }));
     const images = new InlineImages(dataPaths());
     const panel = await buildRunPanel(run, cases, tools, images);
     const imagesMs = performance.now() - start;
@@ -45,19 +44,4 @@ export class ReportService {
     );
     return html;
   }
-}
-
-function describeTool(tool: SwapTool): ToolSummary {
-  return {
-    id: tool.id,
-    name: tool.name,
-    description: tool.description,
-    kind: tool.kind,
-    control: tool.kind === 'control',
-    available: true,
-    reason: null,
-    concurrency: tool.concurrency,
-    timeout_ms: tool.timeoutMs,
-    options: { ...tool.options },
-  };
 }

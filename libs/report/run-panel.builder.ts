@@ -1,3 +1,4 @@
+import { invalidCaseSummary } from '../cases/cases.service';
 import type { CaseSummary } from '../cases/test-case';
 import type { RunDetail, RunItemView, RunView } from '../runs/run-views';
 import type { ToolSummary } from '../tools/tools.registry';
@@ -80,24 +81,6 @@ function unknownTool(id: string, options: Record<string, string | number | boole
   };
 }
 
-function missingCase(id: string): CaseSummary {
-  return {
-    id,
-    title: id,
-    slots: [],
-    tags: [],
-    valid: false,
-    error: `test case "${id}" is no longer in the datasets folder`,
-    template_url: null,
-    avatar_urls: [],
-    width: null,
-    height: null,
-    source: null,
-    license: null,
-    prompt: null,
-  };
-}
-
 export async function cellModel(item: RunItemView, images: ImageSource): Promise<CellModel> {
   const { thumb, full } = await images.output(item.image_url);
   return {
@@ -167,7 +150,12 @@ export async function buildRunPanel(
   const caseById = new Map(cases.map((c) => [c.id, c]));
   const runTools = runToolCards(run, tools);
   const runCases = await Promise.all(
-    run.case_ids.map((id) => caseCard(caseById.get(id) ?? missingCase(id), images)),
+    run.case_ids.map((id) =>
+      caseCard(
+        caseById.get(id) ?? invalidCaseSummary(id, `test case "${id}" is no longer in the datasets folder`),
+        images,
+      ),
+    ),
   );
   const cells = await Promise.all(run.items.map((item) => cellModel(item, images)));
   return {

@@ -77,24 +77,24 @@ export class ToolRegistry implements OnModuleInit {
   }
 
   async summaries(): Promise<ToolSummary[]> {
-    return Promise.all(
-      this.all().map(async (tool) => {
-        const availability = await safeAvailability(tool);
-        return {
-          id: tool.id,
-          name: tool.name,
-          description: tool.description,
-          kind: tool.kind,
-          control: tool.kind === 'control',
-          available: availability.available,
-          reason: availability.available ? null : (availability.reason ?? 'unavailable'),
-          concurrency: tool.concurrency,
-          timeout_ms: tool.timeoutMs,
-          options: { ...tool.options },
-        };
-      }),
-    );
+    return Promise.all(this.all().map(async (tool) => describeTool(tool, await safeAvailability(tool))));
   }
+}
+
+/** A tool in the listing shape, with the given availability. */
+export function describeTool(tool: SwapTool, availability: ToolAvailability): ToolSummary {
+  return {
+    id: tool.id,
+    name: tool.name,
+    description: tool.description,
+    kind: tool.kind,
+    control: tool.kind === 'control',
+    available: availability.available,
+    reason: availability.available ? null : (availability.reason ?? 'unavailable'),
+    concurrency: tool.concurrency,
+    timeout_ms: tool.timeoutMs,
+    options: { ...tool.options },
+  };
 }
 
 async function safeAvailability(tool: SwapTool): Promise<ToolAvailability> {
