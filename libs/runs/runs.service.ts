@@ -111,14 +111,11 @@ export class RunsService {
       .groupBy('i.run_id')
       .addGroupBy('i.status')
       .getRawMany();
-    return runs.map((run) =>
-      toRunView(
-        run,
-        counts
-          .filter((c) => c.run_id === run.id)
-          .flatMap((c) => Array<ItemStatus>(Number(c.n)).fill(c.status)),
-      ),
-    );
+    return runs.map((run) => {
+      const byStatus = new Map<ItemStatus, number>();
+      for (const c of counts) if (c.run_id === run.id) byStatus.set(c.status, Number(c.n));
+      return toRunView(run, progressFromCounts(byStatus));
+    });
   }
 
   async get(runId: string): Promise<Run> {
@@ -133,10 +130,7 @@ export class RunsService {
     const items = await this.items.find({ where: { runId: run.id }, order: { position: 'ASC' } });
     const latest = await this.latestRatings(items.map((i) => i.id));
     return {
-      ...toRunView(
-        run,
-        items.map((i) => i.status),
-      ),
+      ...toRunView(run, progressOf(items.map((i) => i.status))),
       items: items.map((item) => toItemView(item, latest.get(item.id))),
     };
   }
@@ -159,14 +153,21 @@ export class RunsService {
 }
 
 export function progressOf(statuses: ItemStatus[]): RunProgress {
-  const count = (s: ItemStatus) => statuses.filter((x) => x === s).length;
-  const scored = count('scored');
-  const failed = count('failed');
-  const canceled = count('canceled');
-  return { total: statuses.length, done: scored + failed + canceled, scored, failed, canceled };
+  const byStatus = new Map<ItemStatus, number>();
+  for (const status of statuses) byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
+  return progressFromCounts(byStatus);
 }
 
-function toRunView(run: Run, statuses: ItemStatus[]): RunView {
+/** Progress from the number of items in each status. */
+function progressFromCounts(byStatus: Map<ItemStatus, number>): RunProgress {
+  const scored = byStatus.get('scored') ?? 0;
+  const failed = byStatus.get('failed') ?? 0;
+  const canceled = byStatus.get('canceled') ?? 0;
+  const total = [...byStatus.values()].reduce((a, b) => a + b, 0);
+  return { total, done: scored + failed + canceled, scored, failed, canceled };
+}
+
+function toRunView(run: Run, progress: RunProgress): RunView {
   return {
     id: run.id,
     status: run.status,
@@ -175,7 +176,7 @@ function toRunView(run: Run, statuses: ItemStatus[]): RunView {
     case_ids: run.caseIds,
     tool_ids: run.toolIds,
     options: run.options,
-    progress: progressOf(statuses),
+    progress,
   };
 }
 

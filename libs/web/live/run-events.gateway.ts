@@ -64,7 +64,7 @@ export class RunEventsGateway implements OnModuleInit, OnModuleDestroy {
 
   @SubscribeMessage('unwatch')
   async unwatch(@ConnectedSocket() socket: Socket, @MessageBody() runId: unknown): Promise<{ ok: boolean }> {
-    if (typeof runId === 'string') await socket.leave(runId.length <= 64 ? runRoom(runId) : '');
+    if (typeof runId === 'string') await socket.leave(runRoom(runId));
     return { ok: true };
   }
 }
