@@ -96,7 +96,7 @@ function connect(): Socket {
     setRunning(false);
     showProgress(bar, progressText, event.progress, event.status);
     toast(`Run ${event.run_id} ${event.status}`);
-    void current.view.loadPanel().catch(showError);
+    void current.view.finish(event.status).catch(showError);
     void refreshRunsList();
   });
   return socket;

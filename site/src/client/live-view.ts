@@ -2,8 +2,8 @@
  * Patches the server-rendered run panel in place as events arrive: status, thumbnail and score first,
  * straight from the event; then the server re-renders the cell (`/app/runs/:id/items/:itemId`) and, at
  * most once a second while a run goes or after a rating, the summary alone (`/app/runs/:id/summary`),
- * from the shared components, so the live grid looks exactly like the report's. Only opening a run and
- * its end fetch the whole panel.
+ * from the shared components, so the live grid looks exactly like the report's. Only opening a run
+ * fetches the whole panel; its end re-renders what is still open and keeps the grid's sort and filter.
  */
 import type { ItemUpdated, RunProgress } from '../../../libs/core/run-events';
 import { getHtml, parseFragment } from './api';
@@ -88,6 +88,30 @@ export class LiveView {
     if (score && event.score !== null && score.tagName === 'SPAN') score.textContent = event.score.toFixed(1);
     if (TERMINAL.has(event.status) || event.status === 'generated') this.scheduleCell(event.item_id);
     if (TERMINAL.has(event.status)) this.scheduleSummary();
+  }
+
+  /**
+   * Settles the panel when the run ends: re-renders every cell still waiting for its refresh or not yet
+   * terminal (an event lost to a reconnect cannot leave a cell behind), then the summary, and only then
+   * marks the panel with the run's final status, so `[data-run-status=finished]` means "all shown".
+   */
+  async finish(status: string): Promise<void> {
+    const open = new Set(this.pendingCells.keys());
+    for (const timer of this.pendingCells.values()) clearTimeout(timer);
+    this.pendingCells.clear();
+    for (const cell of Array.from(this.host.querySelectorAll<HTMLElement>('td[data-item-id]'))) {
+      if (!TERMINAL.has(cell.dataset.status ?? '')) open.add(Number(cell.dataset.itemId));
+    }
+    clearTimeout(this.summaryTimer);
+    this.summaryTimer = undefined;
+    const settled = await Promise.allSettled([
+      ...[...open].map((id) => this.refreshCell(id)),
+      this.refreshSummary(),
+    ]);
+    const panel = this.host.querySelector<HTMLElement>('[data-testid=run-panel]');
+    if (panel) panel.dataset.runStatus = status;
+    const failed = settled.find((s) => s.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   /** Keeps the header's counts and the leaderboard current while a run goes: at most one refresh a second. */
