@@ -115,12 +115,18 @@ describe('cases validate', () => {
     );
     assert.match(bad.stdout, /3 valid, 1 invalid/);
 
+    // Well-formed, but its slot box sits on no face and its avatar shows none: no tool could swap it.
+    await writeCase(data.datasets, 'faceless', 4);
     const json = await swapbench(['cases', 'validate', '--json'], env);
     assert.equal(json.code, 1);
     const verdicts = JSON.parse(json.stdout) as Array<{ id: string; valid: boolean; error: string | null }>;
     assert.deepEqual(
       verdicts.filter((v) => !v.valid).map((v) => v.id),
-      ['broken_box'],
+      ['broken_box', 'faceless'],
+    );
+    assert.match(
+      verdicts.find((v) => v.id === 'faceless')?.error ?? '',
+      /^faceless[\\/]case\.json: No face found in the template at slot p1 \(box 8, 8, 20, 20\); No face found in the avatar of slot p1 \(avatars\/a\.png\)$/,
     );
   });
 

@@ -3,6 +3,7 @@ import { CasesModule } from '../cases/cases.module';
 import { DatabaseModule } from '../database/database.module';
 import { FacesModule } from '../faces/faces.module';
 import { CaseAuthoringService } from './case-authoring.service';
+import { CaseFacesCheck } from './case-faces.check';
 import { CaseRemovalService } from './case-removal.service';
 import { OpenAICasesGenerator } from './openai-cases.generator';
 import { PhotoFolderBuilder } from './photo-folder.builder';
@@ -10,7 +11,19 @@ import { PhotoFolderBuilder } from './photo-folder.builder';
 /** Creating test cases from user images (upload, photo folders, synthesized) and removing them. */
 @Module({
   imports: [CasesModule, FacesModule, DatabaseModule],
-  providers: [CaseAuthoringService, CaseRemovalService, PhotoFolderBuilder, OpenAICasesGenerator],
-  exports: [CaseAuthoringService, CaseRemovalService, PhotoFolderBuilder, OpenAICasesGenerator],
+  providers: [
+    CaseAuthoringService,
+    CaseFacesCheck,
+    CaseRemovalService,
+    PhotoFolderBuilder,
+    OpenAICasesGenerator,
+  ],
+  exports: [
+    CaseAuthoringService,
+    CaseFacesCheck,
+    CaseRemovalService,
+    PhotoFolderBuilder,
+    OpenAICasesGenerator,
+  ],
 })
 export class AuthoringModule {}

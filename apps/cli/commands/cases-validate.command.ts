@@ -1,6 +1,9 @@
 import { Option, SubCommand } from 'nest-commander';
 import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CaseFacesCheck } from '../../../libs/authoring/case-faces.check';
 import { CasesService } from '../../../libs/cases/cases.service';
+import type { TestCase } from '../../../libs/cases/test-case';
 import { SwapbenchCommand } from '../swapbench-command';
 
 /** One case's verdict, as `cases validate --json` prints it. */
@@ -12,19 +15,25 @@ interface CaseVerdict {
 
 @SubCommand({
   name: 'validate',
-  description: 'Check every test case of the datasets folder; exit 1 when any has a problem',
+  description:
+    'Check every test case of the datasets folder (its case.json and images, and that each slot box ' +
+    'sits on a face and each avatar shows one); exit 1 when any has a problem',
 })
 export class CasesValidateCommand extends SwapbenchCommand {
-  constructor(private readonly cases: CasesService) {
+  constructor(
+    private readonly cases: CasesService,
+    private readonly faces: CaseFacesCheck,
+  ) {
     super();
   }
 
   async run(_args: string[], flags: { json?: boolean }): Promise<void> {
-    const { cases, invalid } = await this.cases.list();
+    const listing = await this.cases.list();
     const verdicts: CaseVerdict[] = [
-      ...cases.map((c) => ({ id: c.id, valid: true, error: null })),
-      ...invalid.map((c) => ({ id: c.id, valid: false, error: c.error })),
+      ...(await Promise.all(listing.cases.map((c) => this.checkFaces(c)))),
+      ...listing.invalid.map((c) => ({ id: c.id, valid: false, error: c.error })),
     ].sort((a, b) => a.id.localeCompare(b.id));
+    const invalid = verdicts.filter((v) => !v.valid).length;
     const leftovers = await this.leftovers();
     // Commander hands `--json` to the parent `cases` when it comes after `validate`; either place works.
     const json = flags.json ?? this.command.parent?.opts<{ json?: boolean }>().json ?? false;
@@ -38,11 +47,22 @@ export class CasesValidateCommand extends SwapbenchCommand {
       process.stdout.write(
         verdicts.length === 0
           ? `No test cases in ${this.cases.root}\n`
-          : `${cases.length} valid, ${invalid.length} invalid in ${this.cases.root}\n`,
+          : `${verdicts.length - invalid} valid, ${invalid} invalid in ${this.cases.root}\n`,
       );
     }
     // An empty folder fails too: a CI check that validates nothing is almost surely pointed at the wrong place.
-    if (invalid.length > 0 || verdicts.length === 0) process.exitCode = 1;
+    if (invalid > 0 || verdicts.length === 0) process.exitCode = 1;
+  }
+
+  /** A well-formed case is valid when every slot has its faces; the problems name the manifest. */
+  private async checkFaces(testCase: TestCase): Promise<CaseVerdict> {
+    const where = join(testCase.id, 'case.json');
+    const problems = await this.faces
+      .problems(testCase)
+      .catch((error: Error) => [`its images cannot be analyzed (${error.message})`]);
+    return problems.length === 0
+      ? { id: testCase.id, valid: true, error: null }
+      : { id: testCase.id, valid: false, error: `${where}: ${problems.join('; ')}` };
   }
 
   private async leftovers(): Promise<string[]> {

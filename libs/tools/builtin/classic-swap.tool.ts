@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { FaceAnalyzer } from '../../faces/face-analyzer.service';
-import type { AnalyzedFace } from '../../faces/face.types';
 import { readRgb, writePng } from '../../faces/raster';
-import { matchSlots } from '../../faces/slot-match';
+import { findSlotFaces } from '../../faces/slot-faces';
 import { fail, type SwapTool, type ToolAvailability, type ToolInput, type ToolResult } from '../tool';
 import { Tool } from '../tool.decorator';
 import { SWAP_FACES, type FaceSwapSlot } from './classic-swap/swap-faces.task';
@@ -53,33 +52,20 @@ export class ClassicSwapTool implements SwapTool {
       Promise.all(input.avatars.map((a) => readRgb(a.image))),
     ]);
     if (input.signal.aborted) return fail.final('canceled', 'Canceled');
-    const slotFaces = matchSlots(
-      input.slots.map((s) => s.box),
-      templateFaces.faces.map((f) => f.box),
+    const found = findSlotFaces(
+      input.slots.map((slot, i) => ({ ...slot, avatar: input.avatars[i].path })),
+      templateFaces,
+      avatarFaces,
     );
-    const missing = input.slots.filter((_, i) => slotFaces[i] < 0).map((s) => s.id);
-    if (missing.length > 0) {
-      return fail.final(
-        'no_face',
-        `No face found in the template at slot ${missing.join(', ')} (case ${input.caseId})`,
-      );
+    if ('problems' in found) {
+      return fail.final('no_face', `${found.problems.join('; ')} (case ${input.caseId})`);
     }
-    const slots: FaceSwapSlot[] = [];
-    for (const [i, slot] of input.slots.entries()) {
-      const source = largest(avatarFaces[i].faces);
-      if (!source)
-        return fail.final(
-          'no_face',
-          `No face found in the avatar of slot ${slot.id} (${input.avatars[i].path})`,
-        );
-      const target = templateFaces.faces[slotFaces[i]];
-      slots.push({
-        avatar: avatars[i],
-        sourceMesh: source.mesh,
-        targetMesh: target.mesh,
-        targetBox: target.box,
-      });
-    }
+    const slots: FaceSwapSlot[] = found.faces.map((faces, i) => ({
+      avatar: avatars[i],
+      sourceMesh: faces.avatar.mesh,
+      targetMesh: faces.template.mesh,
+      targetBox: faces.template.box,
+    }));
     const feather = Number(input.options.feather ?? 0.08);
     const colourMatch = input.options.colourMatch !== false;
     // Warping, colour matching and blending are pixel loops: they run on a face worker, and the pixels
@@ -96,8 +82,4 @@ export class ClassicSwapTool implements SwapTool {
       meta: { model: 'mediapipe-facemesh piecewise-affine', feather, colourMatch },
     };
   }
-}
-
-function largest(faces: AnalyzedFace[]): AnalyzedFace | undefined {
-  return [...faces].sort((a, b) => b.box[2] * b.box[3] - a.box[2] * a.box[3])[0];
 }

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import sharp from 'sharp';
 import { FaceAnalyzer } from '../../faces/face-analyzer.service';
-import type { AnalyzedFace, FaceBox } from '../../faces/face.types';
+import type { FaceBox } from '../../faces/face.types';
+import { largestFace } from '../../faces/slot-faces';
 import type { SwapTool, ToolAvailability, ToolInput, ToolResult } from '../tool';
 import { Tool } from '../tool.decorator';
 
@@ -65,7 +66,7 @@ export class ControlPasteTool implements SwapTool {
     const width = Math.round(slotBox[2]);
     const height = Math.round(slotBox[3]);
     const analysis = await this.faces.analyze(avatar);
-    const face = largest(analysis.faces);
+    const face = largestFace(analysis.faces);
     if (!face) {
       const input = await sharp(avatar)
         .resize(width, height, { fit: 'cover', position: 'attention' })
@@ -112,8 +113,4 @@ export function faceCrop(
 
 function clamp(value: number, lo: number, hi: number): number {
   return Math.max(lo, Math.min(hi, value));
-}
-
-function largest(faces: AnalyzedFace[]): AnalyzedFace | undefined {
-  return [...faces].sort((a, b) => b.box[2] * b.box[3] - a.box[2] * a.box[3])[0];
 }
