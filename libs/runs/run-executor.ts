@@ -1,7 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { hostname } from 'node:os';
-import pLimit, { type LimitFunction } from 'p-limit';
 import { Not, In, Repository } from 'typeorm';
 import { CasesService } from '../cases/cases.service';
 import type { TestCase } from '../cases/test-case';
@@ -15,6 +14,7 @@ import { ItemLifecycle } from './item-lifecycle';
 import { OutputStore } from './output-store';
 import { RunItem } from './run-item.entity';
 import { Run } from './run.entity';
+import { SlotScheduler, type SlotPool } from './slot-scheduler';
 import { eventFields, progressOf, toItemView } from './runs.service';
 
 /** Why a run stops before its end: the user canceled it, or the process is going away (resume later). */
@@ -32,14 +32,14 @@ interface ActiveRun {
 /**
  * Executes runs: every item goes queued → generating → generated → evaluating → scored, or ends failed or
  * canceled, with the run's global concurrency limit and each tool's own limit (shared by all runs of the
- * process). Item state lives in the database; the runner can die at any point and `execute` again
+ * process; an item starts only when both have a place, see `SlotScheduler`). Item state lives in the database; the runner can die at any point and `execute` again
  * finishes the run without losing an item or generating one twice.
  */
 @Injectable()
 export class RunExecutor implements OnModuleDestroy {
   private readonly logger = new Logger(RunExecutor.name);
   private readonly active = new Map<string, ActiveRun>();
-  private readonly toolLimits = new Map<string, LimitFunction>();
+  private readonly slots = new SlotScheduler();
   private readonly store = new OutputStore();
 
   constructor(
@@ -113,8 +113,8 @@ export class RunExecutor implements OnModuleDestroy {
 
     try {
       const casesById = await this.loadCases(run.caseIds);
-      const runLimit = pLimit(run.options.concurrency);
-      await Promise.all(open.map((item) => this.runItem(item, lifecycle, casesById, runLimit, signal)));
+      const runPool: SlotPool = { key: `run:${runId}`, limit: run.options.concurrency };
+      await Promise.all(open.map((item) => this.runItem(item, lifecycle, casesById, runPool, signal)));
     } finally {
       clearInterval(heartbeat);
     }
@@ -141,7 +141,7 @@ export class RunExecutor implements OnModuleDestroy {
     item: RunItem,
     lifecycle: ItemLifecycle,
     casesById: Map<string, TestCase | string>,
-    runLimit: LimitFunction,
+    runPool: SlotPool,
     signal: AbortSignal,
   ): Promise<void> {
     try {
@@ -158,8 +158,8 @@ export class RunExecutor implements OnModuleDestroy {
       if (item.status === 'queued' || item.status === 'generating') {
         const reused = lifecycle.options.cache && (await lifecycle.reuseCached(item));
         if (!reused) {
-          const limit = this.toolLimit(tool);
-          await limit(() => runLimit(() => lifecycle.generate(item, tool, testCase, signal)));
+          const toolPool: SlotPool = { key: `tool:${tool.id}`, limit: tool.concurrency };
+          await this.slots.run([runPool, toolPool], () => lifecycle.generate(item, tool, testCase, signal));
         }
       }
       if (item.status === 'generated' || item.status === 'evaluating') {
@@ -172,15 +172,6 @@ export class RunExecutor implements OnModuleDestroy {
       );
       await lifecycle.fail(item, `Internal error: ${(error as Error).message}`).catch(() => undefined);
     }
-  }
-
-  private toolLimit(tool: SwapTool): LimitFunction {
-    let limit = this.toolLimits.get(tool.id);
-    if (!limit) {
-      limit = pLimit(Math.max(1, tool.concurrency));
-      this.toolLimits.set(tool.id, limit);
-    }
-    return limit;
   }
 
   /** The run's cases by id; a case that is now invalid maps to its error. */
