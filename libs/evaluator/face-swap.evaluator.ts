@@ -176,7 +176,7 @@ async function imageParts(
         ramp(ssim, c.backgroundLo, c.backgroundHi) *
         ramp(-colourDiff, -c.colourDiffZeroAt, -c.colourDiffFullAt),
       // Two signs of a seam: edges the template lacks around the face, and an edit that stops abruptly.
-      seams: Math.max(0, 1 - seam / c.seamZeroAt) * hardCutScore(mean(hardCut)),
+      seams: newEdgeScore(seam) * hardCutScore(mean(hardCut)),
       // Laplacian energy falls by decades under blur; a log scale keeps each step of blur visible.
       sharpness: ramp(Math.log10(Math.max(detail, 1e-6)), Math.log10(c.detailLo), Math.log10(c.detailHi)),
     },
@@ -188,6 +188,15 @@ async function imageParts(
       raw_detail_ratio: round(detail),
     },
   };
+}
+
+/**
+ * The excess edge ratio around the faces mapped to 0–1: each `seamScale` of it divides the part by e.
+ * It never reaches 0: edges the template lacks are a flaw to weigh, not a missing face, and a part at 0
+ * would make every output past some amount of grain tie at a score of 0.
+ */
+function newEdgeScore(excess: number): number {
+  return Math.exp(-excess / CALIBRATION.image.seamScale);
 }
 
 /**
