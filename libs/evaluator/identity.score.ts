@@ -13,6 +13,18 @@ export function ramp(value: number, lo: number, hi: number): number {
   return Math.max(0, Math.min(1, (value - lo) / (hi - lo)));
 }
 
+/**
+ * Ramp from `lo` to `hi` whose foot is rounded over `softness` (a softplus): it reaches 1 at `hi` like
+ * `ramp`, but below `lo` it tends to 0 instead of stopping there. A linear foot is a cliff for the
+ * geometric mean: near `lo` a few hundredths of cosine change the part's logarithm without bound.
+ */
+export function softRamp(value: number, lo: number, hi: number, softness: number): number {
+  const x = (value - lo) / softness;
+  // log1p(exp(x)) overflows for large x, where it equals x.
+  const softplus = x > 30 ? x : Math.log1p(Math.exp(x));
+  return Math.min(1, (softness * softplus) / (hi - lo));
+}
+
 /** The identity parts of one slot, each 0–1, plus the raw cosines they came from. */
 export interface IdentityScore {
   /** Moved from the template person towards the avatar, relative to how far apart the two are. */
@@ -35,11 +47,11 @@ export function identityScore(
   t: AnalyzedFace,
   others: AnalyzedFace[],
 ): IdentityScore {
-  const { sameLo, sameHi, assignmentMargin, samePersonLo, samePersonHi } = CALIBRATION.identity;
+  const { sameLo, sameHi, sameSoftness, assignmentMargin, samePersonLo, samePersonHi } = CALIBRATION.identity;
   const cosAvatar = cosine(o.embedding, a.embedding);
   const cosTemplate = cosine(o.embedding, t.embedding);
   const cosPair = cosine(a.embedding, t.embedding);
-  const match = ramp(cosAvatar, sameLo, sameHi);
+  const match = softRamp(cosAvatar, sameLo, sameHi, sameSoftness);
   // Position of o between t (-1) and a (+1), measured along how far apart a and t are: a no-op sits
   // at -1 and a perfect transfer at +1 whatever the two people look like.
   const relative = (cosAvatar - cosTemplate) / Math.max(1 - cosPair, 1e-3);
