@@ -99,9 +99,8 @@ export class FaceSwapEvaluator extends SwapEvaluator {
     for (const [i, slot] of testCase.slots.entries()) {
       const o = outputFaceList[slotOutput[i]];
       // Assignment is a question only when there are several people to confuse; alone, it is identity.
-      const rivals =
-        testCase.slots.length > 1 ? [...avatarOf, ...templateOf].filter((f) => f !== avatarOf[i]) : [];
-      const parts = o ? personParts(o, avatarOf[i], templateOf[i], rivals) : null;
+      const otherAvatars = avatarOf.filter((_, j) => j !== i);
+      const parts = o ? personParts(o, avatarOf[i], templateOf[i], otherAvatars) : null;
       for (const part of PERSON_PARTS) {
         const value = parts ? parts[part] : 0;
         breakdown[`slot.${slot.id}.${part}`] = round(value);
@@ -130,8 +129,8 @@ export class FaceSwapEvaluator extends SwapEvaluator {
   }
 }
 
-function personParts(o: AnalyzedFace, a: AnalyzedFace, t: AnalyzedFace, others: AnalyzedFace[]) {
-  const identity = identityScore(o, a, t, others);
+function personParts(o: AnalyzedFace, a: AnalyzedFace, t: AnalyzedFace, otherAvatars: AnalyzedFace[]) {
+  const identity = identityScore(o, a, t, otherAvatars);
   const attributes = attributeScore(o, t);
   return {
     identity_transfer: identity.transfer,

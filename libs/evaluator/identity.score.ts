@@ -31,7 +31,7 @@ export interface IdentityScore {
   transfer: number;
   /** Close to the avatar in absolute terms: looks like the same person. */
   match: number;
-  /** The avatar is the output face's nearest identity among all the case's avatars and template faces. */
+  /** The output face is nearer its own avatar than the case's other avatars. */
   assignment: number;
   cosAvatar: number;
   cosTemplate: number;
@@ -39,13 +39,13 @@ export interface IdentityScore {
 
 /**
  * Identity of output face `o` against its target avatar `a` and the template face `t` it replaces.
- * `others` are every other avatar and template face of the case (the wrong answers for assignment).
+ * `otherAvatars` are the avatars of the case's other slots (the wrong answers for assignment).
  */
 export function identityScore(
   o: AnalyzedFace,
   a: AnalyzedFace,
   t: AnalyzedFace,
-  others: AnalyzedFace[],
+  otherAvatars: AnalyzedFace[],
 ): IdentityScore {
   const { sameLo, sameHi, sameSoftness, assignmentMargin, samePersonLo, samePersonHi } = CALIBRATION.identity;
   const cosAvatar = cosine(o.embedding, a.embedding);
@@ -60,7 +60,17 @@ export function identityScore(
   // relative measure is then noise, so it gives way to the absolute match.
   const distinct = 1 - ramp(cosPair, samePersonLo, samePersonHi);
   const transfer = distinct * relativeTransfer + (1 - distinct) * match;
-  const rival = Math.max(-1, ...others.map((f) => cosine(o.embedding, f.embedding)));
-  const assignment = others.length === 0 ? 1 : ramp(cosAvatar - rival, -assignmentMargin, assignmentMargin);
+  // Position of o between the nearest wrong avatar (-1) and its own (+1), like `relative` above.
+  // Template faces are no rivals: how far o moved from its own is `transfer`'s question (counted twice,
+  // a swap that kept some of the template's looks counted as given to the wrong person), and another
+  // slot's template person is no answer a tool is given (on the two-person demo case it is the double
+  // of the other avatar, cosine 0.90).
+  const lead = Math.min(
+    ...otherAvatars.map(
+      (k) =>
+        (cosAvatar - cosine(o.embedding, k.embedding)) / Math.max(1 - cosine(a.embedding, k.embedding), 1e-3),
+    ),
+  );
+  const assignment = otherAvatars.length === 0 ? 1 : ramp(lead, -assignmentMargin, assignmentMargin);
   return { transfer, match, assignment, cosAvatar, cosTemplate };
 }

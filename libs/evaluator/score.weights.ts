@@ -32,8 +32,12 @@ export const CALIBRATION = {
     /** Avatar and template cosine over which they count more and more as the same person. */
     samePersonLo: 0.7,
     samePersonHi: 0.85,
-    /** Cosine lead over the closest wrong identity for a fully certain assignment. */
-    assignmentMargin: 0.15,
+    /**
+     * Position between the nearest other avatar (-1) and the slot's own (+1) that scores 0 and 1 (at
+     * -margin and +margin). The avatar's own face pasted in reaches 0.4–0.6, a warp that keeps the
+     * template's head shape −0.1–0.3: real outputs stay well inside ±1.
+     */
+    assignmentMargin: 0.5,
   },
   attributes: {
     /** Scale of the pose fall-off in radians (20°): a difference of this much scores e⁻¹ ≈ 0.37. */
