@@ -1,13 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { Human } from '@vladmandic/human';
-import {
-  EXPRESSION_NAMES,
-  type AnalyzedFace,
-  type Expression,
-  type FaceBox,
-  type FaceWorkerRequest,
-  type FaceWorkerResponse,
-} from './face.types';
+import { expressionGeometry } from './face-expression';
+import type { AnalyzedFace, FaceBox, FaceWorkerRequest, FaceWorkerResponse } from './face.types';
 import { loadHuman } from './human.loader';
 import { isTaskModule } from './worker-task';
 
@@ -86,7 +80,7 @@ async function analyze(
             pitch: face.rotation?.angle.pitch ?? 0,
             roll: face.rotation?.angle.roll ?? 0,
           },
-          expression: expression(face.emotion ?? []),
+          expression: expressionGeometry(mesh),
         };
       });
   } finally {
@@ -107,12 +101,6 @@ function meshBox(mesh: Array<[number, number, number]>): FaceBox {
 function normalize(vector: number[]): number[] {
   const norm = Math.hypot(...vector) || 1;
   return vector.map((v) => v / norm);
-}
-
-function expression(emotions: Array<{ score: number; emotion: string }>): Expression {
-  const out = Object.fromEntries(EXPRESSION_NAMES.map((name) => [name, 0])) as Expression;
-  for (const { emotion, score } of emotions) if (emotion in out) out[emotion as keyof Expression] = score;
-  return out;
 }
 
 main().catch((error: unknown) => {

@@ -1,3 +1,5 @@
+import type { ExpressionGeometry } from './face-expression';
+
 /** A face box in image pixels: x, y, width, height. */
 export type FaceBox = [number, number, number, number];
 
@@ -10,19 +12,6 @@ export interface HeadPose {
   /** In-plane tilt. */
   roll: number;
 }
-
-/** The seven expression classes of the emotion model, each with its probability (they sum to ~1). */
-export type Expression = Record<ExpressionName, number>;
-export type ExpressionName = 'angry' | 'disgust' | 'fear' | 'happy' | 'sad' | 'surprise' | 'neutral';
-export const EXPRESSION_NAMES: readonly ExpressionName[] = [
-  'angry',
-  'disgust',
-  'fear',
-  'happy',
-  'sad',
-  'surprise',
-  'neutral',
-];
 
 /** One face found in an image. */
 export interface AnalyzedFace {
@@ -40,7 +29,8 @@ export interface AnalyzedFace {
   /** Identity embedding (1024-d, unit length): compare two faces with the cosine of their embeddings. */
   embedding: number[];
   pose: HeadPose;
-  expression: Expression;
+  /** Mouth and eye openings measured on the mesh (see `expressionGeometry`). */
+  expression: ExpressionGeometry;
 }
 
 /** The faces of one image, in a deterministic order (left to right, then top to bottom). */
