@@ -63,8 +63,8 @@ export function identityScore(
   // Position of o between the nearest wrong avatar (-1) and its own (+1), like `relative` above.
   // Template faces are no rivals: how far o moved from its own is `transfer`'s question (counted twice,
   // a swap that kept some of the template's looks counted as given to the wrong person), and another
-  // slot's template person is no answer a tool is given (on the two-person demo case it is the double
-  // of the other avatar, cosine 0.90).
+  // slot's template person is no answer a tool is given (on the two-person demo case it is the other
+  // slot's avatar itself, mirrored: cosine 0.90).
   const lead = Math.min(
     ...otherAvatars.map(
       (k) =>
