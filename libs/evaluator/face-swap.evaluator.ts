@@ -6,6 +6,7 @@ import { FaceAnalyzer } from '../faces/face-analyzer.service';
 import type { AnalyzedFace, FaceBox } from '../faces/face.types';
 import { analyzeRegion } from '../faces/face-region';
 import { readRgb } from '../faces/raster';
+import { findSlotFaces } from '../faces/slot-faces';
 import { matchSlots } from '../faces/slot-match';
 import { attributeScore } from './attribute.score';
 import { identityScore, ramp } from './identity.score';
@@ -62,21 +63,10 @@ export class FaceSwapEvaluator extends SwapEvaluator {
     ]);
     signal?.throwIfAborted();
 
-    const slotTemplate = matchSlots(
-      testCase.slots.map((s) => s.box),
-      templateFaces.faces.map((f) => f.box),
-    );
-    const templateOf = testCase.slots.map((slot, i) => {
-      const face = templateFaces.faces[slotTemplate[i]];
-      if (!face) throw new Error(`No face found in the template of case ${testCase.id} at slot ${slot.id}`);
-      return face;
-    });
-    const avatarOf = testCase.slots.map((slot, i) => {
-      const face = largest(avatarFaces[i].faces);
-      if (!face)
-        throw new Error(`No face found in the avatar of slot ${slot.id} (${testCase.avatarPaths[i]})`);
-      return face;
-    });
+    const found = findSlotFaces(testCase.slots, templateFaces, avatarFaces);
+    if ('problems' in found) throw new Error(`Case ${testCase.id}: ${found.problems.join('; ')}`);
+    const templateOf = found.faces.map((f) => f.template);
+    const avatarOf = found.faces.map((f) => f.avatar);
     const outputFaceList = [...outputFaces.faces];
     let slotOutput = matchSlots(
       templateOf.map((f) => f.box),
@@ -210,10 +200,6 @@ function hardCutScore(fraction: number): number {
 
 function mean(values: number[]): number {
   return values.length > 0 ? values.reduce((a, b) => a + b, 0) / values.length : 0;
-}
-
-function largest(faces: AnalyzedFace[]): AnalyzedFace | undefined {
-  return [...faces].sort((a, b) => b.box[2] * b.box[3] - a.box[2] * a.box[3])[0];
 }
 
 function round(value: number): number {
