@@ -7,7 +7,8 @@
  */
 import { rm } from 'node:fs/promises';
 import { ComponentRenderer } from '../libs/report/components.renderer';
-import { parallelEncodes, REPORT_IMAGE_BUDGET } from '../libs/report/inline-images';
+import { parallelEncodes } from '../libs/report/inline-images';
+import { REPORT_IMAGE_BUDGET } from '../libs/report-images/report-variants';
 import { ReportService } from '../libs/report/report.service';
 import { fabricateRun } from '../libs/report/report-run.fixture';
 import { buildRunPanel, urlImages } from '../libs/report/run-panel.builder';

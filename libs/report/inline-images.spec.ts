@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
-import { InlineImages, parallelEncodes, REPORT_IMAGE_BUDGET } from './inline-images';
+import { REPORT_IMAGE_BUDGET } from '../report-images/report-variants';
+import { VARIANT_CACHE_FOLDER, VariantCache } from '../report-images/variant-cache';
+import { InlineImages, parallelEncodes } from './inline-images';
 
 async function png(width: number, height: number, red: number): Promise<Buffer> {
   return sharp({ create: { width, height, channels: 3, background: { r: red, g: 90, b: 160 } } })
@@ -46,7 +48,8 @@ describe('InlineImages', () => {
     assert.deepEqual(await dimensions(small.full), [200, 100]);
   });
 
-  it('encodes a file once however many items use it, and identical bytes under two names once', async () => {
+  it("makes a file's images once however many items use it, and identical bytes under two names once", async () => {
+    await rm(join(folders.runs, VARIANT_CACHE_FOLDER), { recursive: true, force: true });
     const images = new InlineImages(folders);
     const [a, again, copy, b] = await Promise.all([
       images.output('/runs/d/tool/a.png'),
@@ -55,12 +58,34 @@ describe('InlineImages', () => {
       images.output('/runs/d/tool/b.png'),
     ]);
     assert.equal(images.encoded, 2);
+    assert.equal(images.reused, 0);
     assert.equal(again.full, a.full);
     assert.equal(copy.thumb, a.thumb);
     assert.notEqual(b.full, a.full);
     // The same bytes as a template are a different encode (another size), not a shared one.
     await dimensions(await images.caseImage('/datasets/c1/template.png', 'template'));
     assert.equal(images.encoded, 3);
+  });
+
+  it('reads what the runner cached, and encodes (and caches) the rest: the same images either way', async () => {
+    await rm(join(folders.runs, VARIANT_CACHE_FOLDER), { recursive: true, force: true });
+    const cold = await new InlineImages(folders).output('/runs/d/tool/a.png');
+    await rm(join(folders.runs, VARIANT_CACHE_FOLDER), { recursive: true, force: true });
+    // What the runner does when it stores an output: one encode after the other, into the cache.
+    const runner = new VariantCache(join(folders.runs, VARIANT_CACHE_FOLDER), false);
+    await runner.output(await readFile(join(folders.runs, 'd', 'tool', 'a.png')));
+
+    const images = new InlineImages(folders);
+    const [warm, template] = await Promise.all([
+      images.output('/runs/d/tool/a.png'),
+      images.caseImage('/datasets/c1/template.png', 'template'),
+    ]);
+    assert.deepEqual(warm, cold);
+    assert.equal(images.reused, 1, 'the output came from the cache');
+    assert.equal(images.encoded, 1, 'the template was encoded');
+    const again = new InlineImages(folders);
+    assert.equal(await again.caseImage('/datasets/c1/template.png', 'template'), template);
+    assert.deepEqual([again.encoded, again.reused], [0, 1], 'and cached for the next export');
   });
 
   it('leaves out missing, undecodable and escaping files instead of failing', async () => {

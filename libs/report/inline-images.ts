@@ -1,32 +1,9 @@
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { resolve, sep } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import pLimit, { type LimitFunction } from 'p-limit';
-import sharp from 'sharp';
+import { sourceDigest, VARIANT_CACHE_FOLDER, VariantCache } from '../report-images/variant-cache';
 import type { ImageSource } from './run-panel.builder';
-
-/**
- * The report's image budget (docs/report.md): everything is re-encoded as WebP, which every current
- * browser shows from `file://`, at sizes that keep a 50 × 5 run of photographic outputs near 20 MB.
- * `effort` is libwebp's method (0 fastest … 6 smallest); measured trade-offs are in docs/report.md.
- */
-export const REPORT_IMAGE_BUDGET = {
-  /** Template in the grid's row header. */
-  template: { width: 360, quality: 70, effort: 2 },
-  /** Avatar chips beside the template. */
-  avatar: { width: 96, quality: 70, effort: 2 },
-  /** Output thumbnail in a grid cell. */
-  thumb: { width: 320, quality: 70, effort: 2 },
-  /** Output in the lightbox: long side at most this many pixels, never enlarged. */
-  full: { width: 896, quality: 72, effort: 0 },
-} as const;
-
-interface Size {
-  width: number;
-  quality: number;
-  effort: number;
-}
 
 /**
  * Images decoded and encoded at once. sharp runs each pipeline on a libuv pool thread (and libvips uses
@@ -46,32 +23,51 @@ export function parallelEncodes(
  * that leaves its folder or names a missing or unreadable file yields null (the cell shows no image)
  * rather than failing the whole report.
  *
- * Each file is read and decoded once. Encodes are shared by file (cached items point at the earlier
- * item's output) and by content (the same bytes under two names are encoded once).
+ * The WebP images come from the variant cache in the runs folder (the runner fills it as outputs are
+ * stored); what it lacks — outputs of older runs, case images on their first export — is encoded here
+ * and stored for the next export. Each file is read once, and looked up or encoded once per content
+ * (cached items point at the earlier item's output; equal bytes under two names are one image).
  */
 export class InlineImages implements ImageSource {
   private readonly byPath = new Map<string, Promise<unknown>>();
   private readonly byContent = new Map<string, Promise<unknown>>();
   private readonly limit: LimitFunction;
-  /** Images actually decoded and encoded (not shared); for tests and the bench. */
-  encoded = 0;
+  private readonly cache: VariantCache;
 
   constructor(
     private readonly folders: { datasets: string; runs: string },
     parallel = parallelEncodes(),
   ) {
     this.limit = pLimit(parallel);
+    this.cache = new VariantCache(join(folders.runs, VARIANT_CACHE_FOLDER));
+  }
+
+  /** Images encoded by this export (not in the cache); for the log, tests and the bench. */
+  get encoded(): number {
+    return this.cache.encoded;
+  }
+
+  /** Images read whole from the variant cache. */
+  get reused(): number {
+    return this.cache.reused;
+  }
+
+  /** Encoded images the cache could not store (read-only or full disk); the report has them anyway. */
+  get unwritten(): number {
+    return this.cache.unwritten;
   }
 
   caseImage(url: string | null, role: 'template' | 'avatar'): Promise<string | null> {
-    const size = REPORT_IMAGE_BUDGET[role];
-    return this.cached(role, url, (input) =>
-      role === 'avatar' ? encodeSquare(input, size) : encodeInside(input, size),
+    return this.cached(role, url, async (input, digest) =>
+      dataUri(await this.cache.caseImage(input, role, digest)),
     );
   }
 
   async output(url: string | null): Promise<{ thumb: string | null; full: string | null }> {
-    const both = await this.cached('output', url, encodeOutput);
+    const both = await this.cached('output', url, async (input, digest) => {
+      const { thumb, full } = await this.cache.output(input, digest);
+      return { thumb: dataUri(thumb), full: dataUri(full) };
+    });
     return both ?? { thumb: null, full: null };
   }
 
@@ -92,13 +88,13 @@ export class InlineImages implements ImageSource {
   }
 
   /**
-   * Reads the file of `url` and encodes it once per (kind, file) and once per (kind, content);
+   * Reads the file of `url` and makes its images once per (kind, file) and once per (kind, content);
    * unreadable or undecodable files give null.
    */
   private cached<T>(
     kind: string,
     url: string | null,
-    encode: (input: Buffer) => Promise<T>,
+    make: (input: Buffer, digest: string) => Promise<T>,
   ): Promise<T | null> {
     const path = url === null ? null : this.pathOf(url);
     if (path === null) return Promise.resolve(null);
@@ -112,11 +108,11 @@ export class InlineImages implements ImageSource {
         } catch {
           return null;
         }
-        const contentKey = `${kind}|${createHash('sha1').update(input).digest('hex')}`;
+        const digest = sourceDigest(input);
+        const contentKey = `${kind}|${digest}`;
         let same = this.byContent.get(contentKey) as Promise<T | null> | undefined;
         if (!same) {
-          this.encoded++;
-          same = encode(input).catch(() => null);
+          same = make(input, digest).catch(() => null);
           this.byContent.set(contentKey, same);
         }
         return same;
@@ -129,51 +125,4 @@ export class InlineImages implements ImageSource {
 
 function dataUri(webp: Buffer): string {
   return `data:image/webp;base64,${webp.toString('base64')}`;
-}
-
-function decoder(input: Buffer): sharp.Sharp {
-  return sharp(input, { limitInputPixels: 40_000_000 }).rotate();
-}
-
-function inside(width: number): sharp.ResizeOptions {
-  // mitchell: ~15% cheaper than the default lanczos3 for downscaling, with no visible difference here.
-  return { width, height: width, fit: 'inside', withoutEnlargement: true, kernel: 'mitchell' };
-}
-
-async function encodeInside(input: Buffer, size: Size): Promise<string> {
-  const webp = await decoder(input)
-    .resize(inside(size.width))
-    .webp({ quality: size.quality, effort: size.effort })
-    .toBuffer();
-  return dataUri(webp);
-}
-
-async function encodeSquare(input: Buffer, size: Size): Promise<string> {
-  const webp = await decoder(input)
-    .resize(size.width, size.width, { fit: 'cover', position: 'attention' })
-    .webp({ quality: size.quality, effort: size.effort })
-    .toBuffer();
-  return dataUri(webp);
-}
-
-/**
- * One decode, two encodes: the file is decoded (and brought to the full-size budget) once into raw
- * pixels, then the thumbnail and the lightbox image are encoded from those pixels in parallel.
- * (`sharp().clone()` would decode the file again for each output.)
- */
-async function encodeOutput(input: Buffer): Promise<{ thumb: string; full: string }> {
-  const { full, thumb } = REPORT_IMAGE_BUDGET;
-  const { data, info } = await decoder(input)
-    .resize(inside(full.width))
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  const raw = { raw: { width: info.width, height: info.height, channels: info.channels } };
-  const [small, large] = await Promise.all([
-    sharp(data, raw)
-      .resize(inside(thumb.width))
-      .webp({ quality: thumb.quality, effort: thumb.effort })
-      .toBuffer(),
-    sharp(data, raw).webp({ quality: full.quality, effort: full.effort }).toBuffer(),
-  ]);
-  return { thumb: dataUri(small), full: dataUri(large) };
 }

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Browser } from 'playwright-core';
 import { launchChromium } from '../../test/support/chromium';
 import { packageRoot } from '../core/package-root';
+import { VARIANT_CACHE_FOLDER } from '../report-images/variant-cache';
 import { RunsService } from '../runs/runs.service';
 import type { RunDetail } from '../runs/run-views';
 import { ReportService } from './report.service';
@@ -79,6 +80,19 @@ describe('ReportService', () => {
     );
     assert.match(html, /<style>[\s\S]*--accent[\s\S]*<\/style>/);
     assert.match(html, /<script>[\s\S]*data-sortable[\s\S]*<\/script>/);
+  });
+
+  it('is the same file whether its images come from the variant cache or are encoded on the fly', async () => {
+    const reports = fixture.module.get(ReportService);
+    const cache = join(fixture.root, 'runs', VARIANT_CACHE_FOLDER);
+    const cached = await readdir(cache, { recursive: true });
+    assert.ok(cached.filter((f) => f.endsWith('.webp')).length >= 2, 'the first export filled the cache');
+    const fromCache = await reports.render(fixture.runId);
+    await rm(cache, { recursive: true, force: true });
+    const encoded = await reports.render(fixture.runId);
+    const withoutDate = (page: string) => page.replace(/ · generated [^<]*/, '');
+    assert.equal(withoutDate(fromCache), withoutDate(html));
+    assert.equal(withoutDate(encoded), withoutDate(html));
   });
 
   it('says "still running" for a run that is not over', async () => {

@@ -39,8 +39,9 @@ export class ReportService {
     const { html, ms } = await this.renderer.reportPage({ panel, generatedAt: new Date().toISOString() });
     this.logger.log(
       `report for ${run.id}: ${run.items.length} items, ${(html.length / 1e6).toFixed(1)} MB, ` +
-        `${Math.round(performance.now() - start)} ms (images ${Math.round(imagesMs)} ms, ${images.encoded} ` +
-        `encoded; render ${ms.toFixed(0)} ms)`,
+        `${Math.round(performance.now() - start)} ms (images ${Math.round(imagesMs)} ms: ${images.reused} ` +
+        `from the cache, ${images.encoded} encoded${images.unwritten ? `, ${images.unwritten} not cached` : ''}; ` +
+        `render ${ms.toFixed(0)} ms)`,
     );
     return html;
   }

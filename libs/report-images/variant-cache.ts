@@ -1,0 +1,128 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { sha256 } from '../core/hash';
+import {
+  encodeCaseImage,
+  encodeOutput,
+  variantSpec,
+  type CaseImageRole,
+  type OutputVariants,
+  type ReportVariant,
+} from './report-variants';
+
+/** The cache's folder inside the runs folder; a dot folder, so the server never serves it. */
+export const VARIANT_CACHE_FOLDER = '.report-cache';
+
+/** Digest of an image file's bytes: half of every cache key, and how an export shares equal files. */
+export function sourceDigest(source: Buffer): string {
+  return sha256(source);
+}
+
+/**
+ * Content-addressed store of the report's WebP images: `<root>/<ab>/<key>.webp`, where the key is the
+ * SHA-256 of the variant's spec (`variantSpec`) and of the source's bytes. The runner fills it when an
+ * output is stored; an export reads it, and encodes (and stores) whatever is missing, so a report is the
+ * same bytes either way.
+ *
+ * It is only ever a shortcut: an entry is written to `<root>/tmp/` and renamed into place, a missing or
+ * malformed entry is encoded again, and a failed write is counted, not thrown. Deleting the folder is
+ * always safe.
+ */
+export class VariantCache {
+  /** Sources encoded here (a miss); for logs, tests and the bench. */
+  encoded = 0;
+  /** Sources whose variants were all read from the cache. */
+  reused = 0;
+  /** Entries that could not be stored (read-only or full disk); the images were served anyway. */
+  unwritten = 0;
+
+  /**
+   * @param root the cache folder (`<runs>/.report-cache`)
+   * @param parallel encode an output's two variants at once (export) or one after the other (runner)
+   */
+  constructor(
+    readonly root: string,
+    private readonly parallel = true,
+  ) {}
+
+  /** The thumbnail and full size of an output image. Throws only when the source cannot be decoded. */
+  async output(source: Buffer, digest = sourceDigest(source)): Promise<OutputVariants> {
+    const thumbKey = this.key('thumb', digest);
+    const fullKey = this.key('full', digest);
+    const [thumb, full] = await Promise.all([this.read(thumbKey), this.read(fullKey)]);
+    if (thumb && full) {
+      this.reused++;
+      return { thumb, full };
+    }
+    this.encoded++;
+    // Both come from one decode, so a miss of either encodes both; only the missing one is stored.
+    const made = await encodeOutput(source, this.parallel);
+    await Promise.all([thumb ?? this.write(thumbKey, made.thumb), full ?? this.write(fullKey, made.full)]);
+    return made;
+  }
+
+  /** A template or avatar at its report size. Throws only when the source cannot be decoded. */
+  async caseImage(source: Buffer, role: CaseImageRole, digest = sourceDigest(source)): Promise<Buffer> {
+    const key = this.key(role, digest);
+    const cached = await this.read(key);
+    if (cached) {
+      this.reused++;
+      return cached;
+    }
+    this.encoded++;
+    const webp = await encodeCaseImage(source, role);
+    await this.write(key, webp);
+    return webp;
+  }
+
+  /**
+   * Removes the temp files of writes a killed process never finished. A live writer's temp file may go
+   * too: its rename then fails, which only costs that entry.
+   */
+  async removePartials(): Promise<void> {
+    const names = await readdir(join(this.root, 'tmp')).catch(() => [] as string[]);
+    await Promise.all(names.map((name) => rm(join(this.root, 'tmp', name), { force: true })));
+  }
+
+  private key(variant: ReportVariant, digest: string): string {
+    return sha256(variantSpec(variant), digest);
+  }
+
+  private entryPath(key: string): string {
+    return join(this.root, key.slice(0, 2), `${key}.webp`);
+  }
+
+  /** The entry's bytes, or null when it is missing or not a whole WebP file (then it is made again). */
+  private async read(key: string): Promise<Buffer | null> {
+    const bytes = await readFile(this.entryPath(key)).catch(() => null);
+    return bytes && isWholeWebp(bytes) ? bytes : null;
+  }
+
+  private async write(key: string, webp: Buffer): Promise<void> {
+    const temp = join(this.root, 'tmp', `${key}.${randomBytes(6).toString('hex')}.tmp`);
+    const path = this.entryPath(key);
+    try {
+      await mkdir(join(this.root, 'tmp'), { recursive: true });
+      await mkdir(join(this.root, key.slice(0, 2)), { recursive: true });
+      await writeFile(temp, webp, { flag: 'wx' });
+      await rename(temp, path);
+    } catch {
+      this.unwritten++;
+      await rm(temp, { force: true }).catch(() => undefined);
+    }
+  }
+}
+
+/**
+ * Whether `bytes` is a complete RIFF/WebP file: the RIFF header's length matches the file's. Catches a
+ * truncated or overwritten entry without decoding it (decoding every entry would cost what the cache saves).
+ */
+export function isWholeWebp(bytes: Buffer): boolean {
+  return (
+    bytes.length >= 20 &&
+    bytes.toString('latin1', 0, 4) === 'RIFF' &&
+    bytes.toString('latin1', 8, 12) === 'WEBP' &&
+    bytes.readUInt32LE(4) + 8 === bytes.length
+  );
+}
