@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import sharp from 'sharp';
 import { seededRandom } from '../libs/core/seeded-random';
+import { isWholeWebp, VARIANT_CACHE_FOLDER } from '../libs/report-images/variant-cache';
 import { cliEnv, finished, startSwapbench, swapbench } from './support/cli';
 import { filesUnder, makeTempData, writeCases } from './support/fixtures';
 import { integrityCheck, querySqlite } from './support/sqlite-probe';
@@ -133,17 +134,20 @@ test(
       assert.equal(calls, 1 + (lostInFlight.get(caseId) ?? 0), `${caseId}: finished tool calls`);
     }
 
-    // No partial or orphan file: no temp file, and every image and sidecar belongs to an item.
+    // No partial or orphan file: no temp file (the report's variant cache included), every image and
+    // sidecar belongs to an item, and every cached report image is whole.
     const files = filesUnder(data.runs).filter((f) => !f.startsWith('swapbench.db'));
     assert.deepEqual(
       files.filter((f) => f.endsWith('.tmp') || f.includes('/.')),
       [],
     );
+    const reportImages = files.filter((f) => f.startsWith(`${VARIANT_CACHE_FOLDER}/`));
+    for (const f of reportImages) assert.ok(isWholeWebp(readFileSync(join(data.runs, f))), f);
     const expected = json.items.flatMap((i) => {
       const rel = i.image_path!.slice(data.runs.length + 1);
       return [rel, rel.replace(/\.png$/, '.json')];
     });
-    assert.deepEqual(files.sort(), expected.sort());
+    assert.deepEqual(files.filter((f) => !reportImages.includes(f)).sort(), expected.sort());
 
     console.log(`# kills: ${KILLS} survived; interrupted ${JSON.stringify(Object.fromEntries(points))}`);
   },

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -101,13 +102,14 @@ describe('VariantCache', () => {
     await assert.rejects(cache.output(Buffer.from('not an image')));
   });
 
-  it('removes the temp files of writes a killed process left', async () => {
+  it('removes the temp files of writes a killed process left, not those of a live one', async () => {
     const dir = join(root, 'partial');
     await mkdir(join(dir, 'tmp'), { recursive: true });
-    await writeFile(join(dir, 'tmp', 'abc.123.tmp'), 'half');
-    const cache = new VariantCache(dir);
-    await cache.removePartials();
-    assert.deepEqual(await readdir(join(dir, 'tmp')), []);
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+    await writeFile(join(dir, 'tmp', `abc.${dead}.123.tmp`), 'half');
+    await writeFile(join(dir, 'tmp', `def.${process.pid}.456.tmp`), 'being written');
+    await new VariantCache(dir).removePartials();
+    assert.deepEqual(await readdir(join(dir, 'tmp')), [`def.${process.pid}.456.tmp`]);
     await new VariantCache(join(root, 'never-made')).removePartials();
   });
 

@@ -77,12 +77,13 @@ export class VariantCache {
   }
 
   /**
-   * Removes the temp files of writes a killed process never finished. A live writer's temp file may go
-   * too: its rename then fails, which only costs that entry.
+   * Removes the temp files of writes that a killed process never finished (temp names carry the
+   * writer's pid; a live writer's files stay).
    */
   async removePartials(): Promise<void> {
     const names = await readdir(join(this.root, 'tmp')).catch(() => [] as string[]);
-    await Promise.all(names.map((name) => rm(join(this.root, 'tmp', name), { force: true })));
+    const orphans = names.filter((name) => !writerAlive(Number(name.split('.')[1])));
+    await Promise.all(orphans.map((name) => rm(join(this.root, 'tmp', name), { force: true })));
   }
 
   private key(variant: ReportVariant, digest: string): string {
@@ -100,7 +101,7 @@ export class VariantCache {
   }
 
   private async write(key: string, webp: Buffer): Promise<void> {
-    const temp = join(this.root, 'tmp', `${key}.${randomBytes(6).toString('hex')}.tmp`);
+    const temp = join(this.root, 'tmp', `${key}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
     const path = this.entryPath(key);
     try {
       await mkdir(join(this.root, 'tmp'), { recursive: true });
@@ -111,6 +112,18 @@ export class VariantCache {
       this.unwritten++;
       await rm(temp, { force: true }).catch(() => undefined);
     }
+  }
+}
+
+/** Whether the process that named a temp file may still be writing it. */
+function writerAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -1,12 +1,14 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Test, type TestingModule } from '@nestjs/testing';
 import sharp from 'sharp';
 import { RunEventBus } from '../core/event-bus';
+import { encodeOutput } from '../report-images/report-variants';
+import { VARIANT_CACHE_FOLDER, VariantCache } from '../report-images/variant-cache';
 import { SwapEvaluator } from '../evaluator/swap-evaluator';
 import { fail, type ToolResult } from '../tools/tool';
 import { filesUnder, makeTempData, writeCase, writeCases } from '../../test/support/fixtures';
@@ -459,5 +461,30 @@ describe('outputs', () => {
     assert.equal(uncached.cached, false);
     assert.equal(wide.calls.length, 3, '--no-cache generates again');
     assert.notEqual(uncached.image_path, first.image_path);
+  });
+
+  test("a stored output's report images are in the variant cache when its run ends; no cache fails nothing", async () => {
+    const image = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#a05030' } })
+      .png()
+      .toBuffer();
+    wide.script(() => Promise.resolve<ToolResult>({ ok: true, image, meta: {} }));
+    const stored = item(await runToEnd([cases[3]], ['test_wide']), cases[3]);
+    assert.ok(SUCCESS.has(stored.status));
+    const output = readFileSync(join(data.runs, stored.image_path!));
+    const cacheDir = join(data.runs, VARIANT_CACHE_FOLDER);
+    const cache = new VariantCache(cacheDir);
+    const variants = await cache.output(output);
+    assert.deepEqual([cache.reused, cache.encoded], [1, 0], 'the runner encoded them');
+    const onTheFly = await encodeOutput(output, true);
+    assert.ok(variants.thumb.equals(onTheFly.thumb) && variants.full.equals(onTheFly.full));
+
+    rmSync(cacheDir, { recursive: true });
+    writeFileSync(cacheDir, 'a file where the cache folder should be');
+    try {
+      const next = item(await runToEnd([cases[3]], ['test_wide']), cases[3]);
+      assert.ok(SUCCESS.has(next.status), `${next.status} ${next.error}`);
+    } finally {
+      rmSync(cacheDir);
+    }
   });
 });

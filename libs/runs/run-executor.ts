@@ -12,6 +12,7 @@ import type { SwapTool } from '../tools/tool';
 import { ToolRegistry } from '../tools/tools.registry';
 import { ItemLifecycle } from './item-lifecycle';
 import { OutputStore } from './output-store';
+import { ReportVariantsWarmer } from './report-variants.warmer';
 import { RunItem } from './run-item.entity';
 import { Run } from './run.entity';
 import { SlotScheduler, type SlotPool } from './slot-scheduler';
@@ -41,6 +42,8 @@ export class RunExecutor implements OnModuleDestroy {
   private readonly active = new Map<string, ActiveRun>();
   private readonly slots = new SlotScheduler();
   private readonly store = new OutputStore();
+  /** Shared by the runs of the process, like the tool limits. */
+  readonly reportVariants = new ReportVariantsWarmer();
 
   constructor(
     @InjectRepository(Run) private readonly runs: Repository<Run>,
@@ -109,6 +112,7 @@ export class RunExecutor implements OnModuleDestroy {
     heartbeat.unref();
     const statuses = new Map(items.map((item) => [item.id, item.status]));
     const lifecycle = new ItemLifecycle(run, this.items, this.store, this.bus, statuses);
+    await this.reportVariants.removePartials();
     this.bus.publish({ type: 'run_started', run_id: runId, progress: progressOf([...statuses.values()]) });
 
     try {
@@ -163,7 +167,14 @@ export class RunExecutor implements OnModuleDestroy {
         }
       }
       if (item.status === 'generated' || item.status === 'evaluating') {
+        // The report's images are encoded while the item is scored, off its path: scoring does not wait
+        // for them, and the item waits only so that the run ends with them in the cache. A cached item's
+        // output is an earlier item's, whose images were made then.
+        const warming = item.cached
+          ? undefined
+          : this.reportVariants.warm(this.store.absolute(item.imagePath!));
         await lifecycle.evaluate(item, this.evaluator, testCase, signal);
+        await warming;
       }
     } catch (error) {
       // Anything unexpected ends this item only; the run and its other items go on.

@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import sharp from 'sharp';
+import { VARIANT_CACHE_FOLDER } from '../report-images/variant-cache';
+import { ReportVariantsWarmer } from './report-variants.warmer';
+
+describe('ReportVariantsWarmer', () => {
+  const root = mkdtempSync(join(tmpdir(), 'swapbench-warmer-'));
+  const previous = process.env.SWAPBENCH_RUNS;
+  process.env.SWAPBENCH_RUNS = root;
+  after(() => {
+    process.env.SWAPBENCH_RUNS = previous;
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('encodes an output into the cache once, and never rejects for a missing or broken file', async () => {
+    const output = join(root, 'out.png');
+    writeFileSync(
+      output,
+      await sharp({ create: { width: 300, height: 200, channels: 3, background: '#3060a0' } })
+        .png()
+        .toBuffer(),
+    );
+    writeFileSync(join(root, 'broken.png'), 'not an image');
+    const warmer = new ReportVariantsWarmer();
+    await Promise.all([
+      warmer.warm(output),
+      warmer.warm(join(root, 'missing.png')),
+      warmer.warm(join(root, 'broken.png')),
+    ]);
+    await warmer.warm(output);
+    assert.equal(warmer.stats.outputs, 1, 'encoded once: the second call found it cached');
+    const cached = readdirSync(join(root, VARIANT_CACHE_FOLDER), { recursive: true }) as string[];
+    assert.equal(cached.filter((f) => f.endsWith('.webp')).length, 2);
+  });
+});
