@@ -1,17 +1,27 @@
 /**
  * Report export benchmark: a finished 50 cases × 5 tools run (fabricated through the real database and
- * RunsService, with 1024² outputs made by sharp from the repository's public-domain photos; no network), exported twice (cold: first load of the
- * compiled components; warm), plus the app's run-panel fragment for the same run. Prints the figures.
+ * RunsService, with 1024² outputs made by sharp from the repository's public-domain photos; no network),
+ * whose outputs' report images were put in the variant cache by the runner's own warmer as each output was
+ * stored. Exported three times, each printed as ratios to the targets:
+ *
+ * - cold: the cache moved aside, as for a run from before the cache — everything is encoded (and cached);
+ *   also the process's first export, so it loads the compiled components;
+ * - after the run: the runner's cache back, so only the case images (templates, avatars) are encoded;
+ * - repeat: everything from the cache.
+ *
+ * The three files must be identical but for the "generated" date. Then the app's run-panel fragment.
  *
  *   npx tsc -p tsconfig.json && npm run build:site && node dist/bench/report.bench.js
  */
-import { rm } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ComponentRenderer } from '../libs/report/components.renderer';
 import { parallelEncodes } from '../libs/report/inline-images';
-import { REPORT_IMAGE_BUDGET } from '../libs/report-images/report-variants';
 import { ReportService } from '../libs/report/report.service';
 import { fabricateRun } from '../libs/report/report-run.fixture';
 import { buildRunPanel, urlImages } from '../libs/report/run-panel.builder';
+import { REPORT_IMAGE_BUDGET } from '../libs/report-images/report-variants';
+import { VARIANT_CACHE_FOLDER } from '../libs/report-images/variant-cache';
 import { CasesService } from '../libs/cases/cases.service';
 import { RunsService } from '../libs/runs/runs.service';
 import { ToolRegistry } from '../libs/tools/tools.registry';
@@ -31,33 +41,46 @@ async function main(): Promise<void> {
     failEvery: 9,
     rateEvery: 3,
     photoOutputs: true,
+    runnerReportImages: true,
   });
   console.log(
-    `fabricated ${CASES} × ${TOOLS} run ${fixture.runId} in ${((performance.now() - start) / 1000).toFixed(1)} s`,
+    `fabricated ${CASES} × ${TOOLS} run ${fixture.runId} with the runner's report images in ${((performance.now() - start) / 1000).toFixed(1)} s`,
   );
   try {
     const reports = fixture.app.get(ReportService);
-    const sizes: number[] = [];
-    for (const label of ['cold', 'warm']) {
+    const cache = join(fixture.root, 'runs', VARIANT_CACHE_FOLDER);
+    const aside = `${cache}-runner`;
+    const pages: string[] = [];
+    const exportOnce = async (label: string) => {
       start = performance.now();
       const cpu = process.cpuUsage();
       const html = await reports.render(fixture.runId);
       const seconds = (performance.now() - start) / 1000;
       const { user, system } = process.cpuUsage(cpu);
       const mb = Buffer.byteLength(html) / 1e6;
-      sizes.push(Buffer.byteLength(html));
+      pages.push(html);
       console.log(
-        `report export (${label}): ${seconds.toFixed(2)} s (${(seconds / TARGET_SECONDS).toFixed(2)} × the ${TARGET_SECONDS} s target; ` +
+        `report export, ${label}: ${seconds.toFixed(2)} s (${(seconds / TARGET_SECONDS).toFixed(2)} × the ${TARGET_SECONDS} s target; ` +
           `${((user + system) / 1e6).toFixed(1)} s CPU), ${mb.toFixed(2)} MB (${(mb / TARGET_MB).toFixed(2)} × the ${TARGET_MB} MB target)`,
       );
-    }
+    };
+    await rename(cache, aside);
+    await exportOnce('cold (no cache; first export of the process)');
+    await rm(cache, { recursive: true });
+    await rename(aside, cache);
+    await exportOnce("after the run (outputs from the runner's cache, case images encoded)");
+    await exportOnce('repeat (everything from the cache)');
+    const withoutDate = (page: string) => page.replace(/ · generated [^<]*/, '');
+    const same = pages.every((page) => withoutDate(page) === withoutDate(pages[0]));
+    console.log(`  the three reports are ${same ? 'identical' : 'DIFFERENT'} (but for the date)`);
+    if (!same) process.exitCode = 1;
     const detail = await fixture.app.get(RunsService).detail(fixture.runId);
     const withImage = detail.items.filter((i) => i.image_url).length;
     console.log(
-      `  ${detail.items.length} items, ${withImage} with an image: ${(sizes[1] / withImage / 1e3).toFixed(0)} kB per output`,
+      `  ${detail.items.length} items, ${withImage} with an image: ${(Buffer.byteLength(pages[0]) / withImage / 1e3).toFixed(0)} kB per output`,
     );
     console.log(
-      `  budget: thumbs ${REPORT_IMAGE_BUDGET.thumb.width} px q${REPORT_IMAGE_BUDGET.thumb.quality}, full ≤ ${REPORT_IMAGE_BUDGET.full.width} px q${REPORT_IMAGE_BUDGET.full.quality} (WebP); ${parallelEncodes()} images encoded at once`,
+      `  budget: thumbs ${REPORT_IMAGE_BUDGET.thumb.width} px q${REPORT_IMAGE_BUDGET.thumb.quality}, full ≤ ${REPORT_IMAGE_BUDGET.full.width} px q${REPORT_IMAGE_BUDGET.full.quality} (WebP); ${parallelEncodes()} images read or encoded at once`,
     );
 
     const renderer = fixture.app.get(ComponentRenderer);

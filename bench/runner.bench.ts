@@ -1,8 +1,11 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { DemoCasesService } from '../libs/cases/demo-cases.service';
 import { RunEventBus } from '../libs/core/event-bus';
 import type { ItemStatus } from '../libs/core/run-events';
+import { VARIANT_CACHE_FOLDER } from '../libs/report-images/variant-cache';
 import { RunExecutor } from '../libs/runs/run-executor';
 import { RunsModule } from '../libs/runs/runs.module';
 import { RunsService } from '../libs/runs/runs.service';
@@ -12,7 +15,8 @@ import { useTempData } from '../test/support/temp-data';
  * Runner overhead: a run of every demo case × both controls, timed from the event bus. For each item the
  * time from its first `generating` to `scored` is split into the tool's own time (latency_ms), the
  * evaluator's time (`evaluating` → `scored`), and the rest — database writes, file writes, events and
- * waiting — which is the runner's overhead.
+ * waiting — which is the runner's overhead. Also what encoding each output's report images costs (done
+ * while the item is scored, so it is in no part of the split; it only competes for the cores).
  */
 async function main(): Promise<void> {
   const data = useTempData('bench-runner');
@@ -36,6 +40,9 @@ async function main(): Promise<void> {
         tool_ids: ['control_template', 'control_paste'],
         options: { cache: false, concurrency },
       });
+      // Outputs are the same bytes in both runs: without this the second would find its images cached.
+      rmSync(join(data.runs, VARIANT_CACHE_FOLDER), { recursive: true, force: true });
+      const encodes = { ...executor.reportVariants.stats };
       const started = performance.now();
       await executor.execute(run.id);
       const wall = performance.now() - started;
@@ -55,6 +62,11 @@ async function main(): Promise<void> {
         `concurrency ${concurrency}: ${n} items in ${(wall / 1000).toFixed(2)} s wall; per item: tool ${(tool / n).toFixed(1)} ms, ` +
           `scoring incl. waiting for a worker ${(scoring / n).toFixed(1)} ms, runner overhead ${overhead.toFixed(1)} ms ` +
           `(${((100 * overhead) / (lifetime / n)).toFixed(1)}% of an item's time)`,
+      );
+      const outputs = executor.reportVariants.stats.outputs - encodes.outputs;
+      const ms = executor.reportVariants.stats.ms - encodes.ms;
+      console.log(
+        `  report images: ${outputs} outputs encoded into the cache, ${(ms / Math.max(1, outputs)).toFixed(1)} ms each (while scoring)`,
       );
     }
   } finally {

@@ -10,6 +10,7 @@ import { packageRoot } from '../core/package-root';
 import { RatingsModule } from '../ratings/ratings.module';
 import { JsonErrorsFilter } from '../web/http/json-errors.filter';
 import { RatingsService } from '../ratings/ratings.service';
+import { ReportVariantsWarmer } from '../runs/report-variants.warmer';
 import { RunItem } from '../runs/run-item.entity';
 import { Run } from '../runs/run.entity';
 import { RunsService } from '../runs/runs.service';
@@ -43,6 +44,8 @@ export interface FabricateOptions {
   rateEvery?: number;
   /** Outputs made from the repository's public-domain photos (realistic sizes) instead of drawn shapes. */
   photoOutputs?: boolean;
+  /** Encode each output's report images into the variant cache as the runner does when it stores one. */
+  runnerReportImages?: boolean;
   /** Extra modules for the testing module (e.g. the site module for HTTP tests). */
   imports?: Array<Type<unknown>>;
 }
@@ -132,6 +135,8 @@ export async function fabricateRun(options: FabricateOptions): Promise<Fabricate
     .getRepository(RunItem)
     .find({ where: { runId: run.id }, order: { position: 'ASC' } });
   const ratings = module.get(RatingsService);
+  const warmer = new ReportVariantsWarmer();
+  const warming: Array<Promise<void>> = [];
   for (const [n, item] of items.entries()) {
     const failed = options.failEvery ? n % options.failEvery === options.failEvery - 1 : false;
     const patch: QueryDeepPartialEntity<RunItem> = {
@@ -151,6 +156,7 @@ export async function fabricateRun(options: FabricateOptions): Promise<Fabricate
         ? await photo(n, size)
         : await picture(size, size, (n * 29) % 360, random);
       await writeFile(join(root, 'runs', imagePath), output);
+      if (options.runnerReportImages) warming.push(warmer.warm(join(root, 'runs', imagePath)));
       const identity = Math.round(random() * 1000) / 1000;
       Object.assign(patch, {
         status: 'scored',
@@ -165,6 +171,7 @@ export async function fabricateRun(options: FabricateOptions): Promise<Fabricate
     await source.getRepository(RunItem).update({ id: item.id }, patch);
     if (!failed && options.rateEvery && n % options.rateEvery === 0) await ratings.rate(item.id, 1 + (n % 5));
   }
+  await Promise.all(warming);
   await source
     .getRepository(Run)
     .update({ id: run.id }, { status: 'finished', finishedAt: new Date(Date.now() + 60_000).toISOString() });
