@@ -1,13 +1,13 @@
 /**
  * Report export benchmark: a finished 50 cases × 5 tools run (fabricated through the real database and
  * RunsService, with 1024² outputs made by sharp from the repository's public-domain photos; no network),
- * whose outputs' report images were put in the variant cache by the runner's own warmer as each output was
- * stored. Exported three times, each printed as ratios to the targets:
+ * whose report images were put in the variant cache by the runner's own warmer (the cases' at the start,
+ * each output's as it was stored). Exported three times, each printed as ratios to the targets:
  *
  * - cold: the cache moved aside, as for a run from before the cache — everything is encoded (and cached);
  *   also the process's first export, so it loads the compiled components;
- * - after the run: the runner's cache back, so only the case images (templates, avatars) are encoded;
- * - repeat: everything from the cache.
+ * - after the run: the runner's cache back, so nothing is encoded;
+ * - repeat: the same, a second time.
  *
  * The three files must be identical but for the "generated" date. Then the app's run-panel fragment.
  *
@@ -68,8 +68,8 @@ async function main(): Promise<void> {
     await exportOnce('cold (no cache; first export of the process)');
     await rm(cache, { recursive: true });
     await rename(aside, cache);
-    await exportOnce("after the run (outputs from the runner's cache, case images encoded)");
-    await exportOnce('repeat (everything from the cache)');
+    await exportOnce("after the run (everything from the runner's cache)");
+    await exportOnce('repeat');
     const withoutDate = (page: string) => page.replace(/ · generated [^<]*/, '');
     const same = pages.every((page) => withoutDate(page) === withoutDate(pages[0]));
     console.log(`  the three reports are ${same ? 'identical' : 'DIFFERENT'} (but for the date)`);

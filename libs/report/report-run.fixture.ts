@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { DataSource } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { CasesService } from '../cases/cases.service';
 import { packageRoot } from '../core/package-root';
 import { RatingsModule } from '../ratings/ratings.module';
 import { JsonErrorsFilter } from '../web/http/json-errors.filter';
@@ -44,7 +45,7 @@ export interface FabricateOptions {
   rateEvery?: number;
   /** Outputs made from the repository's public-domain photos (realistic sizes) instead of drawn shapes. */
   photoOutputs?: boolean;
-  /** Encode each output's report images into the variant cache as the runner does when it stores one. */
+  /** Put the report's images in the variant cache as the runner does: the cases' at the start, each output's as it is stored. */
   runnerReportImages?: boolean;
   /** Extra modules for the testing module (e.g. the site module for HTTP tests). */
   imports?: Array<Type<unknown>>;
@@ -137,6 +138,10 @@ export async function fabricateRun(options: FabricateOptions): Promise<Fabricate
   const ratings = module.get(RatingsService);
   const warmer = new ReportVariantsWarmer();
   const warming: Array<Promise<void>> = [];
+  if (options.runnerReportImages) {
+    const { cases } = await module.get(CasesService).list();
+    warming.push(...cases.map((c) => warmer.warmCase(c)));
+  }
   for (const [n, item] of items.entries()) {
     const failed = options.failEvery ? n % options.failEvery === options.failEvery - 1 : false;
     const patch: QueryDeepPartialEntity<RunItem> = {

@@ -36,4 +36,23 @@ describe('ReportVariantsWarmer', () => {
     const cached = readdirSync(join(root, VARIANT_CACHE_FOLDER), { recursive: true }) as string[];
     assert.equal(cached.filter((f) => f.endsWith('.webp')).length, 2);
   });
+
+  it("encodes a case's template and avatars once, and never rejects for a missing file", async () => {
+    const warmer = new ReportVariantsWarmer();
+    const template = join(root, 'template.png');
+    writeFileSync(
+      template,
+      await sharp({ create: { width: 400, height: 300, channels: 3, background: '#806040' } })
+        .png()
+        .toBuffer(),
+    );
+    const entries = () =>
+      (readdirSync(join(root, VARIANT_CACHE_FOLDER), { recursive: true }) as string[]).filter((f) =>
+        f.endsWith('.webp'),
+      ).length;
+    const before = entries();
+    await warmer.warmCase({ templatePath: template, avatarPaths: [template] });
+    assert.equal(entries(), before + 2, 'a template and an avatar');
+    await warmer.warmCase({ templatePath: join(root, 'gone.png'), avatarPaths: [] });
+  });
 });

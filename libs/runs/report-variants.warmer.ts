@@ -3,12 +3,13 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { dataPaths } from '../core/paths';
+import type { TestCase } from '../cases/test-case';
 import { VARIANT_CACHE_FOLDER, VariantCache } from '../report-images/variant-cache';
 
 /**
- * Encodes the report's images of each stored output into the variant cache while the item is scored, so
- * an export only reads them (docs/report.md, "Image budget"). Best effort: it never throws, and an
- * output it could not encode is simply encoded by the export.
+ * Encodes the report's images into the variant cache while a run goes — each stored output while its item
+ * is scored, and the run's templates and avatars — so an export only reads them (docs/report.md, "Image
+ * budget"). Best effort: it never throws, and an image it could not encode is encoded by the export.
  */
 export class ReportVariantsWarmer {
   private readonly logger = new Logger('ReportVariants');
@@ -30,6 +31,17 @@ export class ReportVariantsWarmer {
       }
     }).catch((error: unknown) => {
       this.logger.warn(`No report images for ${imageFile}: ${(error as Error).message}`);
+    });
+  }
+
+  /** Encodes a case's template and avatars unless the cache has them. Never rejects. */
+  warmCase(testCase: Pick<TestCase, 'templatePath' | 'avatarPaths'>): Promise<void> {
+    return this.limit(async () => {
+      const cache = this.cache();
+      await cache.caseImage(await readFile(testCase.templatePath), 'template');
+      for (const avatar of testCase.avatarPaths) await cache.caseImage(await readFile(avatar), 'avatar');
+    }).catch((error: unknown) => {
+      this.logger.warn(`No report images for ${testCase.templatePath}: ${(error as Error).message}`);
     });
   }
 

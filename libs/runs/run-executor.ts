@@ -117,8 +117,15 @@ export class RunExecutor implements OnModuleDestroy {
 
     try {
       const casesById = await this.loadCases(run.caseIds);
+      // The report's case images are encoded alongside the items (awaited with them, never failing).
+      const caseImages = [...casesById.values()].flatMap((c) =>
+        typeof c === 'object' ? [this.reportVariants.warmCase(c)] : [],
+      );
       const runPool: SlotPool = { key: `run:${runId}`, limit: run.options.concurrency };
-      await Promise.all(open.map((item) => this.runItem(item, lifecycle, casesById, runPool, signal)));
+      await Promise.all([
+        ...caseImages,
+        ...open.map((item) => this.runItem(item, lifecycle, casesById, runPool, signal)),
+      ]);
     } finally {
       clearInterval(heartbeat);
     }
