@@ -33,8 +33,9 @@ interface ActiveRun {
 /**
  * Executes runs: every item goes queued → generating → generated → evaluating → scored, or ends failed or
  * canceled, with the run's global concurrency limit and each tool's own limit (shared by all runs of the
- * process; an item starts only when both have a place, see `SlotScheduler`). Item state lives in the database; the runner can die at any point and `execute` again
- * finishes the run without losing an item or generating one twice.
+ * process; an item starts only when both have a place, see `SlotScheduler`). Item state lives in the
+ * database; the runner can die at any point and `execute` again finishes the run without losing an item
+ * or generating one twice.
  */
 @Injectable()
 export class RunExecutor implements OnModuleDestroy {
