@@ -194,7 +194,14 @@ describe('web app in Chromium', () => {
     assert.equal(await page.getByTestId('live-run').isVisible(), true);
     await page.locator('td[data-item-id] .cell-media img').first().waitFor({ timeout: RUN_TIMEOUT });
     await shot('running');
+    // Sorted while it runs: the run's end settles the cells in place, so the sort (client state) stays.
+    await page.getByTestId('sort-classic_swap').click();
     await waitForRunStatus(firstRun, 'finished');
+    assert.equal(
+      await page.locator('th:has([data-testid=sort-classic_swap])').getAttribute('aria-sort'),
+      'descending',
+      'the sort chosen during the run survives its end',
+    );
     const saw = await seen(page);
     assert.ok(
       saw.statuses.some((s) => !TERMINAL.includes(s)),
