@@ -8,8 +8,10 @@ import { SWAP_FACES, type FaceSwapSlot } from './classic-swap/swap-faces.task';
 
 /**
  * Classic landmark-based face swap, offline: for each slot, the avatar's face is warped onto the
- * template face's 468-point mesh (piecewise affine over the mesh triangles), its colours matched to
- * the template face, and blended in with a feathered mask. The honest classical baseline.
+ * template face's 468-point mesh (piecewise affine over the mesh triangles; where the avatar's head is
+ * turned so far that one half of the face is hidden, that half is filled with the mirror image of the
+ * half it shows), its colours matched to the template face, and blended in with a feathered mask. The
+ * honest classical baseline.
  */
 @Tool()
 @Injectable()

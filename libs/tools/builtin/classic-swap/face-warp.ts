@@ -1,4 +1,5 @@
 import { sample, type Raster } from '../../../faces/raster';
+import type { TriangleSource } from './triangle-sources';
 
 type Point = [number, number, number];
 
@@ -10,13 +11,14 @@ export interface WarpedFace {
 }
 
 /**
- * Piecewise-affine warp: every mesh triangle of the source face is mapped affinely onto the same
- * triangle of the destination face. Destination triangles are drawn far-to-near (by mesh depth) so that
- * where the destination head is turned, the visible side wins.
+ * Piecewise-affine warp: every mesh triangle of the destination face is filled affinely from the
+ * source image triangle `sources` gives for it (normally the same mesh triangle of the source face; see
+ * `triangleSources`). Destination triangles are drawn far-to-near (by mesh depth) so that where the
+ * destination head is turned, the visible side wins.
  */
 export function warpFace(
   source: Raster,
-  sourceMesh: Point[],
+  sources: TriangleSource[],
   destMesh: Point[],
   triangles: number[],
   width: number,
@@ -34,7 +36,7 @@ export function warpFace(
     const [i, j, k] = [triangles[t], triangles[t + 1], triangles[t + 2]];
     drawTriangle(
       source,
-      [sourceMesh[i], sourceMesh[j], sourceMesh[k]],
+      sources[t / 3],
       [destMesh[i], destMesh[j], destMesh[k]],
       pixels,
       coverage,

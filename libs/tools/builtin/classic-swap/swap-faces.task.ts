@@ -3,6 +3,7 @@ import { rasterFromRgb, rgbFromRaster, type Raster, type RgbImage } from '../../
 import { workerTask } from '../../../faces/worker-task';
 import { warpFace } from './face-warp';
 import { blendInto, featherMask, matchColours } from './seam-blend';
+import { triangleSources } from './triangle-sources';
 
 type MeshPoint = [number, number, number];
 
@@ -55,7 +56,8 @@ function swapOne(
   colourMatch: boolean,
 ): void {
   const { width, height } = canvas;
-  const warped = warpFace(avatar, slot.sourceMesh, slot.targetMesh, triangles, width, height);
+  const sources = triangleSources(slot.sourceMesh, slot.targetMesh, triangles);
+  const warped = warpFace(avatar, sources, slot.targetMesh, triangles, width, height);
   const size = Math.max(slot.targetBox[2], slot.targetBox[3]);
   const alpha = featherMask(warped.coverage, width, height, Math.max(1, feather * size));
   if (colourMatch) matchColours(warped, canvas, alpha);
