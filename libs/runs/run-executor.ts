@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { Not, In, Repository } from 'typeorm';
 import { CasesService } from '../cases/cases.service';
@@ -60,6 +61,9 @@ export class RunExecutor implements OnModuleDestroy {
     const known = this.active.get(runId);
     if (known) return known.done;
     const controller = new AbortController();
+    // Every open item listens on the run's signal while it waits (backoff, tool call), so a run with a
+    // concurrency above 10 has more than Node's default of 10 listeners: expected, not a leak to warn of.
+    setMaxListeners(0, controller.signal);
     const done = this.executeOnce(runId, controller.signal).finally(() => this.active.delete(runId));
     this.active.set(runId, { controller, done });
     return done;
