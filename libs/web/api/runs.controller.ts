@@ -7,11 +7,10 @@ import {
   BeforeApplicationShutdown,
   Param,
   Post,
-  Req,
   Res,
 } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
 import { z } from 'zod';
 import { RunExecutor } from '../../runs/run-executor';
 import { runRequestSchema, type RunRequest } from '../../runs/run-request';
@@ -75,7 +74,7 @@ export class RunsController implements BeforeApplicationShutdown {
 
   /** Server-sent events: the same events as the WebSocket, current state first. */
   @Get('runs/:id/events')
-  async events(@Param('id') id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async events(@Param('id') id: string, @Res() res: Response): Promise<void> {
     const run = await this.runs.get(id);
     res.status(200).set({
       'Content-Type': 'text/event-stream; charset=utf-8',
@@ -84,16 +83,24 @@ export class RunsController implements BeforeApplicationShutdown {
       'X-Accel-Buffering': 'no',
     });
     res.flushHeaders();
-    const stop = await this.catchUp.follow(run.id, (event) => {
-      res.write(`data: ${JSON.stringify(event)}\n\n`);
-    });
-    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+    // Known to the shutdown before the catch-up is awaited: a client can hold the headers (and ask the
+    // server to stop) while the run is still being read, and a stream the shutdown missed would keep the
+    // HTTP server open forever.
     this.streams.add(res);
-    req.on('close', () => {
+    let stop = () => {};
+    // Writing to a response the shutdown or the client already ended would be an error event.
+    const send = (chunk: string) => {
+      if (!res.writableEnded && !res.destroyed) res.write(chunk);
+    };
+    const keepAlive = setInterval(() => send(': keep-alive\n\n'), 15_000);
+    res.on('close', () => {
       clearInterval(keepAlive);
       stop();
       this.streams.delete(res);
     });
+    stop = await this.catchUp.follow(run.id, (event) => send(`data: ${JSON.stringify(event)}\n\n`));
+    // Closed (by the client or the shutdown) while catching up: stop following at once.
+    if (res.writableEnded || res.destroyed) stop();
   }
 
   /** Before the HTTP server closes (Nest closes it before `onApplicationShutdown`). */
