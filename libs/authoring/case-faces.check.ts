@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { readFile } from 'node:fs/promises';
 import type { TestCase } from '../cases/test-case';
 import { FaceAnalyzer } from '../faces/face-analyzer.service';
-import { findSlotFaces } from '../faces/slot-faces';
+import { lookUpSlotFaces } from '../faces/slot-face.lookup';
 
 /**
  * Checks that a well-formed case can be swapped and scored: every slot box sits on a face of the
@@ -16,11 +16,9 @@ export class CaseFacesCheck {
   /** One readable problem per slot without a face; empty when the case is usable. */
   async problems(testCase: TestCase): Promise<string[]> {
     const [template, ...avatars] = await Promise.all(
-      [testCase.templatePath, ...testCase.avatarPaths].map(async (path) =>
-        this.faces.analyze(await readFile(path)),
-      ),
+      [testCase.templatePath, ...testCase.avatarPaths].map((path) => readFile(path)),
     );
-    const found = findSlotFaces(testCase.slots, template, avatars);
+    const found = await lookUpSlotFaces(this.faces, testCase.slots, { template, avatars });
     return 'problems' in found ? found.problems : [];
   }
 }

@@ -6,13 +6,13 @@ import { FaceAnalyzer } from '../faces/face-analyzer.service';
 import type { AnalyzedFace, FaceBox } from '../faces/face.types';
 import { analyzeRegion } from '../faces/face-region';
 import { readRgb } from '../faces/raster';
-import { findSlotFaces } from '../faces/slot-faces';
+import { lookUpSlotFaces } from '../faces/slot-face.lookup';
 import { matchSlots } from '../faces/slot-match';
 import { attributeScore } from './attribute.score';
 import { identityScore, ramp } from './identity.score';
 import { IMAGE_MEASURES } from './image-measures.task';
 import { combineParts } from './score.combine';
-import { CALIBRATION, WEIGHTS, type ScorePart } from './score.weights';
+import { CALIBRATION, SCORER_VERSION, WEIGHTS, type ScorePart } from './score.weights';
 import { SwapEvaluator, type SwapScore } from './swap-evaluator';
 
 type PersonPart = 'identity_transfer' | 'identity_match' | 'assignment' | 'pose' | 'expression' | 'placement';
@@ -33,8 +33,19 @@ const PERSON_PARTS: PersonPart[] = [
  */
 @Injectable()
 export class FaceSwapEvaluator extends SwapEvaluator {
+  readonly version = SCORER_VERSION;
+
   constructor(private readonly faces: FaceAnalyzer) {
     super();
+  }
+
+  async unscorable(testCase: TestCase): Promise<string[]> {
+    const [template, avatars] = await Promise.all([
+      readFile(testCase.templatePath),
+      Promise.all(testCase.avatarPaths.map((p) => readFile(p))),
+    ]);
+    const found = await lookUpSlotFaces(this.faces, testCase.slots, { template, avatars });
+    return 'problems' in found ? found.problems : [];
   }
 
   async evaluate(testCase: TestCase, outputPath: string, signal?: AbortSignal): Promise<SwapScore> {
@@ -56,14 +67,12 @@ export class FaceSwapEvaluator extends SwapEvaluator {
       .catch((error: Error) => {
         throw new Error(`The output image ${outputPath} cannot be decoded: ${error.message}`);
       });
-    const [templateFaces, outputFaces, ...avatarFaces] = await Promise.all([
-      this.faces.analyze(templateBytes),
+    const [found, outputFaces] = await Promise.all([
+      lookUpSlotFaces(this.faces, testCase.slots, { template: templateBytes, avatars: avatarBytes }),
       this.faces.analyze(output),
-      ...avatarBytes.map((b) => this.faces.analyze(b)),
     ]);
     signal?.throwIfAborted();
 
-    const found = findSlotFaces(testCase.slots, templateFaces, avatarFaces);
     if ('problems' in found) throw new Error(`Case ${testCase.id}: ${found.problems.join('; ')}`);
     const templateOf = found.faces.map((f) => f.template);
     const avatarOf = found.faces.map((f) => f.avatar);

@@ -3,6 +3,12 @@
  * numbers, the reasoning behind them and the values they were checked against are in docs/score.md;
  * change both together.
  */
+/**
+ * The scorer's version (see `SwapEvaluator.version`): raise it with any change to the parts, their
+ * weights or calibration, or the face lookup, that can move a score.
+ */
+export const SCORER_VERSION = '2.0.0';
+
 export const WEIGHTS = {
   identity_transfer: 0.22,
   identity_match: 0.13,

@@ -11,5 +11,17 @@ export interface SwapScore {
  * provides the face-analysis implementation.
  */
 export abstract class SwapEvaluator {
+  /**
+   * The scorer's version, recorded with every score (`scorer_version`). It changes whenever the same
+   * output could score differently, so scores of different versions are never compared unknowingly.
+   */
+  abstract readonly version: string;
+
   abstract evaluate(testCase: TestCase, outputPath: string, signal?: AbortSignal): Promise<SwapScore>;
+
+  /**
+   * Why the case cannot be scored (one readable problem per slot whose template or avatar face the
+   * scorer cannot find), or an empty list when it can. Runs check this before any tool is called.
+   */
+  abstract unscorable(testCase: TestCase): Promise<string[]>;
 }

@@ -163,8 +163,19 @@ export const TEST_TOOLS = [WideTool, OtherWideTool, NarrowTool];
  * scores every output 50, or throws for the cases it is told to.
  */
 export class ScriptedEvaluator extends SwapEvaluator {
+  version = 'scripted-1';
   evaluated: string[] = [];
   failFor = new Set<string>();
+  /** Cases reported as unscorable, as the face lookup would for a slot without a face. */
+  unscorableFor = new Set<string>();
+
+  unscorable(testCase: TestCase): Promise<string[]> {
+    return Promise.resolve(
+      this.unscorableFor.has(testCase.id)
+        ? [`No face found in the template at slot ${testCase.slots[0].id}`]
+        : [],
+    );
+  }
 
   evaluate(testCase: TestCase, outputPath: string): Promise<SwapScore> {
     this.evaluated.push(testCase.id);
@@ -176,5 +187,6 @@ export class ScriptedEvaluator extends SwapEvaluator {
   reset(): void {
     this.evaluated = [];
     this.failFor.clear();
+    this.unscorableFor.clear();
   }
 }

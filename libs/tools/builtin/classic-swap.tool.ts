@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { FaceAnalyzer } from '../../faces/face-analyzer.service';
 import { readRgb, writePng } from '../../faces/raster';
-import { findSlotFaces } from '../../faces/slot-faces';
+import { lookUpSlotFaces } from '../../faces/slot-face.lookup';
 import { fail, type SwapTool, type ToolAvailability, type ToolInput, type ToolResult } from '../tool';
 import { Tool } from '../tool.decorator';
 import { SWAP_FACES, type FaceSwapSlot } from './classic-swap/swap-faces.task';
@@ -46,19 +46,17 @@ export class ClassicSwapTool implements SwapTool {
 
   async generate(input: ToolInput): Promise<ToolResult> {
     // Decoding runs on sharp's threads and the analyses on the face workers: the event loop only waits.
-    const [templateFaces, triangles, template, avatarFaces, avatars] = await Promise.all([
-      this.faces.analyze(input.template),
+    const [found, triangles, template, avatars] = await Promise.all([
+      lookUpSlotFaces(
+        this.faces,
+        input.slots.map((slot, i) => ({ ...slot, avatar: input.avatars[i].path })),
+        { template: input.template, avatars: input.avatars.map((a) => a.image) },
+      ),
       this.faces.meshTriangles(),
       readRgb(input.template),
-      Promise.all(input.avatars.map((a) => this.faces.analyze(a.image))),
       Promise.all(input.avatars.map((a) => readRgb(a.image))),
     ]);
     if (input.signal.aborted) return fail.final('canceled', 'Canceled');
-    const found = findSlotFaces(
-      input.slots.map((slot, i) => ({ ...slot, avatar: input.avatars[i].path })),
-      templateFaces,
-      avatarFaces,
-    );
     if ('problems' in found) {
       return fail.final('no_face', `${found.problems.join('; ')} (case ${input.caseId})`);
     }
