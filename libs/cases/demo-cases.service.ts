@@ -10,7 +10,7 @@ import type { CaseManifest } from './test-case';
 type Box = [number, number, number, number];
 
 /** A photo of `datasets/sources/photos.json`: public-domain or CC0, with its face box. */
-interface SourcePhoto {
+export interface SourcePhoto {
   file: string;
   person: string;
   license: string;
@@ -158,7 +158,7 @@ export class DemoCasesService {
 }
 
 /** A head-and-shoulders crop around the face, as a user would supply an avatar photo. */
-async function avatarImage(photo: SourcePhoto, path: string, variant?: 'mirrored' | 'dim'): Promise<Buffer> {
+export async function avatarImage(photo: SourcePhoto, path: string, variant?: 'mirrored' | 'dim'): Promise<Buffer> {
   const image = sharp(path).removeAlpha().toColourspace('srgb');
   const meta = await image.metadata();
   const [fx, fy, fw, fh] = photo.face;

@@ -5,12 +5,16 @@ import type { TestCase } from '../cases/test-case';
 import { FaceAnalyzer } from '../faces/face-analyzer.service';
 import type { AnalyzedFace, FaceBox } from '../faces/face.types';
 import { analyzeRegion } from '../faces/face-region';
-import { readRgb } from '../faces/raster';
+import { readRgb, type RgbImage } from '../faces/raster';
 import { lookUpSlotFaces } from '../faces/slot-face.lookup';
-import { matchSlots } from '../faces/slot-match';
+import { boxIou, matchSlots } from '../faces/slot-match';
 import { attributeScore } from './attribute.score';
 import { identityScore, ramp } from './identity.score';
+import { ALIGN_TO_TEMPLATE } from './alignment.task';
+import type { FaceQualityMeasures } from './face-quality.score';
 import { IMAGE_MEASURES } from './image-measures.task';
+import { scaleBox } from './image-quality.score';
+import { frameChange, type FrameChange } from './registration';
 import { combineParts } from './score.combine';
 import { CALIBRATION, SCORER_VERSION, WEIGHTS, type ScorePart } from './score.weights';
 import { SwapEvaluator, type SwapScore } from './swap-evaluator';
@@ -57,41 +61,64 @@ export class FaceSwapEvaluator extends SwapEvaluator {
         throw new Error(`Cannot read the output image ${outputPath}: ${error.code ?? error.message}`);
       }),
     ]);
+    const work = workingSize(width, height);
     // Tools may answer at another size or aspect; the output is judged in the template's frame.
-    const output = await sharp(outputBytes)
-      .rotate()
-      .removeAlpha()
-      .resize(width, height, { fit: 'fill' })
-      .png({ compressionLevel: 1 })
-      .toBuffer()
-      .catch((error: Error) => {
-        throw new Error(`The output image ${outputPath} cannot be decoded: ${error.message}`);
-      });
-    const [found, outputFaces] = await Promise.all([
+    const [found, template, workTemplate, output, workOutput] = await Promise.all([
       lookUpSlotFaces(this.faces, testCase.slots, { template: templateBytes, avatars: avatarBytes }),
-      this.faces.analyze(output),
+      readRgb(templateBytes),
+      readRgb(templateBytes, work),
+      decodeOutput(outputBytes, outputPath, { width, height }),
+      decodeOutput(outputBytes, outputPath, work),
     ]);
-    signal?.throwIfAborted();
-
     if ('problems' in found) throw new Error(`Case ${testCase.id}: ${found.problems.join('; ')}`);
     const templateOf = found.faces.map((f) => f.template);
     const avatarOf = found.faces.map((f) => f.avatar);
-    const outputFaceList = [...outputFaces.faces];
-    let slotOutput = matchSlots(
-      templateOf.map((f) => f.box),
-      outputFaceList.map((f) => f.box),
-      CALIBRATION.image.minSlotIou,
+    signal?.throwIfAborted();
+
+    // Register the output onto the template (generative tools move, re-frame and re-grade the whole
+    // frame), then judge everything in the template's frame.
+    const c = CALIBRATION.image;
+    const { registration, aligned, covered } = await this.faces.runTask(
+      ALIGN_TO_TEMPLATE,
+      {
+        workTemplate,
+        workOutput,
+        output,
+        exclude: [...testCase.slots.map((s) => s.box), ...templateOf.map((f) => f.box)].map((b) =>
+          scaleBox(b, c.backgroundDilation),
+        ),
+      },
+      [workTemplate.pixels.buffer as ArrayBuffer, workOutput.pixels.buffer as ArrayBuffer, output.pixels.buffer as ArrayBuffer],
     );
-    // A slot left empty gets a second, closer look at its own region before it counts as faceless.
-    for (const [i, face] of templateOf.entries()) {
-      if (slotOutput[i] >= 0) continue;
-      outputFaceList.push(...(await analyzeRegion(this.faces, output, { width, height }, face.box)));
-      slotOutput = matchSlots(
+    const alignedPng = await writeFastPng(aligned);
+    const outputFaceList = [...(await this.faces.analyze(alignedPng)).faces];
+    const closer = async (box: FaceBox) => {
+      const found = await analyzeRegion(this.faces, alignedPng, { width, height }, box);
+      outputFaceList.push(...found);
+      return found;
+    };
+    // A slot whose template face only a closer look found is looked at the same way in the output.
+    const regionFaces = new Map<number, AnalyzedFace[]>();
+    for (const [i, f] of found.faces.entries()) if (f.region) regionFaces.set(i, await closer(f.region));
+    const match = () =>
+      matchSlots(
         templateOf.map((f) => f.box),
         outputFaceList.map((f) => f.box),
-        CALIBRATION.image.minSlotIou,
-      );
+        c.minSlotIou,
+      ).map((j, i) => {
+        const own = regionFaces.get(i);
+        if (!own) return j;
+        const best = bestOverlap(templateOf[i].box, own, c.minSlotIou);
+        return best ? outputFaceList.indexOf(best) : -1;
+      });
+    let slotOutput = match();
+    // A slot left empty gets a second, closer look at its own region before it counts as faceless.
+    for (const [i, face] of templateOf.entries()) {
+      if (slotOutput[i] >= 0 || regionFaces.has(i)) continue;
+      await closer(face.box);
+      slotOutput = match();
     }
+    signal?.throwIfAborted();
 
     const breakdown: Record<string, number> = {};
     const personTotals = Object.fromEntries(PERSON_PARTS.map((p) => [p, 0])) as Record<PersonPart, number>;
@@ -112,20 +139,69 @@ export class FaceSwapEvaluator extends SwapEvaluator {
     }
     breakdown.faces_found = round(slotOutput.filter((j) => j >= 0).length / testCase.slots.length);
 
-    const image = await imageParts(
-      this.faces,
-      testCase,
-      templateBytes,
-      output,
-      templateOf,
-      outputFaceList,
-      slotOutput,
-    );
-    const parts: Record<ScorePart, number> = { ...personTotals, ...image.parts };
+    const image = await imageParts(this.faces, testCase, template, aligned, covered, templateOf, outputFaceList, slotOutput);
+    const frame = frameChange(registration.transform, width, height);
+    const parts: Record<ScorePart, number> = {
+      ...personTotals,
+      ...image.parts,
+      framing: registration.found ? framingScore(frame) : c.unregisteredFraming,
+    };
     for (const part of Object.keys(WEIGHTS) as ScorePart[]) breakdown[part] = round(parts[part]);
-    Object.assign(breakdown, image.raw);
+    for (const [i, slot] of testCase.slots.entries()) {
+      breakdown[`slot.${slot.id}.face_quality`] = round(image.faceQuality[i]);
+    }
+    Object.assign(breakdown, image.raw, {
+      raw_align_dx: round(frame.dx),
+      raw_align_dy: round(frame.dy),
+      raw_align_scale: round(frame.scale),
+      raw_align_rotation_deg: round(frame.rotationDeg),
+      raw_align_inliers: round(registration.inliers),
+      raw_align_found: registration.found ? 1 : 0,
+    });
     return { score: combineParts(parts), breakdown: sortKeys(breakdown) };
   }
+}
+
+/** The face whose box overlaps `box` most, at least `minIou`. */
+function bestOverlap(box: FaceBox, faces: AnalyzedFace[], minIou: number): AnalyzedFace | undefined {
+  const ranked = faces
+    .map((f) => ({ f, iou: boxIou(box, f.box) }))
+    .filter((r) => r.iou >= minIou)
+    .sort((a, b) => b.iou - a.iou);
+  return ranked[0]?.f;
+}
+
+/** The size registration works at: the template's, at most `CALIBRATION.registration.workSide` on its longer side. */
+function workingSize(width: number, height: number): { width: number; height: number } {
+  const k = Math.min(1, CALIBRATION.registration.workSide / Math.max(width, height));
+  return { width: Math.max(1, Math.round(width * k)), height: Math.max(1, Math.round(height * k)) };
+}
+
+function decodeOutput(bytes: Buffer, path: string, size: { width: number; height: number }): Promise<RgbImage> {
+  return readRgb(bytes, size).catch((error: Error) => {
+    throw new Error(`The output image ${path} cannot be decoded: ${error.message}`);
+  });
+}
+
+/** PNG at the lowest compression: it is only handed to the face analyzer, never stored. */
+function writeFastPng({ width, height, pixels }: RgbImage): Promise<Buffer> {
+  return sharp(pixels, { raw: { width, height, channels: 3 } })
+    .png({ compressionLevel: 1 })
+    .toBuffer();
+}
+
+/**
+ * How well the output keeps the template's framing: 1 within what a redraw does (a shift of a few
+ * percent, a zoom of a few percent, a turn of a degree or two), then falling smoothly with the excess.
+ */
+function framingScore(frame: FrameChange): number {
+  const c = CALIBRATION.registration;
+  const shift = Math.hypot(frame.dx, frame.dy);
+  const excess =
+    Math.max(0, shift - c.shiftTolerated) / c.shiftScale +
+    Math.max(0, Math.abs(Math.log(frame.scale)) - c.zoomTolerated) / c.zoomScale +
+    Math.max(0, Math.abs(frame.rotationDeg) - c.rotationTolerated) / c.rotationScale;
+  return Math.exp(-excess);
 }
 
 function personParts(o: AnalyzedFace, a: AnalyzedFace, t: AnalyzedFace, otherAvatars: AnalyzedFace[]) {
@@ -144,29 +220,46 @@ function personParts(o: AnalyzedFace, a: AnalyzedFace, t: AnalyzedFace, otherAva
 async function imageParts(
   faces: FaceAnalyzer,
   testCase: TestCase,
-  templateBytes: Buffer,
-  outputBytes: Buffer,
+  template: RgbImage,
+  output: RgbImage,
+  covered: Uint8Array,
   templateFaces: AnalyzedFace[],
   outputFaces: AnalyzedFace[],
   slotOutput: number[],
 ) {
   const c = CALIBRATION.image;
-  const { width, height } = testCase;
-  // Decoding runs on sharp's threads and the pixel loops on the face workers: the event loop only waits.
-  const [template, output] = await Promise.all([
-    readRgb(templateBytes, { width, height }),
-    readRgb(outputBytes, { width, height }),
-  ]);
   const faceBoxes: FaceBox[] = [
     ...templateFaces.map((f) => f.box),
     ...testCase.slots.map((s) => s.box),
     ...slotOutput.filter((j) => j >= 0).map((j) => outputFaces[j].box),
   ];
-  const { ssim, colourDiff, seam, hardCut, detail } = await faces.runTask(
+  const matched = slotOutput.flatMap((j, i) => (j >= 0 ? [i] : []));
+  // The pixel loops run on the face workers: the event loop only waits.
+  const measures = await faces.runTask(
     IMAGE_MEASURES,
-    { template, output, faceBoxes, templateBoxes: templateFaces.map((f) => f.box) },
-    [template.pixels.buffer as ArrayBuffer, output.pixels.buffer as ArrayBuffer],
+    {
+      template,
+      output,
+      faceBoxes,
+      templateBoxes: templateFaces.map((f) => f.box),
+      covered,
+      faces: matched.map((i) => ({ output: outputFaces[slotOutput[i]].mesh, template: templateFaces[i].mesh })),
+    },
+    [template.pixels.buffer as ArrayBuffer, output.pixels.buffer as ArrayBuffer, covered.buffer as ArrayBuffer],
   );
+  const { ssim, colourDiff, seam, hardCut } = measures;
+  // A faceless slot has no face to judge: 0, like its person-level parts.
+  const faceQuality = slotOutput.map(() => 0);
+  const raw: Record<string, number> = {};
+  for (const [k, i] of matched.entries()) {
+    const m = measures.faces[k];
+    faceQuality[i] = faceQualityScore(m);
+    const slot = testCase.slots[i].id;
+    raw[`slot.${slot}.raw_quality_detail`] = round(m.detail);
+    raw[`slot.${slot}.raw_quality_contrast`] = round(m.contrast);
+    raw[`slot.${slot}.raw_quality_grain`] = round(m.grain);
+    raw[`slot.${slot}.raw_quality_blocks`] = round(m.blocks);
+  }
   return {
     parts: {
       // Structure and colour both: a different photo with a similar dark backdrop keeps a middling SSIM.
@@ -175,17 +268,37 @@ async function imageParts(
         ramp(-colourDiff, -c.colourDiffZeroAt, -c.colourDiffFullAt),
       // Two signs of a seam: edges the template lacks around the face, and an edit that stops abruptly.
       seams: newEdgeScore(seam) * hardCutScore(mean(hardCut)),
-      // Laplacian energy falls by decades under blur; a log scale keeps each step of blur visible.
-      sharpness: ramp(Math.log10(Math.max(detail, 1e-6)), Math.log10(c.detailLo), Math.log10(c.detailHi)),
+      face_quality: mean(faceQuality),
     },
+    faceQuality,
     raw: {
+      ...raw,
       raw_background_ssim: round(ssim),
       raw_background_colour_diff: round(colourDiff),
       raw_seam_excess: round(seam),
       raw_seam_hard_cut: round(mean(hardCut)),
-      raw_detail_ratio: round(detail),
     },
   };
+}
+
+/**
+ * One face's quality, 0–1, from its measures relative to the template face: soft (detail lost at an eye
+ * or the mouth), faded (an eye or the mouth painted over, a ghost of a face), grainy (energy over plain
+ * skin far above the template's) or blocky (a JPEG grid). Each sign is 1 up to its tolerance and then
+ * falls exponentially in the log of the ratio, never reaching 0, so worse damage always scores lower.
+ */
+function faceQualityScore(m: FaceQualityMeasures): number {
+  const q = CALIBRATION.quality;
+  const below = (value: number, full: number, scale: number) =>
+    Math.exp(-Math.max(0, Math.log(full / Math.max(value, 1e-6))) / scale);
+  const above = (value: number, tolerated: number, scale: number) =>
+    Math.exp(-Math.max(0, Math.log(value / tolerated)) / scale);
+  return (
+    below(m.detail, q.detailFullAt, q.detailScale) *
+    below(m.contrast, q.contrastFullAt, q.contrastScale) *
+    above(m.grain, q.grainTolerated, q.grainScale) *
+    above(m.blocks, q.blocksTolerated, q.blocksScale)
+  );
 }
 
 /**

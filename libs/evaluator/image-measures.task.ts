@@ -1,14 +1,8 @@
 import type { FaceBox } from '../faces/face.types';
 import { rasterFromRgb, type RgbImage } from '../faces/raster';
 import { workerTask } from '../faces/worker-task';
-import {
-  boxMask,
-  detailRatio,
-  excessEdges,
-  maskedMeanAbsDiff,
-  maskedSsim,
-  scaleBox,
-} from './image-quality.score';
+import { measureFaceQuality, type FaceQualityMeasures, type FaceQualityPair } from './face-quality.score';
+import { boxMask, excessEdges, maskedMeanAbsDiff, maskedSsim, scaleBox } from './image-quality.score';
 import { hardCutFraction } from './change-boundary.score';
 import { CALIBRATION } from './score.weights';
 
@@ -18,8 +12,12 @@ export interface ImageMeasureInput {
   output: RgbImage;
   /** Every face box to cut out of the background (template faces, slots, matched output faces). */
   faceBoxes: FaceBox[];
-  /** The template's faces: seams are looked for around them, sharpness inside them. */
+  /** The template's faces: seams are looked for around them. */
   templateBoxes: FaceBox[];
+  /** 1 where the (aligned) output has pixels of its own; the rest is no background to compare. */
+  covered: Uint8Array;
+  /** The matched faces whose quality is measured (output and template meshes). */
+  faces: FaceQualityPair[];
 }
 
 /** The raw image-level measures; `FaceSwapEvaluator` maps them to parts. */
@@ -32,12 +30,12 @@ export interface ImageMeasures {
   seam: number;
   /** Share of each template face's outline where the change is a hard cut (see `hardCutFraction`), in face order. */
   hardCut: number[];
-  /** Output/template Laplacian energy over the template faces (see `detailRatio`). */
-  detail: number;
+  /** Per matched face, its quality relative to the template face (see `measureFaceQuality`). */
+  faces: FaceQualityMeasures[];
 }
 
 /**
- * Background SSIM and colour, seams (new edges and hard cuts) and detail of an output against its template. Several full-image
+ * Background SSIM and colour, seams (new edges and hard cuts) and face quality of an aligned output against its template. Several full-image
  * passes of per-pixel loops (a few hundred ms per image), so it runs on the face workers through
  * `IMAGE_MEASURES`, never on the event loop.
  */
@@ -46,6 +44,8 @@ export function measureImage({
   output,
   faceBoxes,
   templateBoxes,
+  covered,
+  faces,
 }: ImageMeasureInput): ImageMeasures {
   const c = CALIBRATION.image;
   const { width, height } = template;
@@ -58,7 +58,7 @@ export function measureImage({
     faceBoxes.map((b) => scaleBox(b, c.backgroundDilation)),
     width,
     height,
-  ).map((v) => 1 - v);
+  ).map((v, i) => (1 - v) * covered[i]);
   const outer = boxMask(
     templateBoxes.map((b) => scaleBox(b, c.seamOuter)),
     width,
@@ -70,13 +70,12 @@ export function measureImage({
     height,
   );
   const ring = outer.map((v, i) => v * (1 - inner[i]));
-  const facesOnly = boxMask(templateBoxes, width, height);
   return {
     ssim: maskedSsim(o, t, background),
     colourDiff: maskedMeanAbsDiff(o, t, background),
     seam: excessEdges(o, t, ring),
     hardCut: hardCutFraction(o, t, templateBoxes, background, c.hardCut).faces,
-    detail: detailRatio(o, t, facesOnly),
+    faces: measureFaceQuality(template, output, faces),
   };
 }
 

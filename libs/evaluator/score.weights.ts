@@ -10,15 +10,16 @@
 export const SCORER_VERSION = '2.0.0';
 
 export const WEIGHTS = {
-  identity_transfer: 0.22,
-  identity_match: 0.13,
-  assignment: 0.1,
-  pose: 0.07,
+  identity_transfer: 0.2,
+  identity_match: 0.12,
+  assignment: 0.08,
+  pose: 0.06,
   expression: 0.05,
-  placement: 0.08,
-  background: 0.15,
-  seams: 0.1,
-  sharpness: 0.1,
+  placement: 0.06,
+  background: 0.12,
+  seams: 0.09,
+  framing: 0.06,
+  face_quality: 0.16,
 } as const;
 
 export type ScorePart = keyof typeof WEIGHTS;
@@ -101,8 +102,35 @@ export const CALIBRATION = {
     hardCutTolerated: 0.1,
     /** …and beyond it, the share over which the part falls by e: a face cut out all round scores ≈ 0.05. */
     hardCutScale: 0.3,
-    /** Detail ratio (output/template Laplacian energy over the faces) that scores 0 and 1, on a log scale. */
-    detailLo: 0.001,
-    detailHi: 0.5,
+    /** `framing` when no registration lines the output up with the template (another picture). */
+    unregisteredFraming: 0.2,
+  },
+  registration: {
+    /** Longer side of the images the registration works on (pixels). */
+    workSide: 512,
+    /** Shift of the frame (fraction of its size) that is free, as a redraw moves the content… */
+    shiftTolerated: 0.03,
+    /** …and beyond it, the shift over which `framing` falls by e. */
+    shiftScale: 0.05,
+    /** |ln scale| that is free (≈ 5% zoom), and the excess over which `framing` falls by e. */
+    zoomTolerated: 0.05,
+    zoomScale: 0.1,
+    /** Rotation in degrees that is free, and the excess over which `framing` falls by e. */
+    rotationTolerated: 2,
+    rotationScale: 4,
+  },
+  quality: {
+    /** Detail at the poorest feature (output/template) kept in full, and the log shortfall over which it falls by e. */
+    detailFullAt: 0.35,
+    detailScale: 0.4,
+    /** Contrast at the poorest feature (output/template) kept in full, and the log shortfall over which it falls by e. */
+    contrastFullAt: 0.7,
+    contrastScale: 0.3,
+    /** Grain over plain skin (output/template) that is tolerated, and the log excess over which it falls by e. */
+    grainTolerated: 4,
+    grainScale: 0.35,
+    /** Block-grid strength (output/template) that is tolerated, and the log excess over which it falls by e. */
+    blocksTolerated: 1.15,
+    blocksScale: 0.15,
   },
 } as const;

@@ -1,5 +1,5 @@
 import type { FaceAnalyzer } from './face-analyzer.service';
-import type { FaceAnalysis } from './face.types';
+import type { AnalyzedFace, FaceAnalysis } from './face.types';
 import { analyzeRegion } from './face-region';
 import { findSlotFaces, type SlotFaces, type SlotSpec } from './slot-faces';
 import { matchSlots } from './slot-match';
@@ -26,7 +26,13 @@ export async function lookUpSlotFaces(
     analyzer.analyze(images.template),
     ...images.avatars.map((a) => analyzer.analyze(a)),
   ]);
-  return findSlotFaces(slots, await withSecondLook(analyzer, images.template, template, slots), avatars);
+  const looked = await withSecondLook(analyzer, images.template, template, slots);
+  const found = findSlotFaces(slots, looked.analysis, avatars);
+  if ('problems' in found) return found;
+  // Say which template faces only the closer look found: the same look must be taken at the output.
+  return {
+    faces: found.faces.map((f, i) => (looked.closer.has(f.template) ? { ...f, region: slots[i].box } : f)),
+  };
 }
 
 /** The template's faces plus those found by a closer look at each slot box that no face covered. */
@@ -35,15 +41,19 @@ async function withSecondLook(
   image: Buffer,
   analysis: FaceAnalysis,
   slots: readonly SlotSpec[],
-): Promise<FaceAnalysis> {
+): Promise<{ analysis: FaceAnalysis; closer: Set<AnalyzedFace> }> {
   const faces = [...analysis.faces];
+  const closer = new Set<AnalyzedFace>();
   const matched = matchSlots(
     slots.map((s) => s.box),
     faces.map((f) => f.box),
   );
   for (const [i, slot] of slots.entries()) {
     if (matched[i] >= 0) continue;
-    faces.push(...(await analyzeRegion(analyzer, image, analysis, slot.box)));
+    for (const face of await analyzeRegion(analyzer, image, analysis, slot.box)) {
+      faces.push(face);
+      closer.add(face);
+    }
   }
-  return { ...analysis, faces };
+  return { analysis: { ...analysis, faces }, closer };
 }

@@ -12,6 +12,11 @@ export interface SlotSpec {
 export interface SlotFaces {
   template: AnalyzedFace;
   avatar: AnalyzedFace;
+  /**
+   * Set when the template face was found only by a closer look at this region (see `lookUpSlotFaces`):
+   * an output must be looked at the same way, or an unchanged face would not analyze the same.
+   */
+  region?: FaceBox;
 }
 
 /**

@@ -10,6 +10,7 @@ import { ControlPasteTool } from '../../tools/builtin/control-paste.tool';
 import { ControlTemplateTool } from '../../tools/builtin/control-template.tool';
 import type { SwapTool, ToolInput } from '../../tools/tool';
 import { resolveToolOptions } from '../../tools/tool-options';
+import { writeValidationCases } from './validation-cases';
 
 /** The demo cases, built into a fresh temp datasets folder, and a place to write outputs. */
 export interface DemoFixture {
@@ -17,13 +18,17 @@ export interface DemoFixture {
   cases: TestCase[];
 }
 
-/** Builds the demo cases offline into a temp folder (tests and benches never touch ./datasets). */
-export async function demoFixture(): Promise<DemoFixture> {
+/**
+ * Builds the demo cases offline into a temp folder (tests and benches never touch ./datasets), and with
+ * `validation` the score's validation cases beside them (see validation-cases.ts).
+ */
+export async function demoFixture(options: { validation?: boolean } = {}): Promise<DemoFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'swapbench-score-'));
   const previous = process.env.SWAPBENCH_DATASETS;
   process.env.SWAPBENCH_DATASETS = join(dir, 'datasets');
   try {
     await new DemoCasesService().generate();
+    if (options.validation) await writeValidationCases(process.env.SWAPBENCH_DATASETS);
     const { cases, invalid } = await new CasesService().list();
     if (invalid.length > 0) throw new Error(`Demo cases invalid: ${invalid.map((c) => c.error).join('; ')}`);
     return { dir, cases };

@@ -1,0 +1,190 @@
+import type { RgbImage } from '../faces/raster';
+
+type Point = readonly [number, number, number];
+
+/** MediaPipe FaceMesh indices of the points the face regions are built around. */
+const MESH = {
+  rightEyeOuter: 33,
+  rightEyeInner: 133,
+  leftEyeInner: 362,
+  leftEyeOuter: 263,
+  mouthRight: 61,
+  mouthLeft: 291,
+  rightCheek: 205,
+  leftCheek: 425,
+  forehead: 151,
+} as const;
+
+/** The raw quality measures of one face, each the output's over the template's at the same slot. */
+export interface FaceQualityMeasures {
+  /**
+   * High-frequency energy at the features' own scale, of the poorest of the eyes and the mouth: below 1
+   * is softer than the template (blur, a smeared redraw, an eye painted over).
+   */
+  detail: number;
+  /** Luma spread of the poorest of the eyes and the mouth: a feature painted over or a ghost lowers it. */
+  contrast: number;
+  /** High-frequency energy over plain skin (cheeks, forehead): grain raises it. */
+  grain: number;
+  /** Strength of an 8-pixel block grid over the face (strong JPEG): 1 for none, as in the template. */
+  blocks: number;
+}
+
+/** A face to measure: its mesh in the output and the template face's mesh, both in the template's frame. */
+export interface FaceQualityPair {
+  output: readonly Point[];
+  template: readonly Point[];
+}
+
+/**
+ * Inter-ocular distances per sampling cell: each face is measured on a grid this fine relative to its
+ * size, so the measures see the same features at any resolution, and resampling (a redraw at another
+ * size, a sub-pixel shift) moves them little while blur takes the features' detail away.
+ */
+const CELLS_PER_EYE_DISTANCE = 32;
+
+/**
+ * The quality of each swapped face relative to the template face it replaces, measured where a person
+ * looks: each eye and the mouth (detail and contrast, the poorer feature counting), the plain skin
+ * around them (grain), and the face as a whole (a JPEG block grid). Each face's regions come from its
+ * own mesh, sized by its inter-ocular distance, so the measures hold when a redraw moves the face a
+ * little. Relative to the template, a soft photo is not punished for being soft.
+ */
+export function measureFaceQuality(
+  template: RgbImage,
+  output: RgbImage,
+  pairs: readonly FaceQualityPair[],
+): FaceQualityMeasures[] {
+  const t = { luma: lumaOf(template), width: template.width, height: template.height };
+  const o = { luma: lumaOf(output), width: output.width, height: output.height };
+  return pairs.map((pair) => {
+    const ts = faceStats(t, pair.template);
+    const os = faceStats(o, pair.output);
+    const featureRatios = (key: 'energy' | 'spread') =>
+      Math.min(...os.features.map((f, i) => ratio(f[key], ts.features[i][key])));
+    return {
+      detail: featureRatios('energy'),
+      contrast: featureRatios('spread'),
+      grain: ratio(os.skin, ts.skin),
+      blocks: os.blocks / ts.blocks,
+    };
+  });
+}
+
+function ratio(a: number, b: number): number {
+  // A floor under both keeps a flat template region from turning any texture into a huge ratio.
+  return (a + 1) / (b + 1);
+}
+
+function lumaOf({ width, height, pixels }: RgbImage): Float32Array {
+  const out = new Float32Array(width * height);
+  for (let i = 0, j = 0; i < out.length; i++, j += 3)
+    out[i] = 0.299 * pixels[j] + 0.587 * pixels[j + 1] + 0.114 * pixels[j + 2];
+  return out;
+}
+
+interface Plane {
+  luma: Float32Array;
+  width: number;
+  height: number;
+}
+
+type Region = [number, number, number, number];
+
+function faceStats(plane: Plane, mesh: readonly Point[]) {
+  const p = (name: keyof typeof MESH) => mesh[MESH[name]];
+  const dist = (a: Point, b: Point) => Math.hypot(a[0] - b[0], a[1] - b[1]);
+  const d = Math.max(4, dist(p('leftEyeOuter'), p('rightEyeOuter')));
+  const around = (a: Point, b: Point | null, w: number, h: number): Region => {
+    const cx = b ? (a[0] + b[0]) / 2 : a[0];
+    const cy = b ? (a[1] + b[1]) / 2 : a[1];
+    return [cx - w / 2, cy - h / 2, w, h];
+  };
+  // Never finer than 1.6 pixels: at the pixel scale itself any resampling reads as lost detail.
+  const cell = Math.max(1.6, d / CELLS_PER_EYE_DISTANCE);
+  const mouthWidth = dist(p('mouthLeft'), p('mouthRight'));
+  const features = [
+    around(p('rightEyeOuter'), p('rightEyeInner'), 0.55 * d, 0.35 * d),
+    around(p('leftEyeOuter'), p('leftEyeInner'), 0.55 * d, 0.35 * d),
+    around(p('mouthRight'), p('mouthLeft'), Math.max(0.45 * d, 1.25 * mouthWidth), 0.4 * d),
+  ].map((r) => gridStats(plane, r, cell));
+  const skin = [
+    around(p('rightCheek'), null, 0.3 * d, 0.3 * d),
+    around(p('leftCheek'), null, 0.3 * d, 0.3 * d),
+    around(p('forehead'), null, 0.4 * d, 0.25 * d),
+  ].map((r) => gridStats(plane, r, 1).energy);
+  const xs = mesh.slice(0, 468).map((q) => q[0]);
+  const ys = mesh.slice(0, 468).map((q) => q[1]);
+  const box: Region = [
+    Math.min(...xs),
+    Math.min(...ys),
+    Math.max(...xs) - Math.min(...xs),
+    Math.max(...ys) - Math.min(...ys),
+  ];
+  return { features, skin: skin.reduce((a, b) => a + b, 0) / skin.length, blocks: blockGrid(plane, box) };
+}
+
+/**
+ * Over a region sampled on a grid of `cell`-pixel cells (each the mean of the pixels it covers): the
+ * mean squared Laplacian of the grid and the standard deviation of its values.
+ */
+function gridStats(plane: Plane, [rx, ry, rw, rh]: Region, cell: number): { energy: number; spread: number } {
+  const cols = Math.max(3, Math.round(rw / cell));
+  const rows = Math.max(3, Math.round(rh / cell));
+  const grid = new Float32Array(cols * rows);
+  for (let gy = 0; gy < rows; gy++) {
+    for (let gx = 0; gx < cols; gx++) {
+      const x0 = Math.max(0, Math.min(plane.width - 1, Math.floor(rx + gx * cell)));
+      const y0 = Math.max(0, Math.min(plane.height - 1, Math.floor(ry + gy * cell)));
+      const x1 = Math.max(x0 + 1, Math.min(plane.width, Math.floor(rx + (gx + 1) * cell)));
+      const y1 = Math.max(y0 + 1, Math.min(plane.height, Math.floor(ry + (gy + 1) * cell)));
+      let sum = 0;
+      for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) sum += plane.luma[y * plane.width + x];
+      grid[gy * cols + gx] = sum / ((x1 - x0) * (y1 - y0));
+    }
+  }
+  let lap = 0;
+  let n = 0;
+  for (let y = 1; y < rows - 1; y++) {
+    for (let x = 1; x < cols - 1; x++) {
+      const i = y * cols + x;
+      const l = 4 * grid[i] - grid[i - 1] - grid[i + 1] - grid[i - cols] - grid[i + cols];
+      lap += l * l;
+      n++;
+    }
+  }
+  let sum = 0;
+  let sq = 0;
+  for (const v of grid) {
+    sum += v;
+    sq += v * v;
+  }
+  const mean = sum / grid.length;
+  return { energy: lap / Math.max(1, n), spread: Math.sqrt(Math.max(0, sq / grid.length - mean * mean)) };
+}
+
+/**
+ * How strongly an 8-pixel grid shows in the region: the mean absolute step between neighbours at each
+ * of the 8 phases of the columns (and of the rows), the strongest phase over the mean of all. Phase-free,
+ * so a grid the alignment shifted is still seen; about 1.1–1.3 for a photo, well above under strong JPEG.
+ */
+function blockGrid(plane: Plane, [rx, ry, rw, rh]: Region): number {
+  const x0 = Math.max(0, Math.floor(rx));
+  const y0 = Math.max(0, Math.floor(ry));
+  const x1 = Math.min(plane.width - 1, Math.ceil(rx + rw));
+  const y1 = Math.min(plane.height - 1, Math.ceil(ry + rh));
+  const cols = new Float64Array(8);
+  const rows = new Float64Array(8);
+  for (let y = y0; y < y1; y++) {
+    for (let x = x0; x < x1; x++) {
+      const i = y * plane.width + x;
+      cols[x & 7] += Math.abs(plane.luma[i + 1] - plane.luma[i]);
+      rows[y & 7] += Math.abs(plane.luma[i + plane.width] - plane.luma[i]);
+    }
+  }
+  const peak = (phases: Float64Array) => {
+    const total = phases.reduce((a, b) => a + b, 0);
+    return total > 0 ? (8 * Math.max(...phases)) / total : 1;
+  };
+  return (peak(cols) + peak(rows)) / 2;
+}
