@@ -17,6 +17,7 @@ export interface RunResultJson {
     error: string | null;
     cached: boolean;
     breakdown: Record<string, number> | null;
+    scorer_version: string | null;
   }>;
   tools: ToolSummaryRow[];
 }
@@ -44,6 +45,7 @@ export function toResultJson(detail: RunDetail): RunResultJson {
       error: item.error,
       cached: item.cached,
       breakdown: item.breakdown,
+      scorer_version: item.scorer_version,
     })),
     tools: toolRows(detail),
   };

@@ -192,6 +192,7 @@ export function toItemView(item: RunItem, rating?: { stars: number; count: numbe
     image_path: item.status === 'queued' || item.status === 'generating' ? null : item.imagePath,
     score: item.score,
     breakdown: item.breakdown,
+    scorer_version: item.scorerVersion,
     error: item.error,
     cached: item.cached,
     stars: rating?.stars ?? null,
