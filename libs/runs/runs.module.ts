@@ -6,10 +6,11 @@ import { EvaluatorModule } from '../evaluator/evaluator.module';
 import { ToolsModule } from '../tools/tools.module';
 import { RunExecutor } from './run-executor';
 import { RunsService } from './runs.service';
+import { ScorabilityService } from './scorability.service';
 
 @Module({
   imports: [DatabaseModule, CasesModule, ToolsModule, EvaluatorModule],
-  providers: [RunsService, RunExecutor, RunEventBus],
-  exports: [RunsService, RunExecutor, RunEventBus],
+  providers: [RunsService, RunExecutor, RunEventBus, ScorabilityService],
+  exports: [RunsService, RunExecutor, RunEventBus, ScorabilityService],
 })
 export class RunsModule {}
