@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import pLimit from 'p-limit';
-import type { TestCase } from '../cases/test-case';
+import { CasesService } from '../cases/cases.service';
+import type { CaseSummary, TestCase } from '../cases/test-case';
 import { SwapEvaluator } from '../evaluator/swap-evaluator';
 
 /** A selected case that a run left out because the scorer cannot score it. */
@@ -8,6 +9,14 @@ export interface SkippedCase {
   case_id: string;
   /** The scorer's problems with the case, joined into one readable line. */
   reason: string;
+}
+
+/** A case as `GET /api/test-cases` lists it: the case summary and whether the scorer can score it. */
+export interface ScorableCaseSummary extends CaseSummary {
+  /** Whether the scorer can score the case; null while the check has not finished (or for an invalid case). */
+  scorable: boolean | null;
+  /** The scorer's problems with the case, when it cannot score it. */
+  unscorable_reason: string | null;
 }
 
 /** The selected cases split by whether the scorer can score them. */
@@ -33,7 +42,29 @@ export class ScorabilityService {
   /** Keys waiting in the background queue, so repeated listings do not queue a case twice. */
   private readonly queued = new Set<string>();
 
-  constructor(private readonly evaluator: SwapEvaluator) {}
+  constructor(
+    private readonly evaluator: SwapEvaluator,
+    private readonly cases: CasesService,
+  ) {}
+
+  /**
+   * Every case with what is known of its scorability, without waiting: cases not checked yet are
+   * queued for a background check and listed with `scorable: null`.
+   */
+  async listing(): Promise<ScorableCaseSummary[]> {
+    const [{ cases }, summaries] = await Promise.all([this.cases.list(), this.cases.summaries()]);
+    this.warm(cases);
+    const byId = new Map(cases.map((c) => [c.id, c]));
+    return summaries.map((summary) => {
+      const testCase = byId.get(summary.id);
+      const problems = testCase ? this.known(testCase) : null;
+      return {
+        ...summary,
+        scorable: problems === null ? null : problems.length === 0,
+        unscorable_reason: problems && problems.length > 0 ? problems.join('; ') : null,
+      };
+    });
+  }
 
   /** The verdict if it is known now (problems, or [] when scorable), or null while not yet checked. */
   known(testCase: TestCase): string[] | null {
