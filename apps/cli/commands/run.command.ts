@@ -27,7 +27,7 @@ interface RunFlags {
   name: 'run',
   description:
     'Run test cases × tools to the end: generate, score, store. Prints a results table, or JSON with --json.\n' +
-    'Every case is checked with the scorer before any tool is called: a case it cannot score (no face at a\n' +
+    'Every case is checked with the scorer before any tool is called: a case it cannot score (no face at a ' +
     'slot) refuses the run, unless --skip-unscorable leaves it out.\n' +
     'Exit code 1 when --fail-under is given and a tool scores below it; 2 on bad input.',
 })
