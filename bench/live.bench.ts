@@ -70,7 +70,7 @@ async function eventLatency(): Promise<void> {
       publish(event);
     };
 
-    const run = await app.get(RunsService).create({
+    const { run } = await app.get(RunsService).create({
       case_ids: caseIds,
       tool_ids: ['control_template', 'control_paste'],
       options: { cache: false, concurrency: 4 },

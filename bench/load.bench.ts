@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     // Published order and time of every event of the run.
     const published: string[] = [];
     const publishedAt = new Map<string, number>();
-    const run = await runs.create({
+    const { run } = await runs.create({
       case_ids: cases,
       tool_ids: ['control_template'],
       options: { cache: false, concurrency: 8 },

@@ -35,7 +35,7 @@ async function main(): Promise<void> {
 
     for (const concurrency of [1, 4]) {
       seen.clear();
-      const run = await runs.create({
+      const { run } = await runs.create({
         case_ids: 'all',
         tool_ids: ['control_template', 'control_paste'],
         options: { cache: false, concurrency },

@@ -72,7 +72,7 @@ describe('baseline_gpt through the real runner, against the fake OpenAI server',
 
     // One rate limit with retry-after-ms, then success: the runner, not the SDK, tries again.
     fake.failNext('rate_limit_429_retry_after_ms');
-    const ok = await runs.create({
+    const { run: ok } = await runs.create({
       case_ids: [caseId],
       tool_ids: ['baseline_gpt'],
       options: { cache: false, retry_base_ms: 10 },
@@ -99,7 +99,7 @@ describe('baseline_gpt through the real runner, against the fake OpenAI server',
 
     // The server now refuses the key (and echoes it, as OpenAI does): a final failure after one attempt.
     fake.failNext('auth_401');
-    const bad = await runs.create({
+    const { run: bad } = await runs.create({
       case_ids: [caseId],
       tool_ids: ['baseline_gpt'],
       options: { cache: false, retry_base_ms: 10 },

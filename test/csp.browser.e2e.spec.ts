@@ -7,7 +7,7 @@ import { type Browser } from 'playwright-core';
 import { launchChromium } from './support/chromium';
 import { serverUrl, startServer } from '../apps/server/bootstrap';
 import { packageRoot } from '../libs/core/package-root';
-import { makeTempData, writeCases } from './support/fixtures';
+import { makeTempData, writeFaceCases } from './support/fixtures';
 
 // The app must work under its Content-Security-Policy: a real Chromium loads the page, runs a benchmark
 // through the bundled client script, and reports no CSP violation (inline style, script, connection).
@@ -17,7 +17,7 @@ let app: INestApplication;
 let browser: Browser;
 
 before(async () => {
-  await writeCases(data.datasets, 2);
+  await writeFaceCases(data.datasets, 2, 'tc');
   delete process.env.OPENAI_API_KEY;
   app = await startServer({ port: 0, host: '127.0.0.1', logger: false });
   browser = await launchChromium();

@@ -99,7 +99,7 @@ it(`a run of ${ITEMS} items against random provider faults ends every item, as t
     cases.map((id) => [sha(readFileSync(join(data.datasets, id, 'template.png'))), id] as const),
   );
   const runs = moduleRef.get(RunsService);
-  const run = await runs.create({
+  const { run } = await runs.create({
     case_ids: cases,
     tool_ids: ['flaky'],
     options: {

@@ -6,7 +6,7 @@ import { after, before, it } from 'node:test';
 import { io } from 'socket.io-client';
 import WebSocket from 'ws';
 import { serverUrl, startServer } from '../apps/server/bootstrap';
-import { filesUnder, makeTempData, writeCases } from './support/fixtures';
+import { filesUnder, makeTempData, writeFaceCases } from './support/fixtures';
 import { HOSTILE_CONTENT_TYPES, HOSTILE_JSON_BODIES, HOSTILE_PATH_VALUES } from './support/hostile-corpus';
 import { errorOf, rawRequest, type RawRequest } from './support/raw-http';
 import { querySqlite } from './support/sqlite-probe';
@@ -21,7 +21,7 @@ let base: string;
 let runId: string;
 
 before(async () => {
-  await writeCases(data.datasets, 2);
+  await writeFaceCases(data.datasets, 2, 'tc');
   delete process.env.OPENAI_API_KEY;
   app = await startServer({ port: 0, host: '127.0.0.1', logger: false });
   base = serverUrl(app);

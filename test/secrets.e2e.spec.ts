@@ -13,7 +13,7 @@ import type { ToolSummary } from '../libs/tools/tools.registry';
 import type { FakeScenario } from './fake-openai/fake-openai.scenarios';
 import { FakeOpenAIServer, type RecordedRequest } from './fake-openai/fake-openai.server';
 import { cliEnv, swapbench, type CliResult } from './support/cli';
-import { filesUnder, writeCase } from './support/fixtures';
+import { filesUnder, writeFaceCase } from './support/fixtures';
 import { useTempData } from './support/temp-data';
 
 /** Recognizable and random, so that any copy of them anywhere is found and nothing else matches. */
@@ -142,8 +142,8 @@ describe('API keys never leave the process: API, pages, live channels, reports, 
 
   before(async () => {
     data = useTempData('secrets');
-    for (const [i, id] of Object.keys(CASE_FAULTS).entries())
-      await writeCase(data.datasets, id, i + 1, { manifest: { prompt: `Swap the face. [case ${id}]` } });
+    for (const id of Object.keys(CASE_FAULTS))
+      await writeFaceCase(data.datasets, id, { prompt: `Swap the face. [case ${id}]` });
     fake = await FakeOpenAIServer.start();
     fake.faults = { pick: scenarioFor, retryAfter: { seconds: '0', ms: '10' } };
     const config = join(data.root, 'swapbench.config.json');
@@ -276,7 +276,7 @@ describe('API keys never leave the process: API, pages, live channels, reports, 
     const cliRun = JSON.parse(cli['swapbench run --json'].stdout) as {
       items: Array<{ image_path: string | null; error: string | null }>;
     };
-    // The synthetic cases have no real faces, so even the two images are not scored: the point is generation.
+    // The fake server's image has no face, so even the two images may fail at scoring: the point is generation.
     const images = cliRun.items.filter((i) => i.image_path !== null && existsSync(i.image_path));
     assert.equal(images.length, 2, 'tc_01 × the two edit tools');
     assert.equal(

@@ -8,7 +8,7 @@ import { io } from 'socket.io-client';
 import WebSocket from 'ws';
 import { serverUrl, startServer } from '../apps/server/bootstrap';
 import { cliEnv, startSwapbench } from './support/cli';
-import { makeTempData, writeCases } from './support/fixtures';
+import { makeTempData, writeFaceCases } from './support/fixtures';
 import { errorOf, rawRequest } from './support/raw-http';
 
 // SPEC §10 and issue 8: a server on the user's machine, protected from other web pages (DNS rebinding,
@@ -20,7 +20,7 @@ let base: string;
 let port: string;
 
 before(async () => {
-  await writeCases(data.datasets, 2);
+  await writeFaceCases(data.datasets, 2, 'tc');
   app = await startServer({ port: 0, host: '127.0.0.1', logger: false });
   base = serverUrl(app);
   port = new URL(base).port;

@@ -7,7 +7,7 @@ import { io } from 'socket.io-client';
 import type { RunEvent } from '../libs/core/run-events';
 import type { RunDetail } from '../libs/runs/run-views';
 import { cliEnv, finished, startSwapbench } from './support/cli';
-import { makeTempData, writeCases } from './support/fixtures';
+import { makeTempData, writeFaceCases } from './support/fixtures';
 
 // Issue 8: the server is killed (SIGKILL) in the middle of a run and started again. The run resumes by
 // itself, and a connected client that follows the web app's own logic (Socket.IO reconnects, and on every
@@ -47,7 +47,7 @@ test(
   'a server killed mid-run resumes the run on restart and live clients recover',
   { timeout: 120_000 },
   async () => {
-    const cases = await writeCases(data.datasets, 8, 'sr');
+    const cases = await writeFaceCases(data.datasets, 8, 'sr');
     const config = join(data.root, 'swapbench.config.json');
     const plugin = join(__dirname, 'support', 'slow-log.plugin.js');
     writeFileSync(config, JSON.stringify({ plugins: [{ module: plugin, options: { log, delay_ms: 150 } }] }));

@@ -5,7 +5,7 @@ import type { INestApplication } from '@nestjs/common';
 import { serverUrl, startServer } from '../apps/server/bootstrap';
 import { RunExecutor } from '../libs/runs/run-executor';
 import { RunCatchUp } from '../libs/web/live/run-catch-up';
-import { writeCases } from './support/fixtures';
+import { writeFaceCases } from './support/fixtures';
 import { useTempData } from './support/temp-data';
 
 // The server stops even when a client asked for a run's event stream, got its headers, and the run is
@@ -22,7 +22,7 @@ before(() => {
 after(() => data.dispose());
 
 it('stops while an SSE stream is still catching up, and the late catch-up writes nothing', async () => {
-  const [caseId] = await writeCases(data.datasets, 1, 'sd');
+  const [caseId] = await writeFaceCases(data.datasets, 1, 'sd');
   app = await startServer({ port: 0, host: '127.0.0.1', logger: false });
   const base = serverUrl(app);
   const started = await fetch(`${base}/api/run`, {

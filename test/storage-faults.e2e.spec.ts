@@ -73,7 +73,7 @@ async function runWith(
   toolId: string,
   prepare: (toolDir: string) => void,
 ): Promise<RunDetail> {
-  const run = await runs.create({
+  const { run } = await runs.create({
     case_ids: caseIds,
     tool_ids: [toolId],
     options: { cache: false, concurrency: 1 },

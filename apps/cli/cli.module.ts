@@ -8,7 +8,9 @@ import { CasesValidateCommand } from './commands/cases-validate.command';
 import { CasesCommand } from './commands/cases.command';
 import { GenerateCasesCommand } from './commands/generate-cases.command';
 import { ReportCommand } from './commands/report.command';
+import { RescoreCommand } from './commands/rescore.command';
 import { RunCommand } from './commands/run.command';
+import { RunsCommand } from './commands/runs.command';
 import { ServeCommand } from './commands/serve.command';
 import { ToolsCommand } from './commands/tools.command';
 
@@ -21,6 +23,8 @@ import { ToolsCommand } from './commands/tools.command';
     CasesValidateCommand,
     ToolsCommand,
     RunCommand,
+    RunsCommand,
+    RescoreCommand,
     ServeCommand,
     ReportCommand,
   ],

@@ -1,6 +1,7 @@
 import Table from 'cli-table3';
 import { dataPaths } from '../../libs/core/paths';
 import type { RunDetail, RunItemView } from '../../libs/runs/run-views';
+import type { SkippedCase } from '../../libs/runs/scorability.service';
 import { join } from 'node:path';
 
 /** The `run --json` contract (SPEC §8): `{run_id, items:[{id, case_id, tool_id, status, image_path, score, error}]}`. */
@@ -17,8 +18,11 @@ export interface RunResultJson {
     error: string | null;
     cached: boolean;
     breakdown: Record<string, number> | null;
+    scorer_version: string | null;
   }>;
   tools: ToolSummaryRow[];
+  /** Selected cases left out by `--skip-unscorable` because the scorer cannot score them. */
+  skipped: SkippedCase[];
 }
 
 interface ToolSummaryRow {
@@ -29,7 +33,7 @@ interface ToolSummaryRow {
   mean_score: number | null;
 }
 
-export function toResultJson(detail: RunDetail): RunResultJson {
+export function toResultJson(detail: RunDetail, skipped: SkippedCase[] = []): RunResultJson {
   const root = dataPaths().runs;
   return {
     run_id: detail.id,
@@ -44,9 +48,18 @@ export function toResultJson(detail: RunDetail): RunResultJson {
       error: item.error,
       cached: item.cached,
       breakdown: item.breakdown,
+      scorer_version: item.scorer_version,
     })),
     tools: toolRows(detail),
+    skipped,
   };
+}
+
+/** The cases a run left out, one line each (nothing when none were). */
+export function skippedLines(skipped: SkippedCase[]): string {
+  if (skipped.length === 0) return '';
+  const lines = skipped.map((s) => `  ${s.case_id}: ${s.reason}`);
+  return `Skipped ${skipped.length} case${skipped.length === 1 ? '' : 's'} the scorer cannot score:\n${lines.join('\n')}\n`;
 }
 
 function toolRows(detail: RunDetail): ToolSummaryRow[] {

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { makeTempData } from '../../test/support/fixtures';
 import { UserError } from '../core/user-error';
+import { RunItem } from '../runs/run-item.entity';
 import { databaseOptions, MIGRATIONS, openDatabase } from './database.module';
+import { InitialSchema1764230400000 } from './migrations/1764230400000-initial-schema';
 
 const data = makeTempData('database', false);
 after(() => data.cleanup());
@@ -78,6 +80,39 @@ describe('openDatabase', () => {
     writeFileSync(file, notes);
     await assert.rejects(openDatabase(databaseOptions(file)), isUserError(/is not a swapbench database/));
     assert.equal(readFileSync(file, 'utf8'), notes);
+  });
+
+  test('a database of the first schema, with a scored item, opens with scorer_version null on that item', async () => {
+    const file = join(data.root, 'before-versions', 'swapbench.db');
+    const old = await openDatabase({ ...databaseOptions(file), migrations: [InitialSchema1764230400000] });
+    await old.query(
+      `INSERT INTO runs (id, status, case_ids, tool_ids, options, day, created_at) VALUES ('r_old', 'finished', '["c"]', '["t"]', '{}', '2026-01-01', 'then')`,
+    );
+    await old.query(
+      `INSERT INTO run_items (run_id, position, case_id, tool_id, status, cache_key, image_path, score, breakdown) VALUES ('r_old', 0, 'c', 't', 'scored', 'k', '2026-01-01/t/c.png', 42.5, '{"background":0.9}')`,
+    );
+    await old.destroy();
+
+    const db = await openDatabase(databaseOptions(file));
+    try {
+      const applied = await db.query<Array<{ name: string }>>('SELECT name FROM migrations ORDER BY id');
+      assert.deepEqual(
+        applied.map((m) => m.name),
+        MIGRATIONS.map((m) => m.name),
+      );
+      const items = await db.getRepository(RunItem).findBy({ runId: 'r_old' });
+      assert.equal(items.length, 1);
+      assert.equal(items[0].score, 42.5);
+      assert.deepEqual(items[0].breakdown, { background: 0.9 });
+      assert.equal(items[0].scorerVersion, null);
+      await db.getRepository(RunItem).update(items[0].id, { scorerVersion: '2.0.0' });
+      assert.equal(
+        (await db.getRepository(RunItem).findOneByOrFail({ id: items[0].id })).scorerVersion,
+        '2.0.0',
+      );
+    } finally {
+      await db.destroy();
+    }
   });
 
   test('a runs folder that cannot be created is a clear error', async () => {

@@ -8,6 +8,7 @@ import { DataSource } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { CasesService } from '../cases/cases.service';
 import { packageRoot } from '../core/package-root';
+import { SwapEvaluator, type SwapScore } from '../evaluator/swap-evaluator';
 import { RatingsModule } from '../ratings/ratings.module';
 import { JsonErrorsFilter } from '../web/http/json-errors.filter';
 import { RatingsService } from '../ratings/ratings.service';
@@ -83,6 +84,20 @@ async function photo(n: number, size: number): Promise<Buffer> {
     .toBuffer();
 }
 
+/** The scorer version the fabricated scores carry. */
+export const FABRICATED_SCORER_VERSION = '2.0.0';
+
+/** Accepts every case and never scores: the fabricated run's outcomes are written, not evaluated. */
+class FabricatedScores extends SwapEvaluator {
+  readonly version = FABRICATED_SCORER_VERSION;
+  unscorable(): Promise<string[]> {
+    return Promise.resolve([]);
+  }
+  evaluate(): Promise<SwapScore> {
+    return Promise.reject(new Error('a fabricated run is not scored'));
+  }
+}
+
 export async function fabricateRun(options: FabricateOptions): Promise<FabricatedRun> {
   const size = options.size ?? 1024;
   const random = seeded(42);
@@ -119,6 +134,9 @@ export async function fabricateRun(options: FabricateOptions): Promise<Fabricate
   const module = await Test.createTestingModule({
     imports: [ReportModule, RatingsModule, ...(options.imports ?? [])],
   })
+    // The outcomes are written below, not scored; these drawn cases have no faces for the real scorer.
+    .overrideProvider(SwapEvaluator)
+    .useValue(new FabricatedScores())
     .setLogger(false as never)
     .compile();
   // One application over the module, initialised once: module init hooks (the tool registry's) must run once.
@@ -128,7 +146,7 @@ export async function fabricateRun(options: FabricateOptions): Promise<Fabricate
   const registry = module.get(ToolRegistry);
   const toolIds = registry.ids().slice(0, options.tools);
   if (toolIds.length < options.tools) throw new Error(`only ${toolIds.length} tools are registered`);
-  const run = await module
+  const { run } = await module
     .get(RunsService)
     .create({ case_ids: caseIds, tool_ids: toolIds, options: { cache: true } });
   const source = module.get(DataSource);
@@ -168,6 +186,7 @@ export async function fabricateRun(options: FabricateOptions): Promise<Fabricate
         imagePath,
         cached: n % 7 === 3,
         score: Math.round((20 + identity * 75) * 10) / 10,
+        scorerVersion: FABRICATED_SCORER_VERSION,
         breakdown: { identity, placement: 1, pose: Math.round(random() * 100) / 100, background: 0.9 },
         latencyMs: Math.round(500 + random() * 4000),
         costUsd: item.toolId.startsWith('baseline') ? 0.042 : 0,

@@ -13,6 +13,7 @@ export function fixtureItem(
     image_path: `2026-01-01/${over.tool_id}/${over.case_id}.png`,
     score: 50,
     breakdown: { identity: 0.5, placement: 1, background: 0.75 },
+    scorer_version: '2.0.0',
     error: null,
     cached: false,
     stars: null,

@@ -33,12 +33,17 @@ export function publicOptions(
 }
 
 /** A case for the gallery or a grid row; images resolved through `images`. */
-export async function caseCard(summary: CaseSummary, images: ImageSource): Promise<CaseCardModel> {
+export async function caseCard(
+  summary: CaseSummary & { scorable?: boolean | null; unscorable_reason?: string | null },
+  images: ImageSource,
+): Promise<CaseCardModel> {
   return {
     id: summary.id,
     title: summary.title,
     valid: summary.valid,
     error: summary.error,
+    scorable: summary.scorable ?? null,
+    unscorableReason: summary.unscorable_reason ?? null,
     tags: summary.tags,
     slots: summary.slots,
     width: summary.width,
@@ -126,10 +131,19 @@ function summaryOf(run: RunDetail, runTools: ToolCardModel[]): RunSummaryModel {
       totalCostUsd: costs.length === 0 ? null : costs.reduce((a, b) => a + b, 0),
       concurrency: run.options.concurrency,
       cache: run.options.cache,
+      scorerVersions: scorerVersionsOf(run.items),
     },
     leaderboard: leaderboard(runTools, run.items),
     agreement: agreement(run.items),
   };
+}
+
+/** The distinct scorer versions of the scored items: versions in descending order, then null (unversioned). */
+export function scorerVersionsOf(items: RunItemView[]): Array<string | null> {
+  const versions = new Set(items.filter((i) => i.status === 'scored').map((i) => i.scorer_version));
+  const named = [...versions].filter((v): v is string => v !== null);
+  named.sort((a, b) => b.localeCompare(a, 'en', { numeric: true }));
+  return versions.has(null) ? [...named, null] : named;
 }
 
 /**

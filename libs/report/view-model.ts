@@ -21,6 +21,10 @@ export interface CaseCardModel {
   /** Template size in pixels, so the slot boxes can be drawn as percentages over any thumbnail size. */
   width: number | null;
   height: number | null;
+  /** Whether the scorer can score the case: null while unknown (the gallery shows it is being checked). */
+  scorable: boolean | null;
+  /** Why the scorer cannot score the case, or null. */
+  unscorableReason: string | null;
   /** Image sources (URL or data URI), null when the file is not there. */
   template: string | null;
   avatars: Array<string | null>;
@@ -109,6 +113,11 @@ export interface RunHeaderModel {
   totalCostUsd: number | null;
   concurrency: number;
   cache: boolean;
+  /**
+   * The scorer versions of the run's scored items, newest-looking first, `null` for scores from before
+   * versions were recorded. More than one means the scores are not all comparable.
+   */
+  scorerVersions: Array<string | null>;
 }
 
 /** The summary above a run's grid: header, leaderboard and agreement (the app refreshes it on its own). */

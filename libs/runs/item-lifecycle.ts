@@ -117,6 +117,8 @@ export class ItemLifecycle {
         meta: { ...hit.meta, cachedFromItem: hit.id },
         score: scored ? hit.score : null,
         breakdown: scored ? hit.breakdown : null,
+        // The earlier item's score, so its scorer's version too (a rescore brings it up to date).
+        scorerVersion: scored ? hit.scorerVersion : null,
         latencyMs: 0,
         costUsd: 0,
         startedAt: now,
@@ -145,7 +147,13 @@ export class ItemLifecycle {
         signal,
       );
       if (signal.aborted) return this.stopped(item, signal);
-      await this.update(item, { status: 'scored', score, breakdown, finishedAt: new Date().toISOString() });
+      await this.update(item, {
+        status: 'scored',
+        score,
+        breakdown,
+        scorerVersion: evaluator.version,
+        finishedAt: new Date().toISOString(),
+      });
       if (!item.cached) await this.store.writeSidecar(item.imagePath!, this.sidecar(item, testCase, {}));
     } catch (error) {
       if (signal.aborted) return this.stopped(item, signal);
@@ -209,6 +217,7 @@ export class ItemLifecycle {
       meta: extra.meta ?? item.meta,
       score: item.score,
       breakdown: item.breakdown,
+      scorer_version: item.scorerVersion,
       written_at: new Date().toISOString(),
     };
   }

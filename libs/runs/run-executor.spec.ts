@@ -70,7 +70,7 @@ type Options = NonNullable<RunRequest['options']>;
 /** Creates a run and executes it to its end. Cache is off unless asked for, so runs stay independent. */
 async function runToEnd(caseIds: string[], toolIds: string[], options: Options = {}): Promise<RunDetail> {
   evaluator.evaluated = [];
-  const run = await runs.create({
+  const { run } = await runs.create({
     case_ids: caseIds,
     tool_ids: toolIds,
     options: { cache: false, retry_base_ms: 1, ...options },
@@ -137,7 +137,7 @@ describe('creating runs', () => {
         options: { cache: false, concurrency: 8 },
       }),
     ]);
-    assert.deepEqual(await Promise.all([executor.execute(a.id), executor.execute(b.id)]), [
+    assert.deepEqual(await Promise.all([executor.execute(a.run.id), executor.execute(b.run.id)]), [
       'finished',
       'finished',
     ]);
@@ -239,7 +239,7 @@ describe('timeouts and cancel', () => {
     wide.script((input, n) =>
       input.caseId === cases[0] ? succeedAfter(1)(input, n) : hangUntilAborted(input, n),
     );
-    const run = await runs.create({
+    const { run } = await runs.create({
       case_ids: cases,
       tool_ids: ['test_wide'],
       options: { cache: false, concurrency: 2 },
@@ -268,7 +268,7 @@ describe('timeouts and cancel', () => {
 
   test('cancel ends the run even when the tool ignores its abort signal', { timeout: 10_000 }, async () => {
     wide.script(ignoreSignalForever);
-    const run = await runs.create({
+    const { run } = await runs.create({
       case_ids: cases.slice(0, 2),
       tool_ids: ['test_wide'],
       options: { cache: false },
@@ -286,7 +286,7 @@ describe('timeouts and cancel', () => {
 
   test('an interrupted run resumes where it stopped: nothing lost, nothing generated twice', async () => {
     wide.script(succeedAfter(150));
-    const run = await runs.create({
+    const { run } = await runs.create({
       case_ids: cases.slice(0, 4),
       tool_ids: ['test_wide'],
       options: { cache: false, concurrency: 1 },

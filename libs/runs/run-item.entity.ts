@@ -45,6 +45,10 @@ export class RunItem {
   @Column('real', { nullable: true })
   score!: number | null;
 
+  /** Version of the scorer that gave `score` (`SwapEvaluator.version`); null for scores from before versions. */
+  @Column('text', { name: 'scorer_version', nullable: true })
+  scorerVersion!: string | null;
+
   @Column('simple-json', { nullable: true })
   breakdown!: Record<string, number> | null;
 

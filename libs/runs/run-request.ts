@@ -17,6 +17,8 @@ export const runRequestSchema = z
         max_attempts: z.number().int().min(1).max(10).optional(),
         timeout_ms: z.number().int().min(100).max(3_600_000).optional(),
         retry_base_ms: z.number().int().min(0).max(60_000).optional(),
+        /** Run the cases the scorer can score and list the others as skipped, instead of refusing the run. */
+        skip_unscorable: z.boolean().optional(),
         tool_options: z
           .record(z.string(), z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])))
           .optional(),

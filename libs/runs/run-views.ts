@@ -14,6 +14,8 @@ export interface RunItemView {
   image_path: string | null;
   score: number | null;
   breakdown: Record<string, number> | null;
+  /** Version of the scorer that gave `score`; null when unscored or scored before versions existed. */
+  scorer_version: string | null;
   error: string | null;
   cached: boolean;
   /** Latest human rating, 1–5, or null when unrated. */

@@ -6,10 +6,12 @@ import { EvaluatorModule } from '../evaluator/evaluator.module';
 import { ToolsModule } from '../tools/tools.module';
 import { RunExecutor } from './run-executor';
 import { RunsService } from './runs.service';
+import { RescoreService } from './rescore.service';
+import { ScorabilityService } from './scorability.service';
 
 @Module({
   imports: [DatabaseModule, CasesModule, ToolsModule, EvaluatorModule],
-  providers: [RunsService, RunExecutor, RunEventBus],
-  exports: [RunsService, RunExecutor, RunEventBus],
+  providers: [RunsService, RunExecutor, RunEventBus, ScorabilityService, RescoreService],
+  exports: [RunsService, RunExecutor, RunEventBus, ScorabilityService, RescoreService],
 })
 export class RunsModule {}

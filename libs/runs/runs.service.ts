@@ -15,7 +15,14 @@ import { runsUrl } from './output-store';
 import { RunItem } from './run-item.entity';
 import { MAX_RUN_ITEMS, type RunRequest } from './run-request';
 import { Run, type RunOptions } from './run.entity';
+import { ScorabilityService, type SkippedCase } from './scorability.service';
 import type { RunDetail, RunItemView, RunView } from './run-views';
+
+/** A stored run, and the selected cases it left out because the scorer cannot score them. */
+export interface CreatedRun {
+  run: Run;
+  skipped: SkippedCase[];
+}
 
 /** One run-creating transaction at a time in this process. */
 const storingRuns = pLimit(1);
@@ -29,17 +36,22 @@ export class RunsService {
     @InjectRepository(HumanScore) private readonly ratings: Repository<HumanScore>,
     private readonly cases: CasesService,
     private readonly tools: ToolRegistry,
+    private readonly scorability: ScorabilityService,
   ) {}
 
-  /** Validates the request against the cases and tools on disk and stores the run with its queued items. */
-  async create(request: RunRequest): Promise<Run> {
-    const cases = await this.cases.select(request.case_ids);
+  /**
+   * Validates the request against the cases and tools on disk and stores the run with its queued items.
+   * Every case is checked with the scorer first: a case it cannot score is refused (nothing is stored,
+   * no tool is called), or left out and listed with `options.skip_unscorable`.
+   */
+  async create(request: RunRequest): Promise<CreatedRun> {
+    const selected = await this.cases.select(request.case_ids);
     const tools = await this.tools.select(request.tool_ids);
     if (tools.length === 0)
       throw new UserError('None of the tools is available; see `swapbench tools` for why.');
-    if (cases.length * tools.length > MAX_RUN_ITEMS) {
+    if (selected.length * tools.length > MAX_RUN_ITEMS) {
       throw new UserError(
-        `A run may have at most ${MAX_RUN_ITEMS} items; this one would have ${cases.length * tools.length}.`,
+        `A run may have at most ${MAX_RUN_ITEMS} items; this one would have ${selected.length * tools.length}.`,
       );
     }
     const given = request.options ?? {};
@@ -58,6 +70,10 @@ export class RunsService {
       retryBaseMs: given.retry_base_ms ?? 1000,
       toolOptions,
     };
+    const { scorable: cases, skipped } = await this.scorability.screen(selected);
+    if (skipped.length > 0 && (!given.skip_unscorable || cases.length === 0)) {
+      throw new UserError(unscorableMessage(skipped, cases.length === 0 && given.skip_unscorable === true));
+    }
     const now = new Date();
     const run = this.runs.create({
       id: newRunId(now),
@@ -96,7 +112,7 @@ export class RunsService {
         for (let i = 0; i < rows.length; i += 200) await tx.insert(RunItem, rows.slice(i, i + 200));
       }),
     );
-    return run;
+    return { run, skipped };
   }
 
   async list(limit = 200): Promise<RunView[]> {
@@ -192,6 +208,7 @@ export function toItemView(item: RunItem, rating?: { stars: number; count: numbe
     image_path: item.status === 'queued' || item.status === 'generating' ? null : item.imagePath,
     score: item.score,
     breakdown: item.breakdown,
+    scorer_version: item.scorerVersion,
     error: item.error,
     cached: item.cached,
     stars: rating?.stars ?? null,
@@ -203,6 +220,17 @@ export function toItemView(item: RunItem, rating?: { stars: number; count: numbe
     started_at: item.startedAt,
     finished_at: item.finishedAt,
   };
+}
+
+/** Why a run was refused: every unscorable case with its problems, and how to go on. */
+function unscorableMessage(skipped: SkippedCase[], noneLeft: boolean): string {
+  const cases = skipped.map((s) => `case "${s.case_id}": ${s.reason}`).join('; ');
+  if (noneLeft) return `None of the selected cases can be scored, so nothing was run. ${cases}.`;
+  return (
+    `The scorer cannot score ${skipped.length === 1 ? 'one of the selected cases' : `${skipped.length} of the selected cases`}, ` +
+    `so nothing was run and no tool was called. ${cases}. Fix or remove ${skipped.length === 1 ? 'it' : 'them'}, ` +
+    'or run the other cases with --skip-unscorable (CLI) or options.skip_unscorable: true (API).'
+  );
 }
 
 /** Run ids sort by time and read well: `r20261127-095541-3fa2`. */

@@ -1,7 +1,8 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { DemoCasesService } from '../../libs/cases/demo-cases.service';
 
 /** Temp data folders for one test file, exported as SWAPBENCH_DATASETS / SWAPBENCH_RUNS. */
 export interface TempData {
@@ -87,4 +88,55 @@ export function filesUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile())
     .map((e) => join(e.parentPath ?? e.path, e.name).slice(dir.length + 1));
+}
+
+/** The demo case the face cases are copied from: one person, a face the scorer finds at its slot. */
+const FACE_CASE_SOURCE = 'demo_solo_hopper';
+let faceCaseSource: Promise<string> | null = null;
+
+/** Builds the demo cases once per process, offline, into a temp folder of their own. */
+function demoCasesFolder(): Promise<string> {
+  faceCaseSource ??= (async () => {
+    const root = mkdtempSync(join(tmpdir(), 'swapbench-face-cases-'));
+    process.once('exit', () => rmSync(root, { recursive: true, force: true }));
+    const dir = join(root, 'datasets');
+    const previous = process.env.SWAPBENCH_DATASETS;
+    process.env.SWAPBENCH_DATASETS = dir;
+    try {
+      await new DemoCasesService().generate();
+    } finally {
+      if (previous === undefined) delete process.env.SWAPBENCH_DATASETS;
+      else process.env.SWAPBENCH_DATASETS = previous;
+    }
+    return dir;
+  })();
+  return faceCaseSource;
+}
+
+/**
+ * Writes a case the face scorer can score (runs refuse cases it cannot, before any tool is called): a
+ * copy of a demo case under its own id and title, with `manifest` changes, so each case has its own
+ * content hash and cache key.
+ */
+export async function writeFaceCase(
+  datasets: string,
+  id: string,
+  manifest: Record<string, unknown> = {},
+): Promise<string> {
+  const source = join(await demoCasesFolder(), FACE_CASE_SOURCE);
+  const dir = join(datasets, id);
+  cpSync(source, dir, { recursive: true });
+  const json = JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')) as Record<string, unknown>;
+  writeFileSync(
+    join(dir, 'case.json'),
+    JSON.stringify({ ...json, id, title: `Face case ${id}`, ...manifest }, null, 2),
+  );
+  return dir;
+}
+
+/** Writes `count` scorable face cases `fc_01`, `fc_02`, ... (see `writeFaceCase`) and returns their ids. */
+export async function writeFaceCases(datasets: string, count: number, prefix = 'fc'): Promise<string[]> {
+  const ids = Array.from({ length: count }, (_, i) => `${prefix}_${String(i + 1).padStart(2, '0')}`);
+  for (const id of ids) await writeFaceCase(datasets, id);
+  return ids;
 }

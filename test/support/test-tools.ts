@@ -160,16 +160,21 @@ export const TEST_TOOLS = [WideTool, OtherWideTool, NarrowTool];
 
 /**
  * A deterministic evaluator for runner tests (the face-analysis one needs faces and worker threads):
- * scores every output 50, or throws for the cases it is told to.
+ * scores every output `score` (50 unless a test changes it, e.g. with `version` to play a new scorer),
+ * or throws for the cases it is told to.
  */
 export class ScriptedEvaluator extends SwapEvaluator {
   version = 'scripted-1';
+  score = 50;
   evaluated: string[] = [];
+  /** Cases asked about with `unscorable`, in order. */
+  checked: string[] = [];
   failFor = new Set<string>();
   /** Cases reported as unscorable, as the face lookup would for a slot without a face. */
   unscorableFor = new Set<string>();
 
   unscorable(testCase: TestCase): Promise<string[]> {
+    this.checked.push(testCase.id);
     return Promise.resolve(
       this.unscorableFor.has(testCase.id)
         ? [`No face found in the template at slot ${testCase.slots[0].id}`]
@@ -181,11 +186,14 @@ export class ScriptedEvaluator extends SwapEvaluator {
     this.evaluated.push(testCase.id);
     if (this.failFor.has(testCase.id)) return Promise.reject(new Error(`no face in ${testCase.id}`));
     if (!existsSync(outputPath)) return Promise.reject(new Error(`output ${outputPath} is missing`));
-    return Promise.resolve({ score: 50, breakdown: { test: 0.5 } });
+    return Promise.resolve({ score: this.score, breakdown: { test: this.score / 100 } });
   }
 
   reset(): void {
+    this.version = 'scripted-1';
+    this.score = 50;
     this.evaluated = [];
+    this.checked = [];
     this.failFor.clear();
     this.unscorableFor.clear();
   }

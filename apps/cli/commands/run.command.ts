@@ -5,9 +5,10 @@ import { UserError } from '../../../libs/core/user-error';
 import { RunExecutor } from '../../../libs/runs/run-executor';
 import type { RunRequest } from '../../../libs/runs/run-request';
 import { RunsService } from '../../../libs/runs/runs.service';
+import type { SkippedCase } from '../../../libs/runs/scorability.service';
 import { parseScore, parseSelection, parseWholeNumber } from '../cli-args';
 import { ProgressView } from '../progress-view';
-import { resultsTable, type RunResultJson, toResultJson } from '../results';
+import { resultsTable, type RunResultJson, skippedLines, toResultJson } from '../results';
 
 interface RunFlags {
   cases?: string;
@@ -19,12 +20,15 @@ interface RunFlags {
   failUnder?: string;
   attempts?: string;
   timeout?: string;
+  skipUnscorable?: boolean;
 }
 
 @Command({
   name: 'run',
   description:
     'Run test cases × tools to the end: generate, score, store. Prints a results table, or JSON with --json.\n' +
+    'Every case is checked with the scorer before any tool is called: a case it cannot score (no face at a ' +
+    'slot) refuses the run, unless --skip-unscorable leaves it out.\n' +
     'Exit code 1 when --fail-under is given and a tool scores below it; 2 on bad input.',
 })
 export class RunCommand extends SwapbenchCommand {
@@ -39,9 +43,12 @@ export class RunCommand extends SwapbenchCommand {
   async run(_args: string[], flags: RunFlags): Promise<void> {
     const failUnder = flags.failUnder === undefined ? null : parseScore(flags.failUnder, '--fail-under');
     let runId: string;
+    let skipped: SkippedCase[] = [];
     if (flags.resume !== undefined) {
-      if (flags.cases || flags.tools)
-        throw new UserError('--resume continues a stored run: leave out --cases and --tools');
+      if (flags.cases || flags.tools || flags.skipUnscorable)
+        throw new UserError(
+          '--resume continues a stored run: leave out --cases, --tools and --skip-unscorable',
+        );
       runId = (await this.runs.get(flags.resume)).id;
     } else {
       if (!flags.cases || !flags.tools) {
@@ -54,6 +61,7 @@ export class RunCommand extends SwapbenchCommand {
         tool_ids: parseSelection(flags.tools, 'tools'),
         options: {
           cache: flags.cache !== false,
+          skip_unscorable: flags.skipUnscorable === true,
           ...(flags.concurrency !== undefined && {
             concurrency: parseWholeNumber(flags.concurrency, '--concurrency', 1, 64),
           }),
@@ -65,7 +73,9 @@ export class RunCommand extends SwapbenchCommand {
           }),
         },
       };
-      runId = (await this.runs.create(request)).id;
+      const created = await this.runs.create(request);
+      runId = created.run.id;
+      skipped = created.skipped;
     }
 
     const view = new ProgressView(runId, { quiet: Boolean(flags.json) });
@@ -84,9 +94,9 @@ export class RunCommand extends SwapbenchCommand {
     }
 
     const detail = await this.runs.detail(runId);
-    const result: RunResultJson = toResultJson(detail);
+    const result: RunResultJson = toResultJson(detail, skipped);
     if (flags.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-    else process.stdout.write(resultsTable(detail) + '\n');
+    else process.stdout.write(resultsTable(detail) + '\n' + skippedLines(skipped));
 
     if (failUnder !== null) {
       const below = result.tools.filter((t) => t.mean_score === null || t.mean_score < failUnder);
@@ -133,6 +143,15 @@ export class RunCommand extends SwapbenchCommand {
   @Option({ flags: '--no-cache', description: 'generate again even when identical inputs have an output' })
   parseNoCache(): boolean {
     return false;
+  }
+
+  @Option({
+    flags: '--skip-unscorable',
+    description:
+      'run the cases the scorer can score and list the others as skipped (without it, such a case refuses the run before any tool is called)',
+  })
+  parseSkipUnscorable(): boolean {
+    return true;
   }
 
   @Option({ flags: '--resume <run_id>', description: 'finish an interrupted run' })

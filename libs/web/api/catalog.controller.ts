@@ -1,7 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { CasesService } from '../../cases/cases.service';
-import type { CaseSummary } from '../../cases/test-case';
+import { ScorabilityService, type ScorableCaseSummary } from '../../runs/scorability.service';
 import { ToolRegistry, type ToolSummary } from '../../tools/tools.registry';
 
 /** What can be run: the test cases on disk and the registered tools. */
@@ -9,14 +8,18 @@ import { ToolRegistry, type ToolSummary } from '../../tools/tools.registry';
 @Controller('api')
 export class CatalogController {
   constructor(
-    private readonly cases: CasesService,
+    private readonly scorability: ScorabilityService,
     private readonly tools: ToolRegistry,
   ) {}
 
   @Get('test-cases')
-  @ApiOkResponse({ description: 'Every test case, valid or not; invalid ones carry their error.' })
-  testCases(): Promise<CaseSummary[]> {
-    return this.cases.summaries();
+  @ApiOkResponse({
+    description:
+      'Every test case, valid or not; invalid ones carry their error. `scorable` says whether the scorer can ' +
+      'score the case (null while the background check has not finished), `unscorable_reason` why not.',
+  })
+  testCases(): Promise<ScorableCaseSummary[]> {
+    return this.scorability.listing();
   }
 
   @Get('tools')

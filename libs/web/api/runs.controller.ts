@@ -16,6 +16,7 @@ import { RunExecutor } from '../../runs/run-executor';
 import { runRequestSchema, type RunRequest } from '../../runs/run-request';
 import type { RunDetail, RunView } from '../../runs/run-views';
 import { RunsService } from '../../runs/runs.service';
+import type { SkippedCase } from '../../runs/scorability.service';
 import { ZodBody } from '../http/zod-body.pipe';
 import { RunCatchUp } from '../live/run-catch-up';
 
@@ -37,14 +38,18 @@ export class RunsController implements BeforeApplicationShutdown {
   @HttpCode(202)
   @ApiBody({ schema: z.toJSONSchema(runRequestSchema) as object })
   @ApiOkResponse({
-    description: '`{ run_id }`; the run goes on in the background. Follow it on WS /api/run/{id}.',
+    description:
+      '`{ run_id, skipped }`; the run goes on in the background. Follow it on WS /api/run/{id}. ' +
+      '`skipped` lists the cases left out with `options.skip_unscorable` (`[{ case_id, reason }]`).',
   })
-  async start(@Body(new ZodBody(runRequestSchema)) request: RunRequest): Promise<{ run_id: string }> {
-    const run = await this.runs.create(request);
+  async start(
+    @Body(new ZodBody(runRequestSchema)) request: RunRequest,
+  ): Promise<{ run_id: string; skipped: SkippedCase[] }> {
+    const { run, skipped } = await this.runs.create(request);
     this.executor
       .execute(run.id)
       .catch((error: Error) => this.logger.error(`Run ${run.id} stopped: ${error.message}`));
-    return { run_id: run.id };
+    return { run_id: run.id, skipped };
   }
 
   @Get('runs')

@@ -16,6 +16,7 @@ import {
   urlImages,
 } from '../../report/run-panel.builder';
 import { RunsService } from '../../runs/runs.service';
+import { ScorabilityService } from '../../runs/scorability.service';
 import { ToolRegistry } from '../../tools/tools.registry';
 import { pagePolicy } from './page-policy';
 import { assetFile, clientAssets } from './site-assets';
@@ -31,6 +32,7 @@ export class SiteController {
     private readonly cases: CasesService,
     private readonly tools: ToolRegistry,
     private readonly runs: RunsService,
+    private readonly scorability: ScorabilityService,
     private readonly renderer: ComponentRenderer,
     private readonly report: ReportService,
   ) {}
@@ -39,7 +41,7 @@ export class SiteController {
   @ApiExcludeEndpoint()
   async page(@Res() res: Response): Promise<void> {
     const [cases, tools, runs] = await Promise.all([
-      this.cases.summaries(),
+      this.scorability.listing(),
       this.tools.summaries(),
       this.runs.list(50),
     ]);
@@ -98,7 +100,7 @@ export class SiteController {
   @Get('app/cases')
   @ApiExcludeEndpoint()
   async gallery(@Res() res: Response): Promise<void> {
-    const cases = await this.cases.summaries();
+    const cases = await this.scorability.listing();
     sendHtml(
       res,
       await this.renderer.caseGallery(await Promise.all(cases.map((c) => caseCard(c, urlImages)))),

@@ -4,6 +4,8 @@
  * Stable selectors for end-to-end tests (all rendered by the shared components):
  *   Gallery      [data-testid=case-gallery]; per case [data-testid=case-card-<case>], its checkbox
  *                [data-testid=case-<case>] (disabled when invalid, error in [data-testid=case-error-<case>]);
+ *                [data-scorable=pending|true|false] on the card, the reason in [data-testid=case-unscorable-<case>],
+ *                [data-testid=case-checking-<case>] while the scorer's check is under way;
  *                [data-testid=select-all-cases], [data-testid=select-no-cases]
  *   Tools        [data-testid=tool-picker]; checkbox [data-testid=tool-<tool>] (disabled when unavailable,
  *                reason in [data-testid=tool-reason-<tool>])
@@ -26,6 +28,7 @@ import { io, type Socket } from 'socket.io-client';
 import type { ItemUpdated, RunFinished, RunStarted } from '../../../libs/core/run-events';
 import type { RunDetail } from '../../../libs/runs/run-views';
 import { getHtml, getJson, parseFragment, postJson } from './api';
+import { watchScorability } from './case-scorability';
 import { LiveView, showProgress } from './live-view';
 
 const $ = <T extends Element>(selector: string): T => {
@@ -192,10 +195,11 @@ document.addEventListener('click', (event) => {
   const action = target.closest<HTMLElement>('[data-action]');
   if (action?.dataset.action === 'select-all-cases' || action?.dataset.action === 'select-no-cases') {
     const on = action.dataset.action === 'select-all-cases';
+    // "All" leaves out the cases the scorer cannot score: a run with them would be refused.
     for (const box of Array.from(
       document.querySelectorAll<HTMLInputElement>('input[name=case]:not(:disabled)'),
     ))
-      box.checked = on;
+      box.checked = on && box.closest('[data-scorable=false]') === null;
     updateSelection();
   } else if (action?.dataset.action === 'open-run' && action.dataset.runId) {
     void openRun(action.dataset.runId).catch(showError);
@@ -238,5 +242,6 @@ form.addEventListener('submit', (event) => {
 });
 
 updateSelection();
+watchScorability();
 const reopen = new URL(location.href).searchParams.get('run');
 if (reopen) void openRun(reopen).catch(showError);

@@ -64,3 +64,9 @@ export function starsText(stars: number | null): string {
 export function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
+
+/** Scorer versions as prose: `2.0.0 and (unversioned)`, `1.0.0, 2.0.0 and 2.1.0`. */
+export function scorerVersionList(versions: Array<string | null>): string {
+  const names = versions.map((v) => v ?? '(unversioned)');
+  return names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+}
