@@ -84,11 +84,13 @@ export class FaceSwapEvaluator extends SwapEvaluator {
         workTemplate,
         workOutput,
         output,
-        exclude: [...testCase.slots.map((s) => s.box), ...templateOf.map((f) => f.box)].map((b) =>
-          scaleBox(b, c.backgroundDilation),
-        ),
+        exclude: [...testCase.slots.map((s) => s.box), ...templateOf.map((f) => f.box)],
       },
-      [workTemplate.pixels.buffer as ArrayBuffer, workOutput.pixels.buffer as ArrayBuffer, output.pixels.buffer as ArrayBuffer],
+      [
+        workTemplate.pixels.buffer as ArrayBuffer,
+        workOutput.pixels.buffer as ArrayBuffer,
+        output.pixels.buffer as ArrayBuffer,
+      ],
     );
     const alignedPng = await writeFastPng(aligned);
     const outputFaceList = [...(await this.faces.analyze(alignedPng)).faces];
@@ -139,7 +141,16 @@ export class FaceSwapEvaluator extends SwapEvaluator {
     }
     breakdown.faces_found = round(slotOutput.filter((j) => j >= 0).length / testCase.slots.length);
 
-    const image = await imageParts(this.faces, testCase, template, aligned, covered, templateOf, outputFaceList, slotOutput);
+    const image = await imageParts(
+      this.faces,
+      testCase,
+      template,
+      aligned,
+      covered,
+      templateOf,
+      outputFaceList,
+      slotOutput,
+    );
     const frame = frameChange(registration.transform, width, height);
     const parts: Record<ScorePart, number> = {
       ...personTotals,
@@ -177,7 +188,11 @@ function workingSize(width: number, height: number): { width: number; height: nu
   return { width: Math.max(1, Math.round(width * k)), height: Math.max(1, Math.round(height * k)) };
 }
 
-function decodeOutput(bytes: Buffer, path: string, size: { width: number; height: number }): Promise<RgbImage> {
+function decodeOutput(
+  bytes: Buffer,
+  path: string,
+  size: { width: number; height: number },
+): Promise<RgbImage> {
   return readRgb(bytes, size).catch((error: Error) => {
     throw new Error(`The output image ${path} cannot be decoded: ${error.message}`);
   });
@@ -243,9 +258,16 @@ async function imageParts(
       faceBoxes,
       templateBoxes: templateFaces.map((f) => f.box),
       covered,
-      faces: matched.map((i) => ({ output: outputFaces[slotOutput[i]].mesh, template: templateFaces[i].mesh })),
+      faces: matched.map((i) => ({
+        output: outputFaces[slotOutput[i]].mesh,
+        template: templateFaces[i].mesh,
+      })),
     },
-    [template.pixels.buffer as ArrayBuffer, output.pixels.buffer as ArrayBuffer, covered.buffer as ArrayBuffer],
+    [
+      template.pixels.buffer as ArrayBuffer,
+      output.pixels.buffer as ArrayBuffer,
+      covered.buffer as ArrayBuffer,
+    ],
   );
   const { ssim, colourDiff, seam, hardCut } = measures;
   // A faceless slot has no face to judge: 0, like its person-level parts.

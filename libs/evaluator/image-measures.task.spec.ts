@@ -47,7 +47,13 @@ describe('image measures on the face workers', () => {
     const [template, output] = await images();
     const small = { ...output, width: 100 };
     await assert.rejects(
-      analyzer.runTask(IMAGE_MEASURES, { template, output: small, faceBoxes, templateBoxes: faceBoxes, ...rest() }),
+      analyzer.runTask(IMAGE_MEASURES, {
+        template,
+        output: small,
+        faceBoxes,
+        templateBoxes: faceBoxes,
+        ...rest(),
+      }),
       /Worker task measureImage failed: Output 100×240 and template 320×240 differ in size/,
     );
     const again = await analyzer.runTask(IMAGE_MEASURES, {

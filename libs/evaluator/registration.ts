@@ -75,11 +75,26 @@ export interface RegistrationInput {
   /** Full-resolution size of the template: the frame the transform is expressed in. */
   fullWidth: number;
   fullHeight: number;
-  /** Regions a swap may rightly change (grown slot and face boxes), in full-resolution pixels. */
+  /** Regions a swap may rightly change (slot and face boxes), in full-resolution pixels; grown here. */
   exclude: FaceBox[];
 }
 
 const LEVEL_ITERATIONS = [40, 20, 10, 6];
+/** Growth of the excluded boxes about their centres, and the tighter one used when little is left. */
+const EXCLUDE_GROWTH = 1.9;
+const EXCLUDE_TIGHT = 1.25;
+/** Share of the frame the background must keep for the generous exclusion to stand. */
+const MIN_BACKGROUND = 0.3;
+
+function grow([x, y, w, h]: FaceBox, factor: number): FaceBox {
+  return [x + (w * (1 - factor)) / 2, y + (h * (1 - factor)) / 2, w * factor, h * factor];
+}
+
+function share(mask: Uint8Array): number {
+  let n = 0;
+  for (const v of mask) n += v;
+  return n / mask.length;
+}
 const MIN_LEVEL_SIDE = 48;
 /** A sample is an inlier when its aligned, photometrically matched difference is below this (grey levels). */
 const INLIER_DIFF = 12;
@@ -101,13 +116,30 @@ const MIN_CORRELATION = 0.5;
 export function registerOutput(input: RegistrationInput): Registration {
   const { template, output, fullWidth, fullHeight } = input;
   const frame = new Frame(template.width, template.height, fullWidth, fullHeight);
-  const mask = backgroundMask(frame, input.exclude);
+  // The people are left out with a generous margin (hair, neck, a paste's box), unless that leaves too
+  // little to register on (a face that fills the frame); then with a tight one.
+  let mask = backgroundMask(
+    frame,
+    input.exclude.map((b) => grow(b, EXCLUDE_GROWTH)),
+  );
+  if (share(mask) < MIN_BACKGROUND)
+    mask = backgroundMask(
+      frame,
+      input.exclude.map((b) => grow(b, EXCLUDE_TIGHT)),
+    );
   const levels = pyramid(lumaOf(template), lumaOf(output), mask, frame);
-  let transform = coarseSearch(levels[levels.length - 1]);
-  for (let l = levels.length - 1; l >= 0; l--) {
-    transform = refine(levels[l], transform, LEVEL_ITERATIONS[Math.min(l, LEVEL_ITERATIONS.length - 1)]);
-  }
-  const fit = residuals(levels[0], transform);
+  // Refined from the identity and from the coarse search's best start; the better fit wins (a start
+  // far off can settle in a wrong minimum when little background is left).
+  const fits = [IDENTITY, coarseSearch(levels[levels.length - 1])].map((start) => {
+    let t = start;
+    for (let l = levels.length - 1; l >= 0; l--) {
+      t = refine(levels[l], t, LEVEL_ITERATIONS[Math.min(l, LEVEL_ITERATIONS.length - 1)]);
+    }
+    return { transform: t, ...residuals(levels[0], t) };
+  });
+  const { transform, ...fit } = fits.reduce((a, b) =>
+    b.inliers * b.correlation > a.inliers * a.correlation + 1e-6 ? b : a,
+  );
   const found = fit.inliers >= MIN_INLIERS && fit.correlation >= MIN_CORRELATION;
   const final = found ? snapToIdentity(transform, fullWidth, fullHeight) : IDENTITY;
   return {

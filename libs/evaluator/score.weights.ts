@@ -127,8 +127,8 @@ export const CALIBRATION = {
     contrastFullAt: 0.7,
     contrastScale: 0.3,
     /** Grain over plain skin (output/template) that is tolerated, and the log excess over which it falls by e. */
-    grainTolerated: 4,
-    grainScale: 0.35,
+    grainTolerated: 2.5,
+    grainScale: 0.5,
     /** Block-grid strength (output/template) that is tolerated, and the log excess over which it falls by e. */
     blocksTolerated: 1.15,
     blocksScale: 0.15,

@@ -89,9 +89,13 @@ export async function removeEyes(
         if (xx >= 0 && yy >= 0 && xx < width && yy < height) known.push((yy * width + xx) * 3);
       }
       for (let c = 0; c < 3; c++) {
-        out[(y * width + x) * 3 + c] = Math.round(known.reduce((s, i) => s + data[i + c], 0) / Math.max(1, known.length));
+        out[(y * width + x) * 3 + c] = Math.round(
+          known.reduce((s, i) => s + data[i + c], 0) / Math.max(1, known.length),
+        );
       }
     }
   }
-  return sharp(out, { raw: { width, height, channels: 3 } }).png().toBuffer();
+  return sharp(out, { raw: { width, height, channels: 3 } })
+    .png()
+    .toBuffer();
 }

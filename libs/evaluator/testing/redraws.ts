@@ -45,7 +45,11 @@ export const BENIGN_REDRAWS: readonly (readonly Redraw[])[] = [
   [{ kind: 'jpeg', quality: 80 }],
   [{ kind: 'resample', factor: 1.5 }],
   [{ kind: 'shift', x: 0.01, y: 0 }, { kind: 'regrade' }],
-  [{ kind: 'zoom', factor: 1.03 }, { kind: 'shift', x: 0.02, y: -0.01 }, { kind: 'jpeg', quality: 80 }],
+  [
+    { kind: 'zoom', factor: 1.03 },
+    { kind: 'shift', x: 0.02, y: -0.01 },
+    { kind: 'jpeg', quality: 80 },
+  ],
   [
     { kind: 'rotate', degrees: -1.5 },
     { kind: 'zoom', factor: 1.04 },
