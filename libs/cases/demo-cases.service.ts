@@ -158,7 +158,11 @@ export class DemoCasesService {
 }
 
 /** A head-and-shoulders crop around the face, as a user would supply an avatar photo. */
-export async function avatarImage(photo: SourcePhoto, path: string, variant?: 'mirrored' | 'dim'): Promise<Buffer> {
+export async function avatarImage(
+  photo: SourcePhoto,
+  path: string,
+  variant?: 'mirrored' | 'dim',
+): Promise<Buffer> {
   const image = sharp(path).removeAlpha().toColourspace('srgb');
   const meta = await image.metadata();
   const [fx, fy, fw, fh] = photo.face;

@@ -1,7 +1,7 @@
 import type { FaceBox } from '../faces/face.types';
 import type { RgbImage } from '../faces/raster';
 import { workerTask } from '../faces/worker-task';
-import { alignOutput, registerOutput, type Registration } from './registration';
+import { alignOutput, IDENTITY, registerOutput, type Registration } from './registration';
 
 /** What aligning an output needs: template and output at a working size, and the output at full size. */
 export interface AlignmentInput {
@@ -19,6 +19,11 @@ export interface Alignment {
   aligned: RgbImage;
   /** 1 where the aligned output has pixels of its own (see `alignOutput`). */
   covered: Uint8Array;
+  /**
+   * The output colour-mapped but not warped, when the warp moved it (null when `aligned` is only
+   * colour-mapped): faces are judged on pixels resampled once, not twice.
+   */
+  recoloured: RgbImage | null;
 }
 
 /** Registers the output onto the template and aligns it, in one trip to a worker. */
@@ -31,7 +36,9 @@ export function alignToTemplate(input: AlignmentInput): Alignment {
     exclude: input.exclude,
   });
   const { image, covered } = alignOutput(input.output, registration.transform, registration.colourMap);
-  return { registration, aligned: image, covered };
+  const moved = registration.transform !== IDENTITY;
+  const recoloured = moved ? alignOutput(input.output, IDENTITY, registration.colourMap).image : null;
+  return { registration, aligned: image, covered, recoloured };
 }
 
 /** `alignToTemplate` as a task for `FaceAnalyzer.runTask`. */

@@ -18,13 +18,17 @@ const MESH = {
 /** The raw quality measures of one face, each the output's over the template's at the same slot. */
 export interface FaceQualityMeasures {
   /**
-   * High-frequency energy at the features' own scale, of the poorest of the eyes and the mouth: below 1
-   * is softer than the template (blur, a smeared redraw, an eye painted over).
+   * High-frequency energy at the features' own scale (cells of 1/16 of the eye distance), of the
+   * poorest of the eyes and the mouth: below 1 is softer than the template (blur, a smeared redraw, an
+   * eye painted over). Grain barely reaches this scale; it is `grain`'s to see.
    */
   detail: number;
-  /** Luma spread of the poorest of the eyes and the mouth: a feature painted over or a ghost lowers it. */
+  /** Luma spread of the poorest of the eyes and the mouth: a feature painted over or a ghost lowers it (+1 floor). */
   contrast: number;
-  /** High-frequency energy over plain skin (cheeks, forehead): grain raises it. */
+  /**
+   * High-frequency energy over plain skin (cheeks, forehead) at the pixel scale: grain raises it far
+   * above the template's, blur takes it far below.
+   */
   grain: number;
   /** Strength of an 8-pixel block grid over the face (strong JPEG): 1 for none, as in the template. */
   blocks: number;
@@ -41,7 +45,7 @@ export interface FaceQualityPair {
  * size, so the measures see the same features at any resolution, and resampling (a redraw at another
  * size, a sub-pixel shift) moves them little while blur takes the features' detail away.
  */
-const CELLS_PER_EYE_DISTANCE = 32;
+const CELLS_PER_EYE_DISTANCE = 16;
 
 /**
  * The quality of each swapped face relative to the template face it replaces, measured where a person
@@ -55,19 +59,27 @@ export function measureFaceQuality(
   output: RgbImage,
   pairs: readonly FaceQualityPair[],
 ): FaceQualityMeasures[] {
-  const t = { luma: lumaOf(template), width: template.width, height: template.height };
-  const o = { luma: lumaOf(output), width: output.width, height: output.height };
+  // Luma only where the faces are: the rest of the image is never read.
+  const t = planeOf(
+    template,
+    pairs.map((p) => p.template),
+  );
+  const o = planeOf(
+    output,
+    pairs.map((p) => p.output),
+  );
   return pairs.map((pair) => {
     const ts = faceStats(t, pair.template);
     const os = faceStats(o, pair.output);
-    const featureRatios = (key: 'energy' | 'spread') =>
-      Math.min(...os.features.map((f, i) => ratio(f[key], ts.features[i][key])));
-    return {
-      detail: featureRatios('energy'),
-      contrast: featureRatios('spread'),
-      grain: ratio(os.skin, ts.skin),
-      blocks: os.blocks / ts.blocks,
-    };
+    // Grain over the features is no detail: where plain skin got grainier than the template's, the
+    // features' energy is discounted by the square root of that excess (noise lends a faint eye energy
+    // it does not have; the square root leaves most of a real face's texture alone).
+    const grain = ratio(os.skin, ts.skin);
+    const detail =
+      Math.min(...os.features.map((f, i) => f.energy / ts.features[i].energy)) /
+      Math.sqrt(Math.max(1, grain));
+    const contrast = Math.min(...os.features.map((f, i) => f.spread / ts.features[i].spread));
+    return { detail, contrast, grain, blocks: os.blocks / ts.blocks };
   });
 }
 
@@ -76,11 +88,24 @@ function ratio(a: number, b: number): number {
   return (a + 1) / (b + 1);
 }
 
-function lumaOf({ width, height, pixels }: RgbImage): Float32Array {
-  const out = new Float32Array(width * height);
-  for (let i = 0, j = 0; i < out.length; i++, j += 3)
-    out[i] = 0.299 * pixels[j] + 0.587 * pixels[j + 1] + 0.114 * pixels[j + 2];
-  return out;
+function planeOf(image: RgbImage, meshes: ReadonlyArray<readonly Point[]>): Plane {
+  const { width, height, pixels } = image;
+  const luma = new Float32Array(width * height);
+  for (const mesh of meshes) {
+    const xs = mesh.map((q) => q[0]);
+    const ys = mesh.map((q) => q[1]);
+    // The mesh's box grown by a fifth covers every region measured (and their 1-pixel borders).
+    const [minX, maxX, minY, maxY] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+    const mx = 0.2 * (maxX - minX) + 2;
+    const my = 0.2 * (maxY - minY) + 2;
+    const x0 = Math.max(0, Math.floor(minX - mx));
+    const x1 = Math.min(width, Math.ceil(maxX + mx));
+    for (let y = Math.max(0, Math.floor(minY - my)); y < Math.min(height, Math.ceil(maxY + my)); y++) {
+      for (let x = x0, i = y * width + x0, j = i * 3; x < x1; x++, i++, j += 3)
+        luma[i] = 0.299 * pixels[j] + 0.587 * pixels[j + 1] + 0.114 * pixels[j + 2];
+    }
+  }
+  return { luma, width, height };
 }
 
 interface Plane {
@@ -100,19 +125,23 @@ function faceStats(plane: Plane, mesh: readonly Point[]) {
     const cy = b ? (a[1] + b[1]) / 2 : a[1];
     return [cx - w / 2, cy - h / 2, w, h];
   };
-  // Never finer than 1.6 pixels: at the pixel scale itself any resampling reads as lost detail.
-  const cell = Math.max(1.6, d / CELLS_PER_EYE_DISTANCE);
+  // Never finer than 2 pixels: at the pixel scale itself any resampling reads as lost detail.
+  const cell = Math.max(2, d / CELLS_PER_EYE_DISTANCE);
   const mouthWidth = dist(p('mouthLeft'), p('mouthRight'));
+  const skinRegions = [
+    around(p('rightCheek'), null, 0.3 * d, 0.3 * d),
+    around(p('leftCheek'), null, 0.3 * d, 0.3 * d),
+    around(p('forehead'), null, 0.4 * d, 0.25 * d),
+  ];
+  const meanOf = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
   const features = [
     around(p('rightEyeOuter'), p('rightEyeInner'), 0.55 * d, 0.35 * d),
     around(p('leftEyeOuter'), p('leftEyeInner'), 0.55 * d, 0.35 * d),
     around(p('mouthRight'), p('mouthLeft'), Math.max(0.45 * d, 1.25 * mouthWidth), 0.4 * d),
-  ].map((r) => gridStats(plane, r, cell));
-  const skin = [
-    around(p('rightCheek'), null, 0.3 * d, 0.3 * d),
-    around(p('leftCheek'), null, 0.3 * d, 0.3 * d),
-    around(p('forehead'), null, 0.4 * d, 0.25 * d),
-  ].map((r) => gridStats(plane, r, 1).energy);
+  ]
+    .map((r) => gridStats(plane, r, cell))
+    .map((f) => ({ energy: f.energy + 1, spread: f.spread + 1 }));
+  const skin = skinRegions.map((r) => gridStats(plane, r, 1).energy);
   const xs = mesh.slice(0, 468).map((q) => q[0]);
   const ys = mesh.slice(0, 468).map((q) => q[1]);
   const box: Region = [
@@ -121,7 +150,7 @@ function faceStats(plane: Plane, mesh: readonly Point[]) {
     Math.max(...xs) - Math.min(...xs),
     Math.max(...ys) - Math.min(...ys),
   ];
-  return { features, skin: skin.reduce((a, b) => a + b, 0) / skin.length, blocks: blockGrid(plane, box) };
+  return { features, skin: meanOf(skin), blocks: blockGrid(plane, box) };
 }
 
 /**

@@ -97,12 +97,15 @@ describe('FaceSwapEvaluator on the demo cases', () => {
           await writeFile(path, await degrade(bytes, kind, strength));
           scores.push(await score(caseId, path));
         }
+        // Each step no higher than the one before, beyond the jitter of a re-analysed face (0.5 point),
+        // and the worst clearly below the undamaged output.
         for (let i = 1; i < scores.length; i++) {
           assert.ok(
-            scores[i] < scores[i - 1],
+            scores[i] <= scores[i - 1] + 0.5,
             `${caseId} ${kind} ${DEGRADATION_LEVELS[kind].join('/')}: ${scores.join(' → ')}`,
           );
         }
+        assert.ok(scores[scores.length - 1] < 0.8 * base, `${caseId} ${kind}: ${scores.join(' → ')}`);
       }
     });
   }

@@ -13,8 +13,7 @@ import { identityScore, ramp } from './identity.score';
 import { ALIGN_TO_TEMPLATE } from './alignment.task';
 import type { FaceQualityMeasures } from './face-quality.score';
 import { IMAGE_MEASURES } from './image-measures.task';
-import { scaleBox } from './image-quality.score';
-import { frameChange, type FrameChange } from './registration';
+import { frameChange, mapToOutput, type FrameChange } from './registration';
 import { combineParts } from './score.combine';
 import { CALIBRATION, SCORER_VERSION, WEIGHTS, type ScorePart } from './score.weights';
 import { SwapEvaluator, type SwapScore } from './swap-evaluator';
@@ -30,10 +29,12 @@ const PERSON_PARTS: PersonPart[] = [
 ];
 
 /**
- * The machine score: faces of the template, the avatars and the output are analyzed offline, each
- * template slot is matched to an output face, and person-level parts (identity, assignment, pose,
- * expression, placement) and image-level parts (background, seams, sharpness) are combined by a
- * weighted geometric mean. See docs/score.md. Same inputs always give the same score.
+ * The machine score: the output is registered onto the template (shift, scale, rotation and a colour
+ * map fitted on the background), faces of the template, the avatars and the aligned output are analyzed
+ * offline, each template slot is matched to an output face, and person-level parts (identity,
+ * assignment, pose, expression, placement, face quality) and image-level parts (background, seams,
+ * framing) are combined by a weighted geometric mean. See docs/score.md. Same inputs always give the
+ * same score.
  */
 @Injectable()
 export class FaceSwapEvaluator extends SwapEvaluator {
@@ -78,7 +79,7 @@ export class FaceSwapEvaluator extends SwapEvaluator {
     // Register the output onto the template (generative tools move, re-frame and re-grade the whole
     // frame), then judge everything in the template's frame.
     const c = CALIBRATION.image;
-    const { registration, aligned, covered } = await this.faces.runTask(
+    const { registration, aligned, covered, recoloured } = await this.faces.runTask(
       ALIGN_TO_TEMPLATE,
       {
         workTemplate,
@@ -110,13 +111,14 @@ export class FaceSwapEvaluator extends SwapEvaluator {
       ).map((j, i) => {
         const own = regionFaces.get(i);
         if (!own) return j;
+        // Failing that (a redraw moved or resized a small face), whatever else was found there.
         const best = bestOverlap(templateOf[i].box, own, c.minSlotIou);
-        return best ? outputFaceList.indexOf(best) : -1;
+        return best ? outputFaceList.indexOf(best) : j;
       });
     let slotOutput = match();
     // A slot left empty gets a second, closer look at its own region before it counts as faceless.
     for (const [i, face] of templateOf.entries()) {
-      if (slotOutput[i] >= 0 || regionFaces.has(i)) continue;
+      if (slotOutput[i] >= 0) continue;
       await closer(face.box);
       slotOutput = match();
     }
@@ -141,16 +143,17 @@ export class FaceSwapEvaluator extends SwapEvaluator {
     }
     breakdown.faces_found = round(slotOutput.filter((j) => j >= 0).length / testCase.slots.length);
 
-    const image = await imageParts(
-      this.faces,
+    const image = await imageParts(this.faces, {
       testCase,
       template,
       aligned,
       covered,
-      templateOf,
-      outputFaceList,
+      faceImage: recoloured,
+      toOutput: mapToOutput(registration.transform, width, height),
+      templateFaces: templateOf,
+      outputFaces: outputFaceList,
       slotOutput,
-    );
+    });
     const frame = frameChange(registration.transform, width, height);
     const parts: Record<ScorePart, number> = {
       ...personTotals,
@@ -232,16 +235,34 @@ function personParts(o: AnalyzedFace, a: AnalyzedFace, t: AnalyzedFace, otherAva
   };
 }
 
-async function imageParts(
-  faces: FaceAnalyzer,
-  testCase: TestCase,
-  template: RgbImage,
-  output: RgbImage,
-  covered: Uint8Array,
-  templateFaces: AnalyzedFace[],
-  outputFaces: AnalyzedFace[],
-  slotOutput: number[],
-) {
+/** What the image-level parts are measured on. */
+interface ImagePartsInput {
+  testCase: TestCase;
+  template: RgbImage;
+  /** The output in the template's frame, colour-mapped. */
+  aligned: RgbImage;
+  covered: Uint8Array;
+  /** The output colour-mapped in its own frame when the alignment moved it, else null (see `Alignment`). */
+  faceImage: RgbImage | null;
+  /** Template frame → the output's own frame. */
+  toOutput: (x: number, y: number) => [number, number];
+  templateFaces: AnalyzedFace[];
+  outputFaces: AnalyzedFace[];
+  slotOutput: number[];
+}
+
+async function imageParts(faces: FaceAnalyzer, input: ImagePartsInput) {
+  const {
+    testCase,
+    template,
+    aligned,
+    covered,
+    faceImage,
+    toOutput,
+    templateFaces,
+    outputFaces,
+    slotOutput,
+  } = input;
   const c = CALIBRATION.image;
   const faceBoxes: FaceBox[] = [
     ...templateFaces.map((f) => f.box),
@@ -254,19 +275,27 @@ async function imageParts(
     IMAGE_MEASURES,
     {
       template,
-      output,
+      output: aligned,
       faceBoxes,
       templateBoxes: templateFaces.map((f) => f.box),
       covered,
+      faceImage: faceImage ?? undefined,
       faces: matched.map((i) => ({
-        output: outputFaces[slotOutput[i]].mesh,
+        // Faces are judged where the output drew them: in its own frame when it was moved.
+        output: faceImage
+          ? outputFaces[slotOutput[i]].mesh.map(([x, y, z]): [number, number, number] => [
+              ...toOutput(x, y),
+              z,
+            ])
+          : outputFaces[slotOutput[i]].mesh,
         template: templateFaces[i].mesh,
       })),
     },
     [
       template.pixels.buffer as ArrayBuffer,
-      output.pixels.buffer as ArrayBuffer,
+      aligned.pixels.buffer as ArrayBuffer,
       covered.buffer as ArrayBuffer,
+      ...(faceImage ? [faceImage.pixels.buffer as ArrayBuffer] : []),
     ],
   );
   const { ssim, colourDiff, seam, hardCut } = measures;
@@ -305,9 +334,10 @@ async function imageParts(
 
 /**
  * One face's quality, 0–1, from its measures relative to the template face: soft (detail lost at an eye
- * or the mouth), faded (an eye or the mouth painted over, a ghost of a face), grainy (energy over plain
- * skin far above the template's) or blocky (a JPEG grid). Each sign is 1 up to its tolerance and then
- * falls exponentially in the log of the ratio, never reaching 0, so worse damage always scores lower.
+ * or the mouth), faded (an eye or the mouth painted over, a ghost of a face), grainy or smeared (energy
+ * over plain skin far above or far below the template's) or blocky (a JPEG grid). Each sign is 1 up to its tolerance and then
+ * falls exponentially in the log of the ratio, never reaching 0, so worse damage always scores lower; the
+ * product sits on a soft floor.
  */
 function faceQualityScore(m: FaceQualityMeasures): number {
   const q = CALIBRATION.quality;
@@ -315,12 +345,15 @@ function faceQualityScore(m: FaceQualityMeasures): number {
     Math.exp(-Math.max(0, Math.log(full / Math.max(value, 1e-6))) / scale);
   const above = (value: number, tolerated: number, scale: number) =>
     Math.exp(-Math.max(0, Math.log(value / tolerated)) / scale);
-  return (
+  const signs =
     below(m.detail, q.detailFullAt, q.detailScale) *
     below(m.contrast, q.contrastFullAt, q.contrastScale) *
     above(m.grain, q.grainTolerated, q.grainScale) *
-    above(m.blocks, q.blocksTolerated, q.blocksScale)
-  );
+    below(m.grain, q.smoothTolerated, q.smoothScale) *
+    above(m.blocks, q.blocksTolerated, q.blocksScale);
+  // A soft floor: among faces already ruined, a little more or less of one sign (noise lending a faint
+  // eye some energy) must not swing the score through the geometric mean.
+  return (signs + q.floor) / (1 + q.floor);
 }
 
 /**

@@ -16,8 +16,10 @@ export interface ImageMeasureInput {
   templateBoxes: FaceBox[];
   /** 1 where the (aligned) output has pixels of its own; the rest is no background to compare. */
   covered: Uint8Array;
-  /** The matched faces whose quality is measured (output and template meshes). */
+  /** The matched faces whose quality is measured (output meshes in `faceImage`'s frame, template meshes). */
   faces: FaceQualityPair[];
+  /** Where the output faces are measured, when not `output` itself (the output in its own frame). */
+  faceImage?: RgbImage;
 }
 
 /** The raw image-level measures; `FaceSwapEvaluator` maps them to parts. */
@@ -46,6 +48,7 @@ export function measureImage({
   templateBoxes,
   covered,
   faces,
+  faceImage,
 }: ImageMeasureInput): ImageMeasures {
   const c = CALIBRATION.image;
   const { width, height } = template;
@@ -75,7 +78,7 @@ export function measureImage({
     colourDiff: maskedMeanAbsDiff(o, t, background),
     seam: excessEdges(o, t, ring),
     hardCut: hardCutFraction(o, t, templateBoxes, background, c.hardCut).faces,
-    faces: measureFaceQuality(template, output, faces),
+    faces: measureFaceQuality(template, faceImage ?? output, faces),
   };
 }
 

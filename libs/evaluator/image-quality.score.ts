@@ -92,33 +92,6 @@ export function excessEdges(output: Raster, template: Raster, region: Float32Arr
   return excess / count / (base / count + 2);
 }
 
-/**
- * Detail of the output relative to the template over `region`: the ratio of mean squared Laplacian
- * (high-frequency energy). Below 1 means blurrier than the template; noise pushes it above 1.
- */
-export function detailRatio(output: Raster, template: Raster, region: Float32Array): number {
-  const lo = laplacianEnergy(output, region);
-  const lt = laplacianEnergy(template, region);
-  return lt > 0 ? lo / lt : 1;
-}
-
-function laplacianEnergy(raster: Raster, region: Float32Array): number {
-  const { width, height } = raster;
-  const l = luma(raster);
-  let sum = 0;
-  let count = 0;
-  for (let y = 1; y < height - 1; y++) {
-    for (let x = 1; x < width - 1; x++) {
-      const i = y * width + x;
-      if (region[i] <= 0) continue;
-      const lap = 4 * l[i] - l[i - 1] - l[i + 1] - l[i - width] - l[i + width];
-      sum += lap * lap;
-      count++;
-    }
-  }
-  return count > 0 ? sum / count : 0;
-}
-
 /** Mean absolute difference per channel (grey levels) between two equal-sized images where `weight` > 0. */
 export function maskedMeanAbsDiff(a: Raster, b: Raster, weight: Float32Array): number {
   let sum = 0;

@@ -68,6 +68,26 @@ export function frameChange(t: Similarity, width: number, height: number): Frame
   };
 }
 
+/**
+ * Maps points of the template's frame (full-resolution pixel coordinates) into the output's frame
+ * through `t`: where the output shows what the template shows at that point.
+ */
+export function mapToOutput(
+  t: Similarity,
+  width: number,
+  height: number,
+): (x: number, y: number) => [number, number] {
+  const half = Math.max(width, height) / 2;
+  return (x, y) => {
+    const u = (x - width / 2) / half;
+    const v = (y - height / 2) / half;
+    return [
+      ((1 + t.a) * u - t.b * v + t.tx) * half + width / 2,
+      (t.b * u + (1 + t.a) * v + t.ty) * half + height / 2,
+    ];
+  };
+}
+
 /** What `registerOutput` needs: template and output at one working size, and the regions to leave out. */
 export interface RegistrationInput {
   template: RgbImage;
@@ -102,6 +122,10 @@ const INLIER_DIFF = 12;
 const MIN_INLIERS = 0.35;
 /** …and the aligned backgrounds correlate at least this much. */
 const MIN_CORRELATION = 0.5;
+/** A fit from the identity this good needs no other start. */
+const GOOD_INLIERS = 0.7;
+/** How many of the coarse search's best starts are refined when the identity's fit is not good. */
+const STARTS = 3;
 
 /**
  * Registers a tool's output onto its template: a similarity transform (shift, scale, rotation) estimated
@@ -128,15 +152,20 @@ export function registerOutput(input: RegistrationInput): Registration {
       input.exclude.map((b) => grow(b, EXCLUDE_TIGHT)),
     );
   const levels = pyramid(lumaOf(template), lumaOf(output), mask, frame);
-  // Refined from the identity and from the coarse search's best start; the better fit wins (a start
-  // far off can settle in a wrong minimum when little background is left).
-  const fits = [IDENTITY, coarseSearch(levels[levels.length - 1])].map((start) => {
+  // Refined from the identity first (most outputs are in the template's frame or near it); unless
+  // that lines the backgrounds up well, also from the coarse search's best starts, and the best fit
+  // wins (a start far off can settle in a wrong minimum when little background is left).
+  const refineFrom = (start: Similarity) => {
     let t = start;
     for (let l = levels.length - 1; l >= 0; l--) {
       t = refine(levels[l], t, LEVEL_ITERATIONS[Math.min(l, LEVEL_ITERATIONS.length - 1)]);
     }
     return { transform: t, ...residuals(levels[0], t) };
-  });
+  };
+  const fits = [refineFrom(IDENTITY)];
+  if (fits[0].inliers < GOOD_INLIERS) {
+    for (const start of coarseSearch(levels[levels.length - 1])) fits.push(refineFrom(start));
+  }
   const { transform, ...fit } = fits.reduce((a, b) =>
     b.inliers * b.correlation > a.inliers * a.correlation + 1e-6 ? b : a,
   );
@@ -537,32 +566,29 @@ function residuals(level: Level, t: Similarity): { inliers: number; correlation:
 const SEARCH_SHIFTS = [-0.12, -0.08, -0.04, 0, 0.04, 0.08, 0.12];
 const SEARCH_SCALES = [0.92, 1, 1.08];
 
-/** The start of the fit: the candidate whose aligned samples correlate best with the template's. */
-function coarseSearch(level: Level): Similarity {
-  let best = IDENTITY;
-  let bestScore = -Infinity;
+/** Starts of the fit: the candidates whose aligned samples correlate best with the template's. */
+function coarseSearch(level: Level): Similarity[] {
   const { frame } = level;
+  const ranked: Array<{ t: Similarity; score: number }> = [];
   for (const scale of SEARCH_SCALES) {
     for (const fy of SEARCH_SHIFTS) {
       for (const fx of SEARCH_SHIFTS) {
-        const candidate = {
+        if (fx === 0 && fy === 0 && scale === 1) continue;
+        const t = {
           a: scale - 1,
           b: 0,
           tx: (fx * frame.fullWidth) / frame.half,
           ty: (fy * frame.fullHeight) / frame.half,
         };
-        const { correlation, inliers } = residuals(level, candidate);
-        const identity = fx === 0 && fy === 0 && scale === 1;
-        // The identity wins ties: most outputs are already in the template's frame.
-        const score = correlation * inliers + (identity ? 1e-6 : 0);
-        if (score > bestScore) {
-          bestScore = score;
-          best = identity ? IDENTITY : candidate;
-        }
+        const { correlation, inliers } = residuals(level, t);
+        ranked.push({ t, score: correlation * inliers });
       }
     }
   }
-  return best;
+  return ranked
+    .sort((p, q) => q.score - p.score)
+    .slice(0, STARTS)
+    .map((r) => r.t);
 }
 
 /**
@@ -722,53 +748,65 @@ export function alignOutput(
   colourMap: ColourMap,
 ): { image: RgbImage; covered: Uint8Array } {
   const { curves, mix } = colourMap;
-  const recolour = (r: number, g: number, b: number, out: Uint8Array, at: number) => {
-    out[at] = clampByte(curves[r] + mix[1] * g + mix[2] * b);
-    out[at + 1] = clampByte(curves[256 + g] + mix[3] * r + mix[5] * b);
-    out[at + 2] = clampByte(curves[512 + b] + mix[6] * r + mix[7] * g);
-  };
+  const [rg, rb, gr, gb, br, bg] = [mix[1], mix[2], mix[3], mix[5], mix[6], mix[7]];
   const { width, height, pixels } = output;
-  const aligned = new Uint8Array(pixels.length);
+  // Clamped bytes round and clamp on store, which the colour map's sums need.
+  const aligned = new Uint8ClampedArray(pixels.length);
   const covered = new Uint8Array(width * height);
   const identity = transform.a === 0 && transform.b === 0 && transform.tx === 0 && transform.ty === 0;
   if (identity) {
-    for (let i = 0; i < pixels.length; i += 3) recolour(pixels[i], pixels[i + 1], pixels[i + 2], aligned, i);
+    for (let i = 0; i < pixels.length; i += 3) {
+      const r = pixels[i];
+      const g = pixels[i + 1];
+      const b = pixels[i + 2];
+      aligned[i] = curves[r] + rg * g + rb * b;
+      aligned[i + 1] = curves[256 + g] + gr * r + gb * b;
+      aligned[i + 2] = curves[512 + b] + br * r + bg * g;
+    }
     covered.fill(1);
-    return { image: { width, height, pixels: aligned }, covered };
+    return { image: { width, height, pixels: new Uint8Array(aligned.buffer) }, covered };
   }
   const frame = new Frame(width, height, width, height);
   const s = 1 + transform.a;
-  // The map is affine: step it along each row instead of recomputing it per pixel.
-  const dxdx = s;
-  const dydx = transform.b;
+  const stride = width * 3;
   for (let y = 0; y < height; y++) {
     const u0 = frame.u(0);
     const v = frame.v(y);
+    // The map is affine: step it along the row instead of recomputing it per pixel.
     let ox = frame.x(s * u0 - transform.b * v + transform.tx);
     let oy = frame.y(transform.b * u0 + s * v + transform.ty);
-    for (let x = 0; x < width; x++, ox += dxdx, oy += dydx) {
-      const p = y * width + x;
+    for (let x = 0; x < width; x++, ox += s, oy += transform.b) {
       if (ox < 0 || oy < 0 || ox > width - 1 || oy > height - 1) continue;
-      const x0 = Math.min(width - 2, Math.floor(ox));
-      const y0 = Math.min(height - 2, Math.floor(oy));
+      const x0 = Math.min(width - 2, ox | 0);
+      const y0 = Math.min(height - 2, oy | 0);
       const fx = ox - x0;
       const fy = oy - y0;
-      const i00 = (y0 * width + x0) * 3;
-      const i10 = i00 + 3;
-      const i01 = i00 + width * 3;
-      const i11 = i01 + 3;
-      const at = (c: number) => {
-        const top = pixels[i00 + c] + (pixels[i10 + c] - pixels[i00 + c]) * fx;
-        const bottom = pixels[i01 + c] + (pixels[i11 + c] - pixels[i01 + c]) * fx;
-        return Math.round(top + (bottom - top) * fy);
-      };
-      recolour(at(0), at(1), at(2), aligned, p * 3);
+      const i = (y0 * width + x0) * 3;
+      const w00 = (1 - fx) * (1 - fy);
+      const w10 = fx * (1 - fy);
+      const w01 = (1 - fx) * fy;
+      const w11 = fx * fy;
+      const r = Math.round(
+        pixels[i] * w00 + pixels[i + 3] * w10 + pixels[i + stride] * w01 + pixels[i + stride + 3] * w11,
+      );
+      const g = Math.round(
+        pixels[i + 1] * w00 +
+          pixels[i + 4] * w10 +
+          pixels[i + stride + 1] * w01 +
+          pixels[i + stride + 4] * w11,
+      );
+      const b = Math.round(
+        pixels[i + 2] * w00 +
+          pixels[i + 5] * w10 +
+          pixels[i + stride + 2] * w01 +
+          pixels[i + stride + 5] * w11,
+      );
+      const p = y * width + x;
+      aligned[p * 3] = curves[r] + rg * g + rb * b;
+      aligned[p * 3 + 1] = curves[256 + g] + gr * r + gb * b;
+      aligned[p * 3 + 2] = curves[512 + b] + br * r + bg * g;
       covered[p] = 1;
     }
   }
-  return { image: { width, height, pixels: aligned }, covered };
-}
-
-function clampByte(value: number): number {
-  return value <= 0 ? 0 : value >= 255 ? 255 : Math.round(value);
+  return { image: { width, height, pixels: new Uint8Array(aligned.buffer) }, covered };
 }

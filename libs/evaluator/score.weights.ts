@@ -107,7 +107,7 @@ export const CALIBRATION = {
   },
   registration: {
     /** Longer side of the images the registration works on (pixels). */
-    workSide: 512,
+    workSide: 384,
     /** Shift of the frame (fraction of its size) that is free, as a redraw moves the content… */
     shiftTolerated: 0.03,
     /** …and beyond it, the shift over which `framing` falls by e. */
@@ -129,8 +129,16 @@ export const CALIBRATION = {
     /** Grain over plain skin (output/template) that is tolerated, and the log excess over which it falls by e. */
     grainTolerated: 2.5,
     grainScale: 0.5,
+    /**
+     * Skin energy (output/template) below which the face reads as smeared (blur σ 1 leaves 0.04–0.3 of
+     * it, σ 3 0.01–0.03, a smooth avatar on a wrinkled face 0.15), and the log shortfall over which it falls by e.
+     */
+    smoothTolerated: 0.08,
+    smoothScale: 0.4,
     /** Block-grid strength (output/template) that is tolerated, and the log excess over which it falls by e. */
     blocksTolerated: 1.15,
+    /** Soft floor under the product of the signs (see `faceQualityScore`): the part stays above floor / (1 + floor). */
+    floor: 0.05,
     blocksScale: 0.15,
   },
 } as const;
