@@ -39,13 +39,15 @@ export interface ColourMap {
   curves: Float32Array;
   /** Row-major 3×3 shares of each input channel in each output channel; the diagonal is 0 (in `curves`). */
   mix: number[];
+  /** What is left after the curves and mix, per colour: 9³ RGB lattice nodes, 3 values each (see `fitResidual`). */
+  residual: Float32Array;
 }
 
 /** The map that changes nothing. */
 export function identityColourMap(): ColourMap {
   const curves = new Float32Array(768);
   for (let c = 0; c < 3; c++) for (let v = 0; v < 256; v++) curves[c * 256 + v] = v;
-  return { curves, mix: [0, 0, 0, 0, 0, 0, 0, 0, 0] };
+  return { curves, mix: [0, 0, 0, 0, 0, 0, 0, 0, 0], residual: new Float32Array(LATTICE ** 3 * 3) };
 }
 
 /** How far the transform moves and turns the frame, in the units of the breakdown. */
@@ -661,7 +663,99 @@ function fitColourMap(
     }
     for (let k = 0; k < 3; k++) map.mix[c * 3 + k] = k === c ? 0 : fit[1 + k] / 255;
   }
+  fitResidual(map, from.subarray(0, n * 3), to.subarray(0, n * 3));
   return map;
+}
+
+/** Nodes per axis of the residual lattice over RGB (a node every 32 grey levels). */
+const LATTICE = 9;
+const LATTICE_STEP = 255 / (LATTICE - 1);
+/** Pseudo-weight pulling each lattice node towards no correction, so sparse colours stay on the global map. */
+const LATTICE_PRIOR = 4;
+
+/**
+ * What the global map leaves over, as a function of colour: a re-grade that bends some colours more than
+ * others (saturation, a hue shift in the shadows) leaves residuals the per-channel model cannot take.
+ * They are averaged onto a coarse RGB lattice (trilinear weights, robustly), and read back trilinearly.
+ * For an output whose background is unchanged they are all 0.
+ */
+function fitResidual(map: ColourMap, from: Float32Array, to: Float32Array): void {
+  const n = from.length / 3;
+  const residuals = new Float32Array(n * 3);
+  const pixel = new Uint8ClampedArray(3);
+  for (let k = 0; k < n; k++) {
+    const [r, g, b] = [from[k * 3] * 255, from[k * 3 + 1] * 255, from[k * 3 + 2] * 255].map(Math.round);
+    applyGlobal(map, r, g, b, pixel, 0);
+    for (let c = 0; c < 3; c++) residuals[k * 3 + c] = to[k * 3 + c] - pixel[c];
+  }
+  const weights = new Float32Array(n).fill(1);
+  const magnitude = new Float32Array(n);
+  for (let pass = 0; pass < 2; pass++) {
+    const sum = new Float32Array(LATTICE ** 3 * 3);
+    const weight = new Float32Array(LATTICE ** 3);
+    for (let k = 0; k < n; k++) {
+      forEachCorner(from[k * 3] * 255, from[k * 3 + 1] * 255, from[k * 3 + 2] * 255, (node, w) => {
+        const ww = w * weights[k];
+        weight[node] += ww;
+        for (let c = 0; c < 3; c++) sum[node * 3 + c] += ww * residuals[k * 3 + c];
+      });
+    }
+    for (let node = 0; node < weight.length; node++)
+      for (let c = 0; c < 3; c++)
+        map.residual[node * 3 + c] = sum[node * 3 + c] / (weight[node] + LATTICE_PRIOR);
+    if (pass === 1) break;
+    // Samples the lattice does not explain (a changed region the mask missed) count less the second time.
+    for (let k = 0; k < n; k++) {
+      let worst = 0;
+      const fitted = latticeAt(map.residual, from[k * 3] * 255, from[k * 3 + 1] * 255, from[k * 3 + 2] * 255);
+      for (let c = 0; c < 3; c++) worst = Math.max(worst, Math.abs(residuals[k * 3 + c] - fitted[c]));
+      magnitude[k] = worst;
+    }
+    const huber = 1.345 * Math.max(2, robustScale(magnitude));
+    for (let k = 0; k < n; k++) weights[k] = magnitude[k] <= huber ? 1 : huber / magnitude[k];
+  }
+}
+
+/** Calls `visit` with each of the 8 lattice nodes around a colour and its trilinear weight. */
+function forEachCorner(r: number, g: number, b: number, visit: (node: number, weight: number) => void): void {
+  const fr = Math.min(LATTICE - 1.000001, r / LATTICE_STEP);
+  const fg = Math.min(LATTICE - 1.000001, g / LATTICE_STEP);
+  const fb = Math.min(LATTICE - 1.000001, b / LATTICE_STEP);
+  const [ir, ig, ib] = [Math.floor(fr), Math.floor(fg), Math.floor(fb)];
+  const [dr, dg, db] = [fr - ir, fg - ig, fb - ib];
+  for (let corner = 0; corner < 8; corner++) {
+    const cr = corner & 1;
+    const cg = (corner >> 1) & 1;
+    const cb = (corner >> 2) & 1;
+    const w = (cr ? dr : 1 - dr) * (cg ? dg : 1 - dg) * (cb ? db : 1 - db);
+    visit(((ir + cr) * LATTICE + (ig + cg)) * LATTICE + (ib + cb), w);
+  }
+}
+
+/** The residual lattice read at a colour (trilinear). */
+function latticeAt(lattice: Float32Array, r: number, g: number, b: number): [number, number, number] {
+  const out: [number, number, number] = [0, 0, 0];
+  forEachCorner(r, g, b, (node, w) => {
+    out[0] += w * lattice[node * 3];
+    out[1] += w * lattice[node * 3 + 1];
+    out[2] += w * lattice[node * 3 + 2];
+  });
+  return out;
+}
+
+/** The global part of the map (curves and mix) applied to one colour, stored at `out[at…at+2]`. */
+function applyGlobal(
+  map: ColourMap,
+  r: number,
+  g: number,
+  b: number,
+  out: Uint8ClampedArray,
+  at: number,
+): void {
+  const { curves, mix } = map;
+  out[at] = curves[r] + mix[1] * g + mix[2] * b;
+  out[at + 1] = curves[256 + g] + mix[3] * r + mix[5] * b;
+  out[at + 2] = curves[512 + b] + mix[6] * r + mix[7] * g;
 }
 
 /** Robust fit of template channel `c` on the three output channels and the square of its own. */
@@ -747,25 +841,12 @@ export function alignOutput(
   transform: Similarity,
   colourMap: ColourMap,
 ): { image: RgbImage; covered: Uint8Array } {
-  const { curves, mix } = colourMap;
-  const [rg, rb, gr, gb, br, bg] = [mix[1], mix[2], mix[3], mix[5], mix[6], mix[7]];
   const { width, height, pixels } = output;
-  // Clamped bytes round and clamp on store, which the colour map's sums need.
-  const aligned = new Uint8ClampedArray(pixels.length);
-  const covered = new Uint8Array(width * height);
   const identity = transform.a === 0 && transform.b === 0 && transform.tx === 0 && transform.ty === 0;
-  if (identity) {
-    for (let i = 0; i < pixels.length; i += 3) {
-      const r = pixels[i];
-      const g = pixels[i + 1];
-      const b = pixels[i + 2];
-      aligned[i] = curves[r] + rg * g + rb * b;
-      aligned[i + 1] = curves[256 + g] + gr * r + gb * b;
-      aligned[i + 2] = curves[512 + b] + br * r + bg * g;
-    }
-    covered.fill(1);
-    return { image: { width, height, pixels: new Uint8Array(aligned.buffer) }, covered };
-  }
+  if (identity)
+    return { image: recolour(output, colourMap), covered: new Uint8Array(width * height).fill(1) };
+  const warped = new Uint8ClampedArray(pixels.length);
+  const covered = new Uint8Array(width * height);
   const frame = new Frame(width, height, width, height);
   const s = 1 + transform.a;
   const stride = width * 3;
@@ -786,27 +867,59 @@ export function alignOutput(
       const w10 = fx * (1 - fy);
       const w01 = (1 - fx) * fy;
       const w11 = fx * fy;
-      const r = Math.round(
-        pixels[i] * w00 + pixels[i + 3] * w10 + pixels[i + stride] * w01 + pixels[i + stride + 3] * w11,
-      );
-      const g = Math.round(
-        pixels[i + 1] * w00 +
-          pixels[i + 4] * w10 +
-          pixels[i + stride + 1] * w01 +
-          pixels[i + stride + 4] * w11,
-      );
-      const b = Math.round(
-        pixels[i + 2] * w00 +
-          pixels[i + 5] * w10 +
-          pixels[i + stride + 2] * w01 +
-          pixels[i + stride + 5] * w11,
-      );
-      const p = y * width + x;
-      aligned[p * 3] = curves[r] + rg * g + rb * b;
-      aligned[p * 3 + 1] = curves[256 + g] + gr * r + gb * b;
-      aligned[p * 3 + 2] = curves[512 + b] + br * r + bg * g;
-      covered[p] = 1;
+      const p = (y * width + x) * 3;
+      // Clamped bytes round on store.
+      for (let c = 0; c < 3; c++) {
+        warped[p + c] =
+          pixels[i + c] * w00 +
+          pixels[i + 3 + c] * w10 +
+          pixels[i + stride + c] * w01 +
+          pixels[i + stride + 3 + c] * w11;
+      }
+      covered[p / 3] = 1;
     }
   }
-  return { image: { width, height, pixels: new Uint8Array(aligned.buffer) }, covered };
+  return { image: recolour({ width, height, pixels: new Uint8Array(warped.buffer) }, colourMap), covered };
+}
+
+/** Nodes per axis of the table the residual lattice is expanded into for lookup (every 8 grey levels). */
+const TABLE = 33;
+
+/** The colour map applied to every pixel. */
+function recolour({ width, height, pixels }: RgbImage, map: ColourMap): RgbImage {
+  const { curves, mix, residual } = map;
+  const [rg, rb, gr, gb, br, bg] = [mix[1], mix[2], mix[3], mix[5], mix[6], mix[7]];
+  // Clamped bytes round and clamp on store, which the map's sums need.
+  const out = new Uint8ClampedArray(pixels.length);
+  const table = residual.some((v) => Math.abs(v) > 0.05) ? residualTable(residual) : null;
+  for (let i = 0; i < pixels.length; i += 3) {
+    const r = pixels[i];
+    const g = pixels[i + 1];
+    const b = pixels[i + 2];
+    let er = 0;
+    let eg = 0;
+    let eb = 0;
+    if (table) {
+      const t = ((((r + 4) >> 3) * TABLE + ((g + 4) >> 3)) * TABLE + ((b + 4) >> 3)) * 3;
+      er = table[t];
+      eg = table[t + 1];
+      eb = table[t + 2];
+    }
+    out[i] = curves[r] + rg * g + rb * b + er;
+    out[i + 1] = curves[256 + g] + gr * r + gb * b + eg;
+    out[i + 2] = curves[512 + b] + br * r + bg * g + eb;
+  }
+  return { width, height, pixels: new Uint8Array(out.buffer) };
+}
+
+/** The residual lattice read trilinearly at every 8th grey level of each channel, for nearest lookup. */
+function residualTable(residual: Float32Array): Float32Array {
+  const table = new Float32Array(TABLE ** 3 * 3);
+  for (let r = 0; r < TABLE; r++)
+    for (let g = 0; g < TABLE; g++)
+      for (let b = 0; b < TABLE; b++) {
+        const value = latticeAt(residual, Math.min(255, r * 8), Math.min(255, g * 8), Math.min(255, b * 8));
+        table.set(value, ((r * TABLE + g) * TABLE + b) * 3);
+      }
+  return table;
 }

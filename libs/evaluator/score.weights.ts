@@ -10,16 +10,16 @@
 export const SCORER_VERSION = '2.0.0';
 
 export const WEIGHTS = {
-  identity_transfer: 0.2,
+  identity_transfer: 0.18,
   identity_match: 0.12,
   assignment: 0.08,
   pose: 0.06,
   expression: 0.05,
   placement: 0.06,
-  background: 0.12,
+  background: 0.1,
   seams: 0.09,
   framing: 0.06,
-  face_quality: 0.16,
+  face_quality: 0.2,
 } as const;
 
 export type ScorePart = keyof typeof WEIGHTS;
@@ -124,8 +124,8 @@ export const CALIBRATION = {
     detailFullAt: 0.35,
     detailScale: 0.4,
     /** Contrast at the poorest feature (output/template) kept in full, and the log shortfall over which it falls by e. */
-    contrastFullAt: 0.7,
-    contrastScale: 0.3,
+    contrastFullAt: 0.65,
+    contrastScale: 0.15,
     /** Grain over plain skin (output/template) that is tolerated, and the log excess over which it falls by e. */
     grainTolerated: 2.5,
     grainScale: 0.5,
