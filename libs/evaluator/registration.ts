@@ -683,9 +683,18 @@ function fitResidual(map: ColourMap, from: Float32Array, to: Float32Array): void
   const n = from.length / 3;
   const residuals = new Float32Array(n * 3);
   const pixel = new Uint8ClampedArray(3);
+  const nodes = new Int32Array(8);
+  const cornerWeights = new Float32Array(8);
+  const fitted = new Float32Array(3);
   for (let k = 0; k < n; k++) {
-    const [r, g, b] = [from[k * 3] * 255, from[k * 3 + 1] * 255, from[k * 3 + 2] * 255].map(Math.round);
-    applyGlobal(map, r, g, b, pixel, 0);
+    applyGlobal(
+      map,
+      Math.round(from[k * 3] * 255),
+      Math.round(from[k * 3 + 1] * 255),
+      Math.round(from[k * 3 + 2] * 255),
+      pixel,
+      0,
+    );
     for (let c = 0; c < 3; c++) residuals[k * 3 + c] = to[k * 3 + c] - pixel[c];
   }
   const weights = new Float32Array(n).fill(1);
@@ -694,11 +703,12 @@ function fitResidual(map: ColourMap, from: Float32Array, to: Float32Array): void
     const sum = new Float32Array(LATTICE ** 3 * 3);
     const weight = new Float32Array(LATTICE ** 3);
     for (let k = 0; k < n; k++) {
-      forEachCorner(from[k * 3] * 255, from[k * 3 + 1] * 255, from[k * 3 + 2] * 255, (node, w) => {
-        const ww = w * weights[k];
-        weight[node] += ww;
-        for (let c = 0; c < 3; c++) sum[node * 3 + c] += ww * residuals[k * 3 + c];
-      });
+      corners(from[k * 3] * 255, from[k * 3 + 1] * 255, from[k * 3 + 2] * 255, nodes, cornerWeights);
+      for (let j = 0; j < 8; j++) {
+        const w = cornerWeights[j] * weights[k];
+        weight[nodes[j]] += w;
+        for (let c = 0; c < 3; c++) sum[nodes[j] * 3 + c] += w * residuals[k * 3 + c];
+      }
     }
     for (let node = 0; node < weight.length; node++)
       for (let c = 0; c < 3; c++)
@@ -706,8 +716,16 @@ function fitResidual(map: ColourMap, from: Float32Array, to: Float32Array): void
     if (pass === 1) break;
     // Samples the lattice does not explain (a changed region the mask missed) count less the second time.
     for (let k = 0; k < n; k++) {
+      latticeAt(
+        map.residual,
+        from[k * 3] * 255,
+        from[k * 3 + 1] * 255,
+        from[k * 3 + 2] * 255,
+        fitted,
+        nodes,
+        cornerWeights,
+      );
       let worst = 0;
-      const fitted = latticeAt(map.residual, from[k * 3] * 255, from[k * 3 + 1] * 255, from[k * 3 + 2] * 255);
       for (let c = 0; c < 3; c++) worst = Math.max(worst, Math.abs(residuals[k * 3 + c] - fitted[c]));
       magnitude[k] = worst;
     }
@@ -716,31 +734,44 @@ function fitResidual(map: ColourMap, from: Float32Array, to: Float32Array): void
   }
 }
 
-/** Calls `visit` with each of the 8 lattice nodes around a colour and its trilinear weight. */
-function forEachCorner(r: number, g: number, b: number, visit: (node: number, weight: number) => void): void {
+/** The 8 lattice nodes around a colour and their trilinear weights, written into `nodes` and `weights`. */
+function corners(r: number, g: number, b: number, nodes: Int32Array, weights: Float32Array): void {
   const fr = Math.min(LATTICE - 1.000001, r / LATTICE_STEP);
   const fg = Math.min(LATTICE - 1.000001, g / LATTICE_STEP);
   const fb = Math.min(LATTICE - 1.000001, b / LATTICE_STEP);
-  const [ir, ig, ib] = [Math.floor(fr), Math.floor(fg), Math.floor(fb)];
-  const [dr, dg, db] = [fr - ir, fg - ig, fb - ib];
+  const ir = fr | 0;
+  const ig = fg | 0;
+  const ib = fb | 0;
+  const dr = fr - ir;
+  const dg = fg - ig;
+  const db = fb - ib;
   for (let corner = 0; corner < 8; corner++) {
     const cr = corner & 1;
     const cg = (corner >> 1) & 1;
     const cb = (corner >> 2) & 1;
-    const w = (cr ? dr : 1 - dr) * (cg ? dg : 1 - dg) * (cb ? db : 1 - db);
-    visit(((ir + cr) * LATTICE + (ig + cg)) * LATTICE + (ib + cb), w);
+    weights[corner] = (cr ? dr : 1 - dr) * (cg ? dg : 1 - dg) * (cb ? db : 1 - db);
+    nodes[corner] = ((ir + cr) * LATTICE + (ig + cg)) * LATTICE + (ib + cb);
   }
 }
 
-/** The residual lattice read at a colour (trilinear). */
-function latticeAt(lattice: Float32Array, r: number, g: number, b: number): [number, number, number] {
-  const out: [number, number, number] = [0, 0, 0];
-  forEachCorner(r, g, b, (node, w) => {
-    out[0] += w * lattice[node * 3];
-    out[1] += w * lattice[node * 3 + 1];
-    out[2] += w * lattice[node * 3 + 2];
-  });
-  return out;
+/** The residual lattice read at a colour (trilinear), written into `out`. */
+function latticeAt(
+  lattice: Float32Array,
+  r: number,
+  g: number,
+  b: number,
+  out: Float32Array,
+  nodes: Int32Array,
+  weights: Float32Array,
+): void {
+  corners(r, g, b, nodes, weights);
+  out[0] = out[1] = out[2] = 0;
+  for (let k = 0; k < 8; k++) {
+    const at = nodes[k] * 3;
+    out[0] += weights[k] * lattice[at];
+    out[1] += weights[k] * lattice[at + 1];
+    out[2] += weights[k] * lattice[at + 2];
+  }
 }
 
 /** The global part of the map (curves and mix) applied to one colour, stored at `out[at…at+2]`. */
@@ -915,10 +946,21 @@ function recolour({ width, height, pixels }: RgbImage, map: ColourMap): RgbImage
 /** The residual lattice read trilinearly at every 8th grey level of each channel, for nearest lookup. */
 function residualTable(residual: Float32Array): Float32Array {
   const table = new Float32Array(TABLE ** 3 * 3);
+  const value = new Float32Array(3);
+  const nodes = new Int32Array(8);
+  const weights = new Float32Array(8);
   for (let r = 0; r < TABLE; r++)
     for (let g = 0; g < TABLE; g++)
       for (let b = 0; b < TABLE; b++) {
-        const value = latticeAt(residual, Math.min(255, r * 8), Math.min(255, g * 8), Math.min(255, b * 8));
+        latticeAt(
+          residual,
+          Math.min(255, r * 8),
+          Math.min(255, g * 8),
+          Math.min(255, b * 8),
+          value,
+          nodes,
+          weights,
+        );
         table.set(value, ((r * TABLE + g) * TABLE + b) * 3);
       }
   return table;
