@@ -1,8 +1,9 @@
 /**
  * The gallery learns in the background whether the scorer can score each case (the server checks the
  * faces after the page is served). While any card is still `data-scorable="pending"`, this fetches the
- * gallery again now and then and swaps in the cards whose verdict is known: an unscorable case comes
- * back marked, with its reason, and unticked; a scorable one keeps the tick the user gave it.
+ * gallery again now and then and updates, in place, the cards whose verdict is known: an unscorable case
+ * gets its mark and reason and is unticked; a scorable one keeps the tick the user gave it. The card
+ * element itself stays, so nothing the user is pointing at or scrolling to is swapped out under them.
  */
 import { parseFragment } from './api';
 
@@ -22,10 +23,14 @@ async function refreshPendingCards(): Promise<void> {
       (c) => c.dataset.caseId === id,
     );
     if (!next || next.dataset.scorable === 'pending') continue;
-    const before = card.querySelector<HTMLInputElement>('input[name=case]');
-    const after = next.querySelector<HTMLInputElement>('input[name=case]');
-    if (before && after && next.dataset.scorable === 'true') after.checked = before.checked;
-    card.replaceWith(next);
+    card.className = next.className;
+    card.dataset.scorable = next.dataset.scorable;
+    const note = next.querySelector('p.error');
+    const checking = card.querySelector('.case-checking');
+    if (note) (checking ?? card.querySelector('.case-meta'))?.after(note);
+    checking?.remove();
+    const box = card.querySelector<HTMLInputElement>('input[name=case]');
+    if (box && next.dataset.scorable === 'false') box.checked = false;
     changed = true;
   }
   // The run form counts the ticked cases on `change`.
