@@ -8,7 +8,7 @@ import { RunEventBus } from '../libs/core/event-bus';
 import type { RunEvent } from '../libs/core/run-events';
 import { RunExecutor } from '../libs/runs/run-executor';
 import { RunsService } from '../libs/runs/runs.service';
-import { makeTempData, writeCases } from '../test/support/fixtures';
+import { makeTempData, writeFaceCases } from '../test/support/fixtures';
 
 /**
  * Load on the live channels and the API (issue 8): 50 Socket.IO clients follow one run of 500 items
@@ -71,7 +71,8 @@ async function hammer(base: string, path: string, active: () => boolean) {
 async function main(): Promise<void> {
   const data = makeTempData('load-bench');
   delete process.env.OPENAI_API_KEY;
-  const cases = await writeCases(data.datasets, ITEMS, 'ld');
+  // Cases the scorer can score: a run refuses any it cannot, before a tool is called.
+  const cases = await writeFaceCases(data.datasets, ITEMS, 'ld');
   const app = await startServer({ port: 0, host: '127.0.0.1', logger: false });
   const base = serverUrl(app);
   try {
