@@ -20,10 +20,10 @@ export interface Alignment {
   /** 1 where the aligned output has pixels of its own (see `alignOutput`). */
   covered: Uint8Array;
   /**
-   * The output colour-mapped but not warped, when the warp moved it (null when `aligned` is only
-   * colour-mapped): faces are judged on pixels resampled once, not twice.
+   * The output as it came, when the warp moved it (null when `aligned` is only colour-mapped): faces are
+   * judged on pixels resampled once, not twice, through the colour map applied where they are.
    */
-  recoloured: RgbImage | null;
+  unwarped: RgbImage | null;
 }
 
 /** Registers the output onto the template and aligns it, in one trip to a worker. */
@@ -37,8 +37,7 @@ export function alignToTemplate(input: AlignmentInput): Alignment {
   });
   const { image, covered } = alignOutput(input.output, registration.transform, registration.colourMap);
   const moved = registration.transform !== IDENTITY;
-  const recoloured = moved ? alignOutput(input.output, IDENTITY, registration.colourMap).image : null;
-  return { registration, aligned: image, covered, recoloured };
+  return { registration, aligned: image, covered, unwarped: moved ? input.output : null };
 }
 
 /** `alignToTemplate` as a task for `FaceAnalyzer.runTask`. */

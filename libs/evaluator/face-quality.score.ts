@@ -48,7 +48,8 @@ export interface FaceQualityPair {
 const CELLS_PER_EYE_DISTANCE = 16;
 
 /**
- * The quality of each swapped face relative to the template face it replaces, measured where a person
+ * The quality of each swapped face relative to the template face it replaces (`outputLuma` reads the
+ * output's colours, e.g. through the registration's colour map), measured where a person
  * looks: each eye and the mouth (detail and contrast, the poorer feature counting), the plain skin
  * around them (grain), and the face as a whole (a JPEG block grid). Each face's regions come from its
  * own mesh, sized by its inter-ocular distance, so the measures hold when a redraw moves the face a
@@ -58,15 +59,18 @@ export function measureFaceQuality(
   template: RgbImage,
   output: RgbImage,
   pairs: readonly FaceQualityPair[],
+  outputLuma: (r: number, g: number, b: number) => number = luma601,
 ): FaceQualityMeasures[] {
   // Luma only where the faces are: the rest of the image is never read.
   const t = planeOf(
     template,
     pairs.map((p) => p.template),
+    luma601,
   );
   const o = planeOf(
     output,
     pairs.map((p) => p.output),
+    outputLuma,
   );
   return pairs.map((pair) => {
     const ts = faceStats(t, pair.template);
@@ -88,7 +92,15 @@ function ratio(a: number, b: number): number {
   return (a + 1) / (b + 1);
 }
 
-function planeOf(image: RgbImage, meshes: ReadonlyArray<readonly Point[]>): Plane {
+function luma601(r: number, g: number, b: number): number {
+  return 0.299 * r + 0.587 * g + 0.114 * b;
+}
+
+function planeOf(
+  image: RgbImage,
+  meshes: ReadonlyArray<readonly Point[]>,
+  lumaOf: (r: number, g: number, b: number) => number,
+): Plane {
   const { width, height, pixels } = image;
   const luma = new Float32Array(width * height);
   for (const mesh of meshes) {
@@ -102,7 +114,7 @@ function planeOf(image: RgbImage, meshes: ReadonlyArray<readonly Point[]>): Plan
     const x1 = Math.min(width, Math.ceil(maxX + mx));
     for (let y = Math.max(0, Math.floor(minY - my)); y < Math.min(height, Math.ceil(maxY + my)); y++) {
       for (let x = x0, i = y * width + x0, j = i * 3; x < x1; x++, i++, j += 3)
-        luma[i] = 0.299 * pixels[j] + 0.587 * pixels[j + 1] + 0.114 * pixels[j + 2];
+        luma[i] = lumaOf(pixels[j], pixels[j + 1], pixels[j + 2]);
     }
   }
   return { luma, width, height };

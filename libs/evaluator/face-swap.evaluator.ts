@@ -13,7 +13,7 @@ import { identityScore, ramp } from './identity.score';
 import { ALIGN_TO_TEMPLATE } from './alignment.task';
 import type { FaceQualityMeasures } from './face-quality.score';
 import { IMAGE_MEASURES } from './image-measures.task';
-import { frameChange, mapToOutput, type FrameChange } from './registration';
+import { frameChange, mapToOutput, type ColourMap, type FrameChange } from './registration';
 import { combineParts } from './score.combine';
 import { CALIBRATION, SCORER_VERSION, WEIGHTS, type ScorePart } from './score.weights';
 import { SwapEvaluator, type SwapScore } from './swap-evaluator';
@@ -79,7 +79,7 @@ export class FaceSwapEvaluator extends SwapEvaluator {
     // Register the output onto the template (generative tools move, re-frame and re-grade the whole
     // frame), then judge everything in the template's frame.
     const c = CALIBRATION.image;
-    const { registration, aligned, covered, recoloured } = await this.faces.runTask(
+    const { registration, aligned, covered, unwarped } = await this.faces.runTask(
       ALIGN_TO_TEMPLATE,
       {
         workTemplate,
@@ -148,7 +148,8 @@ export class FaceSwapEvaluator extends SwapEvaluator {
       template,
       aligned,
       covered,
-      faceImage: recoloured,
+      faceImage: unwarped,
+      colourMap: registration.colourMap,
       toOutput: mapToOutput(registration.transform, width, height),
       templateFaces: templateOf,
       outputFaces: outputFaceList,
@@ -242,8 +243,10 @@ interface ImagePartsInput {
   /** The output in the template's frame, colour-mapped. */
   aligned: RgbImage;
   covered: Uint8Array;
-  /** The output colour-mapped in its own frame when the alignment moved it, else null (see `Alignment`). */
+  /** The output in its own frame when the alignment moved it, else null (see `Alignment`). */
   faceImage: RgbImage | null;
+  /** The colour map, applied to `faceImage` where faces are measured. */
+  colourMap: ColourMap;
   /** Template frame → the output's own frame. */
   toOutput: (x: number, y: number) => [number, number];
   templateFaces: AnalyzedFace[];
@@ -258,6 +261,7 @@ async function imageParts(faces: FaceAnalyzer, input: ImagePartsInput) {
     aligned,
     covered,
     faceImage,
+    colourMap,
     toOutput,
     templateFaces,
     outputFaces,
@@ -279,7 +283,7 @@ async function imageParts(faces: FaceAnalyzer, input: ImagePartsInput) {
       faceBoxes,
       templateBoxes: templateFaces.map((f) => f.box),
       covered,
-      faceImage: faceImage ?? undefined,
+      faceImage: faceImage ? { image: faceImage, colourMap } : undefined,
       faces: matched.map((i) => ({
         // Faces are judged where the output drew them: in its own frame when it was moved.
         output: faceImage

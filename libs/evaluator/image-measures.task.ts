@@ -4,6 +4,7 @@ import { workerTask } from '../faces/worker-task';
 import { measureFaceQuality, type FaceQualityMeasures, type FaceQualityPair } from './face-quality.score';
 import { boxMask, excessEdges, maskedMeanAbsDiff, maskedSsim, scaleBox } from './image-quality.score';
 import { hardCutFraction } from './change-boundary.score';
+import { mappedLuma, type ColourMap } from './registration';
 import { CALIBRATION } from './score.weights';
 
 /** What the image-level parts are measured on: template and output at the same size, and where the faces are. */
@@ -18,8 +19,11 @@ export interface ImageMeasureInput {
   covered: Uint8Array;
   /** The matched faces whose quality is measured (output meshes in `faceImage`'s frame, template meshes). */
   faces: FaceQualityPair[];
-  /** Where the output faces are measured, when not `output` itself (the output in its own frame). */
-  faceImage?: RgbImage;
+  /**
+   * Where the output faces are measured, when not `output` itself: the output in its own frame, and the
+   * colour map to apply to it there.
+   */
+  faceImage?: { image: RgbImage; colourMap: ColourMap };
 }
 
 /** The raw image-level measures; `FaceSwapEvaluator` maps them to parts. */
@@ -78,7 +82,9 @@ export function measureImage({
     colourDiff: maskedMeanAbsDiff(o, t, background),
     seam: excessEdges(o, t, ring),
     hardCut: hardCutFraction(o, t, templateBoxes, background, c.hardCut).faces,
-    faces: measureFaceQuality(template, faceImage ?? output, faces),
+    faces: faceImage
+      ? measureFaceQuality(template, faceImage.image, faces, mappedLuma(faceImage.colourMap))
+      : measureFaceQuality(template, output, faces),
   };
 }
 

@@ -774,6 +774,24 @@ function latticeAt(
   }
 }
 
+/**
+ * The luma (BT.601) of a colour after the map, for measuring a few regions of an output without
+ * colour-mapping all of it.
+ */
+export function mappedLuma(map: ColourMap): (r: number, g: number, b: number) => number {
+  const { curves, mix, residual } = map;
+  const table = residual.some((v) => Math.abs(v) > 0.05) ? residualTable(residual) : null;
+  const mapped = new Uint8ClampedArray(3);
+  return (r, g, b) => {
+    // The same sums, table and rounding as `recolour`, so a region read here matches the image it makes.
+    const t = table ? ((((r + 4) >> 3) * TABLE + ((g + 4) >> 3)) * TABLE + ((b + 4) >> 3)) * 3 : -1;
+    mapped[0] = curves[r] + mix[1] * g + mix[2] * b + (table ? table[t] : 0);
+    mapped[1] = curves[256 + g] + mix[3] * r + mix[5] * b + (table ? table[t + 1] : 0);
+    mapped[2] = curves[512 + b] + mix[6] * r + mix[7] * g + (table ? table[t + 2] : 0);
+    return 0.299 * mapped[0] + 0.587 * mapped[1] + 0.114 * mapped[2];
+  };
+}
+
 /** The global part of the map (curves and mix) applied to one colour, stored at `out[at…at+2]`. */
 function applyGlobal(
   map: ColourMap,
