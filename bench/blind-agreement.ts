@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { FaceAnalyzer } from '../libs/faces/face-analyzer.service';
 import { FaceSwapEvaluator } from '../libs/evaluator/face-swap.evaluator';
 import { demoFixture } from '../libs/evaluator/testing/demo-fixture';
+import { spearmanRho } from '../libs/report/run-stats';
 
 async function main(): Promise<void> {
   const [dir, ratingsPath] = process.argv.slice(2);
@@ -35,33 +36,14 @@ async function main(): Promise<void> {
   console.log(`without the unchanged templates (${swaps.length}): ${spearman(swaps).toFixed(3)}`);
 }
 
-function ranks(values: number[]): number[] {
-  const order = values.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]);
-  const out = new Array<number>(values.length);
-  for (let i = 0; i < order.length;) {
-    let j = i;
-    while (j + 1 < order.length && order[j + 1][0] === order[i][0]) j++;
-    for (let k = i; k <= j; k++) out[order[k][1]] = (i + j) / 2;
-    i = j + 1;
-  }
-  return out;
-}
-
-/** Spearman's rank correlation with average ranks for ties (Pearson on the ranks). */
+/** Spearman's rank correlation of stars and score (the report's own, ties at their mean rank). */
 function spearman(rows: Array<{ stars: number; score: number }>): number {
-  const a = ranks(rows.map((r) => r.stars));
-  const b = ranks(rows.map((r) => r.score));
-  const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
-  const [ma, mb] = [mean(a), mean(b)];
-  let cov = 0;
-  let va = 0;
-  let vb = 0;
-  for (let i = 0; i < a.length; i++) {
-    cov += (a[i] - ma) * (b[i] - mb);
-    va += (a[i] - ma) ** 2;
-    vb += (b[i] - mb) ** 2;
-  }
-  return cov / Math.sqrt(va * vb);
+  return (
+    spearmanRho(
+      rows.map((r) => r.stars),
+      rows.map((r) => r.score),
+    ) ?? NaN
+  );
 }
 
 void main();
