@@ -1,7 +1,9 @@
 import type { FaceBox } from '../faces/face.types';
 import type { RgbImage } from '../faces/raster';
 import { workerTask } from '../faces/worker-task';
-import { alignOutput, IDENTITY, registerOutput, type Registration } from './registration';
+import { alignOutput } from './align-output';
+import { IDENTITY } from './frame';
+import { registerOutput, type Registration } from './registration';
 
 /** What aligning an output needs: template and output at a working size, and the output at full size. */
 export interface AlignmentInput {

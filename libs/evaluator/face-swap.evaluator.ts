@@ -13,7 +13,8 @@ import { identityScore, ramp } from './identity.score';
 import { ALIGN_TO_TEMPLATE } from './alignment.task';
 import type { FaceQualityMeasures } from './face-quality.score';
 import { IMAGE_MEASURES } from './image-measures.task';
-import { frameChange, mapToOutput, type ColourMap, type FrameChange } from './registration';
+import type { ColourMap } from './colour-map';
+import { frameChange, mapToOutput, type FrameChange } from './frame';
 import { combineParts } from './score.combine';
 import { CALIBRATION, SCORER_VERSION, WEIGHTS, type ScorePart } from './score.weights';
 import { SwapEvaluator, type SwapScore } from './swap-evaluator';
@@ -111,8 +112,8 @@ export class FaceSwapEvaluator extends SwapEvaluator {
       ).map((j, i) => {
         const own = regionFaces.get(i);
         if (!own) return j;
-        // Failing that (a redraw moved or resized a small face), whatever else was found there.
         const best = bestOverlap(templateOf[i].box, own, c.minSlotIou);
+        // Failing that (a redraw moved or resized a small face), whatever else was found there.
         return best ? outputFaceList.indexOf(best) : j;
       });
     let slotOutput = match();

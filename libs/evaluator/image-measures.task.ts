@@ -4,7 +4,7 @@ import { workerTask } from '../faces/worker-task';
 import { measureFaceQuality, type FaceQualityMeasures, type FaceQualityPair } from './face-quality.score';
 import { boxMask, excessEdges, maskedMeanAbsDiff, maskedSsim, scaleBox } from './image-quality.score';
 import { hardCutFraction } from './change-boundary.score';
-import { mappedLuma, type ColourMap } from './registration';
+import { mappedLuma, type ColourMap } from './colour-map';
 import { CALIBRATION } from './score.weights';
 
 /** What the image-level parts are measured on: template and output at the same size, and where the faces are. */

@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { packageRoot } from '../core/package-root';
 import { readRgb } from '../faces/raster';
-import { alignOutput, frameChange, IDENTITY, mappedLuma, registerOutput } from './registration';
+import { alignOutput } from './align-output';
+import { mappedLuma } from './colour-map';
+import { frameChange, IDENTITY } from './frame';
+import { registerOutput } from './registration';
 import { redraw, type Redraw } from './testing/redraws';
 
 describe('registerOutput', () => {

@@ -1,0 +1,54 @@
+import type { RgbImage } from '../faces/raster';
+import { recolour, type ColourMap } from './colour-map';
+import { Frame, type Similarity } from './frame';
+
+/**
+ * The output warped into the template's frame at full resolution (bilinear) and passed through the
+ * colour map, with a mask of the pixels the output covers (a shifted or zoomed-out output leaves a strip
+ * it has no pixels for). With the identity transform the pixels are only colour-mapped.
+ */
+export function alignOutput(
+  output: RgbImage,
+  transform: Similarity,
+  colourMap: ColourMap,
+): { image: RgbImage; covered: Uint8Array } {
+  const { width, height, pixels } = output;
+  const identity = transform.a === 0 && transform.b === 0 && transform.tx === 0 && transform.ty === 0;
+  if (identity)
+    return { image: recolour(output, colourMap), covered: new Uint8Array(width * height).fill(1) };
+  const warped = new Uint8ClampedArray(pixels.length);
+  const covered = new Uint8Array(width * height);
+  const frame = new Frame(width, height, width, height);
+  const s = 1 + transform.a;
+  const stride = width * 3;
+  for (let y = 0; y < height; y++) {
+    const u0 = frame.u(0);
+    const v = frame.v(y);
+    // The map is affine: step it along the row instead of recomputing it per pixel.
+    let ox = frame.x(s * u0 - transform.b * v + transform.tx);
+    let oy = frame.y(transform.b * u0 + s * v + transform.ty);
+    for (let x = 0; x < width; x++, ox += s, oy += transform.b) {
+      if (ox < 0 || oy < 0 || ox > width - 1 || oy > height - 1) continue;
+      const x0 = Math.min(width - 2, ox | 0);
+      const y0 = Math.min(height - 2, oy | 0);
+      const fx = ox - x0;
+      const fy = oy - y0;
+      const i = (y0 * width + x0) * 3;
+      const w00 = (1 - fx) * (1 - fy);
+      const w10 = fx * (1 - fy);
+      const w01 = (1 - fx) * fy;
+      const w11 = fx * fy;
+      const p = (y * width + x) * 3;
+      // Clamped bytes round on store.
+      for (let c = 0; c < 3; c++) {
+        warped[p + c] =
+          pixels[i + c] * w00 +
+          pixels[i + 3 + c] * w10 +
+          pixels[i + stride + c] * w01 +
+          pixels[i + stride + 3 + c] * w11;
+      }
+      covered[p / 3] = 1;
+    }
+  }
+  return { image: recolour({ width, height, pixels: new Uint8Array(warped.buffer) }, colourMap), covered };
+}

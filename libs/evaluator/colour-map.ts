@@ -1,0 +1,347 @@
+import type { RgbImage } from '../faces/raster';
+import { Frame, type Similarity } from './frame';
+import { robustScale } from './robust-scale';
+
+/**
+ * A global colour map, output → template: each channel's value is its own curve (offset, gain and a
+ * bend, 256 entries) plus a linear share of the other two channels (a saturation or white-balance
+ * change mixes channels).
+ */
+export interface ColourMap {
+  /** Per channel (R, G, B), 256 entries each: the channel's own curve. */
+  curves: Float32Array;
+  /** Row-major 3×3 shares of each input channel in each output channel; the diagonal is 0 (in `curves`). */
+  mix: number[];
+  /** What is left after the curves and mix, per colour: 9³ RGB lattice nodes, 3 values each (see `fitResidual`). */
+  residual: Float32Array;
+}
+
+/** The map that changes nothing. */
+export function identityColourMap(): ColourMap {
+  const curves = new Float32Array(768);
+  for (let c = 0; c < 3; c++) for (let v = 0; v < 256; v++) curves[c * 256 + v] = v;
+  return { curves, mix: [0, 0, 0, 0, 0, 0, 0, 0, 0], residual: new Float32Array(LATTICE ** 3 * 3) };
+}
+
+/** Background pixels the colour map is fitted on: plenty for three coefficients per channel. */
+const COLOUR_SAMPLES = 8000;
+
+/**
+ * The colour map, output → template, fitted on the aligned background: per output channel, an offset,
+ * a linear share of all three input channels and a bend of its own (a re-grade: gain, white balance,
+ * saturation, a gamma-like curve), robustly (Huber), so changed regions the mask missed pull it little.
+ * The bend is dropped when it would not be monotone over 0–255, and the identity kept when the fit is
+ * implausible.
+ */
+export function fitColourMap(
+  template: RgbImage,
+  output: RgbImage,
+  mask: Uint8Array,
+  frame: Frame,
+  t: Similarity,
+): ColourMap {
+  const { width, height } = frame;
+  const stride = Math.max(1, Math.floor((width * height) / (COLOUR_SAMPLES * 2)));
+  const from = new Float32Array(COLOUR_SAMPLES * 3);
+  const to = new Float32Array(COLOUR_SAMPLES * 3);
+  let n = 0;
+  const s = 1 + t.a;
+  for (let i = 0; i < width * height && n < COLOUR_SAMPLES; i += stride) {
+    if (!mask[i]) continue;
+    const x = i % width;
+    const y = (i - x) / width;
+    const u = frame.u(x);
+    const v = frame.v(y);
+    const ox = Math.round(frame.x(s * u - t.b * v + t.tx));
+    const oy = Math.round(frame.y(t.b * u + s * v + t.ty));
+    if (ox < 0 || oy < 0 || ox >= width || oy >= height) continue;
+    const j = (oy * width + ox) * 3;
+    for (let c = 0; c < 3; c++) {
+      from[n * 3 + c] = output.pixels[j + c] / 255;
+      to[n * 3 + c] = template.pixels[i * 3 + c];
+    }
+    n++;
+  }
+  const map = identityColourMap();
+  if (n < 100) return map;
+  for (let c = 0; c < 3; c++) {
+    const fit = fitChannel(from.subarray(0, n * 3), to.subarray(0, n * 3), c);
+    if (!fit) continue;
+    // fit: [offset, share of R, G, B, bend], on inputs scaled to 0–1.
+    for (let v = 0; v < 256; v++) {
+      const x = v / 255;
+      map.curves[c * 256 + v] = fit[0] + fit[1 + c] * x + fit[4] * x * x;
+    }
+    for (let k = 0; k < 3; k++) map.mix[c * 3 + k] = k === c ? 0 : fit[1 + k] / 255;
+  }
+  fitResidual(map, from.subarray(0, n * 3), to.subarray(0, n * 3));
+  return map;
+}
+
+/** Nodes per axis of the residual lattice over RGB (a node every 32 grey levels). */
+const LATTICE = 9;
+
+const LATTICE_STEP = 255 / (LATTICE - 1);
+
+/** Pseudo-weight pulling each lattice node towards no correction, so sparse colours stay on the global map. */
+const LATTICE_PRIOR = 4;
+
+/**
+ * What the global map leaves over, as a function of colour: a re-grade that bends some colours more than
+ * others (saturation, a hue shift in the shadows) leaves residuals the per-channel model cannot take.
+ * They are averaged onto a coarse RGB lattice (trilinear weights, robustly), and read back trilinearly.
+ * For an output whose background is unchanged they are all 0.
+ */
+function fitResidual(map: ColourMap, from: Float32Array, to: Float32Array): void {
+  const n = from.length / 3;
+  const residuals = new Float32Array(n * 3);
+  const pixel = new Uint8ClampedArray(3);
+  const nodes = new Int32Array(8);
+  const cornerWeights = new Float32Array(8);
+  const fitted = new Float32Array(3);
+  for (let k = 0; k < n; k++) {
+    applyGlobal(
+      map,
+      Math.round(from[k * 3] * 255),
+      Math.round(from[k * 3 + 1] * 255),
+      Math.round(from[k * 3 + 2] * 255),
+      pixel,
+      0,
+    );
+    for (let c = 0; c < 3; c++) residuals[k * 3 + c] = to[k * 3 + c] - pixel[c];
+  }
+  const weights = new Float32Array(n).fill(1);
+  const magnitude = new Float32Array(n);
+  for (let pass = 0; pass < 2; pass++) {
+    const sum = new Float32Array(LATTICE ** 3 * 3);
+    const weight = new Float32Array(LATTICE ** 3);
+    for (let k = 0; k < n; k++) {
+      corners(from[k * 3] * 255, from[k * 3 + 1] * 255, from[k * 3 + 2] * 255, nodes, cornerWeights);
+      for (let j = 0; j < 8; j++) {
+        const w = cornerWeights[j] * weights[k];
+        weight[nodes[j]] += w;
+        for (let c = 0; c < 3; c++) sum[nodes[j] * 3 + c] += w * residuals[k * 3 + c];
+      }
+    }
+    for (let node = 0; node < weight.length; node++)
+      for (let c = 0; c < 3; c++)
+        map.residual[node * 3 + c] = sum[node * 3 + c] / (weight[node] + LATTICE_PRIOR);
+    if (pass === 1) break;
+    // Samples the lattice does not explain (a changed region the mask missed) count less the second time.
+    for (let k = 0; k < n; k++) {
+      latticeAt(
+        map.residual,
+        from[k * 3] * 255,
+        from[k * 3 + 1] * 255,
+        from[k * 3 + 2] * 255,
+        fitted,
+        nodes,
+        cornerWeights,
+      );
+      let worst = 0;
+      for (let c = 0; c < 3; c++) worst = Math.max(worst, Math.abs(residuals[k * 3 + c] - fitted[c]));
+      magnitude[k] = worst;
+    }
+    const huber = 1.345 * Math.max(2, robustScale(magnitude));
+    for (let k = 0; k < n; k++) weights[k] = magnitude[k] <= huber ? 1 : huber / magnitude[k];
+  }
+}
+
+/** The 8 lattice nodes around a colour and their trilinear weights, written into `nodes` and `weights`. */
+function corners(r: number, g: number, b: number, nodes: Int32Array, weights: Float32Array): void {
+  const fr = Math.min(LATTICE - 1.000001, r / LATTICE_STEP);
+  const fg = Math.min(LATTICE - 1.000001, g / LATTICE_STEP);
+  const fb = Math.min(LATTICE - 1.000001, b / LATTICE_STEP);
+  const ir = fr | 0;
+  const ig = fg | 0;
+  const ib = fb | 0;
+  const dr = fr - ir;
+  const dg = fg - ig;
+  const db = fb - ib;
+  for (let corner = 0; corner < 8; corner++) {
+    const cr = corner & 1;
+    const cg = (corner >> 1) & 1;
+    const cb = (corner >> 2) & 1;
+    weights[corner] = (cr ? dr : 1 - dr) * (cg ? dg : 1 - dg) * (cb ? db : 1 - db);
+    nodes[corner] = ((ir + cr) * LATTICE + (ig + cg)) * LATTICE + (ib + cb);
+  }
+}
+
+/** The residual lattice read at a colour (trilinear), written into `out`. */
+function latticeAt(
+  lattice: Float32Array,
+  r: number,
+  g: number,
+  b: number,
+  out: Float32Array,
+  nodes: Int32Array,
+  weights: Float32Array,
+): void {
+  corners(r, g, b, nodes, weights);
+  out[0] = out[1] = out[2] = 0;
+  for (let k = 0; k < 8; k++) {
+    const at = nodes[k] * 3;
+    out[0] += weights[k] * lattice[at];
+    out[1] += weights[k] * lattice[at + 1];
+    out[2] += weights[k] * lattice[at + 2];
+  }
+}
+
+/**
+ * The luma (BT.601) of a colour after the map, for measuring a few regions of an output without
+ * colour-mapping all of it.
+ */
+export function mappedLuma(map: ColourMap): (r: number, g: number, b: number) => number {
+  const { curves, mix, residual } = map;
+  const table = residual.some((v) => Math.abs(v) > 0.05) ? residualTable(residual) : null;
+  const mapped = new Uint8ClampedArray(3);
+  return (r, g, b) => {
+    // The same sums, table and rounding as `recolour`, so a region read here matches the image it makes.
+    const t = table ? ((((r + 4) >> 3) * TABLE + ((g + 4) >> 3)) * TABLE + ((b + 4) >> 3)) * 3 : -1;
+    mapped[0] = curves[r] + mix[1] * g + mix[2] * b + (table ? table[t] : 0);
+    mapped[1] = curves[256 + g] + mix[3] * r + mix[5] * b + (table ? table[t + 1] : 0);
+    mapped[2] = curves[512 + b] + mix[6] * r + mix[7] * g + (table ? table[t + 2] : 0);
+    return 0.299 * mapped[0] + 0.587 * mapped[1] + 0.114 * mapped[2];
+  };
+}
+
+/** The global part of the map (curves and mix) applied to one colour, stored at `out[at…at+2]`. */
+function applyGlobal(
+  map: ColourMap,
+  r: number,
+  g: number,
+  b: number,
+  out: Uint8ClampedArray,
+  at: number,
+): void {
+  const { curves, mix } = map;
+  out[at] = curves[r] + mix[1] * g + mix[2] * b;
+  out[at + 1] = curves[256 + g] + mix[3] * r + mix[5] * b;
+  out[at + 2] = curves[512 + b] + mix[6] * r + mix[7] * g;
+}
+
+/** Robust fit of template channel `c` on the three output channels and the square of its own. */
+function fitChannel(from: Float32Array, to: Float32Array, c: number): number[] | null {
+  const n = from.length / 3;
+  const weights = new Float32Array(n).fill(1);
+  const errors = new Float32Array(n);
+  const row = new Float64Array(5);
+  let coeffs: number[] | null = null;
+  for (let pass = 0; pass < 4; pass++) {
+    let fitted: number[] | null = null;
+    for (const terms of [5, 4]) {
+      const a = Array.from({ length: terms }, () => new Float64Array(terms + 1));
+      for (let k = 0; k < n; k++) {
+        row[0] = 1;
+        row[1] = from[k * 3];
+        row[2] = from[k * 3 + 1];
+        row[3] = from[k * 3 + 2];
+        row[4] = from[k * 3 + c] * from[k * 3 + c];
+        const w = weights[k];
+        for (let i = 0; i < terms; i++) {
+          for (let j = i; j < terms; j++) a[i][j] += w * row[i] * row[j];
+          a[i][terms] += w * row[i] * to[k * 3 + c];
+        }
+      }
+      for (let i = 0; i < terms; i++) for (let j = 0; j < i; j++) a[i][j] = a[j][i];
+      const solved = solveSystem(a);
+      if (!solved) continue;
+      const full = terms === 5 ? solved : [...solved, 0];
+      // Monotone in its own channel over 0–1: the slope at both ends stays positive.
+      if (full[1 + c] <= 0 || full[1 + c] + 2 * full[4] <= 0) continue;
+      fitted = full;
+      break;
+    }
+    if (!fitted) return null;
+    coeffs = fitted;
+    for (let k = 0; k < n; k++) {
+      const x = from[k * 3 + c];
+      errors[k] =
+        coeffs[0] +
+        coeffs[1] * from[k * 3] +
+        coeffs[2] * from[k * 3 + 1] +
+        coeffs[3] * from[k * 3 + 2] +
+        coeffs[4] * x * x -
+        to[k * 3 + c];
+    }
+    const huber = 1.345 * Math.max(2, robustScale(errors));
+    for (let k = 0; k < n; k++) {
+      const e = Math.abs(errors[k]);
+      weights[k] = e <= huber ? 1 : huber / e;
+    }
+  }
+  if (!coeffs) return null;
+  // Its own channel's slope at mid-grey, in grey levels per grey level.
+  const own = (coeffs[1 + c] + coeffs[4]) / 255;
+  return own > 0.25 && own < 4 ? coeffs : null;
+}
+
+/** Solves an augmented n×(n+1) system in place (Gauss–Jordan, partial pivoting); null when singular. */
+function solveSystem(a: Float64Array[]): number[] | null {
+  const n = a.length;
+  for (let c = 0; c < n; c++) {
+    let p = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(a[r][c]) > Math.abs(a[p][c])) p = r;
+    if (Math.abs(a[p][c]) < 1e-9) return null;
+    [a[c], a[p]] = [a[p], a[c]];
+    for (let r = 0; r < n; r++) {
+      if (r === c) continue;
+      const f = a[r][c] / a[c][c];
+      for (let k = c; k <= n; k++) a[r][k] -= f * a[c][k];
+    }
+  }
+  return a.map((row, i) => row[n] / row[i]);
+}
+
+/** Nodes per axis of the table the residual lattice is expanded into for lookup (every 8 grey levels). */
+const TABLE = 33;
+
+/** The colour map applied to every pixel. */
+export function recolour({ width, height, pixels }: RgbImage, map: ColourMap): RgbImage {
+  const { curves, mix, residual } = map;
+  const [rg, rb, gr, gb, br, bg] = [mix[1], mix[2], mix[3], mix[5], mix[6], mix[7]];
+  // Clamped bytes round and clamp on store, which the map's sums need.
+  const out = new Uint8ClampedArray(pixels.length);
+  const table = residual.some((v) => Math.abs(v) > 0.05) ? residualTable(residual) : null;
+  for (let i = 0; i < pixels.length; i += 3) {
+    const r = pixels[i];
+    const g = pixels[i + 1];
+    const b = pixels[i + 2];
+    let er = 0;
+    let eg = 0;
+    let eb = 0;
+    if (table) {
+      const t = ((((r + 4) >> 3) * TABLE + ((g + 4) >> 3)) * TABLE + ((b + 4) >> 3)) * 3;
+      er = table[t];
+      eg = table[t + 1];
+      eb = table[t + 2];
+    }
+    out[i] = curves[r] + rg * g + rb * b + er;
+    out[i + 1] = curves[256 + g] + gr * r + gb * b + eg;
+    out[i + 2] = curves[512 + b] + br * r + bg * g + eb;
+  }
+  return { width, height, pixels: new Uint8Array(out.buffer) };
+}
+
+/** The residual lattice read trilinearly at every 8th grey level of each channel, for nearest lookup. */
+function residualTable(residual: Float32Array): Float32Array {
+  const table = new Float32Array(TABLE ** 3 * 3);
+  const value = new Float32Array(3);
+  const nodes = new Int32Array(8);
+  const weights = new Float32Array(8);
+  for (let r = 0; r < TABLE; r++)
+    for (let g = 0; g < TABLE; g++)
+      for (let b = 0; b < TABLE; b++) {
+        latticeAt(
+          residual,
+          Math.min(255, r * 8),
+          Math.min(255, g * 8),
+          Math.min(255, b * 8),
+          value,
+          nodes,
+          weights,
+        );
+        table.set(value, ((r * TABLE + g) * TABLE + b) * 3);
+      }
+  return table;
+}
