@@ -49,7 +49,11 @@ export class CasesService {
 
   /** Every case, valid or not, in the listing shape of the API and the CLI. */
   async summaries(): Promise<CaseSummary[]> {
-    const { cases, invalid } = await this.list();
+    return this.summariesOf(await this.list());
+  }
+
+  /** The summaries of a listing already read (see `summaries`). */
+  summariesOf({ cases, invalid }: CaseListing): CaseSummary[] {
     const valid = cases.map((c) => summarize(c, this.root));
     const broken = invalid.map((c) => invalidCaseSummary(c.id, c.error));
     return [...valid, ...broken].sort((a, b) => a.id.localeCompare(b.id));

@@ -86,7 +86,7 @@ describe('FaceSwapEvaluator on the demo cases', () => {
 
   // Every demo case: two people, two frontal portraits, a near-profile avatar on a frontal template.
   for (const caseId of ['demo_duo', 'demo_solo_astronaut', 'demo_solo_hopper', 'demo_solo_profile']) {
-    it(`lowers the score monotonically under blur, noise and JPEG (${caseId})`, async () => {
+    it(`lowers the score step by step (within 0.5 point) under blur, noise and JPEG (${caseId})`, async () => {
       const good = outputs.get(caseId)!.get('classic_swap')!;
       const base = await score(caseId, good);
       const bytes = await readFile(good);

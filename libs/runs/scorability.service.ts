@@ -52,7 +52,10 @@ export class ScorabilityService {
    * queued for a background check and listed with `scorable: null`.
    */
   async listing(): Promise<ScorableCaseSummary[]> {
-    const [{ cases }, summaries] = await Promise.all([this.cases.list(), this.cases.summaries()]);
+    // One read of the datasets folder serves both the cases to check and their summaries.
+    const listing = await this.cases.list();
+    const { cases } = listing;
+    const summaries = this.cases.summariesOf(listing);
     this.warm(cases);
     const byId = new Map(cases.map((c) => [c.id, c]));
     return summaries.map((summary) => {
