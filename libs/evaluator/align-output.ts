@@ -1,10 +1,10 @@
 import type { RgbImage } from '../faces/raster';
-import { recolour, type ColourMap } from './colour-map';
+import { isIdentityColourMap, recolour, type ColourMap } from './colour-map';
 import { Frame, type Similarity } from './frame';
 
 /**
  * The output warped into the template's frame at full resolution (bilinear) and passed through the
- * colour map, with a mask of the pixels the output covers (a shifted or zoomed-out output leaves a strip
+ * colour map (the output itself when neither changes anything), with a mask of the pixels the output covers (a shifted or zoomed-out output leaves a strip
  * it has no pixels for). With the identity transform the pixels are only colour-mapped.
  */
 export function alignOutput(
@@ -14,8 +14,10 @@ export function alignOutput(
 ): { image: RgbImage; covered: Uint8Array } {
   const { width, height, pixels } = output;
   const identity = transform.a === 0 && transform.b === 0 && transform.tx === 0 && transform.ty === 0;
-  if (identity)
-    return { image: recolour(output, colourMap), covered: new Uint8Array(width * height).fill(1) };
+  if (identity) {
+    const covered = new Uint8Array(width * height).fill(1);
+    return { image: isIdentityColourMap(colourMap) ? output : recolour(output, colourMap), covered };
+  }
   const warped = new Uint8ClampedArray(pixels.length);
   const covered = new Uint8Array(width * height);
   const frame = new Frame(width, height, width, height);

@@ -4,9 +4,10 @@ import { before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { packageRoot } from '../core/package-root';
 import type { FaceBox } from '../faces/face.types';
-import { rasterFromRgb, readRgb, type Raster } from '../faces/raster';
+import { readRgb, type RgbImage } from '../faces/raster';
+import { measureBackground } from './background.measure';
 import { hardCutFraction } from './change-boundary.score';
-import { boxMask, scaleBox } from './image-quality.score';
+import { scaleBox } from './image-quality.score';
 import { CALIBRATION } from './score.weights';
 
 describe('hardCutFraction on a face pasted onto a photo', () => {
@@ -18,7 +19,7 @@ describe('hardCutFraction on a face pasted onto a photo', () => {
   let photo: Buffer;
   /** Another person's face, from another photo under other light, sized to the box. */
   let patch: Buffer;
-  let template: Raster;
+  let template: RgbImage;
 
   before(async () => {
     photo = await sharp(join(sources, 'astronaut.png'))
@@ -35,19 +36,21 @@ describe('hardCutFraction on a face pasted onto a photo', () => {
       .resize(width, height, { fit: 'fill' })
       .png()
       .toBuffer();
-    template = await raster(photo);
+    template = await readRgb(photo, size);
   });
 
-  const raster = async (image: Buffer) => rasterFromRgb(await readRgb(image, size));
   const measure = async (image: Buffer) => {
-    const background = boxMask(
-      [scaleBox(face, CALIBRATION.image.backgroundDilation)],
-      size.width,
-      size.height,
+    const output = await readRgb(image, size);
+    const covered = new Uint8Array(size.width * size.height).fill(1);
+    const excluded = [scaleBox(face, CALIBRATION.image.backgroundDilation)];
+    const { change } = measureBackground(
+      template,
+      output,
+      excluded,
+      covered,
+      CALIBRATION.image.hardCut.smoothRadius,
     );
-    for (let i = 0; i < background.length; i++) background[i] = 1 - background[i];
-    return hardCutFraction(await raster(image), template, [face], background, CALIBRATION.image.hardCut)
-      .faces[0];
+    return hardCutFraction(output, template, [face], change, CALIBRATION.image.hardCut).faces[0];
   };
   const hardPaste = () =>
     sharp(photo)

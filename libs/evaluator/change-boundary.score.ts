@@ -1,6 +1,7 @@
 import type { FaceBox } from '../faces/face.types';
-import { boxBlur, type Raster } from '../faces/raster';
-import { boxMask, scaleBox } from './image-quality.score';
+import { rectAround, shrink, type Rect, type RgbImage } from '../faces/raster';
+import { changeMap } from './background.measure';
+import { scaleBox } from './image-quality.score';
 
 /** How a change boundary is told hard or soft (values in `CALIBRATION.image.hardCut`). */
 export interface HardCutSettings {
@@ -24,6 +25,11 @@ export interface HardCutSettings {
   inner: number;
   /** …to this one. */
   outer: number;
+  /**
+   * A face larger than this (pixels, longer side of its box) is measured shrunk by a whole factor to
+   * about this size, so a swap measures the same at any resolution and a large face costs no more.
+   */
+  faceSide: number;
 }
 
 /** What `hardCutFraction` measured. */
@@ -46,111 +52,190 @@ export interface HardCut {
  * wide ramp between very different pictures is not a cut, however high it climbs), in the band
  * `inner`–`outer` × each face box, and divides by the box's perimeter. A rectangle pasted with hard
  * edges measures 0.8–1.0; a feathered swap 0–0.05 (docs/score.md). The band starts outside the eyes
- * and mouth, where a swap rightly changes the image abruptly.
+ * and mouth, where a swap rightly changes the image abruptly. The unchanged level is `unchangedAt` +
+ * `noiseFactor` × `backgroundChange`, the median D of the background (see `measureBackground`). Only
+ * the bands and what their pixels read are computed.
  */
 export function hardCutFraction(
-  output: Raster,
-  template: Raster,
+  output: RgbImage,
+  template: RgbImage,
   faceBoxes: FaceBox[],
-  background: Float32Array,
+  backgroundChange: number,
   settings: HardCutSettings,
 ): HardCut {
   const { width, height } = template;
-  const change = changeMap(output, template, settings.smoothRadius);
-  const unchangedLevel = settings.unchangedAt + settings.noiseFactor * maskedMedian(change, background);
-  const strongLevel = unchangedLevel + settings.jump;
-  const strong = new Float32Array(change.length);
-  for (let i = 0; i < change.length; i++) strong[i] = change[i] > strongLevel ? 1 : 0;
-  // Morphological opening by box blurs: erode (all of the box set), then dilate (any of it set).
-  const opened = threshold(
-    boxBlur(
-      threshold(boxBlur(strong, width, height, settings.minRegionRadius), 0.999),
+  const unchangedLevel = settings.unchangedAt + settings.noiseFactor * backgroundChange;
+  const faces = faceBoxes.map((box) => {
+    const factor = Math.max(1, Math.floor(Math.max(box[2], box[3]) / settings.faceSide));
+    if (factor === 1) return cutFraction(output, template, box, unchangedLevel, settings);
+    // A large face is measured shrunk, with as much around its band as the band's pixels read.
+    const region = rectAround(
+      scaleBox(box, settings.outer),
+      (hardCutReach(settings) + 1) * factor,
       width,
       height,
-      settings.minRegionRadius,
-    ),
-    1e-4,
-  );
-  const nearStrong = boxBlur(opened, width, height, settings.reach);
-  // How far the change has risen within `reach`, against the level it reaches further in.
-  const risen = maxFilter(change, width, height, settings.reach);
-  const changed = threshold(change, unchangedLevel);
-  const changedSum = boxBlur(
-    changed.map((v, i) => v * change[i]),
-    width,
-    height,
-    settings.plateauRadius,
-  );
-  const changedCount = boxBlur(changed, width, height, settings.plateauRadius);
-  const faces = faceBoxes.map((box) => {
-    const band = boxMask([scaleBox(box, settings.outer)], width, height);
-    const inside = boxMask([scaleBox(box, settings.inner)], width, height);
-    let cut = 0;
-    for (let y = 1; y < height - 1; y++) {
-      for (let x = 1; x < width - 1; x++) {
-        const i = y * width + x;
-        if (band[i] === 0 || inside[i] === 1 || change[i] >= unchangedLevel || nearStrong[i] < 1e-4) continue;
-        const onBoundary =
-          change[i - 1] >= unchangedLevel ||
-          change[i + 1] >= unchangedLevel ||
-          change[i - width] >= unchangedLevel ||
-          change[i + width] >= unchangedLevel;
-        const plateau = changedCount[i] > 0 ? changedSum[i] / changedCount[i] : 0;
-        if (onBoundary && risen[i] - unchangedLevel >= settings.plateauShare * (plateau - unchangedLevel))
-          cut++;
-      }
-    }
-    return Math.min(1, cut / (2 * (box[2] + box[3])));
+    );
+    const small: FaceBox = [
+      (box[0] - region.x) / factor,
+      (box[1] - region.y) / factor,
+      box[2] / factor,
+      box[3] / factor,
+    ];
+    return cutFraction(
+      shrink(output, region, factor),
+      shrink(template, region, factor),
+      small,
+      unchangedLevel,
+      settings,
+    );
   });
   return { faces, unchangedLevel };
 }
 
-/** Largest per-channel |output − template| after a box mean of radius `radius` of the signed change. */
-function changeMap(output: Raster, template: Raster, radius: number): Float32Array {
+/** The hard-cut share of one face's outline. */
+function cutFraction(
+  output: RgbImage,
+  template: RgbImage,
+  box: FaceBox,
+  unchangedLevel: number,
+  settings: HardCutSettings,
+): number {
   const { width, height } = template;
-  const n = width * height;
-  const change = new Float32Array(n);
-  for (let c = 0; c < 3; c++) {
-    const signed = new Float32Array(n);
-    for (let p = 0; p < n; p++) signed[p] = output.data[p * 3 + c] - template.data[p * 3 + c];
-    const smooth = boxBlur(signed, width, height, radius);
-    for (let p = 0; p < n; p++) change[p] = Math.max(change[p], Math.abs(smooth[p]));
-  }
-  return change;
+  const band = rectAround(scaleBox(box, settings.outer), 0, width, height);
+  const inside = rectAround(scaleBox(box, settings.inner), 0, width, height);
+  const cut = hardCutPixels(output, template, band, inside, unchangedLevel, settings);
+  return Math.min(1, cut / (2 * (box[2] + box[3])));
 }
 
-/** Median of `values` where `mask` > 0; 0 when the mask is empty. */
-function maskedMedian(values: Float32Array, mask: Float32Array): number {
-  const picked: number[] = [];
-  for (let i = 0; i < values.length; i++) if (mask[i] > 0) picked.push(values[i]);
-  if (picked.length === 0) return 0;
-  const sorted = Float32Array.from(picked).sort();
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-/** Largest value within `radius` px (Chebyshev), separable. */
-function maxFilter(map: Float32Array, width: number, height: number, radius: number): Float32Array {
-  const rows = new Float32Array(map.length);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      let m = -Infinity;
-      for (let k = Math.max(0, x - radius); k <= Math.min(width - 1, x + radius); k++)
-        m = Math.max(m, map[y * width + k]);
-      rows[y * width + x] = m;
+/**
+ * The hard-cut pixels of the band (outside `inside`; never the image's outermost pixels). Every map is
+ * computed on the band and as far around it as its pixels' verdicts read (see `hardCutReach`), with
+ * summed-area tables, so a window costs the same at any radius.
+ */
+function hardCutPixels(
+  output: RgbImage,
+  template: RgbImage,
+  band: Rect,
+  inside: Rect,
+  unchangedLevel: number,
+  s: HardCutSettings,
+): number {
+  const { width, height } = template;
+  const crop = rectAround([band.x, band.y, band.width, band.height], hardCutReach(s), width, height);
+  const cw = crop.width;
+  const change = changeMap(output, template, crop, s.smoothRadius);
+  // Candidates first: unchanged band pixels on the edge of a change. Most outputs have few; an
+  // untouched band has none, and then no table is built.
+  const candidates: number[] = [];
+  const y0 = Math.max(band.y, 1);
+  const y1 = Math.min(band.y + band.height, height - 1);
+  const x0 = Math.max(band.x, 1);
+  const x1 = Math.min(band.x + band.width, width - 1);
+  for (let gy = y0; gy < y1; gy++) {
+    for (let gx = x0; gx < x1; gx++) {
+      if (gx >= inside.x && gx < inside.x + inside.width && gy >= inside.y && gy < inside.y + inside.height)
+        continue;
+      const i = (gy - crop.y) * cw + (gx - crop.x);
+      if (change[i] >= unchangedLevel) continue;
+      if (
+        change[i - 1] >= unchangedLevel ||
+        change[i + 1] >= unchangedLevel ||
+        change[i - cw] >= unchangedLevel ||
+        change[i + cw] >= unchangedLevel
+      )
+        candidates.push(i);
     }
   }
-  const out = new Float32Array(map.length);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      let m = -Infinity;
-      for (let k = Math.max(0, y - radius); k <= Math.min(height - 1, y + radius); k++)
-        m = Math.max(m, rows[k * width + x]);
-      out[y * width + x] = m;
+  if (candidates.length === 0) return 0;
+  const strongLevel = unchangedLevel + s.jump;
+  const strong = new SummedArea(
+    crop,
+    change.map((v) => (v > strongLevel ? 1 : 0)),
+  );
+  // Eroded: every pixel within `minRegionRadius` strong (strong regions thinner than that are dropped).
+  const eroded = new SummedArea(crop, strong.full(s.minRegionRadius));
+  const changed = new SummedArea(
+    crop,
+    change.map((v) => (v > unchangedLevel ? 1 : 0)),
+  );
+  const changedSum = new SummedArea(
+    crop,
+    change.map((v) => (v > unchangedLevel ? v : 0)),
+  );
+  // Near a strong region: an eroded pixel within `reach` of its dilation by `minRegionRadius`.
+  const near = s.reach + s.minRegionRadius;
+  let cut = 0;
+  for (const i of candidates) {
+    const x = i % cw;
+    const y = (i - x) / cw;
+    if (eroded.window(x, y, near) === 0) continue;
+    // How far the change has risen within `reach`, against the level it reaches further in.
+    let risen = -Infinity;
+    for (let yy = Math.max(0, y - s.reach); yy <= Math.min(crop.height - 1, y + s.reach); yy++) {
+      for (let xx = Math.max(0, x - s.reach); xx <= Math.min(cw - 1, x + s.reach); xx++)
+        risen = Math.max(risen, change[yy * cw + xx]);
     }
+    const count = changed.window(x, y, s.plateauRadius);
+    const plateau = count > 0 ? changedSum.window(x, y, s.plateauRadius) / count : 0;
+    if (risen - unchangedLevel >= s.plateauShare * (plateau - unchangedLevel)) cut++;
   }
-  return out;
+  return cut;
 }
 
-function threshold(map: Float32Array, level: number): Float32Array {
-  return map.map((v) => (v > level ? 1 : 0));
+/**
+ * How far from a band pixel its verdict reads the change map: its 4 neighbours, the strong regions
+ * within `reach` of their dilation and erosion (2 × `minRegionRadius`), and the plateau around it.
+ */
+export function hardCutReach(s: HardCutSettings): number {
+  return Math.max(1, s.reach + 2 * s.minRegionRadius, s.plateauRadius);
+}
+
+/**
+ * A summed-area table of a map over a crop: the sum over any square window (clipped to the crop, whose
+ * edges are the image's or lie beyond every window read) in four reads.
+ */
+class SummedArea {
+  private readonly sums: Float64Array;
+  private readonly stride: number;
+
+  constructor(
+    private readonly crop: Rect,
+    values: Float32Array,
+  ) {
+    const { width, height } = crop;
+    this.stride = width + 1;
+    this.sums = new Float64Array((width + 1) * (height + 1));
+    for (let y = 0; y < height; y++) {
+      let row = 0;
+      for (let x = 0; x < width; x++) {
+        row += values[y * width + x];
+        this.sums[(y + 1) * this.stride + x + 1] = this.sums[y * this.stride + x + 1] + row;
+      }
+    }
+  }
+
+  /** Sum over the pixels within `radius` (Chebyshev) of (x, y), crop coordinates. */
+  window(x: number, y: number, radius: number): number {
+    const x0 = Math.max(0, x - radius);
+    const y0 = Math.max(0, y - radius);
+    const x1 = Math.min(this.crop.width, x + radius + 1);
+    const y1 = Math.min(this.crop.height, y + radius + 1);
+    const s = this.sums;
+    const w = this.stride;
+    return s[y1 * w + x1] - s[y0 * w + x1] - s[y1 * w + x0] + s[y0 * w + x0];
+  }
+
+  /** 1 where every pixel within `radius` is 1 (a map of 0s and 1s eroded by a square), else 0. */
+  full(radius: number): Float32Array {
+    const { width, height } = this.crop;
+    const out = new Float32Array(width * height);
+    for (let y = 0; y < height; y++) {
+      const area = (Math.min(height, y + radius + 1) - Math.max(0, y - radius)) * 1;
+      for (let x = 0; x < width; x++) {
+        const w = Math.min(width, x + radius + 1) - Math.max(0, x - radius);
+        out[y * width + x] = this.window(x, y, radius) === area * w ? 1 : 0;
+      }
+    }
+    return out;
+  }
 }

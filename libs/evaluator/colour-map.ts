@@ -23,6 +23,12 @@ export function identityColourMap(): ColourMap {
   return { curves, mix: [0, 0, 0, 0, 0, 0, 0, 0, 0], residual: new Float32Array(LATTICE ** 3 * 3) };
 }
 
+/** Whether the map changes nothing (see `identityColourMap`). */
+export function isIdentityColourMap({ curves, mix, residual }: ColourMap): boolean {
+  for (let c = 0; c < 3; c++) for (let v = 0; v < 256; v++) if (curves[c * 256 + v] !== v) return false;
+  return mix.every((m) => m === 0) && residual.every((r) => r === 0);
+}
+
 /** Background pixels the colour map is fitted on: plenty for three coefficients per channel. */
 const COLOUR_SAMPLES = 8000;
 

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import type { TestCase } from '../cases/test-case';
+import { sha256 } from '../core/hash';
 import { FaceAnalyzer } from '../faces/face-analyzer.service';
 import type { AnalyzedFace, FaceBox } from '../faces/face.types';
 import { analyzeRegion } from '../faces/face-region';
@@ -41,8 +43,32 @@ const PERSON_PARTS: PersonPart[] = [
 export class FaceSwapEvaluator extends SwapEvaluator {
   readonly version = SCORER_VERSION;
 
+  /**
+   * Templates decoded at full and working size, by content: every item of a case reads the same one.
+   * Their pixels live in shared memory, so the workers read them without a copy.
+   */
+  private readonly templates = new LRUCache<string, DecodedTemplate>({
+    maxSize: TEMPLATE_CACHE_BYTES,
+    sizeCalculation: (t) => t.full.pixels.byteLength + t.work.pixels.byteLength,
+  });
+  private readonly decoding = new Map<string, Promise<DecodedTemplate>>();
+
   constructor(private readonly faces: FaceAnalyzer) {
     super();
+  }
+
+  private async decodedTemplate(bytes: Buffer): Promise<DecodedTemplate> {
+    const key = sha256(bytes);
+    const known = this.templates.get(key);
+    if (known) return known;
+    let pending = this.decoding.get(key);
+    if (!pending) {
+      pending = decodeTemplate(bytes).finally(() => this.decoding.delete(key));
+      this.decoding.set(key, pending);
+    }
+    const decoded = await pending;
+    this.templates.set(key, decoded);
+    return decoded;
   }
 
   async unscorable(testCase: TestCase): Promise<string[]> {
@@ -63,15 +89,13 @@ export class FaceSwapEvaluator extends SwapEvaluator {
         throw new Error(`Cannot read the output image ${outputPath}: ${error.code ?? error.message}`);
       }),
     ]);
-    const work = workingSize(width, height);
     // Tools may answer at another size or aspect; the output is judged in the template's frame.
-    const [found, template, workTemplate, output, workOutput] = await Promise.all([
+    const [found, template, output] = await Promise.all([
       lookUpSlotFaces(this.faces, testCase.slots, { template: templateBytes, avatars: avatarBytes }),
-      readRgb(templateBytes),
-      readRgb(templateBytes, work),
+      this.decodedTemplate(templateBytes),
       decodeOutput(outputBytes, outputPath, { width, height }),
-      decodeOutput(outputBytes, outputPath, work),
     ]);
+    const workOutput = await resized(output, template.work);
     if ('problems' in found) throw new Error(`Case ${testCase.id}: ${found.problems.join('; ')}`);
     const templateOf = found.faces.map((f) => f.template);
     const avatarOf = found.faces.map((f) => f.avatar);
@@ -83,21 +107,16 @@ export class FaceSwapEvaluator extends SwapEvaluator {
     const { registration, aligned, covered, unwarped } = await this.faces.runTask(
       ALIGN_TO_TEMPLATE,
       {
-        workTemplate,
+        workTemplate: template.work,
         workOutput,
         output,
         exclude: [...testCase.slots.map((s) => s.box), ...templateOf.map((f) => f.box)],
       },
-      [
-        workTemplate.pixels.buffer as ArrayBuffer,
-        workOutput.pixels.buffer as ArrayBuffer,
-        output.pixels.buffer as ArrayBuffer,
-      ],
+      [workOutput.pixels.buffer as ArrayBuffer, output.pixels.buffer as ArrayBuffer],
     );
-    const alignedPng = await writeFastPng(aligned);
-    const outputFaceList = [...(await this.faces.analyze(alignedPng)).faces];
+    const outputFaceList = [...(await this.faces.analyzeRgb(aligned)).faces];
     const closer = async (box: FaceBox) => {
-      const found = await analyzeRegion(this.faces, alignedPng, { width, height }, box);
+      const found = await analyzeRegion(this.faces, aligned, { width, height }, box);
       outputFaceList.push(...found);
       return found;
     };
@@ -146,7 +165,7 @@ export class FaceSwapEvaluator extends SwapEvaluator {
 
     const image = await imageParts(this.faces, {
       testCase,
-      template,
+      template: template.full,
       aligned,
       covered,
       faceImage: unwarped,
@@ -187,6 +206,38 @@ function bestOverlap(box: FaceBox, faces: AnalyzedFace[], minIou: number): Analy
   return ranked[0]?.f;
 }
 
+/** Bytes of decoded templates kept (full and working size): a few dozen 1024-px cases. */
+const TEMPLATE_CACHE_BYTES = 128 * 2 ** 20;
+
+/** A template decoded at its own size and at the registration's working size, in shared memory. */
+interface DecodedTemplate {
+  full: RgbImage;
+  work: RgbImage;
+}
+
+async function decodeTemplate(bytes: Buffer): Promise<DecodedTemplate> {
+  const full = await readRgb(bytes);
+  const work = await resized(full, workingSize(full.width, full.height));
+  return { full: shared(full), work: shared(work) };
+}
+
+/** The image with its pixels copied into shared memory (read by the workers, never moved). */
+function shared(image: RgbImage): RgbImage {
+  const pixels = new Uint8Array(new SharedArrayBuffer(image.pixels.byteLength));
+  pixels.set(image.pixels);
+  return { ...image, pixels };
+}
+
+/** Packed RGB bytes resized (exactly, ignoring aspect) on sharp's threads, into a buffer of their own. */
+async function resized(image: RgbImage, size: { width: number; height: number }): Promise<RgbImage> {
+  const { width, height, pixels } = image;
+  const data = await sharp(pixels, { raw: { width, height, channels: 3 } })
+    .resize(size.width, size.height, { fit: 'fill' })
+    .raw()
+    .toBuffer();
+  return { ...size, pixels: new Uint8Array(data) };
+}
+
 /** The size registration works at: the template's, at most `CALIBRATION.registration.workSide` on its longer side. */
 function workingSize(width: number, height: number): { width: number; height: number } {
   const k = Math.min(1, CALIBRATION.registration.workSide / Math.max(width, height));
@@ -201,13 +252,6 @@ function decodeOutput(
   return readRgb(bytes, size).catch((error: Error) => {
     throw new Error(`The output image ${path} cannot be decoded: ${error.message}`);
   });
-}
-
-/** PNG at the lowest compression: it is only handed to the face analyzer, never stored. */
-function writeFastPng({ width, height, pixels }: RgbImage): Promise<Buffer> {
-  return sharp(pixels, { raw: { width, height, channels: 3 } })
-    .png({ compressionLevel: 1 })
-    .toBuffer();
 }
 
 /**
@@ -297,7 +341,6 @@ async function imageParts(faces: FaceAnalyzer, input: ImagePartsInput) {
       })),
     },
     [
-      template.pixels.buffer as ArrayBuffer,
       aligned.pixels.buffer as ArrayBuffer,
       covered.buffer as ArrayBuffer,
       ...(faceImage ? [faceImage.pixels.buffer as ArrayBuffer] : []),

@@ -1,8 +1,9 @@
 import type { FaceBox } from '../faces/face.types';
-import { rasterFromRgb, type RgbImage } from '../faces/raster';
+import type { RgbImage } from '../faces/raster';
 import { workerTask } from '../faces/worker-task';
 import { measureFaceQuality, type FaceQualityMeasures, type FaceQualityPair } from './face-quality.score';
-import { boxMask, excessEdges, maskedMeanAbsDiff, maskedSsim, scaleBox } from './image-quality.score';
+import { measureBackground } from './background.measure';
+import { excessEdges, scaleBox } from './image-quality.score';
 import { hardCutFraction } from './change-boundary.score';
 import { mappedLuma, type ColourMap } from './colour-map';
 import { CALIBRATION } from './score.weights';
@@ -41,9 +42,10 @@ export interface ImageMeasures {
 }
 
 /**
- * Background SSIM and colour, seams (new edges and hard cuts) and face quality of an aligned output against its template. Several full-image
- * passes of per-pixel loops (a few hundred ms per image), so it runs on the face workers through
- * `IMAGE_MEASURES`, never on the event loop.
+ * Background SSIM and colour, seams (new edges and hard cuts) and face quality of an aligned output
+ * against its template. Each measure reads only the pixels it needs (the background on at most
+ * `BACKGROUND_SAMPLE_PIXELS`, the rings and bands around the faces, the faces' features), straight from
+ * the packed bytes; it runs on the face workers through `IMAGE_MEASURES`, never on the event loop.
  */
 export function measureImage({
   template,
@@ -59,29 +61,18 @@ export function measureImage({
   if (output.width !== width || output.height !== height) {
     throw new Error(`Output ${output.width}×${output.height} and template ${width}×${height} differ in size`);
   }
-  const t = rasterFromRgb(template);
-  const o = rasterFromRgb(output);
-  const background = boxMask(
+  const background = measureBackground(
+    template,
+    output,
     faceBoxes.map((b) => scaleBox(b, c.backgroundDilation)),
-    width,
-    height,
-  ).map((v, i) => (1 - v) * covered[i]);
-  const outer = boxMask(
-    templateBoxes.map((b) => scaleBox(b, c.seamOuter)),
-    width,
-    height,
+    covered,
+    c.hardCut.smoothRadius,
   );
-  const inner = boxMask(
-    templateBoxes.map((b) => scaleBox(b, c.seamInner)),
-    width,
-    height,
-  );
-  const ring = outer.map((v, i) => v * (1 - inner[i]));
   return {
-    ssim: maskedSsim(o, t, background),
-    colourDiff: maskedMeanAbsDiff(o, t, background),
-    seam: excessEdges(o, t, ring),
-    hardCut: hardCutFraction(o, t, templateBoxes, background, c.hardCut).faces,
+    ssim: background.ssim,
+    colourDiff: background.colourDiff,
+    seam: excessEdges(output, template, templateBoxes, { inner: c.seamInner, outer: c.seamOuter }),
+    hardCut: hardCutFraction(output, template, templateBoxes, background.change, c.hardCut).faces,
     faces: faceImage
       ? measureFaceQuality(template, faceImage.image, faces, mappedLuma(faceImage.colourMap))
       : measureFaceQuality(template, output, faces),

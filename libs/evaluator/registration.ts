@@ -1,6 +1,6 @@
 import type { FaceBox } from '../faces/face.types';
 import type { RgbImage } from '../faces/raster';
-import { fitColourMap, type ColourMap } from './colour-map';
+import { fitColourMap, identityColourMap, type ColourMap } from './colour-map';
 import { Frame, IDENTITY, type Similarity } from './frame';
 import { robustScale } from './robust-scale';
 import { backgroundMask, bilinear, lumaOf, pyramid, type Level } from './registration-pyramid';
@@ -29,6 +29,8 @@ export interface RegistrationInput {
 }
 
 const LEVEL_ITERATIONS = [40, 20, 10, 6];
+/** Share of the background that must be unchanged (every channel within 1 level) to skip the fit. */
+const UNCHANGED_SHARE = 0.98;
 /** Growth of the excluded boxes about their centres, and the tighter one used when little is left. */
 const EXCLUDE_GROWTH = 1.9;
 const EXCLUDE_TIGHT = 1.25;
@@ -37,6 +39,23 @@ const MIN_BACKGROUND = 0.3;
 
 function grow([x, y, w, h]: FaceBox, factor: number): FaceBox {
   return [x + (w * (1 - factor)) / 2, y + (h * (1 - factor)) / 2, w * factor, h * factor];
+}
+
+/** Share of the pixels in `mask` where no channel of the two images differs by more than 1. */
+function unchangedShare(a: RgbImage, b: RgbImage, mask: Uint8Array): number {
+  let same = 0;
+  let total = 0;
+  for (let p = 0, i = 0; p < mask.length; p++, i += 3) {
+    if (!mask[p]) continue;
+    total++;
+    if (
+      Math.abs(a.pixels[i] - b.pixels[i]) <= 1 &&
+      Math.abs(a.pixels[i + 1] - b.pixels[i + 1]) <= 1 &&
+      Math.abs(a.pixels[i + 2] - b.pixels[i + 2]) <= 1
+    )
+      same++;
+  }
+  return total > 0 ? same / total : 0;
 }
 
 function share(mask: Uint8Array): number {
@@ -79,6 +98,11 @@ export function registerOutput(input: RegistrationInput): Registration {
       frame,
       input.exclude.map((b) => grow(b, EXCLUDE_TIGHT)),
     );
+  // A tool that changed only the people leaves the template's own pixels around them: that output is
+  // in the template's frame and colours, with nothing to fit.
+  const unchanged = unchangedShare(template, output, mask);
+  if (unchanged >= UNCHANGED_SHARE)
+    return { found: true, transform: IDENTITY, inliers: unchanged, colourMap: identityColourMap() };
   const levels = pyramid(lumaOf(template), lumaOf(output), mask, frame);
   // Refined from the identity first (most outputs are in the template's frame or near it); unless
   // that lines the backgrounds up well, also from the coarse search's best starts, and the best fit

@@ -97,6 +97,7 @@ export const CALIBRATION = {
       plateauShare: 0.6,
       inner: 0.8,
       outer: 1.6,
+      faceSide: 160,
     },
     /** Share of the face outline cut hard that is tolerated (hair strands, re-encoding, a face's own edges)… */
     hardCutTolerated: 0.1,

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import sharp from 'sharp';
 import { sha256 } from '../core/hash';
 import type { AnalyzedFace, FaceAnalysis } from './face.types';
+import type { RgbImage } from './raster';
 import { FaceWorkerPool, type PoolStartInfo } from './face-worker.pool';
 import type { WorkerTask } from './worker-task';
 
@@ -31,7 +32,25 @@ export class FaceAnalyzer implements OnModuleDestroy {
    * equal results in equal order. Rejects with a readable error when the image cannot be decoded.
    */
   analyze(image: Buffer): Promise<FaceAnalysis> {
-    const key = sha256(image);
+    return this.cached(sha256(image), () => this.decodeAndRun(image));
+  }
+
+  /**
+   * `analyze` for an image already decoded to packed RGB, without an encoding round trip (the same
+   * pixels give the same faces). The pixels are copied to the worker, not moved.
+   */
+  analyzeRgb({ width, height, pixels }: RgbImage): Promise<FaceAnalysis> {
+    const key = sha256(
+      `rgb ${width}×${height}`,
+      Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength),
+    );
+    return this.cached(key, async () => {
+      const faces = await this.ensurePool().run(width, height, new Uint8Array(pixels));
+      return { width, height, faces: faces.sort(byPosition) };
+    });
+  }
+
+  private cached(key: string, analyze: () => Promise<FaceAnalysis>): Promise<FaceAnalysis> {
     const known = this.cache.get(key);
     if (known) {
       // Re-insert: the Map's order doubles as least-recently-used order.
@@ -39,7 +58,7 @@ export class FaceAnalyzer implements OnModuleDestroy {
       this.cache.set(key, known);
       return known;
     }
-    const analysis = this.decodeAndRun(image);
+    const analysis = analyze();
     this.cache.set(key, analysis);
     // Failures are not cached: a closed pool or a crash should not poison later calls.
     analysis.catch(() => this.cache.delete(key));
@@ -99,8 +118,7 @@ export class FaceAnalyzer implements OnModuleDestroy {
     }
     const { width, height } = decoded.info;
     // Copy into a buffer of its own: the pool transfers it to the worker, which detaches it here.
-    const pixels = new Uint8Array(decoded.data);
-    const faces = await this.ensurePool().run(width, height, pixels);
+    const faces = await this.ensurePool().run(width, height, new Uint8Array(decoded.data));
     return { width, height, faces: faces.sort(byPosition) };
   }
 }

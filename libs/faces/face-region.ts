@@ -1,16 +1,17 @@
 import sharp from 'sharp';
 import type { FaceAnalyzer } from './face-analyzer.service';
 import type { AnalyzedFace, FaceBox } from './face.types';
+import type { RgbImage } from './raster';
 
 /**
- * Looks for faces only inside `box` grown by `grow` (clamped to the image), with the crop scaled so its
- * longer side is `side` pixels, and returns them in the full image's coordinates. The detector sees
+ * Looks for faces only inside `box` grown by `grow` (clamped to the image), in an encoded image or
+ * packed RGB bytes, with the crop scaled so its longer side is `side` pixels, and returns them in the full image's coordinates. The detector sees
  * the whole image at a low resolution, so a small face (a person far away, a pasted thumbnail) can be
  * missed there and found here.
  */
 export async function analyzeRegion(
   analyzer: FaceAnalyzer,
-  image: Buffer,
+  image: Buffer | RgbImage,
   imageSize: { width: number; height: number },
   box: FaceBox,
   grow = 1.6,
@@ -24,7 +25,10 @@ export async function analyzeRegion(
   const height = Math.min(imageSize.height - top, Math.ceil(size));
   if (width < 8 || height < 8) return [];
   const scale = side / Math.max(width, height);
-  const crop = await sharp(image)
+  const source = Buffer.isBuffer(image)
+    ? sharp(image)
+    : sharp(image.pixels, { raw: { width: image.width, height: image.height, channels: 3 } });
+  const crop = await source
     .extract({ left, top, width, height })
     .resize(Math.round(width * scale), Math.round(height * scale))
     .png({ compressionLevel: 1 })

@@ -31,6 +31,84 @@ export function rasterFromRgb({ width, height, pixels }: RgbImage): Raster {
   return { width, height, data: Float32Array.from(pixels) };
 }
 
+/** A rectangle of whole pixels. */
+export interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * The whole pixels a box touches, grown by `margin` on every side and clipped to a `width` × `height`
+ * image (the same pixels `boxMask` would set, plus the margin).
+ */
+export function rectAround(
+  [bx, by, bw, bh]: readonly [number, number, number, number],
+  margin: number,
+  width: number,
+  height: number,
+): Rect {
+  const x0 = Math.max(0, Math.floor(bx) - margin);
+  const y0 = Math.max(0, Math.floor(by) - margin);
+  const x1 = Math.min(width, Math.ceil(bx + bw) + margin);
+  const y1 = Math.min(height, Math.ceil(by + bh) + margin);
+  return { x: x0, y: y0, width: Math.max(0, x1 - x0), height: Math.max(0, y1 - y0) };
+}
+
+/** The float working form of one rectangle of packed RGB bytes (see `rasterFromRgb`). */
+export function cropRaster({ width, pixels }: RgbImage, rect: Rect): Raster {
+  const data = new Float32Array(rect.width * rect.height * 3);
+  for (let y = 0; y < rect.height; y++) {
+    const from = ((rect.y + y) * width + rect.x) * 3;
+    data.set(pixels.subarray(from, from + rect.width * 3), y * rect.width * 3);
+  }
+  return { width: rect.width, height: rect.height, data };
+}
+
+/** Luma (BT.601) of a rectangle of packed RGB bytes. */
+export function lumaOf(
+  { width, pixels }: RgbImage,
+  rect: Rect,
+  out: Float32Array = new Float32Array(rect.width * rect.height),
+): Float32Array {
+  for (let y = 0; y < rect.height; y++) {
+    let j = ((rect.y + y) * width + rect.x) * 3;
+    const row = y * rect.width;
+    for (let x = 0; x < rect.width; x++, j += 3)
+      out[row + x] = 0.299 * pixels[j] + 0.587 * pixels[j + 1] + 0.114 * pixels[j + 2];
+  }
+  return out;
+}
+
+/**
+ * A rectangle of packed RGB bytes shrunk by a whole `factor`: each pixel the rounded mean of a
+ * `factor` × `factor` block (of the pixels there are, at the rectangle's far edges).
+ */
+export function shrink({ width, pixels }: RgbImage, rect: Rect, factor: number): RgbImage {
+  const w = Math.ceil(rect.width / factor);
+  const h = Math.ceil(rect.height / factor);
+  const sums = new Uint32Array(w * h * 3);
+  const counts = new Uint16Array(w * h);
+  const column = Int32Array.from({ length: rect.width }, (_, x) => Math.floor(x / factor));
+  for (let y = 0; y < rect.height; y++) {
+    const row = Math.floor(y / factor) * w;
+    let j = ((rect.y + y) * width + rect.x) * 3;
+    for (let x = 0; x < rect.width; x++, j += 3) {
+      const k = row + column[x];
+      sums[k * 3] += pixels[j];
+      sums[k * 3 + 1] += pixels[j + 1];
+      sums[k * 3 + 2] += pixels[j + 2];
+      counts[k]++;
+    }
+  }
+  const out = new Uint8Array(w * h * 3);
+  for (let k = 0; k < w * h; k++) {
+    for (let c = 0; c < 3; c++) out[k * 3 + c] = Math.round(sums[k * 3 + c] / counts[k]);
+  }
+  return { width: w, height: h, pixels: out };
+}
+
 /** Packed RGB bytes of a raster, each value rounded and clamped (a loop over every value: do it off the event loop). */
 export function rgbFromRaster({ width, height, data }: Raster): RgbImage {
   const pixels = new Uint8Array(data.length);
@@ -89,28 +167,46 @@ export function boxBlur(
   for (let p = 0; p < passes; p++) {
     const tmp = new Float32Array(src.length);
     const out = new Float32Array(src.length);
-    for (let y = 0; y < height; y++) blurLine(src, tmp, y * width, 1, width, r);
-    for (let x = 0; x < width; x++) blurLine(tmp, out, x, width, height, r);
+    for (let y = 0; y < height; y++) blurRow(src, tmp, y * width, width, r);
+    blurColumns(tmp, out, width, height, r);
     src = out;
   }
   return src;
 }
 
-function blurLine(
-  src: Float32Array,
-  dst: Float32Array,
-  start: number,
-  stride: number,
-  n: number,
-  r: number,
-): void {
-  // Running sum with edge clamping, so the cost does not depend on the radius.
-  const at = (i: number) => src[start + Math.max(0, Math.min(n - 1, i)) * stride];
-  let sum = 0;
-  for (let i = -r; i <= r; i++) sum += at(i);
+/**
+ * Running sum along one row with edge clamping, so the cost does not depend on the radius. Edges are
+ * clamped by index, never by a call per value: this loop is the hottest in the scorer.
+ */
+function blurRow(src: Float32Array, dst: Float32Array, start: number, n: number, r: number): void {
   const size = 2 * r + 1;
+  const last = n - 1;
+  let sum = 0;
+  for (let k = -r; k <= r; k++) sum += src[start + (k < 0 ? 0 : k > last ? last : k)];
   for (let i = 0; i < n; i++) {
-    dst[start + i * stride] = sum / size;
-    sum += at(i + r + 1) - at(i - r);
+    dst[start + i] = sum / size;
+    const add = i + r + 1;
+    const drop = i - r;
+    sum += src[start + (add > last ? last : add)] - src[start + (drop < 0 ? 0 : drop)];
+  }
+}
+
+/** The same running sum down every column at once, a row at a time (memory is read in order). */
+function blurColumns(src: Float32Array, dst: Float32Array, width: number, height: number, r: number): void {
+  const size = 2 * r + 1;
+  const last = height - 1;
+  const sums = new Float64Array(width);
+  for (let k = -r; k <= r; k++) {
+    const row = (k < 0 ? 0 : k > last ? last : k) * width;
+    for (let x = 0; x < width; x++) sums[x] += src[row + x];
+  }
+  for (let y = 0; y < height; y++) {
+    const out = y * width;
+    const add = (y + r + 1 > last ? last : y + r + 1) * width;
+    const drop = (y - r < 0 ? 0 : y - r) * width;
+    for (let x = 0; x < width; x++) {
+      dst[out + x] = sums[x] / size;
+      sums[x] += src[add + x] - src[drop + x];
+    }
   }
 }
