@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { readFile } from 'node:fs/promises';
-import sharp from 'sharp';
 import type { TestCase } from '../cases/test-case';
 import { sha256 } from '../core/hash';
 import { FaceAnalyzer } from '../faces/face-analyzer.service';
@@ -90,12 +89,12 @@ export class FaceSwapEvaluator extends SwapEvaluator {
       }),
     ]);
     // Tools may answer at another size or aspect; the output is judged in the template's frame.
-    const [found, template, output] = await Promise.all([
+    const [found, template, output, workOutput] = await Promise.all([
       lookUpSlotFaces(this.faces, testCase.slots, { template: templateBytes, avatars: avatarBytes }),
       this.decodedTemplate(templateBytes),
       decodeOutput(outputBytes, outputPath, { width, height }),
+      decodeOutput(outputBytes, outputPath, workingSize(width, height)),
     ]);
-    const workOutput = await resized(output, template.work);
     if ('problems' in found) throw new Error(`Case ${testCase.id}: ${found.problems.join('; ')}`);
     const templateOf = found.faces.map((f) => f.template);
     const avatarOf = found.faces.map((f) => f.avatar);
@@ -104,16 +103,12 @@ export class FaceSwapEvaluator extends SwapEvaluator {
     // Register the output onto the template (generative tools move, re-frame and re-grade the whole
     // frame), then judge everything in the template's frame.
     const c = CALIBRATION.image;
-    const { registration, aligned, covered, unwarped } = await this.faces.runTask(
-      ALIGN_TO_TEMPLATE,
-      {
-        workTemplate: template.work,
-        workOutput,
-        output,
-        exclude: [...testCase.slots.map((s) => s.box), ...templateOf.map((f) => f.box)],
-      },
-      [workOutput.pixels.buffer as ArrayBuffer, output.pixels.buffer as ArrayBuffer],
-    );
+    const { registration, aligned, covered, unwarped } = await this.faces.runTask(ALIGN_TO_TEMPLATE, {
+      workTemplate: template.work,
+      workOutput,
+      output,
+      exclude: [...testCase.slots.map((s) => s.box), ...templateOf.map((f) => f.box)],
+    });
     const outputFaceList = [...(await this.faces.analyzeRgb(aligned)).faces];
     const closer = async (box: FaceBox) => {
       const found = await analyzeRegion(this.faces, aligned, { width, height }, box);
@@ -217,7 +212,7 @@ interface DecodedTemplate {
 
 async function decodeTemplate(bytes: Buffer): Promise<DecodedTemplate> {
   const full = await readRgb(bytes);
-  const work = await resized(full, workingSize(full.width, full.height));
+  const work = await readRgb(bytes, workingSize(full.width, full.height));
   return { full: shared(full), work: shared(work) };
 }
 
@@ -226,16 +221,6 @@ function shared(image: RgbImage): RgbImage {
   const pixels = new Uint8Array(new SharedArrayBuffer(image.pixels.byteLength));
   pixels.set(image.pixels);
   return { ...image, pixels };
-}
-
-/** Packed RGB bytes resized (exactly, ignoring aspect) on sharp's threads, into a buffer of their own. */
-async function resized(image: RgbImage, size: { width: number; height: number }): Promise<RgbImage> {
-  const { width, height, pixels } = image;
-  const data = await sharp(pixels, { raw: { width, height, channels: 3 } })
-    .resize(size.width, size.height, { fit: 'fill' })
-    .raw()
-    .toBuffer();
-  return { ...size, pixels: new Uint8Array(data) };
 }
 
 /** The size registration works at: the template's, at most `CALIBRATION.registration.workSide` on its longer side. */
@@ -320,32 +305,21 @@ async function imageParts(faces: FaceAnalyzer, input: ImagePartsInput) {
   ];
   const matched = slotOutput.flatMap((j, i) => (j >= 0 ? [i] : []));
   // The pixel loops run on the face workers: the event loop only waits.
-  const measures = await faces.runTask(
-    IMAGE_MEASURES,
-    {
-      template,
-      output: aligned,
-      faceBoxes,
-      templateBoxes: templateFaces.map((f) => f.box),
-      covered,
-      faceImage: faceImage ? { image: faceImage, colourMap } : undefined,
-      faces: matched.map((i) => ({
-        // Faces are judged where the output drew them: in its own frame when it was moved.
-        output: faceImage
-          ? outputFaces[slotOutput[i]].mesh.map(([x, y, z]): [number, number, number] => [
-              ...toOutput(x, y),
-              z,
-            ])
-          : outputFaces[slotOutput[i]].mesh,
-        template: templateFaces[i].mesh,
-      })),
-    },
-    [
-      aligned.pixels.buffer as ArrayBuffer,
-      covered.buffer as ArrayBuffer,
-      ...(faceImage ? [faceImage.pixels.buffer as ArrayBuffer] : []),
-    ],
-  );
+  const measures = await faces.runTask(IMAGE_MEASURES, {
+    template,
+    output: aligned,
+    faceBoxes,
+    templateBoxes: templateFaces.map((f) => f.box),
+    covered,
+    faceImage: faceImage ? { image: faceImage, colourMap } : undefined,
+    faces: matched.map((i) => ({
+      // Faces are judged where the output drew them: in its own frame when it was moved.
+      output: faceImage
+        ? outputFaces[slotOutput[i]].mesh.map(([x, y, z]): [number, number, number] => [...toOutput(x, y), z])
+        : outputFaces[slotOutput[i]].mesh,
+      template: templateFaces[i].mesh,
+    })),
+  });
   const { ssim, colourDiff, seam, hardCut } = measures;
   // A faceless slot has no face to judge: 0, like its person-level parts.
   const faceQuality = slotOutput.map(() => 0);

@@ -23,7 +23,7 @@ describe('image measures on the face workers', () => {
   /** Every pixel covered by the output, no faces matched. */
   const rest = () => ({ covered: new Uint8Array(size.width * size.height).fill(1), faces: [] });
 
-  it('gives bit-for-bit the numbers measured on this thread, and moves the pixels instead of copying', async () => {
+  it('gives bit-for-bit the numbers measured on this thread', async () => {
     const [template, output] = await images();
     const here = measureImage({
       template: copy(template),
@@ -32,15 +32,16 @@ describe('image measures on the face workers', () => {
       templateBoxes: faceBoxes,
       ...rest(),
     });
-    const there = await analyzer.runTask(
-      IMAGE_MEASURES,
-      { template, output, faceBoxes, templateBoxes: faceBoxes, ...rest() },
-      [template.pixels.buffer as ArrayBuffer, output.pixels.buffer as ArrayBuffer],
-    );
+    const there = await analyzer.runTask(IMAGE_MEASURES, {
+      template,
+      output,
+      faceBoxes,
+      templateBoxes: faceBoxes,
+      ...rest(),
+    });
     assert.deepEqual(there, here);
     // A blurred copy keeps the colours but not the structure.
     assert.ok(here.colourDiff < 10 && here.ssim < 0.9, JSON.stringify(here));
-    assert.equal(template.pixels.byteLength, 0, 'the template pixels were transferred');
   });
 
   it('reports a failure inside the worker as a readable rejection, and the pool keeps working', async () => {

@@ -37,7 +37,7 @@ export class FaceAnalyzer implements OnModuleDestroy {
 
   /**
    * `analyze` for an image already decoded to packed RGB, without an encoding round trip (the same
-   * pixels give the same faces). The pixels are copied to the worker, not moved.
+   * pixels give the same faces).
    */
   analyzeRgb({ width, height, pixels }: RgbImage): Promise<FaceAnalysis> {
     const key = sha256(
@@ -45,7 +45,7 @@ export class FaceAnalyzer implements OnModuleDestroy {
       Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength),
     );
     return this.cached(key, async () => {
-      const faces = await this.ensurePool().run(width, height, new Uint8Array(pixels));
+      const faces = await this.ensurePool().run(width, height, pixels);
       return { width, height, faces: faces.sort(byPosition) };
     });
   }
@@ -68,11 +68,11 @@ export class FaceAnalyzer implements OnModuleDestroy {
 
   /**
    * Runs CPU-heavy pixel work (see `WorkerTask`) on the same workers and queue as the analyses, so the
-   * event loop stays free and one pool sized to the cores carries all of the scoring. Buffers listed in
-   * `transfer` are moved to the worker and detached here. Not cached.
+   * event loop stays free and one pool sized to the cores carries all of the scoring. The input is
+   * copied to the worker (a job whose worker dies runs again on another). Not cached.
    */
-  runTask<I, O>(task: WorkerTask<I, O>, input: I, transfer: ArrayBuffer[] = []): Promise<O> {
-    return this.ensurePool().runTask(task, input, transfer);
+  runTask<I, O>(task: WorkerTask<I, O>, input: I): Promise<O> {
+    return this.ensurePool().runTask(task, input);
   }
 
   /** Starts the workers now instead of on first use; resolves when every worker has loaded its models. */
@@ -117,7 +117,6 @@ export class FaceAnalyzer implements OnModuleDestroy {
       throw new Error(`Cannot read the image for face analysis: ${(error as Error).message}`);
     }
     const { width, height } = decoded.info;
-    // Copy into a buffer of its own: the pool transfers it to the worker, which detaches it here.
     const faces = await this.ensurePool().run(width, height, new Uint8Array(decoded.data));
     return { width, height, faces: faces.sort(byPosition) };
   }

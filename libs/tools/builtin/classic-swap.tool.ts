@@ -70,11 +70,13 @@ export class ClassicSwapTool implements SwapTool {
     const colourMatch = input.options.colourMatch !== false;
     // Warping, colour matching and blending are pixel loops: they run on a face worker, and the pixels
     // are moved there, not copied.
-    const swapped = await this.faces.runTask(
-      SWAP_FACES,
-      { template, slots, triangles, feather, colourMatch },
-      [template.pixels.buffer as ArrayBuffer, ...avatars.map((a) => a.pixels.buffer as ArrayBuffer)],
-    );
+    const swapped = await this.faces.runTask(SWAP_FACES, {
+      template,
+      slots,
+      triangles,
+      feather,
+      colourMatch,
+    });
     if (input.signal.aborted) return fail.final('canceled', 'Canceled');
     return {
       ok: true,

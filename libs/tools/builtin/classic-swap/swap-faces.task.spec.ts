@@ -58,16 +58,11 @@ describe('classic swap pixel work on the face workers', () => {
     slots: input.slots.map((s) => ({ ...s, avatar: copy(s.avatar) })),
   });
 
-  it('gives bit-for-bit the image made on this thread, and moves the pixels instead of copying', async () => {
+  it('gives bit-for-bit the image made on this thread', async () => {
     const { input } = await swapInput(duo);
     const here = swapFaces(copyInput(input));
-    const there = await analyzer.runTask(SWAP_FACES, input, [
-      input.template.pixels.buffer as ArrayBuffer,
-      ...input.slots.map((s) => s.avatar.pixels.buffer as ArrayBuffer),
-    ]);
+    const there = await analyzer.runTask(SWAP_FACES, input);
     assert.deepEqual(there, here);
-    assert.equal(input.template.pixels.byteLength, 0, 'the template pixels were transferred');
-    assert.equal(input.slots[1].avatar.pixels.byteLength, 0, 'the avatar pixels were transferred');
   });
 
   it('changes the faces and leaves the image away from them untouched', async () => {

@@ -1,0 +1,258 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import sharp from 'sharp';
+import type { TestCase } from '../libs/cases/test-case';
+import { alignToTemplate } from '../libs/evaluator/alignment.task';
+import { measureImage } from '../libs/evaluator/image-measures.task';
+import { demoFixture, referenceTools, runTool } from '../libs/evaluator/testing/demo-fixture';
+import { redraw } from '../libs/evaluator/testing/redraws';
+import { FaceAnalyzer } from '../libs/faces/face-analyzer.service';
+import { readRgb, type RgbImage } from '../libs/faces/raster';
+import { RunExecutor } from '../libs/runs/run-executor';
+import { RunsModule } from '../libs/runs/runs.module';
+import { RunsService } from '../libs/runs/runs.service';
+import { writeFaceCase, writeFaceCases } from '../test/support/fixtures';
+import { useTempData } from '../test/support/temp-data';
+
+/**
+ * Does scoring keep up with the tools? (issue "Fast scoring")
+ *   (a) 1,000 items of plugin tools that wait 100 ms and return the case's template, concurrency 8,
+ *       scoring on (every output is the template, so the face analyses are cached): wall time against
+ *       the ideal of 1,000 × 100 ms / 8, and the process's peak RSS;
+ *   (b) fresh one-face 1024-px outputs (the template with a few pixels changed, so nothing is cached)
+ *       scored per second by the whole process, with the event loop's delay meanwhile;
+ *   (c) CPU per output of the pixel work at 512 and 1024 px: the alignment and the image measures, on
+ *       this thread, for an output in place (background untouched) and one a redraw moved and re-graded.
+ * `npm run bench -- throughput`; `THROUGHPUT_ITEMS` changes the 1,000 of (a).
+ */
+
+const TOOLS = 100;
+const ITEMS = Number(process.env.THROUGHPUT_ITEMS ?? 1000);
+const WAIT_MS = 100;
+const CONCURRENCY = 8;
+const FRESH_ITEMS = 48;
+
+/** A plugin of `count` tools that wait, then return the template as is or with a few pixels changed. */
+function writePlugin(root: string): string {
+  const file = join(root, 'bench-tools.js');
+  writeFileSync(
+    file,
+    `const sharp = require(${JSON.stringify(require.resolve('sharp'))});
+let calls = 0;
+const wait = (ms, signal) => new Promise((resolve) => {
+  const timer = setTimeout(resolve, ms);
+  signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+});
+async function changeFewPixels(template) {
+  const { data, info } = await sharp(template).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const n = ++calls;
+  for (let k = 0; k < 4; k++) {
+    const i = ((n * 7919 + k * 104729) % (info.width * info.height)) * 3;
+    data[i] = (data[i] + 128) % 256;
+  }
+  return sharp(data, { raw: info }).png({ compressionLevel: 1 }).toBuffer();
+}
+module.exports = ({ options }) => Array.from({ length: options.count }, (_, k) => ({
+  id: options.prefix + '_' + String(k).padStart(3, '0'),
+  name: 'Bench tool ' + k,
+  description: 'Waits, then returns the template' + (options.fresh ? ' with a few pixels changed' : ''),
+  kind: 'control', concurrency: ${CONCURRENCY}, timeoutMs: 120000, options: {},
+  availability: async () => ({ available: true }),
+  generate: async (input) => {
+    await wait(options.waitMs, input.signal);
+    const image = options.fresh ? await changeFewPixels(input.template) : input.template;
+    return { ok: true, image, meta: { model: 'none' } };
+  },
+}));
+`,
+  );
+  return file;
+}
+
+/** A scorable one-face case with its template scaled so its longer side is `side` px. */
+async function writeLargeFaceCase(datasets: string, id: string, side: number): Promise<void> {
+  const dir = await writeFaceCase(datasets, id);
+  const template = join(dir, 'template.png');
+  const meta = await sharp(template).metadata();
+  const k = side / Math.max(meta.width, meta.height);
+  const bytes = await sharp(template)
+    .resize(Math.round(meta.width * k), Math.round(meta.height * k))
+    .png()
+    .toBuffer();
+  writeFileSync(template, bytes);
+  const manifest = JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')) as {
+    slots: Array<{ box: number[] }>;
+  };
+  for (const slot of manifest.slots) slot.box = slot.box.map((v) => Math.round(v * k));
+  writeFileSync(join(dir, 'case.json'), JSON.stringify(manifest, null, 2));
+}
+
+async function runnerFigures(): Promise<void> {
+  const data = useTempData('bench-throughput');
+  const plugin = writePlugin(data.root);
+  const config = join(data.root, 'swapbench.config.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      plugins: [
+        { module: plugin, options: { prefix: 'wait', count: TOOLS, waitMs: WAIT_MS, fresh: false } },
+        { module: plugin, options: { prefix: 'fresh', count: FRESH_ITEMS, waitMs: 0, fresh: true } },
+      ],
+    }),
+  );
+  process.env.SWAPBENCH_CONFIG = config;
+  const cases = await writeFaceCases(data.datasets, Math.ceil(ITEMS / TOOLS), 'tp');
+  await writeLargeFaceCase(data.datasets, 'tp_large', 1024);
+  const app = await NestFactory.createApplicationContext(RunsModule, { logger: false });
+  try {
+    const runs = app.get(RunsService);
+    const executor = app.get(RunExecutor);
+    const run = async (caseIds: string[], toolIds: string[]) => {
+      const { run } = await runs.create({
+        case_ids: caseIds,
+        tool_ids: toolIds,
+        options: { cache: false, concurrency: CONCURRENCY },
+      });
+      const started = performance.now();
+      await executor.execute(run.id);
+      const seconds = (performance.now() - started) / 1000;
+      const detail = await runs.detail(run.id);
+      const scored = detail.items.filter((i) => i.status === 'scored').length;
+      return { seconds, scored, items: detail.items.length };
+    };
+    const waitTools = Array.from({ length: TOOLS }, (_, k) => `wait_${String(k).padStart(3, '0')}`);
+    const freshTools = Array.from({ length: FRESH_ITEMS }, (_, k) => `fresh_${String(k).padStart(3, '0')}`);
+
+    // Warm up: the workers load their models and the case's analyses are cached.
+    await run([cases[0]], waitTools.slice(0, 4));
+    await run(['tp_large'], freshTools.slice(0, 4));
+
+    let peakRss = 0;
+    const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 200);
+    const a = await run(cases, waitTools.slice(0, Math.min(TOOLS, ITEMS)));
+    clearInterval(sampler);
+    const ideal = (a.items * WAIT_MS) / CONCURRENCY / 1000;
+    console.log(
+      `(a) ${a.items} items × ${WAIT_MS} ms at concurrency ${CONCURRENCY}, scoring on, cached faces: ` +
+        `${a.seconds.toFixed(1)} s against an ideal of ${ideal.toFixed(1)} s = ${((100 * ideal) / a.seconds).toFixed(0)}% of ideal ` +
+        `(${a.scored} scored); peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MB`,
+    );
+
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    loop.enable();
+    const b = await run(['tp_large'], freshTools);
+    loop.disable();
+    console.log(
+      `(b) fresh one-face 1024-px outputs: ${b.items} in ${b.seconds.toFixed(1)} s = ${(b.scored / b.seconds).toFixed(2)} scored/s ` +
+        `on ${availableParallelism()} cores, whole process (tool included); event-loop delay p99 ${(loop.percentile(99) / 1e6).toFixed(0)} ms, ` +
+        `max ${(loop.max / 1e6).toFixed(0)} ms`,
+    );
+  } finally {
+    await app.close();
+    data.dispose();
+  }
+}
+
+/** CPU of `f`, the least of `n` runs (other load on the machine only ever adds). */
+function leastCpuMs(f: () => void, n = 15): number {
+  f();
+  let best = Infinity;
+  for (let i = 0; i < n; i++) {
+    const before = process.cpuUsage();
+    f();
+    const used = process.cpuUsage(before);
+    best = Math.min(best, (used.user + used.system) / 1000);
+  }
+  return best;
+}
+
+async function pixelFigures(): Promise<void> {
+  const fixture = await demoFixture();
+  const analyzer = new FaceAnalyzer(1);
+  try {
+    const testCase = fixture.cases.find((c) => c.id === 'demo_solo_hopper')!;
+    const swapTool = referenceTools(analyzer).find((t) => t.id === 'classic_swap')!;
+    const swap = await readFile(await runTool(fixture, testCase, swapTool));
+    for (const side of [512, 1024]) {
+      const rows = await pixelCost(analyzer, testCase, swap, side);
+      for (const [name, align, measures] of rows) {
+        console.log(
+          `(c) ${side} px, ${name}: align ${align.toFixed(1)} ms + image measures ${measures.toFixed(1)} ms = ` +
+            `${(align + measures).toFixed(1)} ms CPU per output`,
+        );
+      }
+    }
+  } finally {
+    await analyzer.close();
+  }
+}
+
+async function pixelCost(
+  analyzer: FaceAnalyzer,
+  testCase: TestCase,
+  swap: Buffer,
+  side: number,
+): Promise<Array<[string, number, number]>> {
+  const k = side / Math.max(testCase.width, testCase.height);
+  const size = { width: Math.round(testCase.width * k), height: Math.round(testCase.height * k) };
+  const scaled = (image: Buffer) =>
+    sharp(image).resize(size.width, size.height, { fit: 'fill' }).png().toBuffer();
+  const template = await scaled(await readFile(testCase.templatePath));
+  const inPlace = await scaled(swap);
+  const moved = await redraw(inPlace, [{ kind: 'shift', x: 0.02, y: 0 }, { kind: 'regrade' }]);
+  const templateFace = (await analyzer.analyze(template)).faces[0];
+  const work = {
+    width: Math.round((size.width * 384) / side),
+    height: Math.round((size.height * 384) / side),
+  };
+  const rows: Array<[string, number, number]> = [];
+  for (const [name, output] of [
+    ['in place', inPlace],
+    ['moved and re-graded', moved],
+  ] as const) {
+    const outputFace = (await analyzer.analyze(output)).faces[0];
+    const [t, wt, o, wo] = await Promise.all([
+      readRgb(template),
+      readRgb(template, work),
+      readRgb(output, size),
+      readRgb(output, work),
+    ]);
+    const copy = (image: RgbImage): RgbImage => ({ ...image, pixels: new Uint8Array(image.pixels) });
+    const exclude = [...testCase.slots.map((s) => s.box.map((v) => v * k) as typeof s.box), templateFace.box];
+    let aligned = alignToTemplate({ workTemplate: wt, workOutput: wo, output: copy(o), exclude });
+    const align = leastCpuMs(() => {
+      aligned = alignToTemplate({ workTemplate: wt, workOutput: wo, output: copy(o), exclude });
+    });
+    const measures = leastCpuMs(() =>
+      measureImage({
+        template: t,
+        output: aligned.aligned,
+        faceBoxes: [...exclude, outputFace.box],
+        templateBoxes: [templateFace.box],
+        covered: aligned.covered,
+        faces: [{ output: outputFace.mesh, template: templateFace.mesh }],
+        faceImage: aligned.unwarped
+          ? { image: aligned.unwarped, colourMap: aligned.registration.colourMap }
+          : undefined,
+      }),
+    );
+    rows.push([name, align, measures]);
+  }
+  return rows;
+}
+
+async function main(): Promise<void> {
+  console.log(`Throughput (${availableParallelism()} cores)\n`);
+  await runnerFigures();
+  await pixelFigures();
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
