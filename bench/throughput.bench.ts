@@ -28,7 +28,9 @@ import { useTempData } from '../test/support/temp-data';
  *       scored per second by the whole process, with the event loop's delay meanwhile;
  *   (c) CPU per output of the pixel work at 512 and 1024 px: the alignment and the image measures, on
  *       this thread, for an output in place (background untouched) and one a redraw moved and re-graded.
- * `npm run bench -- throughput`; `THROUGHPUT_ITEMS` changes the 1,000 of (a).
+ * Each also prints the process's CPU time per item, which other load on the machine barely moves.
+ * `npm run bench -- throughput`; `THROUGHPUT_ITEMS` changes the 1,000 of (a), `THROUGHPUT_PARTS=c`
+ * runs only the parts named.
  */
 
 const TOOLS = 100;
@@ -36,6 +38,7 @@ const ITEMS = Number(process.env.THROUGHPUT_ITEMS ?? 1000);
 const WAIT_MS = 100;
 const CONCURRENCY = 8;
 const FRESH_ITEMS = 48;
+const PARTS = process.env.THROUGHPUT_PARTS ?? 'abc';
 
 /** A plugin of `count` tools that wait, then return the template as is or with a few pixels changed. */
 function writePlugin(root: string): string {
@@ -119,11 +122,14 @@ async function runnerFigures(): Promise<void> {
         options: { cache: false, concurrency: CONCURRENCY },
       });
       const started = performance.now();
+      const cpu = process.cpuUsage();
       await executor.execute(run.id);
       const seconds = (performance.now() - started) / 1000;
+      const used = process.cpuUsage(cpu);
       const detail = await runs.detail(run.id);
       const scored = detail.items.filter((i) => i.status === 'scored').length;
-      return { seconds, scored, items: detail.items.length };
+      const cpuMsPerItem = (used.user + used.system) / 1000 / detail.items.length;
+      return { seconds, scored, items: detail.items.length, cpuMsPerItem };
     };
     const waitTools = Array.from({ length: TOOLS }, (_, k) => `wait_${String(k).padStart(3, '0')}`);
     const freshTools = Array.from({ length: FRESH_ITEMS }, (_, k) => `fresh_${String(k).padStart(3, '0')}`);
@@ -132,24 +138,26 @@ async function runnerFigures(): Promise<void> {
     await run([cases[0]], waitTools.slice(0, 4));
     await run(['tp_large'], freshTools.slice(0, 4));
 
-    let peakRss = 0;
-    const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 200);
-    const a = await run(cases, waitTools.slice(0, Math.min(TOOLS, ITEMS)));
-    clearInterval(sampler);
-    const ideal = (a.items * WAIT_MS) / CONCURRENCY / 1000;
-    console.log(
-      `(a) ${a.items} items × ${WAIT_MS} ms at concurrency ${CONCURRENCY}, scoring on, cached faces: ` +
-        `${a.seconds.toFixed(1)} s against an ideal of ${ideal.toFixed(1)} s = ${((100 * ideal) / a.seconds).toFixed(0)}% of ideal ` +
-        `(${a.scored} scored); peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MB`,
-    );
-
+    if (PARTS.includes('a')) {
+      let peakRss = 0;
+      const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 200);
+      const a = await run(cases, waitTools.slice(0, Math.min(TOOLS, ITEMS)));
+      clearInterval(sampler);
+      const ideal = (a.items * WAIT_MS) / CONCURRENCY / 1000;
+      console.log(
+        `(a) ${a.items} items × ${WAIT_MS} ms at concurrency ${CONCURRENCY}, scoring on, cached faces: ` +
+          `${a.seconds.toFixed(1)} s against an ideal of ${ideal.toFixed(1)} s = ${((100 * ideal) / a.seconds).toFixed(0)}% of ideal ` +
+          `(${a.scored} scored); CPU ${a.cpuMsPerItem.toFixed(1)} ms per item; peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MB`,
+      );
+    }
+    if (!PARTS.includes('b')) return;
     const loop = monitorEventLoopDelay({ resolution: 10 });
     loop.enable();
     const b = await run(['tp_large'], freshTools);
     loop.disable();
     console.log(
       `(b) fresh one-face 1024-px outputs: ${b.items} in ${b.seconds.toFixed(1)} s = ${(b.scored / b.seconds).toFixed(2)} scored/s ` +
-        `on ${availableParallelism()} cores, whole process (tool included); event-loop delay p99 ${(loop.percentile(99) / 1e6).toFixed(0)} ms, ` +
+        `on ${availableParallelism()} cores, whole process (tool included), CPU ${b.cpuMsPerItem.toFixed(0)} ms per item; event-loop delay p99 ${(loop.percentile(99) / 1e6).toFixed(0)} ms, ` +
         `max ${(loop.max / 1e6).toFixed(0)} ms`,
     );
   } finally {
@@ -248,8 +256,8 @@ async function pixelCost(
 
 async function main(): Promise<void> {
   console.log(`Throughput (${availableParallelism()} cores)\n`);
-  await runnerFigures();
-  await pixelFigures();
+  if (/[ab]/.test(PARTS)) await runnerFigures();
+  if (PARTS.includes('c')) await pixelFigures();
 }
 
 main().catch((error: unknown) => {

@@ -1,5 +1,5 @@
 import type { FaceBox } from '../faces/face.types';
-import { lumaOf, rectAround, type Rect, type RgbImage } from '../faces/raster';
+import { rectAround, type Rect, type RgbImage } from '../faces/raster';
 
 /** What the background of an aligned output measures against the template's. */
 export interface BackgroundMeasures {
@@ -98,12 +98,14 @@ class Tally {
   private ssim = 0;
   private colour = 0;
   private pixels = 0;
+  private changed = 0;
   private readonly changes: Float32Array;
   readonly weight: Uint8Array;
   private readonly la: Float32Array;
   private readonly lb: Float32Array;
   private readonly rows: Float64Array[];
-  private readonly change: ChangeBuffers;
+  /** Signed output − template difference of each channel over the crop. */
+  private readonly diffs: Int16Array;
 
   constructor(
     private readonly template: RgbImage,
@@ -111,17 +113,14 @@ class Tally {
     tiles: Rect[],
     private readonly smoothRadius: number,
   ) {
-    const largest = Math.max(...tiles.map((t) => (t.width + 2 * SSIM_RADIUS) * (t.height + 2 * SSIM_RADIUS)));
+    const margin = Math.max(SSIM_RADIUS, smoothRadius);
+    const largest = Math.max(...tiles.map((t) => (t.width + 2 * margin) * (t.height + 2 * margin)));
     this.changes = new Float32Array(tiles.reduce((n, t) => n + t.width * t.height, 0));
     this.weight = new Uint8Array(Math.max(...tiles.map((t) => t.width * t.height)));
     this.la = new Float32Array(largest);
     this.lb = new Float32Array(largest);
     this.rows = Array.from({ length: 5 }, () => new Float64Array(largest));
-    this.change = changeBuffers(
-      Math.max(...tiles.map((t) => t.width)),
-      Math.max(...tiles.map((t) => t.height)),
-      smoothRadius,
-    );
+    this.diffs = new Int16Array(largest * 3);
   }
 
   /**
@@ -131,15 +130,29 @@ class Tally {
    */
   add(tile: Rect, any: boolean): void {
     if (!any) return;
-    const { template, output, weight } = this;
+    const { template, output, weight, la, lb, diffs } = this;
     const { width, height } = template;
     const r = SSIM_RADIUS;
-    const crop = rectAround([tile.x, tile.y, tile.width, tile.height], r, width, height);
+    const crop = rectAround(
+      [tile.x, tile.y, tile.width, tile.height],
+      Math.max(r, this.smoothRadius),
+      width,
+      height,
+    );
     const cw = crop.width;
-    const change = changeMap(output, template, tile, this.smoothRadius, this.change);
-    const la = lumaOf(output, crop, this.la);
-    const lb = lumaOf(template, crop, this.lb);
-    // Row sums of the five SSIM statistics, then column sums at the tile's pixels.
+    // One read of the bytes: both lumas and the signed difference of each channel.
+    const o = output.pixels;
+    const t = template.pixels;
+    for (let y = 0; y < crop.height; y++) {
+      for (let x = 0, i = y * cw, j = ((crop.y + y) * width + crop.x) * 3; x < cw; x++, i++, j += 3) {
+        la[i] = 0.299 * o[j] + 0.587 * o[j + 1] + 0.114 * o[j + 2];
+        lb[i] = 0.299 * t[j] + 0.587 * t[j + 1] + 0.114 * t[j + 2];
+        diffs[i * 3] = o[j] - t[j];
+        diffs[i * 3 + 1] = o[j + 1] - t[j + 1];
+        diffs[i * 3 + 2] = o[j + 2] - t[j + 2];
+      }
+    }
+    // Row sums of the five SSIM statistics, then running column sums down each of the tile's columns.
     const [ra, rb, raa, rbb, rab] = this.rows;
     const last = cw - 1;
     for (let y = 0; y < crop.height; y++) {
@@ -174,35 +187,62 @@ class Tally {
     }
     const area = (2 * r + 1) ** 2;
     const lastRow = crop.height - 1;
-    const o = output.pixels;
-    const t = template.pixels;
-    for (let ty = 0; ty < tile.height; ty++) {
-      const y = tile.y + ty - crop.y;
-      for (let tx = 0; tx < tile.width; tx++) {
-        if (!weight[ty * tile.width + tx]) continue;
-        const x = tile.x + tx - crop.x;
-        let a = 0;
-        let b = 0;
-        let aa = 0;
-        let bb = 0;
-        let ab = 0;
-        for (let k = y - r; k <= y + r; k++) {
-          const i = (k < 0 ? 0 : k > lastRow ? lastRow : k) * cw + x;
-          a += ra[i];
-          b += rb[i];
-          aa += raa[i];
-          bb += rbb[i];
-          ab += rab[i];
+    const s = this.smoothRadius;
+    const smoothArea = (2 * s + 1) ** 2;
+    const y0 = tile.y - crop.y;
+    for (let tx = 0; tx < tile.width; tx++) {
+      const x = tile.x + tx - crop.x;
+      let a = 0;
+      let b = 0;
+      let aa = 0;
+      let bb = 0;
+      let ab = 0;
+      for (let k = y0 - r; k <= y0 + r; k++) {
+        const i = (k < 0 ? 0 : k > lastRow ? lastRow : k) * cw + x;
+        a += ra[i];
+        b += rb[i];
+        aa += raa[i];
+        bb += rbb[i];
+        ab += rab[i];
+      }
+      for (let ty = 0; ty < tile.height; ty++) {
+        const y = y0 + ty;
+        if (weight[ty * tile.width + tx]) {
+          const ma = a / area;
+          const mb = b / area;
+          const va = aa / area - ma * ma;
+          const vb = bb / area - mb * mb;
+          const cov = ab / area - ma * mb;
+          this.pixels++;
+          this.ssim += ((2 * ma * mb + C1) * (2 * cov + C2)) / ((ma * ma + mb * mb + C1) * (va + vb + C2));
+          const c = (y * cw + x) * 3;
+          this.colour += Math.abs(diffs[c]) + Math.abs(diffs[c + 1]) + Math.abs(diffs[c + 2]);
         }
-        const ma = a / area;
-        const mb = b / area;
-        const va = aa / area - ma * ma;
-        const vb = bb / area - mb * mb;
-        const cov = ab / area - ma * mb;
-        this.ssim += ((2 * ma * mb + C1) * (2 * cov + C2)) / ((ma * ma + mb * mb + C1) * (va + vb + C2));
-        const j = ((tile.y + ty) * width + tile.x + tx) * 3;
-        this.colour += Math.abs(o[j] - t[j]) + Math.abs(o[j + 1] - t[j + 1]) + Math.abs(o[j + 2] - t[j + 2]);
-        this.changes[this.pixels++] = change[ty * tile.width + tx];
+        // The change, at every other pixel of every other row (a median needs no more): the largest
+        // channel's mean difference over the square of `smoothRadius`, the image's edge pixels
+        // repeated (the crop reaches past the tile, or ends where the image does).
+        if (weight[ty * tile.width + tx] && ((tile.x + tx) | (tile.y + ty)) % 2 === 0) {
+          let dr = 0;
+          let dg = 0;
+          let db = 0;
+          for (let m = y - s; m <= y + s; m++) {
+            const rowAt = (m < 0 ? 0 : m > lastRow ? lastRow : m) * cw;
+            for (let n = x - s; n <= x + s; n++) {
+              const k = (rowAt + (n < 0 ? 0 : n > last ? last : n)) * 3;
+              dr += diffs[k];
+              dg += diffs[k + 1];
+              db += diffs[k + 2];
+            }
+          }
+          this.changes[this.changed++] = Math.max(Math.abs(dr), Math.abs(dg), Math.abs(db)) / smoothArea;
+        }
+        const add = (y + r + 1 > lastRow ? lastRow : y + r + 1) * cw + x;
+        const drop = (y - r < 0 ? 0 : y - r) * cw + x;
+        a += ra[add] - ra[drop];
+        b += rb[add] - rb[drop];
+        aa += raa[add] - raa[drop];
+        bb += rbb[add] - rbb[drop];
+        ab += rab[add] - rab[drop];
       }
     }
   }
@@ -212,28 +252,10 @@ class Tally {
     return {
       ssim: n > 0 ? this.ssim / n : 1,
       colourDiff: n > 0 ? this.colour / (3 * n) : 0,
-      change: medianOf(this.changes, n),
+      change: medianOf(this.changes, this.changed),
       pixels: n,
     };
   }
-}
-
-/** Working buffers of `changeMap` for rectangles up to a size. */
-export interface ChangeBuffers {
-  rowSums: Int32Array;
-  line: Int32Array;
-  columns: Int32Array;
-  out: Float32Array;
-}
-
-/** Buffers for `changeMap` over rectangles up to `width` × `height` at `radius`. */
-export function changeBuffers(width: number, height: number, radius: number): ChangeBuffers {
-  return {
-    rowSums: new Int32Array((height + 2 * radius) * width * 3),
-    line: new Int32Array((width + 2 * radius) * 3),
-    columns: new Int32Array(width + 2 * radius),
-    out: new Float32Array(width * height),
-  };
 }
 
 /**
@@ -241,20 +263,17 @@ export function changeBuffers(width: number, height: number, radius: number): Ch
  * the square of `radius` around it (clamped at the image's edges), so noise and JPEG blocks average
  * out a little.
  */
-export function changeMap(
-  output: RgbImage,
-  template: RgbImage,
-  rect: Rect,
-  radius: number,
-  buffers = changeBuffers(rect.width, rect.height, radius),
-): Float32Array {
+export function changeMap(output: RgbImage, template: RgbImage, rect: Rect, radius: number): Float32Array {
   const { width, height } = template;
   const o = output.pixels;
   const t = template.pixels;
   const span = rect.width + 2 * radius;
   // Per channel, the signed difference summed along each row's window, for the rows the windows reach.
   const rows = rect.height + 2 * radius;
-  const { rowSums, line, columns, out } = buffers;
+  const rowSums = new Int32Array((rect.height + 2 * radius) * rect.width * 3);
+  const line = new Int32Array(span * 3);
+  const columns = new Int32Array(span);
+  const out = new Float32Array(rect.width * rect.height);
   for (let k = 0; k < span; k++) columns[k] = Math.min(width - 1, Math.max(0, rect.x - radius + k)) * 3;
   for (let r = 0; r < rows; r++) {
     const y = Math.min(height - 1, Math.max(0, rect.y - radius + r));

@@ -112,4 +112,24 @@ describe('hardCutFraction on a face pasted onto a photo', () => {
     const blurred = await sharp(photo).blur(2).png().toBuffer();
     assert.ok((await measure(blurred)) < 0.1, 'blurred template');
   });
+
+  it('measures a large face the same at twice its resolution (it is measured shrunk)', async () => {
+    const at = async (image: Buffer, k: number) => {
+      const scaled = { width: k * size.width, height: k * size.height };
+      const box: FaceBox = [k * left, k * top, k * width, k * height];
+      const [t, o] = await Promise.all([readRgb(photo, scaled), readRgb(image, scaled)]);
+      const covered = new Uint8Array(scaled.width * scaled.height).fill(1);
+      const excluded = [scaleBox(box, CALIBRATION.image.backgroundDilation)];
+      const { change } = measureBackground(t, o, excluded, covered, CALIBRATION.image.hardCut.smoothRadius);
+      return hardCutFraction(o, t, [box], change, CALIBRATION.image.hardCut).faces[0];
+    };
+    // At 2× the face is about 200 px and measured as it is; at 4× it is shrunk by 2 to the same size.
+    assert.ok(
+      2 * height > CALIBRATION.image.hardCut.faceSide && 4 * height >= 2 * CALIBRATION.image.hardCut.faceSide,
+    );
+    for (const paste of [await hardPaste(), await featheredPaste()]) {
+      const [two, four] = [await at(paste, 2), await at(paste, 4)];
+      assert.ok(Math.abs(two - four) < 0.1, `${two} at 2×, ${four} at 4×`);
+    }
+  });
 });
