@@ -22,6 +22,10 @@
  *   Grid tools   [data-testid=grid-filter], [data-testid=grid-status], sort buttons [data-testid=sort-<tool>]
  *   Runs list    [data-testid=runs-list]; [data-testid=run-link-<run>] reopens a run
  *   Messages     [data-testid=toast] (role=status)
+ *   Raters       [data-testid=rater-form] with [data-testid=rater-name], [data-testid=rater-save],
+ *                [data-testid=rater-current]; ratings carry the remembered name (else `anonymous`)
+ *   Blind        [data-testid=blind-toggle] (or `?blind=1`); the blind panel's [data-testid=reveal-button]
+ *                reveals one run; [data-testid=results-grid][data-blind=true] while blind
  * The open run is kept in the URL (`?run=<id>`), so a reload mid-run reopens it and re-watches it.
  */
 import { io, type Socket } from 'socket.io-client';
@@ -30,6 +34,7 @@ import type { RunDetail } from '../../../libs/runs/run-views';
 import { getHtml, getJson, parseFragment, postJson } from './api';
 import { watchScorability } from './case-scorability';
 import { LiveView, showProgress } from './live-view';
+import { blindMode, isRevealed, raterName, reveal, setBlindMode, wireRaterForm } from './rater';
 
 const $ = <T extends Element>(selector: string): T => {
   const found = document.querySelector<T>(selector);
@@ -48,6 +53,24 @@ const cancelButton = $<HTMLButtonElement>('[data-testid=cancel-button]');
 const exportLink = $<HTMLAnchorElement>('[data-testid=export-button]');
 const liveRunId = $<HTMLElement>('[data-role=live-run-id]');
 const toastBox = $<HTMLElement>('[data-testid=toast]');
+const blindToggle = $<HTMLInputElement>('[data-testid=blind-toggle]');
+const raterForm = $<HTMLFormElement>('[data-role=rater-form]');
+
+/** Blind for this run: the mode is on and the rater has not revealed the run. */
+function blindFor(runId: string): boolean {
+  return blindToggle.checked && !isRevealed(runId);
+}
+
+/** Who views a run, as the fragment query: the rater's own stars, and the blind panel when blind. */
+function viewerFor(runId: string): { query: string; blind: boolean } {
+  const params = new URLSearchParams();
+  const rater = raterName();
+  if (rater) params.set('rater', rater);
+  const blind = blindFor(runId);
+  if (blind) params.set('blind', '1');
+  const text = params.toString();
+  return { query: text ? `?${text}` : '', blind };
+}
 
 let socket: Socket | null = null;
 let current: { id: string; view: LiveView; running: boolean } | null = null;
@@ -114,7 +137,7 @@ async function openRun(runId: string): Promise<void> {
   const url = new URL(location.href);
   url.searchParams.set('run', runId);
   history.replaceState(null, '', url);
-  const view = new LiveView(host, runId);
+  const view = new LiveView(host, runId, () => viewerFor(runId));
   current = { id: runId, view, running: false };
   live.hidden = false;
   liveRunId.textContent = runId;
@@ -148,15 +171,17 @@ function markOpenRun(runId: string): void {
 /** Latest rating asked for per cell, so an older answer arriving late cannot undo a newer key press. */
 const pendingRatings = new WeakMap<HTMLElement, number>();
 
-/** Checks the first `stars` stars of a cell (0: none) and shows how many ratings it has. */
-function showStars(cell: HTMLElement, stars: number, ratings?: number): void {
+/** Checks the first `stars` stars of a cell (0: none) and shows the mean over raters when known. */
+function showStars(cell: HTMLElement, stars: number, mean?: { value: number | null; raters: number }): void {
   for (const button of Array.from(cell.querySelectorAll<HTMLButtonElement>('button[data-stars]'))) {
     const n = Number(button.dataset.stars);
     button.classList.toggle('on', n <= stars);
     button.setAttribute('aria-checked', String(n === stars));
   }
   const count = cell.querySelector('[data-role=rating-count]');
-  if (count && ratings !== undefined) count.textContent = ratings > 1 ? `${ratings}×` : '';
+  if (count && mean !== undefined)
+    count.textContent =
+      mean.value === null ? '' : `${mean.value.toFixed(1)} ★ · ${mean.raters} rater${mean.raters === 1 ? '' : 's'}`;
 }
 
 /**
@@ -172,14 +197,20 @@ async function rate(cell: HTMLElement, stars: number): Promise<void> {
   const ticket = (pendingRatings.get(cell) ?? 0) + 1;
   pendingRatings.set(cell, ticket);
   showStars(cell, stars);
-  let saved: { run_item_id: number; stars: number; ratings: number };
+  let saved: { run_item_id: number; stars: number; stars_mean: number | null; stars_n: number };
   try {
-    saved = await postJson('/api/rate', { run_item_id: itemId, stars });
+    saved = await postJson('/api/rate', {
+      run_item_id: itemId,
+      stars,
+      rater: raterName() ?? 'anonymous',
+      blind: blindFor(current.id),
+    });
   } catch (error) {
     if (pendingRatings.get(cell) === ticket) showStars(cell, before);
     throw error;
   }
-  if (pendingRatings.get(cell) === ticket) showStars(cell, saved.stars, saved.ratings);
+  if (pendingRatings.get(cell) === ticket)
+    showStars(cell, saved.stars, { value: saved.stars_mean, raters: saved.stars_n });
   toast(`Rated ${saved.stars} star${saved.stars === 1 ? '' : 's'}`);
   await view.refreshSummary();
 }
@@ -204,6 +235,9 @@ document.addEventListener('click', (event) => {
   } else if (action?.dataset.action === 'open-run' && action.dataset.runId) {
     void openRun(action.dataset.runId).catch(showError);
     live.scrollIntoView({ behavior: 'smooth' });
+  } else if (action?.dataset.action === 'reveal' && current) {
+    reveal(current.id);
+    void current.view.loadPanel().catch(showError);
   } else if (action?.dataset.action === 'cancel-run' && current) {
     const runId = current.id;
     void postJson(`/api/runs/${encodeURIComponent(runId)}/cancel`, {})
@@ -241,6 +275,15 @@ form.addEventListener('submit', (event) => {
     .finally(updateSelection);
 });
 
+blindToggle.checked = blindMode();
+blindToggle.addEventListener('change', () => {
+  setBlindMode(blindToggle.checked);
+  if (current) void current.view.loadPanel().catch(showError);
+});
+// A new name shows that rater's own stars: reload the open run's panel.
+wireRaterForm(raterForm, () => {
+  if (current) void current.view.loadPanel().catch(showError);
+});
 updateSelection();
 watchScorability();
 const reopen = new URL(location.href).searchParams.get('run');
