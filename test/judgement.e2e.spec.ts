@@ -45,7 +45,12 @@ describe("people's judgement over HTTP", () => {
       .send({ run_item_id: item.id, stars: 4, rater: 'bob', blind: true })
       .expect(200);
     assert.deepEqual(
-      { stars: saved.body.stars, mean: saved.body.stars_mean, n: saved.body.stars_n, blind: saved.body.blind },
+      {
+        stars: saved.body.stars,
+        mean: saved.body.stars_mean,
+        n: saved.body.stars_n,
+        blind: saved.body.blind,
+      },
       { stars: 4, mean: 4.5, n: 2, blind: true },
     );
     const view = async (rater: string) =>
@@ -106,7 +111,10 @@ describe("people's judgement over HTTP", () => {
     }
     const res = await http.get(`/api/runs/${fixture.runId}/agreement`).expect(200);
     const a = res.body;
-    assert.ok(Math.abs(a.krippendorff_alpha_ordinal - 7803 / 8055) < 1e-9, String(a.krippendorff_alpha_ordinal));
+    assert.ok(
+      Math.abs(a.krippendorff_alpha_ordinal - 7803 / 8055) < 1e-9,
+      String(a.krippendorff_alpha_ordinal),
+    );
     assert.equal(a.n_items_multi_rated, 5); // ann withdrew her rating of the item bob rated
     assert.equal(a.min_ratings, 5);
     assert.ok(a.spearman_pooled >= -1 && a.spearman_pooled <= 1);
@@ -135,7 +143,8 @@ describe("people's judgement over HTTP", () => {
       assert.equal(r.case_id, case_id);
       assert.notEqual(l.tool_id, r.tool_id);
       // The first tool wins every vote it is in; the other two tie.
-      const winner = l.tool_id === fixture.toolIds[0] ? 'left' : r.tool_id === fixture.toolIds[0] ? 'right' : 'tie';
+      const winner =
+        l.tool_id === fixture.toolIds[0] ? 'left' : r.tool_id === fixture.toolIds[0] ? 'right' : 'tie';
       await http
         .post('/api/votes')
         .send({ left_item_id: left.item_id, right_item_id: right.item_id, winner, rater: 'frank' })
@@ -162,7 +171,10 @@ describe("people's judgement over HTTP", () => {
   });
 
   it('refuses bad votes with a 400 naming the field, and stores nothing', async () => {
-    const [a, b] = [byCell(fixture.caseIds[0], fixture.toolIds[0]), byCell(fixture.caseIds[0], fixture.toolIds[1])];
+    const [a, b] = [
+      byCell(fixture.caseIds[0], fixture.toolIds[0]),
+      byCell(fixture.caseIds[0], fixture.toolIds[1]),
+    ];
     const otherCase = byCell(fixture.caseIds[1], fixture.toolIds[1]);
     const ok = { left_item_id: a.id, right_item_id: b.id, winner: 'left', rater: 'hal' };
     const before = await voteRows();

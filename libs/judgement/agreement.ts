@@ -118,7 +118,9 @@ function arenaAgreement(
   const pairs: Array<[number, number]> = [];
   for (const s of arena.variants) {
     if (s.wins + s.losses + s.ties === 0) continue;
-    const scores = items.filter((i) => i.variant === s.variant && i.score !== null).map((i) => i.score as number);
+    const scores = items
+      .filter((i) => i.variant === s.variant && i.score !== null)
+      .map((i) => i.score as number);
     if (scores.length === 0) continue;
     pairs.push([scores.reduce((a, b) => a + b, 0) / scores.length, s.rating]);
   }

@@ -175,7 +175,9 @@ export class ArenaService {
     const found = new Map<number, ArenaVote>();
     for (let i = 0; i < ids.length; i += 400) {
       const chunk = ids.slice(i, i + 400);
-      for (const v of await this.votes.find({ where: [{ leftItemId: In(chunk) }, { rightItemId: In(chunk) }] }))
+      for (const v of await this.votes.find({
+        where: [{ leftItemId: In(chunk) }, { rightItemId: In(chunk) }],
+      }))
         found.set(v.id, v);
     }
     const inside = new Set(ids);

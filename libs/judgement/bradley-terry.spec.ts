@@ -16,7 +16,10 @@ describe('Bradley–Terry', () => {
     // The default fit adds 0.1 of a virtual tie: 3.05 wins to 1.05, so p/q = 3.05 / 1.05.
     const fit = standings(['a', 'b'], votes('a', 'b', 3, 1));
     const [a, b] = fit;
-    assert.ok(Math.abs(a.rating - b.rating - 400 * Math.log10(3.05 / 1.05)) < 1e-6, `${a.rating} ${b.rating}`);
+    assert.ok(
+      Math.abs(a.rating - b.rating - 400 * Math.log10(3.05 / 1.05)) < 1e-6,
+      `${a.rating} ${b.rating}`,
+    );
     assert.ok(Math.abs(a.rating + b.rating - 2000) < 1e-6, 'centred on 1000');
     const exact = fitBradleyTerry(['a', 'b'], votes('a', 'b', 3, 1), 0);
     assert.ok(Math.abs((exact.get('a') as number) / (exact.get('b') as number) - 3) < 1e-9);
@@ -54,7 +57,10 @@ describe('Bradley–Terry', () => {
     assert.ok(a.rating > b.rating && b.rating > c.rating);
     // 4 : 1 odds are 400·log10 4 ≈ 241 points a step.
     assert.ok(Math.abs(a.rating - b.rating - 241) < 15 && Math.abs(b.rating - c.rating - 241) < 15);
-    assert.ok((a.ci_low as number) > (b.ci_high as number), `A ${a.ci_low}..${a.ci_high} B ${b.ci_low}..${b.ci_high}`);
+    assert.ok(
+      (a.ci_low as number) > (b.ci_high as number),
+      `A ${a.ci_low}..${a.ci_high} B ${b.ci_low}..${b.ci_high}`,
+    );
     assert.ok((b.ci_low as number) > (c.ci_high as number));
     for (const s of table) assert.ok((s.ci_low as number) <= s.rating && s.rating <= (s.ci_high as number));
     // Seeded: the same votes give the same intervals.

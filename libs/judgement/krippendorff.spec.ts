@@ -51,10 +51,36 @@ describe("Krippendorff's alpha", () => {
   });
 
   it('is 1 for perfect agreement, below 0 for systematic disagreement, and null without variation or pairs', () => {
-    assert.equal(krippendorffAlpha([[1, 1], [3, 3], [5, 5]], 'ordinal').alpha, 1);
-    const opposed = krippendorffAlpha([[1, 5], [5, 1], [1, 5]], 'ordinal').alpha;
+    assert.equal(
+      krippendorffAlpha(
+        [
+          [1, 1],
+          [3, 3],
+          [5, 5],
+        ],
+        'ordinal',
+      ).alpha,
+      1,
+    );
+    const opposed = krippendorffAlpha(
+      [
+        [1, 5],
+        [5, 1],
+        [1, 5],
+      ],
+      'ordinal',
+    ).alpha;
     assert.ok(opposed !== null && opposed < 0);
-    assert.equal(krippendorffAlpha([[4, 4], [4, 4]], 'ordinal').alpha, null);
+    assert.equal(
+      krippendorffAlpha(
+        [
+          [4, 4],
+          [4, 4],
+        ],
+        'ordinal',
+      ).alpha,
+      null,
+    );
     assert.equal(krippendorffAlpha([[4], [2]], 'ordinal').alpha, null);
   });
 });

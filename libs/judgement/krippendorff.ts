@@ -54,13 +54,7 @@ export function krippendorffAlpha(units: number[][], metric: AlphaMetric): Alpha
  * Squared difference δ² between the c-th and d-th distinct values. Ordinal: the number of values (by the
  * marginals) from c to d, less half of each end's own count, squared, so ranks matter and not spacing.
  */
-function distance(
-  metric: AlphaMetric,
-  values: number[],
-  marginals: number[],
-  c: number,
-  d: number,
-): number {
+function distance(metric: AlphaMetric, values: number[], marginals: number[], c: number, d: number): number {
   if (c === d) return 0;
   switch (metric) {
     case 'nominal':

@@ -33,7 +33,12 @@ export class RatingsService {
     @InjectRepository(RunItem) private readonly items: Repository<RunItem>,
   ) {}
 
-  async rate(runItemId: number, stars: number | null, rater = ANONYMOUS, blind = false): Promise<RatingSaved> {
+  async rate(
+    runItemId: number,
+    stars: number | null,
+    rater = ANONYMOUS,
+    blind = false,
+  ): Promise<RatingSaved> {
     if (stars !== null && (!Number.isInteger(stars) || stars < 1 || stars > 5)) {
       throw new UserError('stars: must be a whole number from 1 to 5, or null to remove the rating');
     }

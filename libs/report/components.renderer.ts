@@ -106,7 +106,15 @@ export class ComponentRenderer {
   }
 
   private async render(
-    name: 'AppPage' | 'ArenaPage' | 'ReportPage' | 'RunPanel' | 'RunSummary' | 'ResultCell' | 'RunsList' | 'CaseGallery',
+    name:
+      | 'AppPage'
+      | 'ArenaPage'
+      | 'ReportPage'
+      | 'RunPanel'
+      | 'RunSummary'
+      | 'ResultCell'
+      | 'RunsList'
+      | 'CaseGallery',
     props: Record<string, unknown>,
     partial: boolean,
   ): Promise<Rendered> {

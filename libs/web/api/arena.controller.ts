@@ -52,7 +52,9 @@ export class ArenaController {
       ? (await this.cases.summaries()).find((c) => c.id === pair.case_id)
       : undefined;
     // The template and avatars, so the rater can judge whether the right people were swapped in.
-    const reference = summary ? { template_url: summary.template_url, avatar_urls: summary.avatar_urls } : null;
+    const reference = summary
+      ? { template_url: summary.template_url, avatar_urls: summary.avatar_urls }
+      : null;
     return { ...pair, reference };
   }
 
@@ -110,7 +112,14 @@ interface CaseReference {
 /** `run_id=<id>` or `runs=<a>,<b>`: the run ids, each at most 64 characters. */
 function runIdsOf(runId: unknown, runs: unknown): string[] {
   const text = typeof runId === 'string' && runId !== '' ? runId : typeof runs === 'string' ? runs : '';
-  const ids = [...new Set(text.split(',').map((s) => s.trim()).filter((s) => s !== ''))];
+  const ids = [
+    ...new Set(
+      text
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== ''),
+    ),
+  ];
   const field = typeof runId === 'string' && runId !== '' ? 'run_id' : 'runs';
   if (ids.length === 0) throw new UserError('run_id: give run_id=<id> or runs=<a>,<b>');
   if (ids.length > 20 || ids.some((id) => id.length > 64))

@@ -77,7 +77,10 @@ export class SiteController {
     ]);
     const judgement = viewer.blind ? null : await this.judgement.forRun(run.id);
     const panel = await buildRunPanel(run, cases, tools, urlImages, judgement);
-    sendHtml(res, await this.renderer.runPanel(viewer.blind ? blindPanel(panel, viewer.rater) : panel, 'app'));
+    sendHtml(
+      res,
+      await this.renderer.runPanel(viewer.blind ? blindPanel(panel, viewer.rater) : panel, 'app'),
+    );
   }
 
   /**

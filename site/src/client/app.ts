@@ -181,7 +181,9 @@ function showStars(cell: HTMLElement, stars: number, mean?: { value: number | nu
   const count = cell.querySelector('[data-role=rating-count]');
   if (count && mean !== undefined)
     count.textContent =
-      mean.value === null ? '' : `${mean.value.toFixed(1)} ★ · ${mean.raters} rater${mean.raters === 1 ? '' : 's'}`;
+      mean.value === null
+        ? ''
+        : `${mean.value.toFixed(1)} ★ · ${mean.raters} rater${mean.raters === 1 ? '' : 's'}`;
 }
 
 /**

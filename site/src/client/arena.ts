@@ -80,7 +80,9 @@ function start(arena: HTMLElement): void {
         }),
       );
     }
-    say(`Case ${answer.case_id}: which output swaps the people better? (${answer.remaining} pairs left for you)`);
+    say(
+      `Case ${answer.case_id}: which output swaps the people better? (${answer.remaining} pairs left for you)`,
+    );
     enable(true);
   }
 
@@ -109,7 +111,12 @@ function start(arena: HTMLElement): void {
     enable(pair !== null);
   };
   for (const b of buttons) b.addEventListener('click', () => void vote(b.dataset.winner ?? '').catch(fail));
-  const KEYS: Record<string, string> = { ArrowLeft: 'left', ArrowRight: 'right', ArrowDown: 'tie', ArrowUp: 'both_bad' };
+  const KEYS: Record<string, string> = {
+    ArrowLeft: 'left',
+    ArrowRight: 'right',
+    ArrowDown: 'tie',
+    ArrowUp: 'both_bad',
+  };
   document.addEventListener('keydown', (event) => {
     const winner = KEYS[event.key];
     const target = event.target as Element;

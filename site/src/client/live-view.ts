@@ -91,7 +91,8 @@ export class LiveView {
       media.replaceChildren(img);
     }
     const score = cell.querySelector<HTMLElement>('[data-role=score]');
-    if (!blind && score && event.score !== null && score.tagName === 'SPAN') score.textContent = event.score.toFixed(1);
+    if (!blind && score && event.score !== null && score.tagName === 'SPAN')
+      score.textContent = event.score.toFixed(1);
     if (TERMINAL.has(event.status) || event.status === 'generated') this.scheduleCell(event.item_id);
     if (TERMINAL.has(event.status)) this.scheduleSummary();
   }

@@ -85,7 +85,10 @@ export function wireRaterForm(form: HTMLFormElement, onChange: (name: string) =>
   const show = () => {
     const name = raterName();
     form.dataset.state = name ? 'known' : 'asking';
-    if (current) current.textContent = name ? `Rating as ${name}` : 'Who is rating? Your name is asked once and kept in this browser.';
+    if (current)
+      current.textContent = name
+        ? `Rating as ${name}`
+        : 'Who is rating? Your name is asked once and kept in this browser.';
     if (input && name) input.value = name;
   };
   form.addEventListener('submit', (event) => {
