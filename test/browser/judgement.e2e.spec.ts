@@ -91,6 +91,13 @@ describe("people's judgement in Chromium", () => {
       order,
     );
     assert.equal(await page.getByTestId(`rate-${itemId}-4`).getAttribute('aria-checked'), 'true');
+    // 0 withdraws the rating.
+    await grid.locator(`td[data-item-id="${itemId}"]`).focus();
+    const removed = page.waitForResponse((r) => r.url().endsWith('/api/rate'));
+    await page.keyboard.press('0');
+    assert.equal(((await (await removed).json()) as { stars: number | null }).stars, null);
+    const after = await api<RunDetail>(`/api/runs/${runId}?rater=tess`);
+    assert.equal(after.items.find((i) => i.id === itemId)?.my_stars, null);
 
     await page.getByTestId('reveal-button').click();
     await page.locator('[data-testid=results-grid][data-blind=false]').waitFor();
@@ -132,6 +139,17 @@ describe("people's judgement in Chromium", () => {
   });
 
   it('the report opened from file:// shows both leaderboards and the agreement, with no network', async () => {
+    // Three raters on six items, so the agreement has figures to show.
+    const { items } = await api<RunDetail>(`/api/runs/${runId}`);
+    for (const [k, item] of items.slice(0, 6).entries())
+      for (const [r, rater] of ['uma', 'vic', 'wes'].entries()) {
+        const res = await fetch(`${base}/api/rate`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', origin: base },
+          body: JSON.stringify({ run_item_id: item.id, stars: 1 + ((k + (r === 2 ? 1 : 0)) % 5), rater }),
+        });
+        assert.equal(res.status, 200, await res.text());
+      }
     const html = await (await fetch(`${base}/api/runs/${runId}/report`)).text();
     const file = join(root, `report_${runId}.html`);
     await writeFile(file, html);
@@ -147,7 +165,10 @@ describe("people's judgement in Chromium", () => {
     assert.match((await board.textContent()) ?? '', /5 votes/);
     for (const name of toolNames) assert.match((await board.textContent()) ?? '', new RegExp(name));
     const agreement = report.getByTestId('agreement-details');
-    assert.match((await agreement.textContent()) ?? '', /Krippendorff/);
+    const figures = (await agreement.textContent()) ?? '';
+    assert.match(figures, /Krippendorff/);
+    assert.match(figures, /α = 0\.\d\d over 6 items rated by 2\+ of 3 raters/);
+    assert.match(figures, /ρ = -?\d\.\d\d \(95% /);
     await report.getByTestId('agreement').screenshot({ path: join(shots, 'judgement-agreement.png') });
     await report
       .locator('.summary-row')

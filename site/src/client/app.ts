@@ -19,6 +19,7 @@
  *   Grid cell    td[data-item-id=<id>][data-status=<status>], also [data-testid=cell-<case>-<tool>];
  *                status [data-testid=status-<id>]; stars [data-testid=stars-<id>] with buttons
  *                [data-testid=rate-<id>-<n>] (n = 1..5, aria-checked); a focused cell takes keys 1–5
+ *                (0 removes the rating); [data-testid=rating-mean-<id>] the mean over raters
  *   Grid tools   [data-testid=grid-filter], [data-testid=grid-status], sort buttons [data-testid=sort-<tool>]
  *   Runs list    [data-testid=runs-list]; [data-testid=run-link-<run>] reopens a run
  *   Messages     [data-testid=toast] (role=status)
@@ -199,11 +200,12 @@ async function rate(cell: HTMLElement, stars: number): Promise<void> {
   const ticket = (pendingRatings.get(cell) ?? 0) + 1;
   pendingRatings.set(cell, ticket);
   showStars(cell, stars);
-  let saved: { run_item_id: number; stars: number; stars_mean: number | null; stars_n: number };
+  let saved: { run_item_id: number; stars: number | null; stars_mean: number | null; stars_n: number };
   try {
     saved = await postJson('/api/rate', {
       run_item_id: itemId,
-      stars,
+      // 0 withdraws the rater's rating.
+      stars: stars === 0 ? null : stars,
       rater: raterName() ?? 'anonymous',
       blind: blindFor(current.id),
     });
@@ -212,8 +214,8 @@ async function rate(cell: HTMLElement, stars: number): Promise<void> {
     throw error;
   }
   if (pendingRatings.get(cell) === ticket)
-    showStars(cell, saved.stars, { value: saved.stars_mean, raters: saved.stars_n });
-  toast(`Rated ${saved.stars} star${saved.stars === 1 ? '' : 's'}`);
+    showStars(cell, saved.stars ?? 0, { value: saved.stars_mean, raters: saved.stars_n });
+  toast(saved.stars === null ? 'Rating removed' : `Rated ${saved.stars} star${saved.stars === 1 ? '' : 's'}`);
   await view.refreshSummary();
 }
 
@@ -250,10 +252,11 @@ document.addEventListener('click', (event) => {
   const cell = star?.closest<HTMLElement>('td[data-item-id]');
   if (star && cell && host.contains(cell)) void rate(cell, Number(star.dataset.stars)).catch(showError);
 });
-// Keys 1–5 on a focused grid cell rate it, so a person can rate a whole grid from the keyboard.
+// Keys 1–5 on a focused grid cell rate it, so a person can rate a whole grid from the keyboard; 0 removes
+// your rating.
 host.addEventListener('keydown', (event) => {
   const cell = (event.target as Element).closest<HTMLElement>('td[data-item-id]');
-  if (!cell || event.altKey || event.ctrlKey || event.metaKey || !/^[1-5]$/.test(event.key)) return;
+  if (!cell || event.altKey || event.ctrlKey || event.metaKey || !/^[0-5]$/.test(event.key)) return;
   event.preventDefault();
   void rate(cell, Number(event.key)).catch(showError);
 });
