@@ -104,6 +104,7 @@ describe("people's judgement in Chromium", () => {
     const revealed = await page.getByTestId('run-panel-host').innerHTML();
     for (const name of toolNames) assert.ok(revealed.includes(name), `${name} after reveal`);
     await page.getByTestId('arena-leaderboard').waitFor();
+    await page.locator('[data-part=summary]').screenshot({ path: join(shots, 'judgement-app-summary.png') });
   });
 
   it('arena: ← → ↓ ↑ and the buttons vote on two unnamed outputs of one case', async () => {

@@ -55,6 +55,7 @@ const exportLink = $<HTMLAnchorElement>('[data-testid=export-button]');
 const liveRunId = $<HTMLElement>('[data-role=live-run-id]');
 const toastBox = $<HTMLElement>('[data-testid=toast]');
 const blindToggle = $<HTMLInputElement>('[data-testid=blind-toggle]');
+const arenaLink = $<HTMLAnchorElement>('[data-testid=arena-link]');
 const raterForm = $<HTMLFormElement>('[data-role=rater-form]');
 
 /** Blind for this run: the mode is on and the rater has not revealed the run. */
@@ -143,6 +144,7 @@ async function openRun(runId: string): Promise<void> {
   live.hidden = false;
   liveRunId.textContent = runId;
   exportLink.href = `/api/runs/${encodeURIComponent(runId)}/report`;
+  arenaLink.href = `/arena?run=${encodeURIComponent(runId)}`;
   markOpenRun(runId);
   // The panel first, then the watch: the watch replays every item's state onto the cells just rendered.
   await view.loadPanel();
