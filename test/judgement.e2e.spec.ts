@@ -220,6 +220,10 @@ describe("people's judgement over HTTP", () => {
     const revealed = await http.get(`/app/runs/${fixture.runId}/grid?rater=ann`).expect(200);
     for (const tool of fixture.toolIds) assert.ok(revealed.text.includes(tool));
     assert.match(revealed.text, /data-testid="arena-leaderboard"/);
+    const arenaPage = await http.get(`/arena?run=${fixture.runId}`).expect(200);
+    assert.match(arenaPage.text, new RegExp(`<option value="${fixture.runId}" selected`));
+    for (const tool of fixture.toolIds)
+      assert.ok(!arenaPage.text.includes(tool), `${tool} on the arena page`);
   });
 
   it('the report shows the arena leaderboard beside the machine one, and the agreement', async () => {

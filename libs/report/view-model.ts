@@ -168,6 +168,7 @@ export interface AppPageModel {
 /** The arena page: the runs to pick from, the one picked (`?run=`), and the arena script and stylesheet. */
 export interface ArenaPageModel {
   runs: RunListEntry[];
+  /** The run picked (`?run=`), or several run ids joined by commas, or null. */
   selected: string | null;
   styles: string;
   scripts: string[];

@@ -138,7 +138,12 @@ export class SiteController {
   @ApiExcludeEndpoint()
   async arenaPage(@Query('run') run: unknown, @Res() res: Response): Promise<void> {
     const runs = (await this.runs.list(50)).filter((r) => r.progress.scored > 0 || r.status === 'running');
-    const selected = typeof run === 'string' && runs.some((r) => r.id === run) ? run : (runs[0]?.id ?? null);
+    // `?run=<a>,<b>` compares several runs on the same cases: offered as one more choice.
+    const asked =
+      typeof run === 'string'
+        ? [...new Set(run.split(','))].filter((id) => runs.some((r) => r.id === id))
+        : [];
+    const selected = asked.length > 0 ? asked.join(',') : (runs[0]?.id ?? null);
     const rendered = await this.renderer.arenaPage({
       runs: runs.map(runListEntry),
       selected,
