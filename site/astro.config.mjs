@@ -16,7 +16,11 @@ function assetManifest() {
         const html = await readFile(new URL('index.html', dir), 'utf8');
         const scripts = [...html.matchAll(/<script[^>]*\ssrc="([^"]+)"/g)].map((m) => m[1]);
         if (scripts.length === 0) throw new Error('assetManifest: the built page references no script');
-        await writeFile(fileURLToPath(new URL('assets.json', dir)), JSON.stringify({ scripts }, null, 2));
+        // The arena page (src/pages/arena.astro) has its own script.
+        const arenaHtml = await readFile(new URL('arena/index.html', dir), 'utf8');
+        const arena = [...arenaHtml.matchAll(/<script[^>]*\ssrc="([^"]+)"/g)].map((m) => m[1]);
+        if (arena.length === 0) throw new Error('assetManifest: the arena page references no script');
+        await writeFile(fileURLToPath(new URL('assets.json', dir)), JSON.stringify({ scripts, arena }, null, 2));
       },
     },
   };

@@ -155,7 +155,7 @@ describe('HTTP API and live channels', () => {
     assert.equal(after.stars, 4);
     assert.equal(after.ratings, 2);
 
-    for (const stars of [0, 6, 2.5, '5', null]) {
+    for (const stars of [0, 6, 2.5, '5', undefined]) {
       const res = await http.post('/api/rate').send({ run_item_id: item.id, stars }).expect(400);
       assert.match(res.body.error, /stars/);
     }

@@ -4,14 +4,20 @@ import { mkdirSync } from 'node:fs';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { dataPaths } from '../core/paths';
 import { UserError } from '../core/user-error';
+import { ArenaVote } from '../judgement/arena-vote.entity';
 import { HumanScore } from '../ratings/human-score.entity';
 import { RunItem } from '../runs/run-item.entity';
 import { Run } from '../runs/run.entity';
 import { InitialSchema1764230400000 } from './migrations/1764230400000-initial-schema';
 import { ScorerVersion1767052800000 } from './migrations/1767052800000-scorer-version';
+import { RatersAndVotes1767225600000 } from './migrations/1767225600000-raters-and-votes';
 
-export const ENTITIES = [Run, RunItem, HumanScore];
-export const MIGRATIONS = [InitialSchema1764230400000, ScorerVersion1767052800000];
+export const ENTITIES = [Run, RunItem, HumanScore, ArenaVote];
+export const MIGRATIONS = [
+  InitialSchema1764230400000,
+  ScorerVersion1767052800000,
+  RatersAndVotes1767225600000,
+];
 
 /** Options for the one SQLite file in the runs folder. The schema comes from migrations only. */
 export function databaseOptions(database = dataPaths().database): DataSourceOptions {

@@ -1,7 +1,10 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { RunItem } from '../runs/run-item.entity';
 
-/** One human rating of a run item. Ratings are kept as a history; the latest one counts. */
+/**
+ * One human rating of a run item by one rater. Ratings are kept as a history; a rater's latest row for
+ * an item is the rating in force, and a row without stars withdraws it.
+ */
 @Entity('human_scores')
 export class HumanScore {
   @PrimaryGeneratedColumn('increment')
@@ -15,8 +18,17 @@ export class HumanScore {
   @JoinColumn({ name: 'run_item_id' })
   item?: RunItem;
 
-  @Column('integer')
-  stars!: number;
+  /** Who rated: a name of 1–40 characters; ratings from before raters existed are `anonymous`. */
+  @Column('varchar', { default: 'anonymous' })
+  rater!: string;
+
+  /** 1–5, or null when the rater withdrew the rating. */
+  @Column('integer', { nullable: true })
+  stars!: number | null;
+
+  /** Given with tool names and machine scores hidden. */
+  @Column('boolean', { default: false })
+  blind!: boolean;
 
   @Column('varchar', { name: 'created_at' })
   createdAt!: string;

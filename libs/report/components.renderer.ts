@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { packageRoot } from '../core/package-root';
 import type {
   AppPageModel,
+  ArenaPageModel,
   CaseCardModel,
   CellModel,
   RenderMode,
@@ -24,6 +25,7 @@ type Component = Parameters<AstroContainer['renderToString']>[0];
 /** What `site/src/server/entry.ts` exports once `npm run build:site` has compiled it. */
 interface SiteBundle {
   AppPage: Component;
+  ArenaPage: Component;
   ReportPage: Component;
   RunPanel: Component;
   RunSummary: Component;
@@ -67,6 +69,11 @@ export class ComponentRenderer {
     return this.render('AppPage', { page: { ...page, styles: bundle.styles } }, false);
   }
 
+  async arenaPage(page: Omit<ArenaPageModel, 'styles'>): Promise<Rendered> {
+    const { bundle } = await this.load();
+    return this.render('ArenaPage', { page: { ...page, styles: bundle.styles } }, false);
+  }
+
   async reportPage(page: Omit<ReportPageModel, 'styles' | 'script'>): Promise<Rendered> {
     const { bundle } = await this.load();
     return this.render(
@@ -85,8 +92,8 @@ export class ComponentRenderer {
     return this.render('RunSummary', { summary }, true);
   }
 
-  async cell(cell: CellModel, mode: RenderMode, label: string): Promise<Rendered> {
-    return this.render('ResultCell', { cell, mode, label }, true);
+  async cell(cell: CellModel, mode: RenderMode, label: string, blind = false): Promise<Rendered> {
+    return this.render('ResultCell', { cell, mode, label, blind }, true);
   }
 
   async runsList(runs: RunListEntry[]): Promise<Rendered> {
@@ -99,7 +106,15 @@ export class ComponentRenderer {
   }
 
   private async render(
-    name: 'AppPage' | 'ReportPage' | 'RunPanel' | 'RunSummary' | 'ResultCell' | 'RunsList' | 'CaseGallery',
+    name:
+      | 'AppPage'
+      | 'ArenaPage'
+      | 'ReportPage'
+      | 'RunPanel'
+      | 'RunSummary'
+      | 'ResultCell'
+      | 'RunsList'
+      | 'CaseGallery',
     props: Record<string, unknown>,
     partial: boolean,
   ): Promise<Rendered> {

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CasesModule } from '../cases/cases.module';
+import { JudgementModule } from '../judgement/judgement.module';
 import { RunsModule } from '../runs/runs.module';
 import { ToolsModule } from '../tools/tools.module';
 import { ComponentRenderer } from './components.renderer';
@@ -7,7 +8,7 @@ import { ReportService } from './report.service';
 
 /** The HTML report, and the component renderer it shares with the web app's pages and fragments. */
 @Module({
-  imports: [CasesModule, ToolsModule, RunsModule],
+  imports: [CasesModule, ToolsModule, RunsModule, JudgementModule],
   providers: [ReportService, ComponentRenderer],
   exports: [ReportService, ComponentRenderer],
 })

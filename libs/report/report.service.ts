@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { CasesService } from '../cases/cases.service';
 import { dataPaths } from '../core/paths';
+import { JudgementService } from '../judgement/judgement.service';
 import { RunsService } from '../runs/runs.service';
 import { ToolRegistry, describeTool } from '../tools/tools.registry';
 import { ComponentRenderer } from './components.renderer';
@@ -21,6 +22,7 @@ export class ReportService {
     private readonly cases: CasesService,
     private readonly tools: ToolRegistry,
     private readonly renderer: ComponentRenderer,
+    private readonly judgement: JudgementService,
   ) {}
 
   /** The report's HTML. Throws the RunsService's UserError (404) for an unknown run. */
@@ -33,7 +35,7 @@ export class ReportService {
     // Names and kinds only: a report must not wait on availability checks that may call a provider.
     const tools = this.tools.all().map((tool) => describeTool(tool, { available: true }));
     const images = new InlineImages(dataPaths());
-    const panel = await buildRunPanel(run, cases, tools, images);
+    const panel = await buildRunPanel(run, cases, tools, images, await this.judgement.forRun(run.id));
     const imagesMs = performance.now() - start;
     await loading;
     const { html, ms } = await this.renderer.reportPage({ panel, generatedAt: new Date().toISOString() });

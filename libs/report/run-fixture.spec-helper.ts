@@ -17,6 +17,8 @@ export function fixtureItem(
     error: null,
     cached: false,
     stars: null,
+    stars_n: 0,
+    my_stars: null,
     ratings: 0,
     attempts: 1,
     latency_ms: 1200,

@@ -1,6 +1,7 @@
 import { invalidCaseSummary } from '../cases/cases.service';
 import type { CaseSummary } from '../cases/test-case';
 import type { RunDetail, RunItemView, RunView } from '../runs/run-views';
+import type { RunJudgement } from '../judgement/judgement.service';
 import type { ToolSummary } from '../tools/tools.registry';
 import { agreement, leaderboard } from './run-stats';
 import type {
@@ -98,6 +99,8 @@ export async function cellModel(item: RunItemView, images: ImageSource): Promise
     error: item.error,
     cached: item.cached,
     stars: item.stars,
+    starsN: item.stars_n,
+    myStars: item.my_stars,
     ratings: item.ratings,
     latencyMs: item.latency_ms,
     costUsd: item.cost_usd,
@@ -116,7 +119,11 @@ function runToolCards(run: RunDetail, tools: ToolSummary[]): ToolCardModel[] {
   });
 }
 
-function summaryOf(run: RunDetail, runTools: ToolCardModel[]): RunSummaryModel {
+function summaryOf(
+  run: RunDetail,
+  runTools: ToolCardModel[],
+  judgement: RunJudgement | null,
+): RunSummaryModel {
   const costs = run.items.filter((i) => i.cost_usd !== null).map((i) => i.cost_usd as number);
   return {
     header: {
@@ -135,6 +142,8 @@ function summaryOf(run: RunDetail, runTools: ToolCardModel[]): RunSummaryModel {
     },
     leaderboard: leaderboard(runTools, run.items),
     agreement: agreement(run.items),
+    judgement,
+    blind: false,
   };
 }
 
@@ -150,8 +159,12 @@ export function scorerVersionsOf(items: RunItemView[]): Array<string | null> {
  * Header, leaderboard and agreement of one run, without the grid: no case cards, no cells, no images,
  * so the app can refresh the summary of a large run without re-rendering its grid.
  */
-export function buildRunSummary(run: RunDetail, tools: ToolSummary[]): RunSummaryModel {
-  return summaryOf(run, runToolCards(run, tools));
+export function buildRunSummary(
+  run: RunDetail,
+  tools: ToolSummary[],
+  judgement: RunJudgement | null = null,
+): RunSummaryModel {
+  return summaryOf(run, runToolCards(run, tools), judgement);
 }
 
 /** Header, leaderboard, agreement and grid of one run, in the run's own case and tool order. */
@@ -160,6 +173,7 @@ export async function buildRunPanel(
   cases: CaseSummary[],
   tools: ToolSummary[],
   images: ImageSource,
+  judgement: RunJudgement | null = null,
 ): Promise<RunPanelModel> {
   const caseById = new Map(cases.map((c) => [c.id, c]));
   const runTools = runToolCards(run, tools);
@@ -173,8 +187,8 @@ export async function buildRunPanel(
   );
   const cells = await Promise.all(run.items.map((item) => cellModel(item, images)));
   return {
-    ...summaryOf(run, runTools),
-    grid: { runId: run.id, cases: runCases, tools: runTools, cells },
+    ...summaryOf(run, runTools, judgement),
+    grid: { runId: run.id, blind: false, cases: runCases, tools: runTools, cells },
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import type { Slot } from '../cases/test-case';
 import type { ItemStatus, RunProgress, RunStatus } from '../core/run-events';
+import type { RunJudgement } from '../judgement/judgement.service';
 
 /** Where the rendered HTML will live: `app` adds the interactive controls, `report` stays read-only. */
 export type RenderMode = 'app' | 'report';
@@ -53,7 +54,11 @@ export interface CellModel {
   breakdown: Record<string, number> | null;
   error: string | null;
   cached: boolean;
+  /** Mean stars over the raters (one rating in force each), and how many raters. */
   stars: number | null;
+  starsN: number;
+  /** The viewing rater's own stars (the app's buttons show these), or null. */
+  myStars: number | null;
   ratings: number;
   latencyMs: number | null;
   costUsd: number | null;
@@ -66,6 +71,11 @@ export interface CellModel {
 /** The cases × tools grid of one run. */
 export interface GridModel {
   runId: string;
+  /**
+   * Blind: the columns are "Output 1…n" in an order shuffled per case, and the cells carry no tool, no
+   * machine score, no error, latency or cost (see `blind-panel.ts`).
+   */
+  blind: boolean;
   cases: CaseCardModel[];
   tools: ToolCardModel[];
   cells: CellModel[];
@@ -125,6 +135,10 @@ export interface RunSummaryModel {
   header: RunHeaderModel;
   leaderboard: LeaderboardRow[];
   agreement: AgreementModel;
+  /** Arena leaderboard and agreement between raters, or null when not computed (component tests). */
+  judgement: RunJudgement | null;
+  /** Blind: the summary shows only the run id and a reveal button (it would name tools and scores). */
+  blind: boolean;
 }
 
 /** Everything shown for one run: header, leaderboard, agreement and grid. */
@@ -147,6 +161,15 @@ export interface AppPageModel {
   cases: CaseCardModel[];
   tools: ToolCardModel[];
   runs: RunListEntry[];
+  styles: string;
+  scripts: string[];
+}
+
+/** The arena page: the runs to pick from, the one picked (`?run=`), and the arena script and stylesheet. */
+export interface ArenaPageModel {
+  runs: RunListEntry[];
+  /** The run picked (`?run=`), or several run ids joined by commas, or null. */
+  selected: string | null;
   styles: string;
   scripts: string[];
 }

@@ -18,9 +18,13 @@ export interface RunItemView {
   scorer_version: string | null;
   error: string | null;
   cached: boolean;
-  /** Latest human rating, 1–5, or null when unrated. */
+  /** Mean of the human ratings in force (one per rater), 1–5, or null when unrated. */
   stars: number | null;
-  /** How many ratings the item has had (the latest counts). */
+  /** How many raters have a rating of the item in force. */
+  stars_n: number;
+  /** The requesting rater's own stars (`?rater=`), or null. */
+  my_stars: number | null;
+  /** How many rating rows the item's history has (every rating and withdrawal). */
   ratings: number;
   attempts: number;
   latency_ms: number | null;

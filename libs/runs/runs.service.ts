@@ -9,6 +9,7 @@ import { canonicalJson, sha256 } from '../core/hash';
 import type { ItemStatus, RunProgress } from '../core/run-events';
 import { UserError } from '../core/user-error';
 import { HumanScore } from '../ratings/human-score.entity';
+import { ratingFields, ratingsInForce, type ItemRatings } from '../ratings/ratings-in-force';
 import { resolveToolOptions } from '../tools/tool-options';
 import { ToolRegistry } from '../tools/tools.registry';
 import { runsUrl } from './output-store';
@@ -141,30 +142,24 @@ export class RunsService {
     return run;
   }
 
-  async detail(runId: string): Promise<RunDetail> {
+  /** The run with its items; `rater` fills each item's `my_stars` with that rater's own rating. */
+  async detail(runId: string, rater?: string): Promise<RunDetail> {
     const run = await this.get(runId);
     const items = await this.items.find({ where: { runId: run.id }, order: { position: 'ASC' } });
-    const latest = await this.latestRatings(items.map((i) => i.id));
+    const ratings = await this.ratingsOf(items.map((i) => i.id));
     return {
       ...toRunView(run, progressOf(items.map((i) => i.status))),
-      items: items.map((item) => toItemView(item, latest.get(item.id))),
+      items: items.map((item) => toItemView(item, ratingFields(ratings.get(item.id), rater))),
     };
   }
 
-  /** Latest stars and rating count per item. */
-  private async latestRatings(itemIds: number[]): Promise<Map<number, { stars: number; count: number }>> {
-    const result = new Map<number, { stars: number; count: number }>();
+  /** The ratings in force per item (one per rater). */
+  private async ratingsOf(itemIds: number[]): Promise<Map<number, ItemRatings>> {
+    const rows: HumanScore[] = [];
     for (let i = 0; i < itemIds.length; i += 500) {
-      const rows = await this.ratings.find({
-        where: { runItemId: In(itemIds.slice(i, i + 500)) },
-        order: { id: 'ASC' },
-      });
-      for (const row of rows) {
-        const known = result.get(row.runItemId);
-        result.set(row.runItemId, { stars: row.stars, count: (known?.count ?? 0) + 1 });
-      }
+      rows.push(...(await this.ratings.find({ where: { runItemId: In(itemIds.slice(i, i + 500)) } })));
     }
-    return result;
+    return ratingsInForce(rows);
   }
 }
 
@@ -183,6 +178,8 @@ function progressFromCounts(byStatus: Map<ItemStatus, number>): RunProgress {
   return { total, done: scored + failed + canceled, scored, failed, canceled };
 }
 
+type ItemRatingFields = ReturnType<typeof ratingFields>;
+
 function toRunView(run: Run, progress: RunProgress): RunView {
   return {
     id: run.id,
@@ -196,7 +193,7 @@ function toRunView(run: Run, progress: RunProgress): RunView {
   };
 }
 
-export function toItemView(item: RunItem, rating?: { stars: number; count: number }): RunItemView {
+export function toItemView(item: RunItem, rating: ItemRatingFields = ratingFields(undefined)): RunItemView {
   const model = item.meta && typeof item.meta.model === 'string' ? item.meta.model : null;
   return {
     id: item.id,
@@ -211,8 +208,10 @@ export function toItemView(item: RunItem, rating?: { stars: number; count: numbe
     scorer_version: item.scorerVersion,
     error: item.error,
     cached: item.cached,
-    stars: rating?.stars ?? null,
-    ratings: rating?.count ?? 0,
+    stars: rating.stars,
+    stars_n: rating.stars_n,
+    my_stars: rating.my_stars,
+    ratings: rating.ratings,
     attempts: item.attempts,
     latency_ms: item.latencyMs,
     cost_usd: item.costUsd,

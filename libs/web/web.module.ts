@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
 import { AuthoringModule } from '../authoring/authoring.module';
 import { CasesModule } from '../cases/cases.module';
+import { JudgementModule } from '../judgement/judgement.module';
 import { RatingsModule } from '../ratings/ratings.module';
 import { RunsModule } from '../runs/runs.module';
 import { ToolsModule } from '../tools/tools.module';
+import { ArenaController } from './api/arena.controller';
 import { CatalogController } from './api/catalog.controller';
 import { RatingsController } from './api/ratings.controller';
 import { RunsController } from './api/runs.controller';
@@ -15,8 +17,8 @@ import { ResumeOnStart } from './resume-on-start';
 
 /** The JSON API and the live channels (Socket.IO, plain WebSocket, SSE), all fed by the one event bus. */
 @Module({
-  imports: [CasesModule, ToolsModule, RunsModule, RatingsModule, AuthoringModule],
-  controllers: [CatalogController, RunsController, RatingsController, TestCasesController],
+  imports: [CasesModule, ToolsModule, RunsModule, RatingsModule, AuthoringModule, JudgementModule],
+  controllers: [ArenaController, CatalogController, RunsController, RatingsController, TestCasesController],
   providers: [RunCatchUp, RunEventsGateway, PlainRunSocket, ResumeOnStart],
   exports: [PlainRunSocket],
 })

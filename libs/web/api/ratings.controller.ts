@@ -1,13 +1,16 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBody, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
+import { ANONYMOUS, raterSchema } from '../../ratings/rater';
 import { RatingsService, type RatingSaved } from '../../ratings/ratings.service';
 import { ZodBody } from '../http/zod-body.pipe';
 
 const rateSchema = z
   .object({
     run_item_id: z.number().int().positive(),
-    stars: z.number().int('must be a whole number').min(1).max(5),
+    stars: z.number().int('must be a whole number').min(1).max(5).nullable(),
+    rater: raterSchema.optional(),
+    blind: z.boolean().optional(),
   })
   .strict();
 
@@ -16,11 +19,14 @@ const rateSchema = z
 export class RatingsController {
   constructor(private readonly ratings: RatingsService) {}
 
-  /** Saves a 1–5 star human rating; earlier ratings stay in the history and the latest counts. */
+  /**
+   * Saves a 1–5 star rating of an item by a rater (default `anonymous`); it replaces the rater's earlier
+   * rating of the item, and `stars: null` withdraws it. `blind: true` marks a rating given in blind mode.
+   */
   @Post('rate')
   @HttpCode(200)
   @ApiBody({ schema: z.toJSONSchema(rateSchema) as object })
   rate(@Body(new ZodBody(rateSchema)) body: z.infer<typeof rateSchema>): Promise<RatingSaved> {
-    return this.ratings.rate(body.run_item_id, body.stars);
+    return this.ratings.rate(body.run_item_id, body.stars, body.rater ?? ANONYMOUS, body.blind ?? false);
   }
 }

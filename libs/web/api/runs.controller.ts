@@ -7,9 +7,10 @@ import {
   BeforeApplicationShutdown,
   Param,
   Post,
+  Query,
   Res,
 } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { RunExecutor } from '../../runs/run-executor';
@@ -19,6 +20,7 @@ import { RunsService } from '../../runs/runs.service';
 import type { SkippedCase } from '../../runs/scorability.service';
 import { ZodBody } from '../http/zod-body.pipe';
 import { RunCatchUp } from '../live/run-catch-up';
+import { viewerOf } from '../site/viewer';
 
 /** Starting, reading, following and canceling runs. */
 @ApiTags('runs')
@@ -61,10 +63,12 @@ export class RunsController implements BeforeApplicationShutdown {
   @Get('runs/:id')
   @ApiOkResponse({
     description:
-      'The run with its items (id, case_id, tool_id, status, image_url, score, breakdown, error, stars).',
+      'The run with its items (id, case_id, tool_id, status, image_url, score, breakdown, error, stars). ' +
+      '`stars` is the mean over raters, `stars_n` their number, `my_stars` the `rater`’s own.',
   })
-  detail(@Param('id') id: string): Promise<RunDetail> {
-    return this.runs.detail(id);
+  @ApiQuery({ name: 'rater', required: false, description: 'Whose stars `my_stars` shows.' })
+  detail(@Param('id') id: string, @Query() query: Record<string, unknown>): Promise<RunDetail> {
+    return this.runs.detail(id, viewerOf(query).rater);
   }
 
   @Post('runs/:id/cancel')

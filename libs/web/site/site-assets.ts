@@ -6,6 +6,8 @@ import { siteDist } from '../../report/components.renderer';
 export interface ClientAssets {
   root: string;
   scripts: string[];
+  /** The arena page's script (`/arena`). */
+  arena: string[];
 }
 
 let known: ClientAssets | undefined;
@@ -18,12 +20,11 @@ export function clientAssets(): ClientAssets {
   if (known) return known;
   const root = join(siteDist(), 'client');
   const manifest = join(root, 'assets.json');
-  if (!existsSync(manifest)) return { root, scripts: [] };
-  const parsed = JSON.parse(readFileSync(manifest, 'utf8')) as { scripts?: unknown };
-  const scripts = Array.isArray(parsed.scripts)
-    ? parsed.scripts.filter((s): s is string => typeof s === 'string')
-    : [];
-  known = { root, scripts };
+  if (!existsSync(manifest)) return { root, scripts: [], arena: [] };
+  const parsed = JSON.parse(readFileSync(manifest, 'utf8')) as { scripts?: unknown; arena?: unknown };
+  const strings = (list: unknown) =>
+    Array.isArray(list) ? list.filter((s): s is string => typeof s === 'string') : [];
+  known = { root, scripts: strings(parsed.scripts), arena: strings(parsed.arena) };
   return known;
 }
 

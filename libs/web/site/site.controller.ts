@@ -1,4 +1,4 @@
-import { Controller, Get, Param, ParseIntPipe, Req, Res } from '@nestjs/common';
+import { Controller, Get, Param, ParseIntPipe, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { CasesService } from '../../cases/cases.service';
@@ -15,7 +15,10 @@ import {
   toolCard,
   urlImages,
 } from '../../report/run-panel.builder';
+import { JudgementService } from '../../judgement/judgement.service';
+import { blindCell, blindOrder, blindPanel, blindSummary } from '../../report/blind-panel';
 import { RunsService } from '../../runs/runs.service';
+import { viewerOf } from './viewer';
 import { ScorabilityService } from '../../runs/scorability.service';
 import { ToolRegistry } from '../../tools/tools.registry';
 import { pagePolicy } from './page-policy';
@@ -35,6 +38,7 @@ export class SiteController {
     private readonly scorability: ScorabilityService,
     private readonly renderer: ComponentRenderer,
     private readonly report: ReportService,
+    private readonly judgement: JudgementService,
   ) {}
 
   @Get()
@@ -54,17 +58,29 @@ export class SiteController {
     sendHtml(res, rendered, pagePolicy(await this.renderer.styles()));
   }
 
-  /** Header, leaderboard, agreement and grid of one run, as an HTML fragment for the app. */
+  /**
+   * Header, leaderboard, agreement and grid of one run, as an HTML fragment for the app. `?rater=<name>`
+   * shows that rater's own stars; `&blind=1` renders the blind panel (no tool names, no machine scores).
+   */
   @Get('app/runs/:id/grid')
   @ApiExcludeEndpoint()
-  async runPanel(@Param('id') id: string, @Res() res: Response): Promise<void> {
+  async runPanel(
+    @Param('id') id: string,
+    @Query() query: Record<string, unknown>,
+    @Res() res: Response,
+  ): Promise<void> {
+    const viewer = viewerOf(query);
     const [run, cases, tools] = await Promise.all([
-      this.runs.detail(id),
+      this.runs.detail(id, viewer.rater),
       this.cases.summaries(),
       this.tools.summaries(),
     ]);
-    const panel = await buildRunPanel(run, cases, tools, urlImages);
-    sendHtml(res, await this.renderer.runPanel(panel, 'app'));
+    const judgement = viewer.blind ? null : await this.judgement.forRun(run.id);
+    const panel = await buildRunPanel(run, cases, tools, urlImages, judgement);
+    sendHtml(
+      res,
+      await this.renderer.runPanel(viewer.blind ? blindPanel(panel, viewer.rater) : panel, 'app'),
+    );
   }
 
   /**
@@ -74,9 +90,19 @@ export class SiteController {
    */
   @Get('app/runs/:id/summary')
   @ApiExcludeEndpoint()
-  async runSummary(@Param('id') id: string, @Res() res: Response): Promise<void> {
-    const [run, tools] = await Promise.all([this.runs.detail(id), this.tools.summaries()]);
-    sendHtml(res, await this.renderer.runSummary(buildRunSummary(run, tools)));
+  async runSummary(
+    @Param('id') id: string,
+    @Query() query: Record<string, unknown>,
+    @Res() res: Response,
+  ): Promise<void> {
+    const viewer = viewerOf(query);
+    const [run, tools] = await Promise.all([this.runs.detail(id, viewer.rater), this.tools.summaries()]);
+    if (viewer.blind) {
+      sendHtml(res, await this.renderer.runSummary(blindSummary(buildRunSummary(run, tools))));
+      return;
+    }
+    const summary = buildRunSummary(run, tools, await this.judgement.forRun(run.id));
+    sendHtml(res, await this.renderer.runSummary(summary));
   }
 
   /** One grid cell (`<td data-item-id>`), so the app can patch a cell when its item changes. */
@@ -85,15 +111,45 @@ export class SiteController {
   async cell(
     @Param('id') id: string,
     @Param('itemId', ParseIntPipe) itemId: number,
+    @Query() query: Record<string, unknown>,
     @Res() res: Response,
   ): Promise<void> {
-    const run = await this.runs.detail(id);
+    const viewer = viewerOf(query);
+    const run = await this.runs.detail(id, viewer.rater);
     const item = run.items.find((i) => i.id === itemId);
     if (!item) throw new UserError(`Run "${run.id}" has no item ${itemId}`, 404);
     const [cases, tools] = await Promise.all([this.cases.summaries(), this.tools.summaries()]);
     const title = cases.find((c) => c.id === item.case_id)?.title ?? item.case_id;
+    const cell = await cellModel(item, urlImages);
+    if (viewer.blind) {
+      const position = blindOrder(run.id, viewer.rater, item.case_id, run.tool_ids).indexOf(item.tool_id);
+      sendHtml(
+        res,
+        await this.renderer.cell(blindCell(cell, position), 'app', `${title} × Output ${position + 1}`, true),
+      );
+      return;
+    }
     const name = tools.find((t) => t.id === item.tool_id)?.name ?? item.tool_id;
-    sendHtml(res, await this.renderer.cell(await cellModel(item, urlImages), 'app', `${title} × ${name}`));
+    sendHtml(res, await this.renderer.cell(cell, 'app', `${title} × ${name}`));
+  }
+
+  /** The pairwise arena (SPEC §13): two outputs of a case side by side, names hidden. `?run=<id>` picks the run. */
+  @Get('arena')
+  @ApiExcludeEndpoint()
+  async arenaPage(@Query('run') run: unknown, @Res() res: Response): Promise<void> {
+    const runs = (await this.runs.list(50)).filter((r) => r.progress.scored > 0 || r.status === 'running');
+    // `?run=<a>,<b>` compares several runs on the same cases: offered as one more choice.
+    const asked =
+      typeof run === 'string'
+        ? [...new Set(run.split(','))].filter((id) => runs.some((r) => r.id === id))
+        : [];
+    const selected = asked.length > 0 ? asked.join(',') : (runs[0]?.id ?? null);
+    const rendered = await this.renderer.arenaPage({
+      runs: runs.map(runListEntry),
+      selected,
+      scripts: clientAssets().arena,
+    });
+    sendHtml(res, rendered, pagePolicy(await this.renderer.styles()));
   }
 
   /** The gallery of test cases, refreshed by the app after it creates or removes a case. */

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CasesModule } from '../../cases/cases.module';
+import { JudgementModule } from '../../judgement/judgement.module';
 import { ReportModule } from '../../report/report.module';
 import { RunsModule } from '../../runs/runs.module';
 import { ToolsModule } from '../../tools/tools.module';
@@ -7,7 +8,7 @@ import { SiteController } from './site.controller';
 
 /** The web app's pages and fragments (server-rendered Astro components), its client assets, and report downloads. */
 @Module({
-  imports: [CasesModule, ToolsModule, RunsModule, ReportModule],
+  imports: [CasesModule, ToolsModule, RunsModule, ReportModule, JudgementModule],
   controllers: [SiteController],
 })
 export class SiteModule {}

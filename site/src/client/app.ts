@@ -19,9 +19,14 @@
  *   Grid cell    td[data-item-id=<id>][data-status=<status>], also [data-testid=cell-<case>-<tool>];
  *                status [data-testid=status-<id>]; stars [data-testid=stars-<id>] with buttons
  *                [data-testid=rate-<id>-<n>] (n = 1..5, aria-checked); a focused cell takes keys 1–5
+ *                (0 removes the rating); [data-testid=rating-mean-<id>] the mean over raters
  *   Grid tools   [data-testid=grid-filter], [data-testid=grid-status], sort buttons [data-testid=sort-<tool>]
  *   Runs list    [data-testid=runs-list]; [data-testid=run-link-<run>] reopens a run
  *   Messages     [data-testid=toast] (role=status)
+ *   Raters       [data-testid=rater-form] with [data-testid=rater-name], [data-testid=rater-save],
+ *                [data-testid=rater-current]; ratings carry the remembered name (else `anonymous`)
+ *   Blind        [data-testid=blind-toggle] (or `?blind=1`); the blind panel's [data-testid=reveal-button]
+ *                reveals one run; [data-testid=results-grid][data-blind=true] while blind
  * The open run is kept in the URL (`?run=<id>`), so a reload mid-run reopens it and re-watches it.
  */
 import { io, type Socket } from 'socket.io-client';
@@ -30,6 +35,7 @@ import type { RunDetail } from '../../../libs/runs/run-views';
 import { getHtml, getJson, parseFragment, postJson } from './api';
 import { watchScorability } from './case-scorability';
 import { LiveView, showProgress } from './live-view';
+import { blindMode, isRevealed, raterName, reveal, setBlindMode, wireRaterForm } from './rater';
 
 const $ = <T extends Element>(selector: string): T => {
   const found = document.querySelector<T>(selector);
@@ -48,6 +54,25 @@ const cancelButton = $<HTMLButtonElement>('[data-testid=cancel-button]');
 const exportLink = $<HTMLAnchorElement>('[data-testid=export-button]');
 const liveRunId = $<HTMLElement>('[data-role=live-run-id]');
 const toastBox = $<HTMLElement>('[data-testid=toast]');
+const blindToggle = $<HTMLInputElement>('[data-testid=blind-toggle]');
+const arenaLink = $<HTMLAnchorElement>('[data-testid=arena-link]');
+const raterForm = $<HTMLFormElement>('[data-role=rater-form]');
+
+/** Blind for this run: the mode is on and the rater has not revealed the run. */
+function blindFor(runId: string): boolean {
+  return blindToggle.checked && !isRevealed(runId);
+}
+
+/** Who views a run, as the fragment query: the rater's own stars, and the blind panel when blind. */
+function viewerFor(runId: string): { query: string; blind: boolean } {
+  const params = new URLSearchParams();
+  const rater = raterName();
+  if (rater) params.set('rater', rater);
+  const blind = blindFor(runId);
+  if (blind) params.set('blind', '1');
+  const text = params.toString();
+  return { query: text ? `?${text}` : '', blind };
+}
 
 let socket: Socket | null = null;
 let current: { id: string; view: LiveView; running: boolean } | null = null;
@@ -114,11 +139,12 @@ async function openRun(runId: string): Promise<void> {
   const url = new URL(location.href);
   url.searchParams.set('run', runId);
   history.replaceState(null, '', url);
-  const view = new LiveView(host, runId);
+  const view = new LiveView(host, runId, () => viewerFor(runId));
   current = { id: runId, view, running: false };
   live.hidden = false;
   liveRunId.textContent = runId;
   exportLink.href = `/api/runs/${encodeURIComponent(runId)}/report`;
+  arenaLink.href = `/arena?run=${encodeURIComponent(runId)}`;
   markOpenRun(runId);
   // The panel first, then the watch: the watch replays every item's state onto the cells just rendered.
   await view.loadPanel();
@@ -148,15 +174,19 @@ function markOpenRun(runId: string): void {
 /** Latest rating asked for per cell, so an older answer arriving late cannot undo a newer key press. */
 const pendingRatings = new WeakMap<HTMLElement, number>();
 
-/** Checks the first `stars` stars of a cell (0: none) and shows how many ratings it has. */
-function showStars(cell: HTMLElement, stars: number, ratings?: number): void {
+/** Checks the first `stars` stars of a cell (0: none) and shows the mean over raters when known. */
+function showStars(cell: HTMLElement, stars: number, mean?: { value: number | null; raters: number }): void {
   for (const button of Array.from(cell.querySelectorAll<HTMLButtonElement>('button[data-stars]'))) {
     const n = Number(button.dataset.stars);
     button.classList.toggle('on', n <= stars);
     button.setAttribute('aria-checked', String(n === stars));
   }
   const count = cell.querySelector('[data-role=rating-count]');
-  if (count && ratings !== undefined) count.textContent = ratings > 1 ? `${ratings}×` : '';
+  if (count && mean !== undefined)
+    count.textContent =
+      mean.value === null
+        ? ''
+        : `${mean.value.toFixed(1)} ★ · ${mean.raters} rater${mean.raters === 1 ? '' : 's'}`;
 }
 
 /**
@@ -172,15 +202,22 @@ async function rate(cell: HTMLElement, stars: number): Promise<void> {
   const ticket = (pendingRatings.get(cell) ?? 0) + 1;
   pendingRatings.set(cell, ticket);
   showStars(cell, stars);
-  let saved: { run_item_id: number; stars: number; ratings: number };
+  let saved: { run_item_id: number; stars: number | null; stars_mean: number | null; stars_n: number };
   try {
-    saved = await postJson('/api/rate', { run_item_id: itemId, stars });
+    saved = await postJson('/api/rate', {
+      run_item_id: itemId,
+      // 0 withdraws the rater's rating.
+      stars: stars === 0 ? null : stars,
+      rater: raterName() ?? 'anonymous',
+      blind: blindFor(current.id),
+    });
   } catch (error) {
     if (pendingRatings.get(cell) === ticket) showStars(cell, before);
     throw error;
   }
-  if (pendingRatings.get(cell) === ticket) showStars(cell, saved.stars, saved.ratings);
-  toast(`Rated ${saved.stars} star${saved.stars === 1 ? '' : 's'}`);
+  if (pendingRatings.get(cell) === ticket)
+    showStars(cell, saved.stars ?? 0, { value: saved.stars_mean, raters: saved.stars_n });
+  toast(saved.stars === null ? 'Rating removed' : `Rated ${saved.stars} star${saved.stars === 1 ? '' : 's'}`);
   await view.refreshSummary();
 }
 
@@ -204,6 +241,9 @@ document.addEventListener('click', (event) => {
   } else if (action?.dataset.action === 'open-run' && action.dataset.runId) {
     void openRun(action.dataset.runId).catch(showError);
     live.scrollIntoView({ behavior: 'smooth' });
+  } else if (action?.dataset.action === 'reveal' && current) {
+    reveal(current.id);
+    void current.view.loadPanel().catch(showError);
   } else if (action?.dataset.action === 'cancel-run' && current) {
     const runId = current.id;
     void postJson(`/api/runs/${encodeURIComponent(runId)}/cancel`, {})
@@ -214,10 +254,11 @@ document.addEventListener('click', (event) => {
   const cell = star?.closest<HTMLElement>('td[data-item-id]');
   if (star && cell && host.contains(cell)) void rate(cell, Number(star.dataset.stars)).catch(showError);
 });
-// Keys 1–5 on a focused grid cell rate it, so a person can rate a whole grid from the keyboard.
+// Keys 1–5 on a focused grid cell rate it, so a person can rate a whole grid from the keyboard; 0 removes
+// your rating.
 host.addEventListener('keydown', (event) => {
   const cell = (event.target as Element).closest<HTMLElement>('td[data-item-id]');
-  if (!cell || event.altKey || event.ctrlKey || event.metaKey || !/^[1-5]$/.test(event.key)) return;
+  if (!cell || event.altKey || event.ctrlKey || event.metaKey || !/^[0-5]$/.test(event.key)) return;
   event.preventDefault();
   void rate(cell, Number(event.key)).catch(showError);
 });
@@ -241,6 +282,15 @@ form.addEventListener('submit', (event) => {
     .finally(updateSelection);
 });
 
+blindToggle.checked = blindMode();
+blindToggle.addEventListener('change', () => {
+  setBlindMode(blindToggle.checked);
+  if (current) void current.view.loadPanel().catch(showError);
+});
+// A new name shows that rater's own stars: reload the open run's panel.
+wireRaterForm(raterForm, () => {
+  if (current) void current.view.loadPanel().catch(showError);
+});
 updateSelection();
 watchScorability();
 const reopen = new URL(location.href).searchParams.get('run');

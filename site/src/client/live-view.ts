@@ -19,15 +19,20 @@ export class LiveView {
   /** Bumped by every full load, so a summary fetched before it cannot overwrite the newer panel. */
   private loads = 0;
 
+  /**
+   * `viewer` says who looks and whether blind: its query (`?rater=…&blind=1`) goes on every fragment
+   * request, and a blind view never puts an event's image URL or score (which name the tool) into the page.
+   */
   constructor(
     private readonly host: HTMLElement,
     private readonly runId: string,
+    private readonly viewer: () => { query: string; blind: boolean } = () => ({ query: '', blind: false }),
   ) {}
 
   /** Loads the whole panel (header, leaderboard, agreement, grid). */
   async loadPanel(): Promise<void> {
     this.loads++;
-    const html = await getHtml(`/app/runs/${encodeURIComponent(this.runId)}/grid`);
+    const html = await getHtml(`/app/runs/${encodeURIComponent(this.runId)}/grid${this.viewer().query}`);
     const focused = focusedItem();
     this.host.innerHTML = html;
     enhanceTables(this.host);
@@ -57,7 +62,7 @@ export class LiveView {
 
   private async fetchSummary(): Promise<void> {
     const loads = this.loads;
-    const html = await getHtml(`/app/runs/${encodeURIComponent(this.runId)}/summary`);
+    const html = await getHtml(`/app/runs/${encodeURIComponent(this.runId)}/summary${this.viewer().query}`);
     if (loads !== this.loads) return;
     const fresh = parseFragment(html, 'block');
     const current = this.host.querySelector('[data-part=summary]');
@@ -77,7 +82,8 @@ export class LiveView {
       status.className = `status status-${event.status}`;
     }
     const media = cell.querySelector<HTMLElement>('[data-role=media]');
-    if (event.image_url && media && !media.querySelector('img')) {
+    const blind = this.viewer().blind;
+    if (!blind && event.image_url && media && !media.querySelector('img')) {
       // Show the image the moment it exists, before it is scored.
       const img = document.createElement('img');
       img.src = event.image_url;
@@ -85,7 +91,8 @@ export class LiveView {
       media.replaceChildren(img);
     }
     const score = cell.querySelector<HTMLElement>('[data-role=score]');
-    if (score && event.score !== null && score.tagName === 'SPAN') score.textContent = event.score.toFixed(1);
+    if (!blind && score && event.score !== null && score.tagName === 'SPAN')
+      score.textContent = event.score.toFixed(1);
     if (TERMINAL.has(event.status) || event.status === 'generated') this.scheduleCell(event.item_id);
     if (TERMINAL.has(event.status)) this.scheduleSummary();
   }
@@ -136,7 +143,9 @@ export class LiveView {
   }
 
   async refreshCell(itemId: number): Promise<void> {
-    const html = await getHtml(`/app/runs/${encodeURIComponent(this.runId)}/items/${itemId}`);
+    const html = await getHtml(
+      `/app/runs/${encodeURIComponent(this.runId)}/items/${itemId}${this.viewer().query}`,
+    );
     const fresh = parseFragment(html, 'cell');
     const current = this.cell(itemId);
     if (!fresh || !current) return;

@@ -3,6 +3,7 @@
  * with the Astro Container API, the shared stylesheet, and the report's dependency-free script as a string.
  */
 export { default as AppPage } from '../components/AppPage.astro';
+export { default as ArenaPage } from '../components/ArenaPage.astro';
 export { default as CaseGallery } from '../components/CaseGallery.astro';
 export { default as ReportPage } from '../components/ReportPage.astro';
 export { default as ResultCell } from '../components/ResultCell.astro';
