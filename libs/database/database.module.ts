@@ -9,9 +9,14 @@ import { RunItem } from '../runs/run-item.entity';
 import { Run } from '../runs/run.entity';
 import { InitialSchema1764230400000 } from './migrations/1764230400000-initial-schema';
 import { ScorerVersion1767052800000 } from './migrations/1767052800000-scorer-version';
+import { VariantsSamples1767139200001 } from './migrations/1767139200001-variants-samples';
 
 export const ENTITIES = [Run, RunItem, HumanScore];
-export const MIGRATIONS = [InitialSchema1764230400000, ScorerVersion1767052800000];
+export const MIGRATIONS = [
+  InitialSchema1764230400000,
+  ScorerVersion1767052800000,
+  VariantsSamples1767139200001,
+];
 
 /** Options for the one SQLite file in the runs folder. The schema comes from migrations only. */
 export function databaseOptions(database = dataPaths().database): DataSourceOptions {

@@ -28,8 +28,10 @@ export interface ToolInput {
   slots: Slot[];
   /** The case's prompt override, if it has one. */
   prompt: string | null;
-  /** The tool's options, defaults filled in and validated. */
+  /** The tool's options, defaults filled in and validated (a `seed` option moved on by the sample). */
   options: ToolOptionValues;
+  /** Which sample of this case × variant the call draws, 0-based (SPEC §11). */
+  sample?: number;
   /** Fires on cancel or timeout; a tool must stop its work and return soon after. */
   signal: AbortSignal;
 }
