@@ -4,6 +4,10 @@ import { ReportModule } from '../../libs/report/report.module';
 import { RunsModule } from '../../libs/runs/runs.module';
 import { ToolsModule } from '../../libs/tools/tools.module';
 import { AuthoringModule } from '../../libs/authoring/authoring.module';
+import { CacheClearCommand, CacheCommand } from './commands/cache.command';
+import { CompareCommand } from './commands/compare.command';
+import { ExportCommand } from './commands/export.command';
+import { RunsDeleteCommand } from './commands/runs-delete.command';
 import { CasesValidateCommand } from './commands/cases-validate.command';
 import { CasesCommand } from './commands/cases.command';
 import { GenerateCasesCommand } from './commands/generate-cases.command';
@@ -24,6 +28,11 @@ import { ToolsCommand } from './commands/tools.command';
     ToolsCommand,
     RunCommand,
     RunsCommand,
+    RunsDeleteCommand,
+    ExportCommand,
+    CompareCommand,
+    CacheCommand,
+    CacheClearCommand,
     RescoreCommand,
     ServeCommand,
     ReportCommand,

@@ -48,7 +48,7 @@ export async function planVariants(request: RunRequest, registry: ToolRegistry):
   }
   return planned.map((p) => {
     try {
-      return { label: p.label, tool: p.tool, options: resolveToolOptions(p.tool, p.given) };
+      return { label: p.label, tool: p.tool, options: resolveToolOptions(p.tool, fromText(p.tool, p.given)) };
     } catch (error) {
       if (error instanceof UserError && p.label !== p.tool.id)
         throw new UserError(`Variant "${p.label}": ${error.message}`);
@@ -65,4 +65,19 @@ export function sampleOptions(tool: SwapTool, options: ToolOptionValues, sample:
   const spec = tool.options.seed;
   if (!spec || spec.type !== 'number' || typeof options.seed !== 'number') return options;
   return { ...options, seed: options.seed + sample };
+}
+
+/**
+ * Option values given as text (`--tool-option steps=20`, a form field) read as the option's type when they
+ * spell one; anything else is left for the option check to refuse with its message.
+ */
+function fromText(tool: SwapTool, given: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...given };
+  for (const [key, value] of Object.entries(given)) {
+    const spec = tool.options[key];
+    if (typeof value !== 'string' || !spec) continue;
+    if (spec.type === 'number' && value.trim() !== '' && Number.isFinite(Number(value))) out[key] = Number(value);
+    if (spec.type === 'boolean' && (value === 'true' || value === 'false')) out[key] = value === 'true';
+  }
+  return out;
 }

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { canonicalJson, sha256 } from '../core/hash';
-import { packageRoot } from '../core/package-root';
+import { packageVersion } from '../core/package-root';
 import type { SwapTool } from './tool';
 
 /**
@@ -35,7 +35,7 @@ export async function toolFingerprint(tool: SwapTool): Promise<string> {
   const own = (tool as { version?: unknown }).version;
   const parts: Record<string, unknown> = { version: typeof own === 'string' ? own : null };
   if (!origin) {
-    parts.builtin = swapbenchVersion();
+    parts.builtin = packageVersion();
   } else if (origin.kind === 'config') {
     parts.entry = origin.entry;
     if (origin.command) parts.files = await commandFiles(origin.command, origin.cwd);
@@ -89,13 +89,4 @@ function packageOf(file: string): string | null {
     }
     if (dirname(dir) === dir) return null;
   }
-}
-
-let ownVersion: string | null = null;
-
-/** This swapbench's version, from its package.json. */
-export function swapbenchVersion(): string {
-  ownVersion ??= (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string })
-    .version;
-  return ownVersion;
 }

@@ -5,6 +5,7 @@ import { RatingsModule } from '../ratings/ratings.module';
 import { RunsModule } from '../runs/runs.module';
 import { ToolsModule } from '../tools/tools.module';
 import { CatalogController } from './api/catalog.controller';
+import { CompareController } from './api/compare.controller';
 import { RatingsController } from './api/ratings.controller';
 import { RunsController } from './api/runs.controller';
 import { TestCasesController } from './api/test-cases.controller';
@@ -16,7 +17,13 @@ import { ResumeOnStart } from './resume-on-start';
 /** The JSON API and the live channels (Socket.IO, plain WebSocket, SSE), all fed by the one event bus. */
 @Module({
   imports: [CasesModule, ToolsModule, RunsModule, RatingsModule, AuthoringModule],
-  controllers: [CatalogController, RunsController, RatingsController, TestCasesController],
+  controllers: [
+    CatalogController,
+    RunsController,
+    RatingsController,
+    TestCasesController,
+    CompareController,
+  ],
   providers: [RunCatchUp, RunEventsGateway, PlainRunSocket, ResumeOnStart],
   exports: [PlainRunSocket],
 })
