@@ -36,7 +36,8 @@ export function helpFooter(fullName: string): string {
   const examples = EXAMPLES[fullName];
   const width = Math.max(...ENVIRONMENT.map(([name]) => name.length));
   const lines: string[] = [''];
-  if (examples) lines.push(examples.length > 1 ? 'Examples:' : 'Example:', ...examples.map((e) => `  ${e}`), '');
+  if (examples)
+    lines.push(examples.length > 1 ? 'Examples:' : 'Example:', ...examples.map((e) => `  ${e}`), '');
   lines.push('Environment:', ...ENVIRONMENT.map(([name, what]) => `  ${name.padEnd(width)}  ${what}`));
   return lines.join('\n');
 }

@@ -91,9 +91,7 @@ export function resultsTable(detail: RunDetail): string {
   const labels = detail.variants.map((v) => v.label);
   const rows = detail.case_ids.map((caseId) => [
     caseId,
-    ...labels.map((label) =>
-      cell(detail.items.filter((i) => i.case_id === caseId && i.variant === label)),
-    ),
+    ...labels.map((label) => cell(detail.items.filter((i) => i.case_id === caseId && i.variant === label))),
   ]);
   const summary = toolRows(detail);
   rows.push(['mean', ...summary.map((r) => (r.mean_score === null ? '—' : r.mean_score.toFixed(1)))]);

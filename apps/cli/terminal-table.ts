@@ -22,9 +22,14 @@ const MIN_COLUMN = 8;
 
 /**
  * A table that fits the output's width: columns keep their natural width when everything fits, and the
- * widest ones give way (their text wraps at word boundaries) when not. No colour in pipes or under NO_COLOR.
+ * widest ones give way (their text wraps at word boundaries) when not; the first column (an id) keeps its width. No colour in pipes or under NO_COLOR.
  */
-export function renderTable(head: string[], rows: Array<Array<string | number>>): string {
+export function renderTable(
+  head: string[],
+  rows: Array<Array<string | number>>,
+  /** Columns never narrowed (ids a user copies): the first one unless told otherwise. */
+  keep: number[] = [0],
+): string {
   const cells = [head, ...rows].map((row) => row.map((c) => String(c)));
   const natural = head.map((_, k) =>
     Math.max(...cells.map((row) => Math.max(...(row[k] ?? '').split('\n').map((l) => l.length))), 1),
@@ -33,7 +38,8 @@ export function renderTable(head: string[], rows: Array<Array<string | number>>)
   const budget = outputWidth() - (3 * head.length + 1);
   const widths = [...natural];
   while (widths.reduce((a, b) => a + b, 0) > budget) {
-    const widest = widths.indexOf(Math.max(...widths));
+    const narrowable = widths.map((w, k) => (keep.includes(k) ? 0 : w));
+    const widest = narrowable.indexOf(Math.max(...narrowable));
     if (widths[widest] <= MIN_COLUMN) break;
     widths[widest]--;
   }

@@ -51,7 +51,13 @@ export function compareRuns(a: RunDetail, b: RunDetail): RunComparison {
     const rows = shared.map((case_id) => {
       const score_a = scoresA.get(case_id)!;
       const score_b = scoresB.get(case_id)!;
-      return { case_id, variant: label, score_a: round(score_a), score_b: round(score_b), delta: round(score_b - score_a) };
+      return {
+        case_id,
+        variant: label,
+        score_a: round(score_a),
+        score_b: round(score_b),
+        delta: round(score_b - score_a),
+      };
     });
     cases.push(...rows);
     const stats = pairedDifference(

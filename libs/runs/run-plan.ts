@@ -76,7 +76,8 @@ function fromText(tool: SwapTool, given: Record<string, unknown>): Record<string
   for (const [key, value] of Object.entries(given)) {
     const spec = tool.options[key];
     if (typeof value !== 'string' || !spec) continue;
-    if (spec.type === 'number' && value.trim() !== '' && Number.isFinite(Number(value))) out[key] = Number(value);
+    if (spec.type === 'number' && value.trim() !== '' && Number.isFinite(Number(value)))
+      out[key] = Number(value);
     if (spec.type === 'boolean' && (value === 'true' || value === 'false')) out[key] = value === 'true';
   }
   return out;

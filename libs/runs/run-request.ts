@@ -13,7 +13,10 @@ export const variantSchema = z
     tool_id: z.string().min(1).max(64),
     label: z
       .string()
-      .regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, 'must be a slug: a-z, 0-9, _, . or -, starting with a letter or digit')
+      .regex(
+        /^[a-z0-9][a-z0-9_.-]{0,63}$/,
+        'must be a slug: a-z, 0-9, _, . or -, starting with a letter or digit',
+      )
       .optional(),
     options: optionValues.optional(),
   })

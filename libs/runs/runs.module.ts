@@ -20,13 +20,6 @@ import { ScorabilityService } from './scorability.service';
     RescoreService,
     RunMaintenanceService,
   ],
-  exports: [
-    RunsService,
-    RunExecutor,
-    RunEventBus,
-    ScorabilityService,
-    RescoreService,
-    RunMaintenanceService,
-  ],
+  exports: [RunsService, RunExecutor, RunEventBus, ScorabilityService, RescoreService, RunMaintenanceService],
 })
 export class RunsModule {}

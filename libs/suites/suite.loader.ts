@@ -29,7 +29,9 @@ export async function loadSuite(file: string): Promise<LoadedSuite> {
   try {
     bytes = await readFile(file);
   } catch (error) {
-    throw new UserError(`Cannot read the suite file ${shown}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new UserError(
+      `Cannot read the suite file ${shown}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
   const text = bytes.toString('utf8');
   const lines = new LineCounter();
@@ -62,7 +64,11 @@ export function suiteRequest(suite: Suite): RunRequest {
     variants: suite.tools.map((tool) =>
       typeof tool === 'string'
         ? { tool_id: tool }
-        : { tool_id: tool.id, ...(tool.label && { label: tool.label }), ...(tool.options && { options: tool.options }) },
+        : {
+            tool_id: tool.id,
+            ...(tool.label && { label: tool.label }),
+            ...(tool.options && { options: tool.options }),
+          },
     ),
     options: {
       ...(suite.samples !== undefined && { samples: suite.samples }),
@@ -76,8 +82,14 @@ export function suiteRequest(suite: Suite): RunRequest {
 }
 
 /** `file:line: field: message` for each issue, the line being that of the field (or its nearest parent). */
-function describeSuiteIssues(error: z.ZodError, document: Document, lines: LineCounter, file: string): string {
+function describeSuiteIssues(
+  error: z.ZodError,
+  document: Document,
+  lines: LineCounter,
+  file: string,
+): string {
   return error.issues
+    .flatMap(unwrapUnion)
     .map((issue) => {
       const path = issue.path.map((k) => (typeof k === 'symbol' ? String(k) : k));
       const field = path.reduce<string>(
@@ -100,4 +112,19 @@ function lineOf(document: Document, lines: LineCounter, path: Array<string | num
     if (range) return lines.linePos(range[0]).line;
   }
   return 1;
+}
+
+/**
+ * A value that fits no branch of a union (a tool that is neither an id nor a variant) gets zod's bare
+ * "Invalid input": report the problems of the branch that matched its type instead, with their fields.
+ */
+function unwrapUnion(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return [issue];
+  const typed = issue.errors.filter(
+    (branch) => !branch.some((i) => i.code === 'invalid_type' && i.path.length === 0),
+  );
+  if (typed.length !== 1) return [issue];
+  return typed[0].flatMap((sub) =>
+    unwrapUnion({ ...sub, path: [...issue.path, ...sub.path] } as z.core.$ZodIssue),
+  );
 }

@@ -4,7 +4,10 @@ import { MAX_SAMPLES } from '../runs/run-request';
 const optionValue = z.union([z.string(), z.number(), z.boolean()]);
 const label = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, 'must be a slug: a-z, 0-9, _, . or -, starting with a letter or digit');
+  .regex(
+    /^[a-z0-9][a-z0-9_.-]{0,63}$/,
+    'must be a slug: a-z, 0-9, _, . or -, starting with a letter or digit',
+  );
 
 /** A tool with its defaults (its id), or a variant: the tool under its own label with its own options. */
 const suiteTool = z.union([
@@ -33,7 +36,9 @@ export const suiteSchema = z.strictObject({
   cache: z.boolean().optional(),
   skip_unscorable: z.boolean().optional(),
   /** Exit 1 when a variant's mean score is below this: one number for all, or per label. */
-  fail_under: z.union([z.number().min(0).max(100), z.record(z.string(), z.number().min(0).max(100))]).optional(),
+  fail_under: z
+    .union([z.number().min(0).max(100), z.record(z.string(), z.number().min(0).max(100))])
+    .optional(),
 });
 
 export type Suite = z.infer<typeof suiteSchema>;

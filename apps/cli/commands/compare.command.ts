@@ -44,11 +44,16 @@ export function comparisonText(c: RunComparison): string {
     `Run ${c.b} compared with ${c.a} (b − a, on the cases both scored):`,
     renderTable(['variant', 'cases', 'mean a', 'mean b', 'delta', '95% interval', 'p'], rows),
   ];
-  const moved = [...c.cases].sort((x, y) => Math.abs(y.delta) - Math.abs(x.delta)).slice(0, 10);
+  const moved = c.cases
+    .filter((row) => row.delta !== 0)
+    .sort((x, y) => Math.abs(y.delta) - Math.abs(x.delta))
+    .slice(0, 10);
   if (moved.length > 0) {
     lines.push('Largest per-case differences:');
     for (const m of moved)
-      lines.push(`  ${m.case_id} × ${m.variant}: ${fmt(m.score_a)} → ${fmt(m.score_b)} (${m.delta >= 0 ? '+' : ''}${m.delta.toFixed(1)})`);
+      lines.push(
+        `  ${m.case_id} × ${m.variant}: ${fmt(m.score_a)} → ${fmt(m.score_b)} (${m.delta >= 0 ? '+' : ''}${m.delta.toFixed(1)})`,
+      );
   }
   return lines.join('\n');
 }

@@ -32,7 +32,9 @@ export class ExportCommand extends SwapbenchCommand {
     try {
       await writeFile(out, text);
     } catch (error) {
-      throw new UserError(`Cannot write ${out}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      throw new UserError(
+        `Cannot write ${out}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      );
     }
     process.stderr.write(`wrote ${rows.length} rows to ${out}\n`);
   }

@@ -43,7 +43,10 @@ export class ReportCommand extends SwapbenchCommand {
     return value;
   }
 
-  @Option({ flags: '--baseline <run_id>', description: 'compare with this earlier run (paired, per variant)' })
+  @Option({
+    flags: '--baseline <run_id>',
+    description: 'compare with this earlier run (paired, per variant)',
+  })
   parseBaseline(value: string): string {
     return value;
   }

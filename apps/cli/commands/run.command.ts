@@ -9,7 +9,14 @@ import { RunsService, type RunOrigin } from '../../../libs/runs/runs.service';
 import { loadSuite } from '../../../libs/suites/suite.loader';
 import { resolve } from 'node:path';
 import type { SkippedCase } from '../../../libs/runs/scorability.service';
-import { belowGate, parseScore, parseSelection, parseToolOptions, parseWholeNumber, type FailUnder } from '../cli-args';
+import {
+  belowGate,
+  parseScore,
+  parseSelection,
+  parseToolOptions,
+  parseWholeNumber,
+  type FailUnder,
+} from '../cli-args';
 import { ProgressView } from '../progress-view';
 import { resultsTable, type RunResultJson, skippedLines, toResultJson } from '../results';
 
@@ -54,14 +61,22 @@ export class RunCommand extends SwapbenchCommand {
     let runId: string;
     let skipped: SkippedCase[] = [];
     if (flags.resume !== undefined) {
-      if (flags.cases || flags.tools || flags.skipUnscorable || flags.suite || flags.toolOption || flags.samples)
+      if (
+        flags.cases ||
+        flags.tools ||
+        flags.skipUnscorable ||
+        flags.suite ||
+        flags.toolOption ||
+        flags.samples
+      )
         throw new UserError(
           '--resume continues a stored run: leave out --suite, --cases, --tools, --tool-option, --samples and --skip-unscorable',
         );
       runId = (await this.runs.get(flags.resume)).id;
       if (flags.retryFailed) {
         const requeued = await this.maintenance.requeueFailed(runId);
-        if (!flags.json) process.stderr.write(`retrying ${requeued} failed item${requeued === 1 ? '' : 's'}\n`);
+        if (!flags.json)
+          process.stderr.write(`retrying ${requeued} failed item${requeued === 1 ? '' : 's'}\n`);
       }
     } else {
       if (flags.retryFailed) throw new UserError('--retry-failed goes with --resume <run_id>');
@@ -163,7 +178,10 @@ export class RunCommand extends SwapbenchCommand {
     return [...previous, value];
   }
 
-  @Option({ flags: '--samples <n>', description: `outputs per case × tool (default 1, at most ${MAX_SAMPLES})` })
+  @Option({
+    flags: '--samples <n>',
+    description: `outputs per case × tool (default 1, at most ${MAX_SAMPLES})`,
+  })
   parseSamples(value: string): string {
     return value;
   }
@@ -173,7 +191,10 @@ export class RunCommand extends SwapbenchCommand {
     return true;
   }
 
-  @Option({ flags: '--cases <ids>', description: 'test cases to run: `all`, ids or tag:<tag>, comma-separated' })
+  @Option({
+    flags: '--cases <ids>',
+    description: 'test cases to run: `all`, ids or tag:<tag>, comma-separated',
+  })
   parseCases(value: string): string {
     return value;
   }

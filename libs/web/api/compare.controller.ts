@@ -19,7 +19,10 @@ export class CompareController {
       'b − a over the cases both runs scored, seeded paired bootstrap 95% interval, paired permutation p-value.',
   })
   async compare(@Query('a') a: unknown, @Query('b') b: unknown): Promise<RunComparison> {
-    for (const [name, value] of [['a', a], ['b', b]] as const) {
+    for (const [name, value] of [
+      ['a', a],
+      ['b', b],
+    ] as const) {
       if (typeof value !== 'string' || value === '')
         throw new UserError(`Query parameter ${name} must be one run id (see GET /api/runs)`);
     }
