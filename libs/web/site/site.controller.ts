@@ -92,8 +92,15 @@ export class SiteController {
     if (!item) throw new UserError(`Run "${run.id}" has no item ${itemId}`, 404);
     const [cases, tools] = await Promise.all([this.cases.summaries(), this.tools.summaries()]);
     const title = cases.find((c) => c.id === item.case_id)?.title ?? item.case_id;
-    const name = tools.find((t) => t.id === item.tool_id)?.name ?? item.tool_id;
-    sendHtml(res, await this.renderer.cell(await cellModel(item, urlImages), 'app', `${title} × ${name}`));
+    const tool = tools.find((t) => t.id === item.tool_id)?.name ?? item.tool_id;
+    const name = item.variant === item.tool_id ? tool : `${tool} · ${item.variant}`;
+    // A cell shows every sample of its case × variant (its strip); any of them re-renders the whole cell.
+    const siblings = run.items.filter((i) => i.case_id === item.case_id && i.variant === item.variant);
+    const first = siblings.reduce((a, b) => (b.sample < a.sample ? b : a), item);
+    sendHtml(
+      res,
+      await this.renderer.cell(await cellModel(first, urlImages, siblings), 'app', `${title} × ${name}`),
+    );
   }
 
   /** The gallery of test cases, refreshed by the app after it creates or removes a case. */

@@ -30,6 +30,8 @@ import type { RunDetail } from '../../../libs/runs/run-views';
 import { getHtml, getJson, parseFragment, postJson } from './api';
 import { watchScorability } from './case-scorability';
 import { LiveView, showProgress } from './live-view';
+import { prepareCompare } from './run-compare';
+import { installVariantControls, toolSelection } from './tool-variants';
 
 const $ = <T extends Element>(selector: string): T => {
   const found = document.querySelector<T>(selector);
@@ -122,6 +124,7 @@ async function openRun(runId: string): Promise<void> {
   markOpenRun(runId);
   // The panel first, then the watch: the watch replays every item's state onto the cells just rendered.
   await view.loadPanel();
+  void prepareCompare(runId).catch(showError);
   const detail = await getJson<RunDetail>(`/api/runs/${encodeURIComponent(runId)}`);
   const running = detail.status === 'running' || detail.status === 'interrupted';
   setRunning(running);
@@ -224,10 +227,15 @@ host.addEventListener('keydown', (event) => {
 form.addEventListener('submit', (event) => {
   event.preventDefault();
   const data = new FormData(form);
+  const { tool_options, ...tools } = toolSelection(checked('tool'));
   const body = {
     case_ids: checked('case'),
-    tool_ids: checked('tool'),
-    options: { concurrency: Number(data.get('concurrency')) || 4, cache: data.get('cache') === 'on' },
+    ...tools,
+    options: {
+      concurrency: Number(data.get('concurrency')) || 4,
+      cache: data.get('cache') === 'on',
+      ...(tool_options && { tool_options }),
+    },
   };
   runButton.disabled = true;
   postJson<{ run_id: string }>('/api/run', body)
@@ -243,5 +251,6 @@ form.addEventListener('submit', (event) => {
 
 updateSelection();
 watchScorability();
+installVariantControls();
 const reopen = new URL(location.href).searchParams.get('run');
 if (reopen) void openRun(reopen).catch(showError);
