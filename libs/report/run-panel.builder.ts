@@ -70,7 +70,9 @@ export function toolCard(
     reason: summary.reason,
     options: publicOptions(values),
     ...(options === undefined && {
-      optionSpecs: Object.fromEntries(Object.entries(summary.options).filter(([k]) => !SECRET_OPTION.test(k))),
+      optionSpecs: Object.fromEntries(
+        Object.entries(summary.options).filter(([k]) => !SECRET_OPTION.test(k)),
+      ),
     }),
   };
 }

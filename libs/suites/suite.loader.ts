@@ -125,6 +125,6 @@ function unwrapUnion(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
   );
   if (typed.length !== 1) return [issue];
   return typed[0].flatMap((sub) =>
-    unwrapUnion({ ...sub, path: [...issue.path, ...sub.path] } as z.core.$ZodIssue),
+    unwrapUnion({ ...sub, path: [...issue.path, ...sub.path] }),
   );
 }

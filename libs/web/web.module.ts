@@ -17,13 +17,7 @@ import { ResumeOnStart } from './resume-on-start';
 /** The JSON API and the live channels (Socket.IO, plain WebSocket, SSE), all fed by the one event bus. */
 @Module({
   imports: [CasesModule, ToolsModule, RunsModule, RatingsModule, AuthoringModule],
-  controllers: [
-    CatalogController,
-    RunsController,
-    RatingsController,
-    TestCasesController,
-    CompareController,
-  ],
+  controllers: [CatalogController, RunsController, RatingsController, TestCasesController, CompareController],
   providers: [RunCatchUp, RunEventsGateway, PlainRunSocket, ResumeOnStart],
   exports: [PlainRunSocket],
 })
