@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { EXPORT_COLUMNS } from '../libs/results/run-export';
@@ -16,6 +16,8 @@ const data = makeTempData('suite-cli', false);
 const log = join(data.root, 'calls.log');
 const config = join(data.root, 'swapbench.config.json');
 const script = join(data.root, 'copy-template.js');
+const flaky = join(data.root, 'flaky.js');
+const flag = join(data.root, 'fail-now');
 const env = cliEnv(data, { SWAPBENCH_CONFIG: config });
 
 interface RunJson {
@@ -46,12 +48,18 @@ function suite(name: string, text: string): string {
 
 before(async () => {
   writeFileSync(script, "require('fs').copyFileSync(process.argv[2], process.argv[3]);\n");
+  // Fails while the flag file exists, then copies the template like the other command.
+  writeFileSync(
+    flaky,
+    `const fs = require('fs'); if (fs.existsSync(${JSON.stringify(flag)})) process.exit(3); fs.copyFileSync(process.argv[2], process.argv[3]);\n`,
+  );
   writeFileSync(
     config,
     JSON.stringify({
       plugins: [{ module: join(__dirname, 'support', 'option-recorder.plugin.js'), options: { log } }],
       command: [
         { id: 'copy_cmd', name: 'Copy', command: [process.execPath, script, '{template}', '{output}'] },
+        { id: 'flaky_cmd', name: 'Flaky', command: [process.execPath, flaky, '{template}', '{output}'] },
       ],
     }),
   );
@@ -244,6 +252,45 @@ describe('the cache and a command tool', () => {
       'SELECT cache_key FROM run_items',
     );
     assert.ok(keys.length > 0 && keys.every((k) => k.cache_key.startsWith('cleared:')));
+  });
+});
+
+describe('run --resume --retry-failed', () => {
+  test('runs again the items that ended failed, and only those', async () => {
+    writeFileSync(flag, '');
+    const failed = await swapbench(
+      ['run', '--cases', 'portrait_a,other_c', '--tools', 'flaky_cmd,test_recorder', '--no-cache', '--json'],
+      env,
+      120_000,
+    );
+    const first = JSON.parse(failed.stdout) as RunJson;
+    const statuses = (run: RunJson) => run.items.map((i) => `${i.case_id}/${i.tool_id}:${i.status}`).sort();
+    assert.deepEqual(statuses(first), [
+      'other_c/flaky_cmd:failed',
+      'other_c/test_recorder:scored',
+      'portrait_a/flaky_cmd:failed',
+      'portrait_a/test_recorder:scored',
+    ]);
+    rmSync(flag);
+    const callsBefore = readFileSync(log, 'utf8').trim().split('\n').length;
+    const retried = json<RunJson>(
+      await swapbench(['run', '--resume', first.run_id, '--retry-failed', '--json'], env, 120_000),
+    );
+    assert.equal(retried.run_id, first.run_id);
+    assert.ok(
+      retried.items.every((i) => i.status === 'scored'),
+      statuses(retried).join(' '),
+    );
+    assert.deepEqual(
+      retried.items.map((i) => i.id).sort(),
+      first.items.map((i) => i.id).sort(),
+      'the same items, none added',
+    );
+    assert.equal(
+      readFileSync(log, 'utf8').trim().split('\n').length,
+      callsBefore,
+      'scored items not run again',
+    );
   });
 });
 

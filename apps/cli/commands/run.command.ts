@@ -109,7 +109,9 @@ export class RunCommand extends SwapbenchCommand {
 
     const below = belowGate(result, failUnder);
     if (below.length > 0) {
-      process.stderr.write(`Below fail_under: ${below.join(', ')}\n`);
+      const gate =
+        flags.failUnder !== undefined ? `--fail-under ${failUnder as number}` : "the suite's fail_under";
+      process.stderr.write(`Below ${gate}: ${below.join(', ')}\n`);
       process.exitCode = 1;
     }
   }

@@ -69,7 +69,14 @@ function checked(name: string): string[] {
 
 function updateSelection(): void {
   const cases = checked('case').length;
-  const tools = checked('tool').length;
+  // Each ticked tool runs once plus once per variant added to it in the picker.
+  const tools = checked('tool').reduce(
+    (n, id) =>
+      n +
+      1 +
+      document.querySelectorAll(`[data-role=variants][data-tool-id="${id}"] [data-role=variant]`).length,
+    0,
+  );
   summary.textContent = `${cases} case${cases === 1 ? '' : 's'} × ${tools} tool${tools === 1 ? '' : 's'} = ${cases * tools} items`;
   runButton.disabled = cases === 0 || tools === 0;
 }

@@ -19,6 +19,9 @@ export function installVariantControls(): void {
     const button = (event.target as Element).closest<HTMLButtonElement>('button[data-action]');
     if (button?.dataset.action === 'add-variant' && button.dataset.toolId) addVariant(button.dataset.toolId);
     else if (button?.dataset.action === 'remove-variant') button.closest('[data-role=variant]')?.remove();
+    else return;
+    // The run form's item count includes the variants.
+    document.dispatchEvent(new Event('change'));
   });
 }
 
