@@ -219,6 +219,16 @@ describe('run --suite', () => {
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /recorder-strong/);
     assert.ok(!text.stdout.includes('\u001b['), 'no colour codes in a pipe');
+
+    const report = join(data.root, 'report.html');
+    const written = await swapbench(
+      ['report', second.run_id, '--baseline', first.run_id, '--out', report],
+      env,
+    );
+    assert.equal(written.code, 0, written.stderr);
+    const html = readFileSync(report, 'utf8');
+    assert.match(html, new RegExp(`Compared with ${first.run_id}`));
+    assert.match(html, /<td>recorder-strong<\/td><td>2<\/td>/);
   });
 
   test('runs delete removes the run, and report names `swapbench runs` for an unknown id', async () => {
@@ -333,5 +343,19 @@ describe('bad suites', () => {
     const dup = await swapbench(['run', '--suite', twice], env);
     assert.equal(dup.code, 2);
     assert.match(dup.stderr, /label "test_recorder" is used twice/);
+  });
+});
+
+describe('--help', () => {
+  test('ends with an example and the environment variables, for the program and a command', async () => {
+    for (const args of [['--help'], ['compare', '--help']]) {
+      const help = await swapbench(args, env);
+      assert.equal(help.code, 0, help.stderr);
+      assert.match(help.stdout, /Examples?:\n {2}swapbench /);
+      assert.match(help.stdout, /Environment:\n {2}SWAPBENCH_DATASETS .*\n {2}SWAPBENCH_RUNS /);
+      assert.match(help.stdout, /NO_COLOR/);
+    }
+    const version = await swapbench(['--version'], env);
+    assert.match(version.stdout.trim(), /^\d+\.\d+\.\d+$/);
   });
 });

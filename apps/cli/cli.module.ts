@@ -16,12 +16,14 @@ import { RescoreCommand } from './commands/rescore.command';
 import { RunCommand } from './commands/run.command';
 import { RunsCommand } from './commands/runs.command';
 import { ServeCommand } from './commands/serve.command';
+import { ProgramHelp } from './program-help';
 import { ToolsCommand } from './commands/tools.command';
 
 /** The CLI: thin commands over the same feature modules the server uses. */
 @Module({
   imports: [CasesModule, ToolsModule, RunsModule, ReportModule, AuthoringModule],
   providers: [
+    ProgramHelp,
     GenerateCasesCommand,
     CasesCommand,
     CasesValidateCommand,

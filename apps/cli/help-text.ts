@@ -1,5 +1,11 @@
 /** One example per command, shown at the end of its `--help` (keyed by the command's full name). */
 const EXAMPLES: Record<string, string[]> = {
+  '': [
+    'swapbench generate-cases && swapbench run --cases all --tools control_template,control_paste',
+    'swapbench run --suite suites/example.yaml',
+    'swapbench compare <run_a> <run_b>',
+    'swapbench serve',
+  ],
   'generate-cases': ['swapbench generate-cases', 'swapbench generate-cases --from ./my-photos'],
   cases: ['swapbench cases --json'],
   'cases validate': ['swapbench cases validate'],
