@@ -12,7 +12,7 @@ import { Run } from './run.entity';
 export interface RunDeleted {
   run_id: string;
   items: number;
-  /** Image files removed (with their sidecars); images another run reuses from the cache are kept. */
+  /** Image files removed (with their sidecars); an image another run still uses is kept. */
   files: number;
 }
 
@@ -55,14 +55,16 @@ export class RunMaintenanceService {
   }
 
   /**
-   * Deletes a run: its rows, its ratings and its image files with their sidecars. An image that an item of
-   * another run reuses from the cache stays on disk. Refused while the run is being executed.
+   * Deletes a run: its rows, its ratings and its image files with their sidecars (those it made, and those
+   * it reused from the cache), except an image that an item of another run still uses. Refused while the
+   * run is being executed.
    */
   async remove(runId: string): Promise<RunDeleted> {
     const run = await this.runOf(runId);
     this.refuseWhileRunning(run, 'delete it');
     const own = await this.items.find({ where: { runId: run.id } });
-    const paths = [...new Set(own.filter((i) => !i.cached && i.imagePath).map((i) => i.imagePath!))];
+    // Its own images, and earlier images it reused from the cache: each goes unless another run uses it.
+    const paths = [...new Set(own.filter((i) => i.imagePath).map((i) => i.imagePath!))];
     const borrowed = new Set<string>();
     for (let i = 0; i < paths.length; i += 500) {
       const users = await this.items.find({
@@ -81,7 +83,7 @@ export class RunMaintenanceService {
     });
     let files = 0;
     for (const path of paths) {
-      if (borrowed.has(path)) continue;
+      if (borrowed.has(path) || !(await this.store.exists(path))) continue;
       await rm(this.store.absolute(path), { force: true });
       await rm(this.store.absolute(sidecarPath(path)), { force: true });
       files++;

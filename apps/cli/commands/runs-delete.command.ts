@@ -6,7 +6,7 @@ import { SwapbenchCommand } from '../swapbench-command';
   name: 'delete',
   arguments: '<run_id>',
   description:
-    'Delete a run: its rows, ratings, images and sidecars (an image a later run reuses from the cache stays). ' +
+    'Delete a run: its rows, ratings, images and sidecars (an image another run still uses through the cache stays). ' +
     'Refused while the run is running.',
 })
 export class RunsDeleteCommand extends SwapbenchCommand {
