@@ -51,6 +51,21 @@ export function renderTable(
     wordWrap: true,
     wrapOnWordBoundary: true,
   });
-  for (const row of cells.slice(1)) table.push(row);
+  // A word longer than its column would be cut short with an ellipsis: split it across lines instead.
+  for (const row of cells.slice(1)) table.push(row.map((text, k) => splitLongWords(text, widths[k])));
   return table.toString();
+}
+
+function splitLongWords(text: string, width: number): string {
+  return text
+    .split('\n')
+    .map((line) =>
+      line
+        .split(' ')
+        .map((word) =>
+          word.length <= width ? word : (word.match(new RegExp(`.{1,${width}}`, 'g')) ?? [word]).join(' '),
+        )
+        .join(' '),
+    )
+    .join('\n');
 }

@@ -124,7 +124,5 @@ function unwrapUnion(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
     (branch) => !branch.some((i) => i.code === 'invalid_type' && i.path.length === 0),
   );
   if (typed.length !== 1) return [issue];
-  return typed[0].flatMap((sub) =>
-    unwrapUnion({ ...sub, path: [...issue.path, ...sub.path] }),
-  );
+  return typed[0].flatMap((sub) => unwrapUnion({ ...sub, path: [...issue.path, ...sub.path] }));
 }
