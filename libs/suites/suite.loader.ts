@@ -98,8 +98,12 @@ function describeSuiteIssues(
       );
       // An unknown key has its name in the issue, not in the path: point at that key.
       const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
-      const line = lineOf(document, lines, keys.length > 0 ? [...path, keys[0]] : path);
-      return `${file}:${line}: ${field || '(top level)'}: ${issue.message}`;
+      if (keys.length > 0) {
+        const line = lineOf(document, lines, [...path, keys[0]]);
+        const named = keys.map((k) => (field ? `${field}.${k}` : k)).join(', ');
+        return `${file}:${line}: ${named}: unknown field${keys.length > 1 ? 's' : ''}`;
+      }
+      return `${file}:${lineOf(document, lines, path)}: ${field || '(top level)'}: ${issue.message}`;
     })
     .join('; ');
 }
