@@ -6,6 +6,7 @@ import { after, describe, it } from 'node:test';
 import { buildConfiguredTools } from './config/configured-tools.loader';
 import { SwapbenchConfigSchema } from './config/swapbench-config.schema';
 import { ControlTemplateTool } from './builtin/control-template.tool';
+import { BaselineGptTool } from './openai/baseline-gpt.tool';
 import { toolFingerprint } from './tool-fingerprint';
 
 const dir = mkdtempSync(join(tmpdir(), 'swapbench-fingerprint-'));
@@ -58,6 +59,20 @@ describe('tool fingerprints', () => {
       JSON.stringify({ name: 'swap-plugin', version: '1.1.0', main: 'index.js' }),
     );
     assert.notEqual(await fingerprintOf(config, 'plug'), v1);
+  });
+
+  it('of a built-in OpenAI tool change with OPENAI_BASE_URL', async () => {
+    const saved = process.env.OPENAI_BASE_URL;
+    const tool = new BaselineGptTool();
+    try {
+      delete process.env.OPENAI_BASE_URL;
+      const official = await toolFingerprint(tool);
+      process.env.OPENAI_BASE_URL = 'http://127.0.0.1:9/v1';
+      assert.notEqual(await toolFingerprint(tool), official);
+    } finally {
+      if (saved === undefined) delete process.env.OPENAI_BASE_URL;
+      else process.env.OPENAI_BASE_URL = saved;
+    }
   });
 
   it('of a built-in tool are stable', async () => {

@@ -33,7 +33,10 @@ const HASH_LIMIT_BYTES = 64 * 1024 * 1024;
 export async function toolFingerprint(tool: SwapTool): Promise<string> {
   const origin = origins.get(tool);
   const own = (tool as { version?: unknown }).version;
-  const parts: Record<string, unknown> = { version: typeof own === 'string' ? own : null };
+  const parts: Record<string, unknown> = {
+    version: typeof own === 'string' ? own : null,
+    own: ownFingerprint(tool),
+  };
   if (!origin) {
     parts.builtin = packageVersion();
   } else if (origin.kind === 'config') {
@@ -88,5 +91,15 @@ function packageOf(file: string): string | null {
       }
     }
     if (dirname(dir) === dir) return null;
+  }
+}
+
+/** The tool's own description of itself; a plugin whose method throws is fingerprinted without it. */
+function ownFingerprint(tool: SwapTool): string | null {
+  if (typeof tool.fingerprint !== 'function') return null;
+  try {
+    return String(tool.fingerprint());
+  } catch {
+    return null;
   }
 }

@@ -84,6 +84,11 @@ export interface SwapTool {
   readonly options: Readonly<Record<string, ToolOptionSpec>>;
   availability(): Promise<ToolAvailability>;
   generate(input: ToolInput): Promise<ToolResult>;
+  /**
+   * What else defines this tool's outputs, for the cache key (SPEC §11): for example the base URL it calls.
+   * Never a secret. Optional; config entries and plugin versions are fingerprinted without it.
+   */
+  fingerprint?(): string;
 }
 
 /** Shorthands for the failures tools return most. */
