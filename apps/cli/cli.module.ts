@@ -4,6 +4,10 @@ import { ReportModule } from '../../libs/report/report.module';
 import { RunsModule } from '../../libs/runs/runs.module';
 import { ToolsModule } from '../../libs/tools/tools.module';
 import { AuthoringModule } from '../../libs/authoring/authoring.module';
+import { CacheClearCommand, CacheCommand } from './commands/cache.command';
+import { CompareCommand } from './commands/compare.command';
+import { ExportCommand } from './commands/export.command';
+import { RunsDeleteCommand } from './commands/runs-delete.command';
 import { CasesValidateCommand } from './commands/cases-validate.command';
 import { CasesCommand } from './commands/cases.command';
 import { GenerateCasesCommand } from './commands/generate-cases.command';
@@ -12,18 +16,25 @@ import { RescoreCommand } from './commands/rescore.command';
 import { RunCommand } from './commands/run.command';
 import { RunsCommand } from './commands/runs.command';
 import { ServeCommand } from './commands/serve.command';
+import { ProgramHelp } from './program-help';
 import { ToolsCommand } from './commands/tools.command';
 
 /** The CLI: thin commands over the same feature modules the server uses. */
 @Module({
   imports: [CasesModule, ToolsModule, RunsModule, ReportModule, AuthoringModule],
   providers: [
+    ProgramHelp,
     GenerateCasesCommand,
     CasesCommand,
     CasesValidateCommand,
     ToolsCommand,
     RunCommand,
     RunsCommand,
+    RunsDeleteCommand,
+    ExportCommand,
+    CompareCommand,
+    CacheCommand,
+    CacheClearCommand,
     RescoreCommand,
     ServeCommand,
     ReportCommand,

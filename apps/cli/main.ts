@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { ConsoleLogger, type LogLevel } from '@nestjs/common';
 import { config as loadDotenv } from 'dotenv';
 import { CommandFactory } from 'nest-commander';
+import { packageVersion } from '../../libs/core/package-root';
 import { UserError } from '../../libs/core/user-error';
 import { CliModule } from './cli.module';
 
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
   loadDotenv({ quiet: true });
   await CommandFactory.run(CliModule, {
     cliName: 'swapbench',
+    version: packageVersion(),
     logger: new CliLogger({ logLevels: process.env.SWAPBENCH_DEBUG ? ['error', 'warn', 'log'] : ['error'] }),
     // Errors while the modules start (an unusable runs folder, a broken config file) reach `main`.
     abortOnError: false,

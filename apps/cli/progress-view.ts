@@ -58,7 +58,8 @@ export class ProgressView {
     }
     if (event.type === 'update') {
       const { done, total, scored, failed } = event.progress;
-      const label = `${event.case_id} × ${event.tool_id}: ${event.status}`;
+      const sample = event.sample > 0 ? ` #${event.sample}` : '';
+      const label = `${event.case_id} × ${event.variant ?? event.tool_id}${sample}: ${event.status}`;
       if (this.bar) {
         this.bar.update(done, { scored, failed, last: label });
       } else if (

@@ -1,4 +1,4 @@
-import Table from 'cli-table3';
+import { renderTable } from './terminal-table';
 import type { RescoreResult } from '../../libs/runs/rescore.service';
 
 /** Per run, per tool: items rescored and failed, and the mean score before → after over those items. */
@@ -9,19 +9,16 @@ export function rescoreTable(results: RescoreResult[], version: string): string 
       `Run ${result.run_id}: ${result.rescored} rescored with scorer ${version}, ${result.unchanged} unchanged, ${result.failed} failed`,
     );
     if (result.items.length === 0) continue;
-    const table = new Table({
-      head: ['tool', 'rescored', 'failed', 'old mean → new mean'],
-      style: { head: ['cyan'] },
-    });
+    const rows: Array<Array<string | number>> = [];
     const toolIds = [...new Set(result.items.map((i) => i.tool_id))];
     for (const toolId of toolIds) {
       const items = result.items.filter((i) => i.tool_id === toolId);
       const rescored = items.filter((i) => i.error === null);
       const before = mean(rescored.map((i) => i.old_score));
       const after = mean(rescored.map((i) => i.score));
-      table.push([toolId, rescored.length, items.length - rescored.length, `${before} → ${after}`]);
+      rows.push([toolId, rescored.length, items.length - rescored.length, `${before} → ${after}`]);
     }
-    lines.push(table.toString());
+    lines.push(renderTable(['tool', 'rescored', 'failed', 'old mean → new mean'], rows));
     for (const item of result.items.filter((i) => i.error !== null))
       lines.push(`  ${item.case_id} × ${item.tool_id}: ${item.error}`);
   }

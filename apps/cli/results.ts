@@ -1,8 +1,8 @@
-import Table from 'cli-table3';
 import { dataPaths } from '../../libs/core/paths';
 import type { RunDetail, RunItemView } from '../../libs/runs/run-views';
 import type { SkippedCase } from '../../libs/runs/scorability.service';
 import { join } from 'node:path';
+import { renderTable } from './terminal-table';
 
 /** The `run --json` contract (SPEC §8): `{run_id, items:[{id, case_id, tool_id, status, image_path, score, error}]}`. */
 export interface RunResultJson {
@@ -12,6 +12,8 @@ export interface RunResultJson {
     id: number;
     case_id: string;
     tool_id: string;
+    variant: string;
+    sample: number;
     status: string;
     image_path: string | null;
     score: number | null;
@@ -20,13 +22,17 @@ export interface RunResultJson {
     breakdown: Record<string, number> | null;
     scorer_version: string | null;
   }>;
+  /** One row per variant (a tool's own id when the run gave it no label). */
   tools: ToolSummaryRow[];
+  /** How many outputs came from the cache instead of a tool call. */
+  from_cache: number;
   /** Selected cases left out by `--skip-unscorable` because the scorer cannot score them. */
   skipped: SkippedCase[];
 }
 
 interface ToolSummaryRow {
   tool_id: string;
+  variant: string;
   items: number;
   scored: number;
   failed: number;
@@ -42,6 +48,8 @@ export function toResultJson(detail: RunDetail, skipped: SkippedCase[] = []): Ru
       id: item.id,
       case_id: item.case_id,
       tool_id: item.tool_id,
+      variant: item.variant,
+      sample: item.sample,
       status: item.status,
       image_path: item.image_path ? join(root, ...item.image_path.split('/')) : null,
       score: item.score,
@@ -51,6 +59,7 @@ export function toResultJson(detail: RunDetail, skipped: SkippedCase[] = []): Ru
       scorer_version: item.scorer_version,
     })),
     tools: toolRows(detail),
+    from_cache: detail.items.filter((i) => i.cached).length,
     skipped,
   };
 }
@@ -63,11 +72,12 @@ export function skippedLines(skipped: SkippedCase[]): string {
 }
 
 function toolRows(detail: RunDetail): ToolSummaryRow[] {
-  return detail.tool_ids.map((toolId) => {
-    const items = detail.items.filter((i) => i.tool_id === toolId);
+  return detail.variants.map((variant) => {
+    const items = detail.items.filter((i) => i.variant === variant.label);
     const scores = items.map((i) => i.score).filter((s): s is number => s !== null);
     return {
-      tool_id: toolId,
+      tool_id: variant.tool_id,
+      variant: variant.label,
       items: items.length,
       scored: items.filter((i) => i.status === 'scored').length,
       failed: items.filter((i) => i.status === 'failed').length,
@@ -76,36 +86,42 @@ function toolRows(detail: RunDetail): ToolSummaryRow[] {
   });
 }
 
-/** A cases × tools table of scores (or statuses), then one line per tool and any errors. */
+/** A cases × variants table of scores (or statuses; the mean over samples), then a summary and any errors. */
 export function resultsTable(detail: RunDetail): string {
-  const table = new Table({ head: ['case', ...detail.tool_ids], style: { head: ['cyan'] } });
-  for (const caseId of detail.case_ids) {
-    table.push([
-      caseId,
-      ...detail.tool_ids.map((toolId) =>
-        cell(detail.items.find((i) => i.case_id === caseId && i.tool_id === toolId)),
-      ),
-    ]);
-  }
-  const rows = toolRows(detail);
-  table.push(['mean', ...rows.map((r) => (r.mean_score === null ? '—' : r.mean_score.toFixed(1)))]);
+  const labels = detail.variants.map((v) => v.label);
+  const rows = detail.case_ids.map((caseId) => [
+    caseId,
+    ...labels.map((label) => cell(detail.items.filter((i) => i.case_id === caseId && i.variant === label))),
+  ]);
+  const summary = toolRows(detail);
+  rows.push(['mean', ...summary.map((r) => (r.mean_score === null ? '—' : r.mean_score.toFixed(1)))]);
   const errors = detail.items
     .filter((i) => i.error && i.status === 'failed')
-    .map((i) => `  ${i.case_id} × ${i.tool_id}: ${i.error}`);
+    .map((i) => `  ${i.case_id} × ${i.variant}${detail.samples > 1 ? ` #${i.sample}` : ''}: ${i.error}`);
   const p = detail.progress;
+  const cached = detail.items.filter((i) => i.cached).length;
   const lines = [
-    `Run ${detail.id} ${detail.status}: ${p.scored} scored, ${p.failed} failed, ${p.canceled} canceled of ${p.total}`,
-    table.toString(),
+    `Run ${detail.id} ${detail.status}: ${p.scored} scored, ${p.failed} failed, ${p.canceled} canceled of ${p.total}` +
+      `; ${cached} from cache` +
+      (detail.samples > 1 ? `; ${detail.samples} samples per cell, cells show their mean` : ''),
+    renderTable(['case', ...labels], rows),
   ];
   if (errors.length) lines.push('Failures:', ...errors);
   return lines.join('\n');
 }
 
-function cell(item: RunItemView | undefined): string {
-  if (!item) return '';
-  if (item.status === 'scored' && item.score !== null)
-    return `${item.score.toFixed(1)}${item.cached ? ' (cached)' : ''}`;
-  return item.status;
+function cell(items: RunItemView[]): string {
+  if (items.length === 0) return '';
+  if (items.length === 1) {
+    const [item] = items;
+    if (item.status === 'scored' && item.score !== null)
+      return `${item.score.toFixed(1)}${item.cached ? ' (cached)' : ''}`;
+    return item.status;
+  }
+  const scores = items.map((i) => i.score).filter((s): s is number => s !== null);
+  if (scores.length === 0) return items[0].status;
+  const mean = scores.reduce((a, b) => a + b, 0) / scores.length;
+  return `${mean.toFixed(1)} (${scores.length}/${items.length})`;
 }
 
 function round1(n: number): number {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { CommandRunner } from 'nest-commander';
+import { helpFooter } from './help-text';
 
 /**
  * Base of every swapbench command. Commander's sub-commands do not inherit the top-level error handler,
@@ -9,6 +10,15 @@ import { CommandRunner } from 'nest-commander';
 export abstract class SwapbenchCommand extends CommandRunner {
   override setCommand(command: Command): this {
     command.exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
+    // The parent is known only once the tree is built: name the command when the help is shown.
+    command.addHelpText('after', () => helpFooter(fullName(command)));
     return super.setCommand(command);
   }
+}
+
+/** `runs delete` for a sub-command, `run` for a command (the program's own name left out). */
+function fullName(command: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = command; c?.parent; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
 }

@@ -74,8 +74,10 @@ export class CasesService {
       return cases;
     }
     if (ids.length === 0) throw new UserError('No test cases selected: give at least one case id, or `all`.');
+    if (ids.includes('all')) return this.select('all');
     const byId = new Map(cases.map((c) => [c.id, c]));
     const problems: string[] = [];
+    ids = expandTags(ids, cases, problems);
     for (const id of ids) {
       if (byId.has(id)) continue;
       const broken = invalid.find((c) => c.id === id);
@@ -240,4 +242,15 @@ export function invalidCaseSummary(id: string, error: string): CaseSummary {
     license: null,
     prompt: null,
   };
+}
+
+/** Replaces each `tag:<tag>` of a selection by the ids of the valid cases with that tag, in listing order. */
+function expandTags(ids: readonly string[], cases: TestCase[], problems: string[]): string[] {
+  return ids.flatMap((id) => {
+    if (!id.startsWith('tag:')) return [id];
+    const tag = id.slice('tag:'.length);
+    const tagged = cases.filter((c) => (c.tags ?? []).includes(tag)).map((c) => c.id);
+    if (tagged.length === 0) problems.push(`no valid test case has the tag "${tag}"`);
+    return tagged;
+  });
 }

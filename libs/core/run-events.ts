@@ -29,6 +29,9 @@ export interface ItemUpdated {
   score: number | null;
   run_id: string;
   item_id: number;
+  /** The variant's label and the 0-based sample (SPEC §11). */
+  variant: string;
+  sample: number;
   error: string | null;
   cached: boolean;
   breakdown: Record<string, number> | null;

@@ -11,11 +11,13 @@ import { Run } from '../runs/run.entity';
 import { InitialSchema1764230400000 } from './migrations/1764230400000-initial-schema';
 import { ScorerVersion1767052800000 } from './migrations/1767052800000-scorer-version';
 import { RatersAndVotes1767225600000 } from './migrations/1767225600000-raters-and-votes';
+import { VariantsSamples1767139200001 } from './migrations/1767139200001-variants-samples';
 
 export const ENTITIES = [Run, RunItem, HumanScore, ArenaVote];
 export const MIGRATIONS = [
   InitialSchema1764230400000,
   ScorerVersion1767052800000,
+  VariantsSamples1767139200001,
   RatersAndVotes1767225600000,
 ];
 

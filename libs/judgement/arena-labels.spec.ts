@@ -5,10 +5,10 @@ import { scoreOfLeft, variantLabels } from './arena.service';
 describe('arena labels and outcomes', () => {
   it('labels an item by its variant, and by variant@run when the variant is in several runs', () => {
     const labels = variantLabels([
-      { id: 1, runId: 'ra', toolId: 'classic_swap' },
-      { id: 2, runId: 'ra', toolId: 'control_paste' },
-      { id: 3, runId: 'rb', toolId: 'classic_swap' },
-      { id: 4, runId: 'rb', toolId: 'baseline_gpt' },
+      { id: 1, runId: 'ra', variant: 'classic_swap' },
+      { id: 2, runId: 'ra', variant: 'control_paste' },
+      { id: 3, runId: 'rb', variant: 'classic_swap' },
+      { id: 4, runId: 'rb', variant: 'baseline_gpt' },
     ]);
     assert.deepEqual(
       [...labels.entries()],

@@ -206,15 +206,15 @@ function pairKey(a: number, b: number): string {
  * The arena label of each item: its variant, or `variant@run` when the same variant appears in more than
  * one of the runs (so two runs of one tool with other options are told apart).
  */
-export function variantLabels(items: Array<Pick<RunItem, 'id' | 'runId' | 'toolId'>>): Map<number, string> {
+export function variantLabels(items: Array<Pick<RunItem, 'id' | 'runId' | 'variant'>>): Map<number, string> {
   const runsOf = new Map<string, Set<string>>();
   for (const item of items) {
-    const v = variantOf({ tool_id: item.toolId });
+    const v = variantOf(item);
     runsOf.set(v, (runsOf.get(v) ?? new Set()).add(item.runId));
   }
   return new Map(
     items.map((item) => {
-      const v = variantOf({ tool_id: item.toolId });
+      const v = variantOf(item);
       return [item.id, (runsOf.get(v)?.size ?? 0) > 1 ? `${v}@${item.runId}` : v];
     }),
   );

@@ -1,7 +1,4 @@
-/**
- * The label the arena and its leaderboard group outputs by. Items do not carry a variant label yet, so
- * a variant is its tool; when they do, this is the one line to change.
- */
-export function variantOf(item: { tool_id: string }): string {
-  return item.tool_id;
+/** The label the arena and its leaderboard group outputs by: the item's variant (SPEC §11). */
+export function variantOf(item: { variant: string }): string {
+  return item.variant;
 }

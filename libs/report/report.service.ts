@@ -2,6 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { CasesService } from '../cases/cases.service';
 import { dataPaths } from '../core/paths';
 import { JudgementService } from '../judgement/judgement.service';
+import { comparisonSection, insertSection } from '../results/comparison-section';
+import { compareRuns } from '../results/run-comparison';
 import { RunsService } from '../runs/runs.service';
 import { ToolRegistry, describeTool } from '../tools/tools.registry';
 import { ComponentRenderer } from './components.renderer';
@@ -26,7 +28,7 @@ export class ReportService {
   ) {}
 
   /** The report's HTML. Throws the RunsService's UserError (404) for an unknown run. */
-  async render(runId: string): Promise<string> {
+  async render(runId: string, options: { baseline?: string } = {}): Promise<string> {
     const start = performance.now();
     const [run, cases] = await Promise.all([this.runs.detail(runId), this.cases.summaries()]);
     // The first report of a process loads the compiled components (0.6–1.5 s of JavaScript); start that
@@ -45,6 +47,9 @@ export class ReportService {
         `from the cache, ${images.encoded} encoded${images.unwritten ? `, ${images.unwritten} not cached` : ''}; ` +
         `render ${ms.toFixed(0)} ms)`,
     );
-    return html;
+    if (options.baseline === undefined) return html;
+    // The comparison with a baseline run (SPEC §11) is a section of its own beside the shared components.
+    const baseline = await this.runs.detail(options.baseline);
+    return insertSection(html, comparisonSection(compareRuns(baseline, run)));
   }
 }

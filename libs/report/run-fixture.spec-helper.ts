@@ -8,6 +8,8 @@ export function fixtureItem(
 ): RunItemView {
   return {
     run_id: 'run_fixture',
+    variant: over.tool_id,
+    sample: 0,
     status: 'scored',
     image_url: `/runs/2026-01-01/${over.tool_id}/${over.case_id}.png`,
     image_path: `2026-01-01/${over.tool_id}/${over.case_id}.png`,
@@ -85,6 +87,13 @@ export function fixtureRun(items: RunItemView[], over: Partial<RunDetail> = {}):
     finished_at: '2026-01-01T10:05:00.000Z',
     case_ids: caseIds,
     tool_ids: toolIds,
+    variants: [...new Set(items.map((i) => `${i.variant}\u0000${i.tool_id}`))].map((key) => {
+      const [label, tool_id] = key.split('\u0000');
+      return { label, tool_id };
+    }),
+    samples: Math.max(1, ...items.map((i) => i.sample + 1)),
+    suite_path: null,
+    suite_hash: null,
     options: {
       concurrency: 4,
       toolOptions: Object.fromEntries(toolIds.map((t) => [t, { model: 'm2', api_key: 'sk-live-123' }])),

@@ -70,6 +70,11 @@ export function toolCard(
     available: summary.available,
     reason: summary.reason,
     options: publicOptions(values),
+    ...(options === undefined && {
+      optionSpecs: Object.fromEntries(
+        Object.entries(summary.options).filter(([k]) => !SECRET_OPTION.test(k)),
+      ),
+    }),
   };
 }
 
@@ -87,12 +92,20 @@ function unknownTool(id: string, options: Record<string, string | number | boole
   };
 }
 
-export async function cellModel(item: RunItemView, images: ImageSource): Promise<CellModel> {
+/**
+ * A grid cell. `siblings` are the items of the same case × variant (every sample); with more than one, the
+ * cell carries them all for its sample strip. The cell's column is the item's variant.
+ */
+export async function cellModel(
+  item: RunItemView,
+  images: ImageSource,
+  siblings: RunItemView[] = [item],
+): Promise<CellModel> {
   const { thumb, full } = await images.output(item.image_url);
   return {
     itemId: item.id,
     caseId: item.case_id,
-    toolId: item.tool_id,
+    toolId: item.variant,
     status: item.status,
     score: item.score,
     breakdown: item.breakdown,
@@ -106,17 +119,46 @@ export async function cellModel(item: RunItemView, images: ImageSource): Promise
     costUsd: item.cost_usd,
     thumb,
     full,
+    sample: item.sample,
+    samples:
+      siblings.length < 2
+        ? []
+        : await Promise.all(
+            [...siblings]
+              .sort((a, b) => a.sample - b.sample)
+              .map(async (s) => ({
+                itemId: s.id,
+                sample: s.sample,
+                status: s.status,
+                score: s.score,
+                ...(s.id === item.id ? { thumb, full } : await images.output(s.image_url)),
+              })),
+          ),
   };
 }
 
-/** The run's tools in its own order, with the option values it ran with. */
+/**
+ * The run's variants in its own order, with the option values each ran with: a tool's own variant under its
+ * name, a labelled one as "name · label", each with the label as its id (the grid's column key).
+ */
 function runToolCards(run: RunDetail, tools: ToolSummary[]): ToolCardModel[] {
   const toolById = new Map(tools.map((t) => [t.id, t]));
-  return run.tool_ids.map((id) => {
-    const options = run.options.toolOptions?.[id] ?? {};
-    const known = toolById.get(id);
-    return known ? toolCard(known, options) : unknownTool(id, options);
+  return run.variants.map(({ label, tool_id }) => {
+    const options = run.options.toolOptions?.[label] ?? {};
+    const known = toolById.get(tool_id);
+    const card = known ? toolCard(known, options) : unknownTool(tool_id, options);
+    return label === tool_id ? card : { ...card, id: label, name: `${card.name} · ${label}` };
   });
+}
+
+/** The items of each case × variant, keyed `case\0variant`. */
+export function samplesByCell(items: RunItemView[]): Map<string, RunItemView[]> {
+  const groups = new Map<string, RunItemView[]>();
+  for (const item of items) {
+    const key = `${item.case_id}\u0000${item.variant}`;
+    groups.set(key, [...(groups.get(key) ?? []), item]);
+  }
+  return groups;
 }
 
 function summaryOf(
@@ -185,7 +227,13 @@ export async function buildRunPanel(
       ),
     ),
   );
-  const cells = await Promise.all(run.items.map((item) => cellModel(item, images)));
+  // One cell per case × variant: its first sample, carrying the others for its strip.
+  const cells = await Promise.all(
+    [...samplesByCell(run.items).values()].map((group) => {
+      const first = group.reduce((a, b) => (b.sample < a.sample ? b : a));
+      return cellModel(first, images, group);
+    }),
+  );
   return {
     ...summaryOf(run, runTools, judgement),
     grid: { runId: run.id, blind: false, cases: runCases, tools: runTools, cells },

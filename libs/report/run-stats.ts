@@ -8,11 +8,15 @@ export const MIN_AGREEMENT_PAIRS = 5;
 /** Resamples for the bootstrap interval: enough for stable 2.5/97.5 percentiles, cheap for 50 items. */
 const BOOTSTRAP_RESAMPLES = 2000;
 
-/** Per tool: mean machine score with a 95% bootstrap interval, stars, success rate, latency, cost. */
+/**
+ * Per variant (the cards' ids are variant labels): mean machine score over every scored sample with a 95%
+ * bootstrap interval over cases and samples, stars, success rate, latency, cost.
+ */
 export function leaderboard(tools: ToolCardModel[], items: RunItemView[]): LeaderboardRow[] {
   return tools.map((tool) => {
-    const own = items.filter((i) => i.tool_id === tool.id);
-    const scores = own.filter((i) => i.status === 'scored' && i.score !== null).map((i) => i.score as number);
+    const own = items.filter((i) => (i.variant ?? i.tool_id) === tool.id);
+    const scoredItems = own.filter((i) => i.status === 'scored' && i.score !== null);
+    const scores = scoredItems.map((i) => i.score as number);
     const stars = own.filter((i) => i.stars !== null).map((i) => i.stars as number);
     const latencies = own
       .filter((i) => i.latency_ms !== null && !i.cached)
@@ -28,7 +32,7 @@ export function leaderboard(tools: ToolCardModel[], items: RunItemView[]): Leade
       scored: scores.length,
       failed,
       meanScore: mean(scores),
-      scoreInterval: bootstrapInterval(scores, seedOf(tool.id)),
+      scoreInterval: twoLevelInterval(scoresByCase(scoredItems), seedOf(tool.id)),
       meanStars: mean(stars),
       ratedCount: stars.length,
       // Over the items that ended: a running or canceled item is neither a success nor a failure yet.
@@ -76,6 +80,49 @@ export function bootstrapInterval(
     let total = 0;
     for (let k = 0; k < values.length; k++) total += values[Math.floor(random() * values.length)];
     means[r] = total / values.length;
+  }
+  means.sort();
+  return [means[Math.floor(0.025 * (resamples - 1))], means[Math.ceil(0.975 * (resamples - 1))]];
+}
+
+/** The scores of each case's samples. */
+function scoresByCase(items: RunItemView[]): number[][] {
+  const byCase = new Map<string, number[]>();
+  for (const item of items)
+    byCase.set(item.case_id, [...(byCase.get(item.case_id) ?? []), item.score as number]);
+  return [...byCase.values()];
+}
+
+/**
+ * Two-level percentile bootstrap 95% interval of the mean: each resample draws cases with replacement,
+ * then samples with replacement within each drawn case, so the interval widens both when cases disagree
+ * and when a tool's draws for one case do. With one sample per case it is the ordinary case bootstrap
+ * (the same draws as `bootstrapInterval`). Seeded; null with fewer than two scores.
+ */
+export function twoLevelInterval(
+  groups: number[][],
+  seed: number,
+  resamples = BOOTSTRAP_RESAMPLES,
+): [number, number] | null {
+  const cases = groups.filter((g) => g.length > 0);
+  if (cases.every((g) => g.length === 1))
+    return bootstrapInterval(
+      cases.map((g) => g[0]),
+      seed,
+      resamples,
+    );
+  if (cases.reduce((n, g) => n + g.length, 0) < 2) return null;
+  const random = seededRandom(seed);
+  const means = new Float64Array(resamples);
+  for (let r = 0; r < resamples; r++) {
+    let total = 0;
+    let count = 0;
+    for (let k = 0; k < cases.length; k++) {
+      const group = cases[Math.floor(random() * cases.length)];
+      for (let j = 0; j < group.length; j++) total += group[Math.floor(random() * group.length)];
+      count += group.length;
+    }
+    means[r] = total / count;
   }
   means.sort();
   return [means[Math.floor(0.025 * (resamples - 1))], means[Math.ceil(0.975 * (resamples - 1))]];

@@ -6,6 +6,7 @@
 import type { Slot } from '../cases/test-case';
 import type { ItemStatus, RunProgress, RunStatus } from '../core/run-events';
 import type { RunJudgement } from '../judgement/judgement.service';
+import type { ToolOptionSpec } from '../tools/tool';
 
 /** Where the rendered HTML will live: `app` adds the interactive controls, `report` stays read-only. */
 export type RenderMode = 'app' | 'report';
@@ -42,6 +43,8 @@ export interface ToolCardModel {
   reason: string | null;
   /** Option values used (in a run) or defaults (in the picker), secret-looking keys removed. */
   options: Record<string, string | number | boolean>;
+  /** In the picker: each option's spec (type, default, choices, bounds), secret-looking keys removed. */
+  optionSpecs?: Record<string, ToolOptionSpec>;
 }
 
 /** One run item, as a grid cell shows it. */
@@ -66,6 +69,23 @@ export interface CellModel {
   thumb: string | null;
   /** Full-size image for the lightbox, or null. */
   full: string | null;
+  /** Which sample of its case × variant this item is (0-based). */
+  sample: number;
+  /**
+   * With more than one sample per case × variant, every sample of the cell (this one included) in order,
+   * for the strip under the cell; empty with one sample.
+   */
+  samples: SampleModel[];
+}
+
+/** One sample in a cell's strip: enough to show its thumbnail and score and open it full size. */
+export interface SampleModel {
+  itemId: number;
+  sample: number;
+  status: ItemStatus;
+  score: number | null;
+  thumb: string | null;
+  full: string | null;
 }
 
 /** The cases × tools grid of one run. */
@@ -81,7 +101,7 @@ export interface GridModel {
   cells: CellModel[];
 }
 
-/** One tool's line in the leaderboard. Means are null when there is nothing to average. */
+/** One variant's line in the leaderboard (a tool under its label). Means are null when there is nothing to average. */
 export interface LeaderboardRow {
   toolId: string;
   name: string;
@@ -90,7 +110,10 @@ export interface LeaderboardRow {
   scored: number;
   failed: number;
   meanScore: number | null;
-  /** 95% bootstrap interval of the mean machine score (fixed seed, so the same run gives the same interval). */
+  /**
+   * 95% bootstrap interval of the mean machine score (fixed seed, so the same run gives the same interval):
+   * cases resampled, then samples within each case, so it reflects both which cases and which draws.
+   */
   scoreInterval: [number, number] | null;
   meanStars: number | null;
   ratedCount: number;

@@ -10,6 +10,7 @@ import type { SwapEvaluator } from '../evaluator/swap-evaluator';
 import type { SwapTool, ToolFailure, ToolInput, ToolResult } from '../tools/tool';
 import type { OutputStore } from './output-store';
 import { retryDelayMs, sleep } from './retry-policy';
+import { sampleOptions } from './run-plan';
 import type { RunItem } from './run-item.entity';
 import type { Run, RunOptions } from './run.entity';
 import { eventFields, progressOf, toItemView } from './runs.service';
@@ -181,7 +182,7 @@ export class ItemLifecycle {
 
   /** Claims the first free name for the item's image; the unique index makes the claim safe across processes. */
   private async reservePath(item: RunItem): Promise<void> {
-    for (const candidate of this.store.candidates(this.run.day, item.toolId, item.caseId)) {
+    for (const candidate of this.store.candidates(this.run.day, item.toolId, outputName(item))) {
       if (await this.store.exists(candidate)) continue;
       try {
         await this.items.update(item.id, { imagePath: candidate });
@@ -211,8 +212,10 @@ export class ItemLifecycle {
       item_id: item.id,
       case_id: item.caseId,
       tool_id: item.toolId,
+      variant: item.variant || item.toolId,
+      sample: item.sample,
       case_hash: testCase.contentHash,
-      tool_options: this.options.toolOptions[item.toolId] ?? {},
+      tool_options: this.options.toolOptions[item.variant || item.toolId] ?? {},
       attempts: item.attempts,
       meta: extra.meta ?? item.meta,
       score: item.score,
@@ -242,8 +245,19 @@ async function toolInput(
     ),
     slots: testCase.slots,
     prompt: testCase.prompt ?? null,
-    options: options.toolOptions[tool.id] ?? {},
+    options: sampleOptions(tool, options.toolOptions[item.variant || tool.id] ?? {}, item.sample),
+    sample: item.sample,
   };
+}
+
+/**
+ * The file name (without `.png`) of an item's output in its tool's folder: the case id, then the variant's
+ * label when it is not the tool's own id, then `sN` for samples after the first.
+ */
+function outputName(item: RunItem): string {
+  const variant = item.variant && item.variant !== item.toolId ? `.${item.variant}` : '';
+  const sample = item.sample > 0 ? `.s${item.sample}` : '';
+  return `${item.caseId}${variant}${sample}`;
 }
 
 /**

@@ -24,10 +24,18 @@ export class RunItem {
   @Column('varchar', { name: 'tool_id' })
   toolId!: string;
 
+  /** The variant's label (SPEC §11): the tool id unless the run gave the tool a label with its own options. */
+  @Column('varchar', { default: '' })
+  variant!: string;
+
+  /** Which of the variant's samples of the case this is, 0-based. */
+  @Column('integer', { default: 0 })
+  sample!: number;
+
   @Column('varchar')
   status!: ItemStatus;
 
-  /** Hash of the case content, tool id and options: equal keys mean equal inputs. */
+  /** Hash of the case content, tool id, options, the tool's fingerprint and the sample: equal keys mean equal inputs. */
   @Index()
   @Column('varchar', { name: 'cache_key' })
   cacheKey!: string;

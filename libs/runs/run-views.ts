@@ -7,6 +7,10 @@ export interface RunItemView {
   run_id: string;
   case_id: string;
   tool_id: string;
+  /** The variant's label (the tool id unless the run labelled it, SPEC §11). */
+  variant: string;
+  /** 0-based sample of the case × variant. */
+  sample: number;
   status: ItemStatus;
   /** URL of the output under `/runs/...`, or null before it exists. */
   image_url: string | null;
@@ -42,6 +46,13 @@ export interface RunView {
   finished_at: string | null;
   case_ids: string[];
   tool_ids: string[];
+  /** Columns of the run: each a tool under a label (its id by default). */
+  variants: Array<{ label: string; tool_id: string }>;
+  /** Outputs per case × variant. */
+  samples: number;
+  /** The suite file the run came from and its SHA-256, or null. */
+  suite_path: string | null;
+  suite_hash: string | null;
   options: RunOptions;
   progress: RunProgress;
 }

@@ -6,8 +6,12 @@ import { RunItem } from './run-item.entity';
 export interface RunOptions {
   /** Items generating at once across all tools. */
   concurrency: number;
-  /** Per-tool option values, defaults filled in. */
+  /** Option values per variant label (a tool's own id for its default variant), defaults filled in. */
   toolOptions: Record<string, Record<string, string | number | boolean>>;
+  /** The run's variants in column order; absent in runs stored before variants (one per tool, label = id). */
+  variants?: RunVariant[];
+  /** Outputs per case × variant; absent means 1. */
+  samples?: number;
   /** Attempts per item for retryable failures, the first included. */
   maxAttempts: number;
   /** Per-item time limit in ms overriding each tool's own, or null to use the tool's. */
@@ -16,6 +20,17 @@ export interface RunOptions {
   cache: boolean;
   /** First retry delay in ms; doubles each attempt, with jitter, unless the provider asks for longer. */
   retryBaseMs: number;
+}
+
+/** A tool under a label with its own options (SPEC §11). */
+export interface RunVariant {
+  label: string;
+  toolId: string;
+}
+
+/** The variants of a run: stored ones, or for older runs one per tool under its own id. */
+export function runVariants(run: Pick<Run, 'toolIds' | 'options'>): RunVariant[] {
+  return run.options.variants ?? run.toolIds.map((id) => ({ label: id, toolId: id }));
 }
 
 @Entity('runs')
@@ -52,6 +67,14 @@ export class Run {
   /** `<hostname>:<pid>` of the process executing the run, so a resume can tell a dead owner from a live one. */
   @Column('varchar', { nullable: true })
   owner!: string | null;
+
+  /** The suite file the run came from (as given on the command line), or null. */
+  @Column('varchar', { name: 'suite_path', nullable: true })
+  suitePath!: string | null;
+
+  /** SHA-256 of the suite file's content when the run was created, or null. */
+  @Column('varchar', { name: 'suite_hash', nullable: true })
+  suiteHash!: string | null;
 
   @OneToMany(() => RunItem, (item) => item.run)
   items?: RunItem[];

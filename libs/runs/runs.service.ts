@@ -11,11 +11,13 @@ import { UserError } from '../core/user-error';
 import { HumanScore } from '../ratings/human-score.entity';
 import { ratingFields, ratingsInForce, type ItemRatings } from '../ratings/ratings-in-force';
 import { resolveToolOptions } from '../tools/tool-options';
+import { toolFingerprint } from '../tools/tool-fingerprint';
 import { ToolRegistry } from '../tools/tools.registry';
 import { runsUrl } from './output-store';
 import { RunItem } from './run-item.entity';
+import { planVariants, sampleOptions } from './run-plan';
 import { MAX_RUN_ITEMS, type RunRequest } from './run-request';
-import { Run, type RunOptions } from './run.entity';
+import { Run, runVariants, type RunOptions } from './run.entity';
 import { ScorabilityService, type SkippedCase } from './scorability.service';
 import type { RunDetail, RunItemView, RunView } from './run-views';
 
@@ -23,6 +25,12 @@ import type { RunDetail, RunItemView, RunView } from './run-views';
 export interface CreatedRun {
   run: Run;
   skipped: SkippedCase[];
+}
+
+/** Where a run's request came from, kept with the run: a suite file's path and content hash. */
+export interface RunOrigin {
+  suitePath?: string;
+  suiteHash?: string;
 }
 
 /** One run-creating transaction at a time in this process. */
@@ -45,24 +53,18 @@ export class RunsService {
    * Every case is checked with the scorer first: a case it cannot score is refused (nothing is stored,
    * no tool is called), or left out and listed with `options.skip_unscorable`.
    */
-  async create(request: RunRequest): Promise<CreatedRun> {
+  async create(request: RunRequest, origin: RunOrigin = {}): Promise<CreatedRun> {
     const selected = await this.cases.select(request.case_ids);
-    const tools = await this.tools.select(request.tool_ids);
-    if (tools.length === 0)
+    const variants = await planVariants(request, this.tools);
+    if (variants.length === 0)
       throw new UserError('None of the tools is available; see `swapbench tools` for why.');
-    if (selected.length * tools.length > MAX_RUN_ITEMS) {
-      throw new UserError(
-        `A run may have at most ${MAX_RUN_ITEMS} items; this one would have ${selected.length * tools.length}.`,
-      );
-    }
     const given = request.options ?? {};
-    for (const id of Object.keys(given.tool_options ?? {})) {
-      if (!tools.some((t) => t.id === id))
-        throw new UserError(`options.tool_options names tool "${id}", which is not in this run`);
+    const samples = given.samples ?? 1;
+    const size = selected.length * variants.length * samples;
+    if (size > MAX_RUN_ITEMS) {
+      throw new UserError(`A run may have at most ${MAX_RUN_ITEMS} items; this one would have ${size}.`);
     }
-    const toolOptions = Object.fromEntries(
-      tools.map((t) => [t.id, resolveToolOptions(t, given.tool_options?.[t.id])]),
-    );
+    const toolOptions = Object.fromEntries(variants.map((v) => [v.label, v.options]));
     const options: RunOptions = {
       concurrency: given.concurrency ?? 4,
       cache: given.cache ?? true,
@@ -70,23 +72,30 @@ export class RunsService {
       timeoutMs: given.timeout_ms ?? null,
       retryBaseMs: given.retry_base_ms ?? 1000,
       toolOptions,
+      variants: variants.map((v) => ({ label: v.label, toolId: v.tool.id })),
+      samples,
     };
     const { scorable: cases, skipped } = await this.scorability.screen(selected);
     if (skipped.length > 0 && (!given.skip_unscorable || cases.length === 0)) {
       throw new UserError(unscorableMessage(skipped, cases.length === 0 && given.skip_unscorable === true));
     }
+    const fingerprints = new Map<string, string>();
+    for (const v of variants)
+      if (!fingerprints.has(v.tool.id)) fingerprints.set(v.tool.id, await toolFingerprint(v.tool));
     const now = new Date();
     const run = this.runs.create({
       id: newRunId(now),
       status: 'running',
       caseIds: cases.map((c) => c.id),
-      toolIds: tools.map((t) => t.id),
+      toolIds: [...new Set(variants.map((v) => v.tool.id))],
       options,
       day: now.toISOString().slice(0, 10),
       createdAt: now.toISOString(),
       finishedAt: null,
       heartbeatAt: null,
       owner: null,
+      suitePath: origin.suitePath ?? null,
+      suiteHash: origin.suiteHash ?? null,
     });
     // SQLite has one connection here: a second BEGIN while one is open fails ("cannot start a transaction
     // within a transaction"), so two runs created at once (two API requests) must take turns.
@@ -95,19 +104,30 @@ export class RunsService {
         await tx.save(run);
         let position = 0;
         const rows = cases.flatMap((c) =>
-          tools.map(
-            (t) =>
-              ({
-                runId: run.id,
-                position: position++,
-                caseId: c.id,
-                toolId: t.id,
-                status: 'queued' as ItemStatus,
-                cacheKey: sha256(c.contentHash, t.id, canonicalJson(toolOptions[t.id])),
-                cached: false,
-                imagePath: null,
-                attempts: 0,
-              }) satisfies QueryDeepPartialEntity<RunItem>,
+          variants.flatMap((v) =>
+            Array.from(
+              { length: samples },
+              (_, sample) =>
+                ({
+                  runId: run.id,
+                  position: position++,
+                  caseId: c.id,
+                  toolId: v.tool.id,
+                  variant: v.label,
+                  sample,
+                  status: 'queued' as ItemStatus,
+                  cacheKey: sha256(
+                    c.contentHash,
+                    v.tool.id,
+                    canonicalJson(sampleOptions(v.tool, v.options, sample)),
+                    fingerprints.get(v.tool.id)!,
+                    `sample:${sample}`,
+                  ),
+                  cached: false,
+                  imagePath: null,
+                  attempts: 0,
+                }) satisfies QueryDeepPartialEntity<RunItem>,
+            ),
           ),
         );
         for (let i = 0; i < rows.length; i += 200) await tx.insert(RunItem, rows.slice(i, i + 200));
@@ -188,6 +208,10 @@ function toRunView(run: Run, progress: RunProgress): RunView {
     finished_at: run.finishedAt,
     case_ids: run.caseIds,
     tool_ids: run.toolIds,
+    variants: runVariants(run).map((v) => ({ label: v.label, tool_id: v.toolId })),
+    samples: run.options.samples ?? 1,
+    suite_path: run.suitePath ?? null,
+    suite_hash: run.suiteHash ?? null,
     options: run.options,
     progress,
   };
@@ -200,6 +224,8 @@ export function toItemView(item: RunItem, rating: ItemRatingFields = ratingField
     run_id: item.runId,
     case_id: item.caseId,
     tool_id: item.toolId,
+    variant: item.variant || item.toolId,
+    sample: item.sample ?? 0,
     status: item.status,
     image_url: item.status === 'queued' || item.status === 'generating' ? null : runsUrl(item.imagePath),
     image_path: item.status === 'queued' || item.status === 'generating' ? null : item.imagePath,
@@ -245,6 +271,8 @@ export function eventFields(view: RunItemView) {
     item_id: view.id,
     case_id: view.case_id,
     tool_id: view.tool_id,
+    variant: view.variant,
+    sample: view.sample,
     status: view.status,
     image_url: view.image_url,
     score: view.score,

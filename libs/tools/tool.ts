@@ -28,8 +28,10 @@ export interface ToolInput {
   slots: Slot[];
   /** The case's prompt override, if it has one. */
   prompt: string | null;
-  /** The tool's options, defaults filled in and validated. */
+  /** The tool's options, defaults filled in and validated (a `seed` option moved on by the sample). */
   options: ToolOptionValues;
+  /** Which sample of this case × variant the call draws, 0-based (SPEC §11). */
+  sample?: number;
   /** Fires on cancel or timeout; a tool must stop its work and return soon after. */
   signal: AbortSignal;
 }
@@ -82,6 +84,11 @@ export interface SwapTool {
   readonly options: Readonly<Record<string, ToolOptionSpec>>;
   availability(): Promise<ToolAvailability>;
   generate(input: ToolInput): Promise<ToolResult>;
+  /**
+   * What else defines this tool's outputs, for the cache key (SPEC §11): for example the base URL it calls.
+   * Never a secret. Optional; config entries and plugin versions are fingerprinted without it.
+   */
+  fingerprint?(): string;
 }
 
 /** Shorthands for the failures tools return most. */

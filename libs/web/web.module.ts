@@ -7,6 +7,7 @@ import { RunsModule } from '../runs/runs.module';
 import { ToolsModule } from '../tools/tools.module';
 import { ArenaController } from './api/arena.controller';
 import { CatalogController } from './api/catalog.controller';
+import { CompareController } from './api/compare.controller';
 import { RatingsController } from './api/ratings.controller';
 import { RunsController } from './api/runs.controller';
 import { TestCasesController } from './api/test-cases.controller';
@@ -18,7 +19,14 @@ import { ResumeOnStart } from './resume-on-start';
 /** The JSON API and the live channels (Socket.IO, plain WebSocket, SSE), all fed by the one event bus. */
 @Module({
   imports: [CasesModule, ToolsModule, RunsModule, RatingsModule, AuthoringModule, JudgementModule],
-  controllers: [ArenaController, CatalogController, RunsController, RatingsController, TestCasesController],
+  controllers: [
+    ArenaController,
+    CatalogController,
+    RunsController,
+    RatingsController,
+    TestCasesController,
+    CompareController,
+  ],
   providers: [RunCatchUp, RunEventsGateway, PlainRunSocket, ResumeOnStart],
   exports: [PlainRunSocket],
 })

@@ -1,6 +1,6 @@
 import { Command, Option } from 'nest-commander';
 import { SwapbenchCommand } from '../swapbench-command';
-import Table from 'cli-table3';
+import { renderTable } from '../terminal-table';
 import { CasesService } from '../../../libs/cases/cases.service';
 import { CasesValidateCommand } from './cases-validate.command';
 
@@ -35,15 +35,14 @@ export class CasesCommand extends SwapbenchCommand {
       );
       return;
     }
-    const table = new Table({
-      head: ['id', 'title', 'slots', 'valid'],
-      style: { head: ['cyan'] },
-      wordWrap: true,
-      colWidths: [24, 48, 7, 40],
-    });
-    for (const c of summaries)
-      table.push([c.id, c.title, c.slots.length, c.valid ? 'yes' : `no: ${c.error}`]);
-    process.stdout.write(`${table.toString()}\n`);
+    const rows = summaries.map((c) => [
+      c.id,
+      c.title,
+      c.slots.length,
+      (c.tags ?? []).join(', '),
+      c.valid ? 'yes' : `no: ${c.error}`,
+    ]);
+    process.stdout.write(`${renderTable(['id', 'title', 'slots', 'tags', 'valid'], rows)}\n`);
   }
 
   @Option({ flags: '--json', description: 'print a JSON array (id, title, slots, tags, valid, error)' })

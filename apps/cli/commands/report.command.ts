@@ -8,16 +8,26 @@ import { ReportService } from '../../../libs/report/report.service';
 @Command({
   name: 'report',
   arguments: '<run_id>',
-  description: 'Write the self-contained HTML report of a run (opens from disk with no network)',
+  description:
+    'Write the self-contained HTML report of a run (opens from disk with no network); with --baseline, ' +
+    'add its comparison with an earlier run.',
 })
 export class ReportCommand extends SwapbenchCommand {
   constructor(private readonly reports: ReportService) {
     super();
   }
 
-  async run([runId]: string[], flags: { out?: string }): Promise<void> {
+  async run([runId]: string[], flags: { out?: string; baseline?: string }): Promise<void> {
     const out = resolve(flags.out ?? `report_${runId}.html`);
-    const html = await this.reports.render(runId);
+    let html: string;
+    try {
+      html = await this.reports.render(runId, { baseline: flags.baseline });
+    } catch (error) {
+      // The id a user typed is wrong far more often than not: say where the ids are.
+      if (error instanceof UserError && error.status === 404)
+        throw new UserError(`${error.message}. List the stored runs with \`swapbench runs\`.`, 404);
+      throw error;
+    }
     try {
       await writeFile(out, html);
     } catch (error) {
@@ -30,6 +40,14 @@ export class ReportCommand extends SwapbenchCommand {
 
   @Option({ flags: '--out <file>', description: 'where to write the report (default report_<run_id>.html)' })
   parseOut(value: string): string {
+    return value;
+  }
+
+  @Option({
+    flags: '--baseline <run_id>',
+    description: 'compare with this earlier run (paired, per variant)',
+  })
+  parseBaseline(value: string): string {
     return value;
   }
 }

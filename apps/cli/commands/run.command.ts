@@ -3,10 +3,20 @@ import { SwapbenchCommand } from '../swapbench-command';
 import { RunEventBus } from '../../../libs/core/event-bus';
 import { UserError } from '../../../libs/core/user-error';
 import { RunExecutor } from '../../../libs/runs/run-executor';
-import type { RunRequest } from '../../../libs/runs/run-request';
-import { RunsService } from '../../../libs/runs/runs.service';
+import { MAX_SAMPLES, type RunRequest } from '../../../libs/runs/run-request';
+import { RunMaintenanceService } from '../../../libs/runs/run-maintenance.service';
+import { RunsService, type RunOrigin } from '../../../libs/runs/runs.service';
+import { loadSuite } from '../../../libs/suites/suite.loader';
+import { resolve } from 'node:path';
 import type { SkippedCase } from '../../../libs/runs/scorability.service';
-import { parseScore, parseSelection, parseWholeNumber } from '../cli-args';
+import {
+  belowGate,
+  parseScore,
+  parseSelection,
+  parseToolOptions,
+  parseWholeNumber,
+  type FailUnder,
+} from '../cli-args';
 import { ProgressView } from '../progress-view';
 import { resultsTable, type RunResultJson, skippedLines, toResultJson } from '../results';
 
@@ -21,6 +31,10 @@ interface RunFlags {
   attempts?: string;
   timeout?: string;
   skipUnscorable?: boolean;
+  suite?: string;
+  toolOption?: string[];
+  samples?: string;
+  retryFailed?: boolean;
 }
 
 @Command({
@@ -36,44 +50,39 @@ export class RunCommand extends SwapbenchCommand {
     private readonly runs: RunsService,
     private readonly executor: RunExecutor,
     private readonly bus: RunEventBus,
+    private readonly maintenance: RunMaintenanceService,
   ) {
     super();
   }
 
   async run(_args: string[], flags: RunFlags): Promise<void> {
-    const failUnder = flags.failUnder === undefined ? null : parseScore(flags.failUnder, '--fail-under');
+    let failUnder: FailUnder =
+      flags.failUnder === undefined ? null : parseScore(flags.failUnder, '--fail-under');
     let runId: string;
     let skipped: SkippedCase[] = [];
     if (flags.resume !== undefined) {
-      if (flags.cases || flags.tools || flags.skipUnscorable)
+      if (
+        flags.cases ||
+        flags.tools ||
+        flags.skipUnscorable ||
+        flags.suite ||
+        flags.toolOption ||
+        flags.samples
+      )
         throw new UserError(
-          '--resume continues a stored run: leave out --cases, --tools and --skip-unscorable',
+          '--resume continues a stored run: leave out --suite, --cases, --tools, --tool-option, --samples and --skip-unscorable',
         );
       runId = (await this.runs.get(flags.resume)).id;
-    } else {
-      if (!flags.cases || !flags.tools) {
-        throw new UserError(
-          'Say what to run: --cases <all|ids> and --tools <all|ids> (see `swapbench cases` and `swapbench tools`)',
-        );
+      if (flags.retryFailed) {
+        const requeued = await this.maintenance.requeueFailed(runId);
+        if (!flags.json)
+          process.stderr.write(`retrying ${requeued} failed item${requeued === 1 ? '' : 's'}\n`);
       }
-      const request: RunRequest = {
-        case_ids: parseSelection(flags.cases, 'cases'),
-        tool_ids: parseSelection(flags.tools, 'tools'),
-        options: {
-          cache: flags.cache !== false,
-          skip_unscorable: flags.skipUnscorable === true,
-          ...(flags.concurrency !== undefined && {
-            concurrency: parseWholeNumber(flags.concurrency, '--concurrency', 1, 64),
-          }),
-          ...(flags.attempts !== undefined && {
-            max_attempts: parseWholeNumber(flags.attempts, '--attempts', 1, 10),
-          }),
-          ...(flags.timeout !== undefined && {
-            timeout_ms: parseWholeNumber(flags.timeout, '--timeout', 1, 3600) * 1000,
-          }),
-        },
-      };
-      const created = await this.runs.create(request);
+    } else {
+      if (flags.retryFailed) throw new UserError('--retry-failed goes with --resume <run_id>');
+      const { request, origin, gate } = await this.request(flags);
+      failUnder = failUnder ?? gate;
+      const created = await this.runs.create(request, origin);
       runId = created.run.id;
       skipped = created.skipped;
     }
@@ -98,18 +107,96 @@ export class RunCommand extends SwapbenchCommand {
     if (flags.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     else process.stdout.write(resultsTable(detail) + '\n' + skippedLines(skipped));
 
-    if (failUnder !== null) {
-      const below = result.tools.filter((t) => t.mean_score === null || t.mean_score < failUnder);
-      if (below.length > 0) {
-        process.stderr.write(
-          `Below --fail-under ${failUnder}: ${below.map((t) => `${t.tool_id} (${t.mean_score ?? 'no score'})`).join(', ')}\n`,
-        );
-        process.exitCode = 1;
-      }
+    const below = belowGate(result, failUnder);
+    if (below.length > 0) {
+      const gate =
+        flags.failUnder !== undefined ? `--fail-under ${failUnder as number}` : "the suite's fail_under";
+      process.stderr.write(`Below ${gate}: ${below.join(', ')}\n`);
+      process.exitCode = 1;
     }
   }
 
-  @Option({ flags: '--cases <ids>', description: 'test cases to run: `all` or comma-separated ids' })
+  /** The run request of the flags: a suite file (flags on top of it), or --cases and --tools. */
+  private async request(
+    flags: RunFlags,
+  ): Promise<{ request: RunRequest; origin: RunOrigin; gate: FailUnder }> {
+    const toolOptions = parseToolOptions(flags.toolOption ?? []);
+    const overrides = {
+      ...(flags.cache === false && { cache: false }),
+      ...(flags.skipUnscorable && { skip_unscorable: true }),
+      ...(flags.concurrency !== undefined && {
+        concurrency: parseWholeNumber(flags.concurrency, '--concurrency', 1, 64),
+      }),
+      ...(flags.attempts !== undefined && {
+        max_attempts: parseWholeNumber(flags.attempts, '--attempts', 1, 10),
+      }),
+      ...(flags.timeout !== undefined && {
+        timeout_ms: parseWholeNumber(flags.timeout, '--timeout', 1, 3600) * 1000,
+      }),
+      ...(flags.samples !== undefined && {
+        samples: parseWholeNumber(flags.samples, '--samples', 1, MAX_SAMPLES),
+      }),
+      ...(Object.keys(toolOptions).length > 0 && { tool_options: toolOptions }),
+    };
+    if (flags.suite !== undefined) {
+      if (flags.cases || flags.tools)
+        throw new UserError('--suite names the cases and tools: leave out --cases and --tools');
+      const suite = await loadSuite(resolve(flags.suite));
+      return {
+        request: { ...suite.request, options: { ...suite.request.options, ...overrides } },
+        origin: { suitePath: suite.path, suiteHash: suite.hash },
+        gate: suite.failUnder,
+      };
+    }
+    if (!flags.cases || !flags.tools) {
+      throw new UserError(
+        'Say what to run: --suite <file>, or --cases <all|ids> and --tools <all|ids> (see `swapbench cases` and `swapbench tools`)',
+      );
+    }
+    return {
+      request: {
+        case_ids: parseSelection(flags.cases, 'cases'),
+        tool_ids: parseSelection(flags.tools, 'tools'),
+        options: { cache: true, skip_unscorable: false, ...overrides },
+      },
+      origin: {},
+      gate: null,
+    };
+  }
+
+  @Option({
+    flags: '--suite <file>',
+    description: 'run the suite file (YAML or JSON: cases, tools and variants, samples, ...; see suites/)',
+  })
+  parseSuite(value: string): string {
+    return value;
+  }
+
+  @Option({
+    flags: '--tool-option <tool.name=value>',
+    description: 'set a tool option, e.g. baseline_gpt.quality=low (repeatable)',
+  })
+  parseToolOption(value: string, previous: string[] = []): string[] {
+    return [...previous, value];
+  }
+
+  @Option({
+    flags: '--samples <n>',
+    description: `outputs per case × tool (default 1, at most ${MAX_SAMPLES})`,
+  })
+  parseSamples(value: string): string {
+    return value;
+  }
+
+  @Option({ flags: '--retry-failed', description: 'with --resume: run again the items that ended failed' })
+  parseRetryFailed(): boolean {
+    return true;
+  }
+
+  @Option({
+    flags: '--cases <ids>',
+    description: 'test cases to run: `all`, ids or tag:<tag>, comma-separated',
+  })
   parseCases(value: string): string {
     return value;
   }
@@ -161,7 +248,7 @@ export class RunCommand extends SwapbenchCommand {
 
   @Option({
     flags: '--fail-under <score>',
-    description: 'exit 1 if any tool’s mean machine score is below this (0–100)',
+    description: 'exit 1 if any variant’s mean machine score is below this (0–100)',
   })
   parseFailUnder(value: string): string {
     return value;

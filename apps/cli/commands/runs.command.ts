@@ -1,11 +1,15 @@
-import Table from 'cli-table3';
 import { Command, Option } from 'nest-commander';
 import { RunsService } from '../../../libs/runs/runs.service';
 import { SwapbenchCommand } from '../swapbench-command';
+import { renderTable } from '../terminal-table';
+import { RunsDeleteCommand } from './runs-delete.command';
 
 @Command({
   name: 'runs',
-  description: 'List the stored runs, newest first (the ids `run --resume`, `rescore` and `report` take)',
+  description:
+    'List the stored runs, newest first (the ids `run --resume`, `rescore`, `report`, `export` and `compare` take); ' +
+    '`runs delete <id>` deletes one.',
+  subCommands: [RunsDeleteCommand],
 })
 export class RunsCommand extends SwapbenchCommand {
   constructor(private readonly runs: RunsService) {
@@ -22,21 +26,18 @@ export class RunsCommand extends SwapbenchCommand {
       process.stdout.write('No runs yet. Start one with `swapbench run --cases all --tools <ids>`.\n');
       return;
     }
-    const table = new Table({
-      head: ['id', 'status', 'created', 'items', 'tools'],
-      style: { head: ['cyan'] },
-    });
-    for (const r of runs) {
+    const rows = runs.map((r) => {
       const p = r.progress;
-      table.push([
+      return [
         r.id,
         r.status,
-        r.created_at,
+        r.created_at.slice(0, 19).replace('T', ' '),
         `${p.scored} scored, ${p.failed} failed of ${p.total}`,
-        r.tool_ids.join(', '),
-      ]);
-    }
-    process.stdout.write(`${table.toString()}\n`);
+        r.variants.map((v) => v.label).join(', ') + (r.samples > 1 ? ` ×${r.samples}` : ''),
+        r.suite_path ?? '',
+      ];
+    });
+    process.stdout.write(`${renderTable(['id', 'status', 'created', 'items', 'variants', 'suite'], rows)}\n`);
   }
 
   @Option({

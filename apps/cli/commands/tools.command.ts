@@ -1,6 +1,6 @@
 import { Command, Option } from 'nest-commander';
 import { SwapbenchCommand } from '../swapbench-command';
-import Table from 'cli-table3';
+import { renderTable } from '../terminal-table';
 import { ToolRegistry } from '../../../libs/tools/tools.registry';
 
 @Command({
@@ -18,15 +18,16 @@ export class ToolsCommand extends SwapbenchCommand {
       process.stdout.write(JSON.stringify(summaries, null, 2) + '\n');
       return;
     }
-    const table = new Table({
-      head: ['id', 'kind', 'available', 'description'],
-      style: { head: ['cyan'] },
-      wordWrap: true,
-      colWidths: [22, 9, 34, 60],
-    });
-    for (const t of summaries)
-      table.push([t.id, t.kind, t.available ? 'yes' : `no: ${t.reason}`, t.description]);
-    process.stdout.write(`${table.toString()}\n`);
+    const rows = summaries.map((t) => [
+      t.id,
+      t.kind,
+      t.available ? 'yes' : `no: ${t.reason}`,
+      Object.entries(t.options)
+        .map(([name, spec]) => `${name}=${String(spec.default)}`)
+        .join(' '),
+      t.description,
+    ]);
+    process.stdout.write(`${renderTable(['id', 'kind', 'available', 'options', 'description'], rows)}\n`);
   }
 
   @Option({

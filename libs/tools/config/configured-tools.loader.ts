@@ -2,6 +2,7 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { CommandTool } from '../command/command.tool';
 import { OpenAICompatibleTool } from '../openai/openai-compatible.tool';
 import type { SwapTool } from '../tool';
+import { recordToolOrigin } from '../tool-fingerprint';
 import { ToolRegistry } from '../tools.registry';
 import { loadPluginTools } from './plugin.loader';
 import { loadDotEnvFile, loadSwapbenchConfig, type LoadedConfig } from './swapbench-config.loader';
@@ -30,8 +31,16 @@ export class ConfiguredToolsLoader implements OnModuleInit {
 /** The tools a loaded config declares, in file order: OpenAI-compatible servers, commands, then plugins. */
 export async function buildConfiguredTools({ config, dir }: LoadedConfig): Promise<SwapTool[]> {
   const tools: SwapTool[] = [
-    ...config.openai_compatible.map((entry) => new OpenAICompatibleTool(entry)),
-    ...config.command.map((entry) => new CommandTool(entry, dir)),
+    ...config.openai_compatible.map((entry) => {
+      const tool = new OpenAICompatibleTool(entry);
+      recordToolOrigin(tool, { kind: 'config', entry, cwd: dir });
+      return tool;
+    }),
+    ...config.command.map((entry) => {
+      const tool = new CommandTool(entry, dir);
+      recordToolOrigin(tool, { kind: 'config', entry, cwd: dir, command: entry.command });
+      return tool;
+    }),
   ];
   for (const [i, plugin] of config.plugins.entries())
     tools.push(...(await loadPluginTools(plugin, dir, `plugins[${i}]`)));

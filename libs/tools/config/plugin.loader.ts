@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UserError } from '../../core/user-error';
 import type { SwapTool } from '../tool';
+import { recordToolOrigin } from '../tool-fingerprint';
 import type { PluginConfig } from './swapbench-config.schema';
 
 /** What a plugin factory receives. */
@@ -59,7 +60,11 @@ export async function loadPluginTools(
   }
   const tools = Array.isArray(value) ? (value as unknown[]) : [value];
   if (tools.length === 0) throw new UserError(`${where} exports no tools`);
-  return tools.map((tool, i) => assertSwapTool(tool, tools.length > 1 ? `${where}, tool ${i}` : where));
+  return tools.map((value, i) => {
+    const tool = assertSwapTool(value, tools.length > 1 ? `${where}, tool ${i}` : where);
+    recordToolOrigin(tool, { kind: 'plugin', specifier, resolved });
+    return tool;
+  });
 }
 
 /** Checks at run time what TypeScript cannot: that a plugin's export really has the SwapTool shape. */

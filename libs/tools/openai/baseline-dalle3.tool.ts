@@ -4,7 +4,7 @@ import type { ImageGenerateParamsNonStreaming, ImagesResponse } from 'openai/res
 import type { SwapTool, ToolAvailability, ToolInput, ToolOptionSpec, ToolResult } from '../tool';
 import { Tool } from '../tool.decorator';
 import { callContext, imageFromResponse, type ImageProvider } from './image-edit.request';
-import { createOpenAIClient, openAIEndpoint } from './openai-client.factory';
+import { createOpenAIClient, OPENAI_DEFAULT_BASE_URL, openAIEndpoint } from './openai-client.factory';
 import { toolFailureFromError } from './openai-errors.mapper';
 import { chatCostUsd, imageCostUsd, roundUsd } from './prices';
 import { describeScene } from './scene-description.request';
@@ -61,6 +61,11 @@ export class BaselineDalle3Tool implements SwapTool {
 
   /** Results of asking the API whether a model exists, so that listing tools does not call it every time. */
   private readonly modelProbes = new Map<string, { until: number; result: ToolAvailability }>();
+
+  /** The server it calls is part of what it is: outputs from a proxy or another server are not reused. */
+  fingerprint(): string {
+    return openAIEndpoint().baseURL ?? OPENAI_DEFAULT_BASE_URL;
+  }
 
   async availability(): Promise<ToolAvailability> {
     const endpoint = openAIEndpoint();

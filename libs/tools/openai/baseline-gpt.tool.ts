@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { SwapTool, ToolAvailability, ToolInput, ToolOptionSpec, ToolResult } from '../tool';
 import { Tool } from '../tool.decorator';
 import { requestSwapEdit } from './image-edit.request';
-import { openAIEndpoint } from './openai-client.factory';
+import { OPENAI_DEFAULT_BASE_URL, openAIEndpoint } from './openai-client.factory';
 
 /** Options shared by every tool that sends the `images.edit` swap request. */
 export function imageEditOptions(defaultModel: string): Record<string, ToolOptionSpec> {
@@ -53,6 +53,11 @@ export class BaselineGptTool implements SwapTool {
       choices: ['high', 'low'],
     },
   } satisfies Record<string, ToolOptionSpec>;
+
+  /** The server it calls is part of what it is: outputs from a proxy or another server are not reused. */
+  fingerprint(): string {
+    return openAIEndpoint().baseURL ?? OPENAI_DEFAULT_BASE_URL;
+  }
 
   availability(): Promise<ToolAvailability> {
     const endpoint = openAIEndpoint();

@@ -120,16 +120,21 @@ export class SiteController {
     if (!item) throw new UserError(`Run "${run.id}" has no item ${itemId}`, 404);
     const [cases, tools] = await Promise.all([this.cases.summaries(), this.tools.summaries()]);
     const title = cases.find((c) => c.id === item.case_id)?.title ?? item.case_id;
-    const cell = await cellModel(item, urlImages);
+    // A cell shows every sample of its case × variant (its strip); any of them re-renders the whole cell.
+    const siblings = run.items.filter((i) => i.case_id === item.case_id && i.variant === item.variant);
+    const first = siblings.reduce((a, b) => (b.sample < a.sample ? b : a), item);
+    const cell = await cellModel(first, urlImages, siblings);
     if (viewer.blind) {
-      const position = blindOrder(run.id, viewer.rater, item.case_id, run.tool_ids).indexOf(item.tool_id);
+      const labels = run.variants.map((v) => v.label);
+      const position = blindOrder(run.id, viewer.rater, item.case_id, labels).indexOf(item.variant);
       sendHtml(
         res,
         await this.renderer.cell(blindCell(cell, position), 'app', `${title} × Output ${position + 1}`, true),
       );
       return;
     }
-    const name = tools.find((t) => t.id === item.tool_id)?.name ?? item.tool_id;
+    const tool = tools.find((t) => t.id === item.tool_id)?.name ?? item.tool_id;
+    const name = item.variant === item.tool_id ? tool : `${tool} · ${item.variant}`;
     sendHtml(res, await this.renderer.cell(cell, 'app', `${title} × ${name}`));
   }
 

@@ -36,6 +36,8 @@ import { getHtml, getJson, parseFragment, postJson } from './api';
 import { watchScorability } from './case-scorability';
 import { LiveView, showProgress } from './live-view';
 import { blindMode, isRevealed, raterName, reveal, setBlindMode, wireRaterForm } from './rater';
+import { prepareCompare } from './run-compare';
+import { installVariantControls, toolSelection } from './tool-variants';
 
 const $ = <T extends Element>(selector: string): T => {
   const found = document.querySelector<T>(selector);
@@ -92,7 +94,14 @@ function checked(name: string): string[] {
 
 function updateSelection(): void {
   const cases = checked('case').length;
-  const tools = checked('tool').length;
+  // Each ticked tool runs once plus once per variant added to it in the picker.
+  const tools = checked('tool').reduce(
+    (n, id) =>
+      n +
+      1 +
+      document.querySelectorAll(`[data-role=variants][data-tool-id="${id}"] [data-role=variant]`).length,
+    0,
+  );
   summary.textContent = `${cases} case${cases === 1 ? '' : 's'} × ${tools} tool${tools === 1 ? '' : 's'} = ${cases * tools} items`;
   runButton.disabled = cases === 0 || tools === 0;
 }
@@ -148,6 +157,7 @@ async function openRun(runId: string): Promise<void> {
   markOpenRun(runId);
   // The panel first, then the watch: the watch replays every item's state onto the cells just rendered.
   await view.loadPanel();
+  void prepareCompare(runId).catch(showError);
   const detail = await getJson<RunDetail>(`/api/runs/${encodeURIComponent(runId)}`);
   const running = detail.status === 'running' || detail.status === 'interrupted';
   setRunning(running);
@@ -265,10 +275,15 @@ host.addEventListener('keydown', (event) => {
 form.addEventListener('submit', (event) => {
   event.preventDefault();
   const data = new FormData(form);
+  const { tool_options, ...tools } = toolSelection(checked('tool'));
   const body = {
     case_ids: checked('case'),
-    tool_ids: checked('tool'),
-    options: { concurrency: Number(data.get('concurrency')) || 4, cache: data.get('cache') === 'on' },
+    ...tools,
+    options: {
+      concurrency: Number(data.get('concurrency')) || 4,
+      cache: data.get('cache') === 'on',
+      ...(tool_options && { tool_options }),
+    },
   };
   runButton.disabled = true;
   postJson<{ run_id: string }>('/api/run', body)
@@ -293,5 +308,6 @@ wireRaterForm(raterForm, () => {
 });
 updateSelection();
 watchScorability();
+installVariantControls();
 const reopen = new URL(location.href).searchParams.get('run');
 if (reopen) void openRun(reopen).catch(showError);

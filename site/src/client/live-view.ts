@@ -75,6 +75,12 @@ export class LiveView {
   applyUpdate(event: ItemUpdated): void {
     const cell = this.cell(event.item_id);
     if (!cell) return;
+    if (cell.dataset.itemId !== String(event.item_id)) {
+      // A later sample, shown in the strip of its cell: the server re-renders the whole cell.
+      if (TERMINAL.has(event.status) || event.status === 'generated') this.scheduleCell(event.item_id);
+      if (TERMINAL.has(event.status)) this.scheduleSummary();
+      return;
+    }
     cell.dataset.status = event.status;
     const status = cell.querySelector<HTMLElement>('[data-role=status]');
     if (status) {
@@ -156,8 +162,13 @@ export class LiveView {
     if (hadFocus && fresh instanceof HTMLElement) fresh.focus();
   }
 
+  /** The cell that shows the item: its own, or the one whose sample strip holds it. */
   cell(itemId: number): HTMLTableCellElement | null {
-    return this.host.querySelector<HTMLTableCellElement>(`td[data-item-id="${itemId}"]`);
+    return (
+      this.host.querySelector<HTMLTableCellElement>(`td[data-item-id="${itemId}"]`) ??
+      this.host.querySelector(`[data-sample-item-id="${itemId}"]`)?.closest<HTMLTableCellElement>('td') ??
+      null
+    );
   }
 
   dispose(): void {
