@@ -1,6 +1,8 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { CommandTool } from '../command/command.tool';
+import { FalTool } from '../fal/fal.tool';
 import { OpenAICompatibleTool } from '../openai/openai-compatible.tool';
+import { ReplicateTool } from '../replicate/replicate.tool';
 import type { SwapTool } from '../tool';
 import { ToolRegistry } from '../tools.registry';
 import { loadPluginTools } from './plugin.loader';
@@ -27,11 +29,13 @@ export class ConfiguredToolsLoader implements OnModuleInit {
   }
 }
 
-/** The tools a loaded config declares, in file order: OpenAI-compatible servers, commands, then plugins. */
+/** The tools a loaded config declares, in file order: OpenAI-compatible servers, commands, gateway models, then plugins. */
 export async function buildConfiguredTools({ config, dir }: LoadedConfig): Promise<SwapTool[]> {
   const tools: SwapTool[] = [
     ...config.openai_compatible.map((entry) => new OpenAICompatibleTool(entry)),
     ...config.command.map((entry) => new CommandTool(entry, dir)),
+    ...config.replicate.map((entry) => new ReplicateTool(entry)),
+    ...config.fal.map((entry) => new FalTool(entry)),
   ];
   for (const [i, plugin] of config.plugins.entries())
     tools.push(...(await loadPluginTools(plugin, dir, `plugins[${i}]`)));
