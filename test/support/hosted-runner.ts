@@ -1,0 +1,116 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { RunEventBus } from '../../libs/core/event-bus';
+import type { RunEvent } from '../../libs/core/run-events';
+import { RunExecutor } from '../../libs/runs/run-executor';
+import type { RunItemView } from '../../libs/runs/run-views';
+import { RunsModule } from '../../libs/runs/runs.module';
+import { RunsService } from '../../libs/runs/runs.service';
+import { filesUnder, writeFaceCase } from './fixtures';
+import { useTempData } from './temp-data';
+
+type RunOptions = NonNullable<Parameters<RunsService['create']>[0]['options']>;
+
+/**
+ * The real runner (Nest module, SQLite file, output store, event bus) over temp data, for driving a
+ * hosted tool against its fake service. Each case's prompt carries `[case <id>]`, which the fakes read to
+ * pick the scenario; everything printed, every event and every file is kept to search for keys.
+ */
+export class HostedRunHarness {
+  readonly events: RunEvent[] = [];
+  readonly logs: string[] = [];
+  private moduleRef!: TestingModule;
+  private readonly savedEnv = { ...process.env };
+  private readonly writes = {
+    out: process.stdout.write.bind(process.stdout),
+    err: process.stderr.write.bind(process.stderr),
+  };
+
+  private constructor(readonly data: ReturnType<typeof useTempData>) {}
+
+  /** Writes one scorable case per id, sets `env`, and starts the runner module. */
+  static async start(label: string, caseIds: readonly string[], env: Record<string, string>): Promise<HostedRunHarness> {
+    const harness = new HostedRunHarness(useTempData(label));
+    for (const id of caseIds) await writeFaceCase(harness.data.datasets, id, { prompt: `Swap the face. [case ${id}]` });
+    Object.assign(process.env, env);
+    process.stdout.write = (chunk: string | Uint8Array, ...rest: never[]) => (
+      harness.logs.push(String(chunk)),
+      harness.writes.out(chunk, ...rest)
+    );
+    process.stderr.write = (chunk: string | Uint8Array, ...rest: never[]) => (
+      harness.logs.push(String(chunk)),
+      harness.writes.err(chunk, ...rest)
+    );
+    harness.moduleRef = await Test.createTestingModule({ imports: [RunsModule] }).compile();
+    await harness.moduleRef.init();
+    harness.moduleRef.get(RunEventBus).subscribe((event) => harness.events.push(event));
+    return harness;
+  }
+
+  get runs(): RunsService {
+    return this.moduleRef.get(RunsService);
+  }
+
+  get executor(): RunExecutor {
+    return this.moduleRef.get(RunExecutor);
+  }
+
+  /** Creates a run of `toolId` over `caseIds` and returns its id, without executing it. */
+  async create(toolId: string, caseIds: readonly string[], options: RunOptions = {}): Promise<string> {
+    const { run } = await this.runs.create({
+      case_ids: [...caseIds],
+      tool_ids: [toolId],
+      options: { cache: false, retry_base_ms: 10, ...options },
+    });
+    return run.id;
+  }
+
+  /** Runs `toolId` over `caseIds` to the end and returns its items by case id. */
+  async run(toolId: string, caseIds: readonly string[], options: RunOptions = {}): Promise<Map<string, RunItemView>> {
+    const runId = await this.create(toolId, caseIds, options);
+    await this.executor.execute(runId);
+    return this.items(runId);
+  }
+
+  async items(runId: string): Promise<Map<string, RunItemView>> {
+    return new Map((await this.runs.detail(runId)).items.map((item) => [item.case_id, item]));
+  }
+
+  /** The sidecar JSON stored beside an item's image. */
+  sidecar(item: RunItemView): { meta: Record<string, unknown> } {
+    return JSON.parse(readFileSync(join(this.data.runs, (item.image_path ?? '').replace(/\.png$/, '.json')), 'utf8')) as {
+      meta: Record<string, unknown>;
+    };
+  }
+
+  /** Where any of `needles` appears: the runs folder (database, sidecars, images), the events, the logs. */
+  leaks(needles: readonly string[]): string[] {
+    const found: string[] = [];
+    for (const file of filesUnder(this.data.root)) {
+      const bytes = readFileSync(join(this.data.root, file));
+      for (const needle of needles) if (bytes.includes(needle)) found.push(`${needle.slice(0, 12)}… in ${file}`);
+    }
+    const events = JSON.stringify(this.events);
+    const logs = this.logs.join('');
+    for (const needle of needles) {
+      if (events.includes(needle)) found.push(`${needle.slice(0, 12)}… in the events`);
+      if (logs.includes(needle)) found.push(`${needle.slice(0, 12)}… in the logs`);
+    }
+    return found;
+  }
+
+  async close(): Promise<void> {
+    process.stdout.write = this.writes.out;
+    process.stderr.write = this.writes.err;
+    await this.moduleRef?.close();
+    process.env = { ...this.savedEnv };
+    this.data.dispose();
+  }
+}
+
+/** True when an item got as far as an image (scoring the fakes' faceless output may fail after). */
+export function generated(item: RunItemView | undefined): boolean {
+  if (!item) return false;
+  return ['generated', 'scored'].includes(item.status) || /^Scoring failed/.test(item.error ?? '');
+}
