@@ -99,7 +99,7 @@ export async function downloadResultImage(
     if (from.signal.aborted) return failed(final('aborted', `Downloading ${from.service}'s result was canceled.`));
     if (timer.aborted)
       return failed(
-        retryable('timeout', `${from.service}'s result URL ${where} did not finish within ${Math.round(timeoutMs / 1000)} s.`),
+        retryable('timeout', `${from.service}'s result URL ${where} did not finish within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`}.`),
       );
     const cause = socketCause(error);
     return failed(
