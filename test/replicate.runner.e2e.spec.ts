@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import { FakeReplicateServer, REPLICATE_THROTTLE_S, type ReplicateScenario } from './fake-replicate/fake-replicate.server';
+import { generated, HostedRunHarness } from './support/hosted-runner';
+
+const KEY = 'r8_LEAKCHECK1234567890abcdefABCDEF12345';
+const SCENARIOS: ReplicateScenario[] = [
+  'ok',
+  'ok_at_once',
+  'bad_key',
+  'no_credit',
+  'forbidden',
+  'model_not_found',
+  'invalid_input',
+  'throttled_once',
+  'server_error',
+  'nsfw',
+  'prediction_failed',
+  'expired_url',
+  'truncated_png',
+  'hung_url',
+  'insecure_url',
+];
+const FAST = { poll_interval_ms: 20, download_timeout_ms: 1_500, wait_s: 1 };
+
+describe('replicate through the real runner, against the fake Replicate API and the real SDK', () => {
+  let fake: FakeReplicateServer;
+  let harness: HostedRunHarness;
+
+  before(async () => {
+    fake = await new FakeReplicateServer(KEY).listen();
+    fake.cases = Object.fromEntries([...SCENARIOS, 'slow_job', 'mapped'].map((s) => [s, s as ReplicateScenario]));
+    fake.cases.mapped = 'ok';
+    const config = join(process.env.TMPDIR ?? '/tmp', `swapbench-replicate-config-${process.pid}.json`);
+    // A model without a preset, declared with its own input mapping (single-image inputs and an extra).
+    writeFileSync(
+      config,
+      JSON.stringify({
+        replicate: [
+          {
+            id: 'acme_editor',
+            name: 'Acme editor',
+            model: 'acme/face-editor:5c7d5dc6dd8bf75c1acaa8565735e7986bc5b66206b55cca93cb72c9bf15ccaa',
+            input: { prompt: 'instruction', image_fields: ['photo', 'face_1'], extra: { steps: 4 } },
+          },
+        ],
+      }),
+    );
+    harness = await HostedRunHarness.start('replicate', [...SCENARIOS, 'slow_job', 'mapped'], {
+      REPLICATE_API_TOKEN: KEY,
+      REPLICATE_BASE_URL: fake.baseURL,
+      SWAPBENCH_CONFIG: config,
+    });
+  });
+
+  after(async () => {
+    await harness?.close();
+    await fake?.close();
+  });
+
+  it('uploads, creates with Prefer: wait, polls and downloads, and maps every answer to the right result', async () => {
+    const items = await harness.run('replicate', SCENARIOS, { max_attempts: 2, tool_options: { replicate: FAST } });
+    const item = (id: ReplicateScenario) => items.get(id)!;
+    const error = (id: ReplicateScenario) => item(id).error ?? '';
+
+    assert.ok(generated(item('ok')), `${item('ok').status}: ${error('ok')}`);
+    assert.equal(item('ok').model, 'google/nano-banana');
+    assert.equal(item('ok').cost_usd, 0.039, 'from the price table');
+    const create = fake.requests.find((r) => r.path.endsWith('/predictions') && JSON.stringify(r.json).includes('[case ok]'))!;
+    assert.equal(create.path, '/v1/models/google/nano-banana/predictions');
+    assert.equal(create.headers.authorization, `Bearer ${KEY}`);
+    assert.equal(create.headers.prefer, 'wait=1');
+    const input = (create.json as { input: Record<string, unknown> }).input;
+    assert.equal(input.output_format, 'png');
+    assert.equal((input.image_input as string[]).length, 2, 'template and avatar, uploaded as files');
+    assert.ok((input.image_input as string[]).every((url) => url.startsWith(`${fake.baseURL}/files/`)));
+
+    // Finished within the held request: no poll at all.
+    assert.ok(generated(item('ok_at_once')), error('ok_at_once'));
+    const atOnce = [...fake.predictions.values()].find((p) => p.scenario === 'ok_at_once')!;
+    assert.equal(fake.requests.filter((r) => r.path === `/v1/predictions/${atOnce.id}`).length, 0);
+
+    const failures: Array<[ReplicateScenario, RegExp, number]> = [
+      ['bad_key', /rejected the API key from REPLICATE_API_TOKEN \(401\)/, 1],
+      ['no_credit', /no credit or quota left \(402\): You have insufficient credit/, 1],
+      ['forbidden', /\(403\): The token \[redacted\] lacks access/, 1],
+      ['model_not_found', /no "google\/nano-banana" or no such endpoint .*\(404\)/, 1],
+      ['invalid_input', /invalid \(422\): - input\.aspect_ratio/, 1],
+      ['server_error', /Replicate failed on its side \(502\).*\(after 2 attempts\)/, 2],
+      ['nsfw', /Refused by the model's safety checker on Replicate: NSFW content detected/, 1],
+      ['prediction_failed', /Replicate's prediction failed: CUDA out of memory/, 1],
+      ['expired_url', /answered 403; it has expired.*\(after 2 attempts\)/, 2],
+      ['truncated_png', /truncated/, 1],
+      ['hung_url', /did not finish within 2 s/, 2],
+      ['insecure_url', /is not https/, 1],
+    ];
+    for (const [id, pattern, attempts] of failures) {
+      assert.equal(item(id).status, 'failed', `${id}: ${item(id).status}`);
+      assert.match(error(id), pattern, id);
+      assert.equal(item(id).attempts, attempts, `${id} attempts`);
+    }
+    // The SDK's own retries are off: one request per attempt, even for a 502 and a 429.
+    const creates = (caseId: string) => fake.requests.filter((r) => r.path.endsWith('/predictions') && JSON.stringify(r.json).includes(`[case ${caseId}]`));
+    assert.equal(creates('server_error').length, 2);
+
+    // "Expected available in 1 second." held the second attempt back a second.
+    assert.ok(generated(item('throttled_once')), error('throttled_once'));
+    const [first, second] = creates('throttled_once');
+    assert.equal(creates('throttled_once').length, 2);
+    assert.ok(second.at - first.at >= REPLICATE_THROTTLE_S * 1000, `retried after ${Math.round(second.at - first.at)} ms`);
+  });
+
+  it('runs a config entry with its own input mapping and model version', async () => {
+    const items = await harness.run('acme_editor', ['mapped'], { tool_options: { acme_editor: FAST } });
+    const item = items.get('mapped')!;
+    assert.ok(generated(item), `${item.status}: ${item.error}`);
+    const create = fake.requests.find((r) => r.path === '/v1/predictions')!;
+    const body = create.json as { version: string; input: Record<string, unknown> };
+    assert.equal(body.version, '5c7d5dc6dd8bf75c1acaa8565735e7986bc5b66206b55cca93cb72c9bf15ccaa');
+    assert.match(String(body.input.instruction), /\[case mapped\]/);
+    assert.match(String(body.input.photo), /\/v1\/files\//);
+    assert.match(String(body.input.face_1), /\/v1\/files\//);
+    assert.equal(body.input.steps, 4);
+  });
+
+  it('cancels the prediction at the service when the item is canceled mid-poll', async () => {
+    const runId = await harness.create('replicate', ['slow_job'], { tool_options: { replicate: FAST } });
+    const done = harness.executor.execute(runId);
+    const slow = () => [...fake.predictions.values()].find((p) => p.scenario === 'slow_job');
+    while ((slow()?.polls ?? 0) < 2) await sleep(20);
+    await harness.executor.stop(runId, 'cancel');
+    await done;
+    assert.equal((await harness.items(runId)).get('slow_job')?.status, 'canceled');
+    for (let i = 0; i < 100 && fake.canceled.length === 0; i++) await sleep(20);
+    assert.deepEqual(fake.canceled, [slow()!.id]);
+    assert.equal(slow()!.status, 'canceled');
+  });
+
+  it('leaves the token nowhere: not in the database, the sidecars, the events or the logs', () => {
+    assert.deepEqual(harness.leaks([KEY, 'LEAKCHECK']), []);
+  });
+});
