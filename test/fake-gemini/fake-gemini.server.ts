@@ -62,7 +62,7 @@ export class FakeGeminiServer extends FakeHostedServer<GeminiScenario> {
     const model = decodeURIComponent(match[1]);
     switch (scenario) {
       case 'forbidden':
-        return this.sendJson(res, 403, googleError(403, `Permission denied on model ${model} for key ${key}.`, 'PERMISSION_DENIED'));
+        return this.sendJson(res, 403, googleError(403, `Permission denied: the key ${key} lacks access to model ${model}.`, 'PERMISSION_DENIED'));
       case 'bad_request':
         return this.sendJson(res, 400, googleError(400, 'Unable to process input image. Please retry or report in https://developers.generativeai.google/guide/troubleshooting', 'INVALID_ARGUMENT'));
       case 'not_found':
