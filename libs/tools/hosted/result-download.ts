@@ -33,7 +33,7 @@ export function refuseUrl(url: string, baseUrl: string): string | null {
 function isLoopbackBase(baseUrl: string): boolean {
   try {
     const base = new URL(baseUrl);
-    return base.protocol === 'http:' ? isLoopbackHost(base.hostname) : base.protocol === 'https:';
+    return isLoopbackHost(base.hostname);
   } catch {
     return false;
   }
