@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { FakeFalServer, type FalScenario } from './fake-fal/fake-fal.server';
-import { generated, HostedRunHarness } from './support/hosted-runner';
+import { generated, HostedRunHarness, SCENARIO_CASE } from './support/hosted-runner';
 
 const KEY = 'fal-id-LEAKCHECK:5e6f7a8b9c0d1e2f3a4b5c6d';
 const SCENARIOS: FalScenario[] = [
@@ -22,7 +22,14 @@ const SCENARIOS: FalScenario[] = [
   'hung_url',
   'insecure_url',
 ];
-const FAST = { fal: { poll_interval_ms: 20, download_timeout_ms: 1_500 } };
+const FAST = { fal: { poll_interval_ms: 20 } };
+/** A short download limit, only for the scenario whose result URL hangs. */
+const options = (s: FalScenario) => ({
+  max_attempts: 2,
+  tool_options: {
+    fal: { poll_interval_ms: 20, ...(s === 'hung_url' ? { download_timeout_ms: 1_500 } : {}) },
+  },
+});
 
 describe('fal through the real runner, against the fake fal queue and the real SDK', () => {
   let fake: FakeFalServer;
@@ -30,8 +37,10 @@ describe('fal through the real runner, against the fake fal queue and the real S
 
   before(async () => {
     fake = await new FakeFalServer(KEY).listen();
-    fake.cases = Object.fromEntries([...SCENARIOS, 'slow_job'].map((s) => [s, s as FalScenario]));
-    harness = await HostedRunHarness.start('fal', [...SCENARIOS, 'slow_job'], { FAL_KEY: KEY, FAL_QUEUE_URL: fake.queueURL });
+    harness = await HostedRunHarness.start('fal', [SCENARIO_CASE], {
+      FAL_KEY: KEY,
+      FAL_QUEUE_URL: fake.queueURL,
+    });
   });
 
   after(async () => {
@@ -40,21 +49,26 @@ describe('fal through the real runner, against the fake fal queue and the real S
   });
 
   it('submits, polls the queue, fetches the result and maps every answer to the right result', async () => {
-    const items = await harness.run('fal', SCENARIOS, { max_attempts: 2, tool_options: FAST });
-    const item = (id: FalScenario) => items.get(id)!;
+    const runs = await harness.runEach('fal', fake, SCENARIOS, options);
+    const item = (id: FalScenario) => runs.get(id)!.item;
+    const submits = (id: FalScenario) => runs.get(id)!.requests.filter((r) => r.method === 'POST');
     const error = (id: FalScenario) => item(id).error ?? '';
 
     assert.ok(generated(item('ok')), `${item('ok').status}: ${error('ok')}`);
     assert.equal(item('ok').model, 'fal-ai/nano-banana/edit');
     assert.equal(item('ok').cost_usd, 0.039, 'from the price table');
-    const submit = fake.requests.find((r) => r.method === 'POST' && JSON.stringify(r.json).includes('[case ok]'))!;
+    const [submit] = submits('ok');
     assert.equal(submit.path, '/fal-ai/nano-banana/edit');
     assert.equal(submit.headers.authorization, `Key ${KEY}`);
     const input = submit.json as Record<string, unknown>;
     assert.equal((input.image_urls as string[]).length, 2, 'template and avatar as data URIs');
     assert.equal(input.num_images, 1);
     const job = [...fake.queue.values()].find((j) => j.scenario === 'ok')!;
-    assert.equal(fake.requests.filter((r) => r.path === `/fal-ai/nano-banana/requests/${job.id}/status`).length, 3, 'IN_QUEUE, IN_PROGRESS, COMPLETED');
+    assert.equal(
+      fake.requests.filter((r) => r.path === `/fal-ai/nano-banana/requests/${job.id}/status`).length,
+      3,
+      'IN_QUEUE, IN_PROGRESS, COMPLETED',
+    );
 
     const failures: Array<[FalScenario, RegExp, number]> = [
       ['bad_key', /rejected the API key from FAL_KEY \(401\)/, 1],
@@ -62,7 +76,11 @@ describe('fal through the real runner, against the fake fal queue and the real S
       ['forbidden', /\(403\): Key \[redacted\] lacks access/, 1],
       ['not_found', /\(404\): Application 'fal-ai\/nano-banana\/edit' not found/, 1],
       ['invalid', /invalid \(422\): Could not download the image/, 1],
-      ['unavailable_retryable', /fal failed on its side \(503\).*runner_scheduling_failure.*\(after 2 attempts\)/, 2],
+      [
+        'unavailable_retryable',
+        /fal failed on its side \(503\).*runner_scheduling_failure.*\(after 2 attempts\)/,
+        2,
+      ],
       // A 500 that fal marks X-Fal-Retryable: false is final at once.
       ['failed_not_retryable', /fal failed on its side \(500\): Model raised an exception/, 1],
       ['content_policy', /Refused by fal's safety system \(422\): The content could not be processed/, 1],
@@ -78,7 +96,6 @@ describe('fal through the real runner, against the fake fal queue and the real S
       assert.equal(item(id).attempts, attempts, `${id} attempts`);
     }
     // The SDK's own retries are off: one request per attempt.
-    const submits = (caseId: string) => fake.requests.filter((r) => r.method === 'POST' && JSON.stringify(r.json).includes(`[case ${caseId}]`));
     assert.equal(submits('unavailable_retryable').length, 2);
     assert.equal(submits('failed_not_retryable').length, 1);
 
@@ -89,16 +106,21 @@ describe('fal through the real runner, against the fake fal queue and the real S
   });
 
   it('cancels the request in the queue when the item is canceled mid-poll', async () => {
-    const runId = await harness.create('fal', ['slow_job'], { tool_options: FAST });
+    fake.use(SCENARIO_CASE, 'slow_job');
+    const runId = await harness.create('fal', [SCENARIO_CASE], { tool_options: FAST });
     const done = harness.executor.execute(runId);
     const slow = () => [...fake.queue.values()].find((j) => j.scenario === 'slow_job');
     while ((slow()?.polls ?? 0) < 2) await sleep(20);
     await harness.executor.stop(runId, 'cancel');
     await done;
-    assert.equal((await harness.items(runId)).get('slow_job')?.status, 'canceled');
+    assert.equal((await harness.items(runId)).get(SCENARIO_CASE)?.status, 'canceled');
     for (let i = 0; i < 100 && fake.canceled.length === 0; i++) await sleep(20);
     assert.deepEqual(fake.canceled, [slow()!.id]);
-    assert.ok(fake.requests.some((r) => r.method === 'PUT' && r.path === `/fal-ai/nano-banana/requests/${slow()!.id}/cancel`));
+    assert.ok(
+      fake.requests.some(
+        (r) => r.method === 'PUT' && r.path === `/fal-ai/nano-banana/requests/${slow()!.id}/cancel`,
+      ),
+    );
   });
 
   it('leaves the key nowhere: not in the database, the sidecars, the events or the logs', () => {

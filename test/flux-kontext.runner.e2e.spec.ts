@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { BFL_COST_CREDITS, FakeBflServer, type BflScenario } from './fake-bfl/fake-bfl.server';
-import { generated, HostedRunHarness } from './support/hosted-runner';
+import { generated, HostedRunHarness, SCENARIO_CASE } from './support/hosted-runner';
 
 const KEY = 'bfl-key-LEAKCHECK-0f1e2d3c4b5a69788796';
 const SCENARIOS: BflScenario[] = [
@@ -24,7 +24,14 @@ const SCENARIOS: BflScenario[] = [
   'insecure_url',
   'foreign_polling_url',
 ];
-const FAST = { flux_kontext: { poll_interval_ms: 20, download_timeout_ms: 1_500 } };
+const FAST = { flux_kontext: { poll_interval_ms: 20 } };
+/** A short download limit, only for the scenario whose result URL hangs. */
+const options = (s: BflScenario) => ({
+  max_attempts: 2,
+  tool_options: {
+    flux_kontext: { poll_interval_ms: 20, ...(s === 'hung_url' ? { download_timeout_ms: 1_500 } : {}) },
+  },
+});
 
 describe('flux_kontext through the real runner, against the fake Black Forest Labs API', () => {
   let fake: FakeBflServer;
@@ -32,8 +39,10 @@ describe('flux_kontext through the real runner, against the fake Black Forest La
 
   before(async () => {
     fake = await new FakeBflServer(KEY).listen();
-    fake.cases = Object.fromEntries([...SCENARIOS, 'slow_job'].map((s) => [s, s as BflScenario]));
-    harness = await HostedRunHarness.start('bfl', [...SCENARIOS, 'slow_job'], { BFL_API_KEY: KEY, BFL_BASE_URL: fake.baseURL });
+    harness = await HostedRunHarness.start('bfl', [SCENARIO_CASE], {
+      BFL_API_KEY: KEY,
+      BFL_BASE_URL: fake.baseURL,
+    });
   });
 
   after(async () => {
@@ -42,8 +51,8 @@ describe('flux_kontext through the real runner, against the fake Black Forest La
   });
 
   it('submits, polls and downloads, and maps every answer to an image or the right typed failure', async () => {
-    const items = await harness.run('flux_kontext', SCENARIOS, { max_attempts: 2, tool_options: FAST });
-    const item = (id: BflScenario) => items.get(id)!;
+    const runs = await harness.runEach('flux_kontext', fake, SCENARIOS, options);
+    const item = (id: BflScenario) => runs.get(id)!.item;
     const error = (id: BflScenario) => item(id).error ?? '';
 
     assert.ok(generated(item('ok')), `${item('ok').status}: ${error('ok')}`);
@@ -51,7 +60,7 @@ describe('flux_kontext through the real runner, against the fake Black Forest La
     assert.equal(item('ok').model, 'flux-kontext-pro');
     assert.equal(item('ok').cost_usd, BFL_COST_CREDITS / 100, 'the cost the service reported, in dollars');
     assert.equal(harness.sidecar(item('ok')).meta.costSource, 'reported');
-    const submit = fake.requests.find((r) => r.method === 'POST' && JSON.stringify(r.json).includes('[case ok]'))!;
+    const submit = runs.get('ok')!.requests[0];
     assert.equal(submit.path, '/v1/flux-kontext-pro');
     assert.equal(submit.headers['x-key'], KEY);
     const body = submit.json as Record<string, unknown>;
@@ -66,11 +75,19 @@ describe('flux_kontext through the real runner, against the fake Black Forest La
       ['forbidden', /\(403\): Key \[redacted\] lacks access/, 1],
       ['invalid', /invalid \(422\): Input should be less than or equal to 6/, 1],
       ['server_error', /failed on its side \(500\).*\(after 2 attempts\)/, 2],
-      ['request_moderated', /Refused by Black Forest Labs' moderation \(Request Moderated\).*Derivative Works/, 1],
+      [
+        'request_moderated',
+        /Refused by Black Forest Labs' moderation \(Request Moderated\).*Derivative Works/,
+        1,
+      ],
       ['content_moderated', /moderation \(Content Moderated\).*NSFW/, 1],
       ['job_error', /job ended with Error.*Generation failed.*\(after 2 attempts\)/, 2],
       ['task_not_found', /no longer knows the job \(Task not found\)/, 1],
-      ['expired_url', /result URL http:\/\/127\.0\.0\.1:\d+\/results\/\S+\.png answered 403; it has expired/, 2],
+      [
+        'expired_url',
+        /result URL http:\/\/127\.0\.0\.1:\d+\/results\/\S+\.png answered 403; it has expired/,
+        2,
+      ],
       ['truncated_png', /truncated/, 1],
       ['cut_connection', /broke off/, 2],
       ['hung_url', /did not finish within 2 s/, 2],
@@ -87,7 +104,7 @@ describe('flux_kontext through the real runner, against the fake Black Forest La
 
     // Retry-After: 1 held the second submission back a second.
     assert.ok(generated(item('rate_limit_once')), error('rate_limit_once'));
-    const [first, second] = fake.requests.filter((r) => JSON.stringify(r.json).includes('[case rate_limit_once]'));
+    const [first, second] = runs.get('rate_limit_once')!.requests.filter((r) => r.method === 'POST');
     assert.ok(second.at - first.at >= 1_000, `retried after ${Math.round(second.at - first.at)} ms`);
 
     // A polling URL on a host that is neither the service's nor local is not followed with the key:
@@ -96,13 +113,17 @@ describe('flux_kontext through the real runner, against the fake Black Forest La
   });
 
   it('stops polling when the item is canceled (BFL has no cancel endpoint)', async () => {
-    const runId = await harness.create('flux_kontext', ['slow_job'], { tool_options: FAST });
+    fake.use(SCENARIO_CASE, 'slow_job');
+    const runId = await harness.create('flux_kontext', [SCENARIO_CASE], { tool_options: FAST });
     const done = harness.executor.execute(runId);
-    const polls = () => fake.requests.filter((r) => r.path === '/v1/get_result' && fake.jobs.get(r.query.get('id') ?? '')?.scenario === 'slow_job').length;
+    const polls = () =>
+      fake.requests.filter(
+        (r) => r.path === '/v1/get_result' && fake.jobs.get(r.query.get('id') ?? '')?.scenario === 'slow_job',
+      ).length;
     while (polls() < 2) await sleep(20);
     await harness.executor.stop(runId, 'cancel');
     await done;
-    const item = (await harness.items(runId)).get('slow_job')!;
+    const item = (await harness.items(runId)).get(SCENARIO_CASE)!;
     assert.equal(item.status, 'canceled');
     const after = polls();
     await sleep(200);

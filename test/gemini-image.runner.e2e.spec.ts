@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { GeminiImageTool } from '../libs/tools/gemini/gemini-image.tool';
 import { FakeGeminiServer, type GeminiScenario } from './fake-gemini/fake-gemini.server';
 import { makeToolInput } from './fake-openai/tool-input.fixture';
-import { generated, HostedRunHarness } from './support/hosted-runner';
+import { generated, HostedRunHarness, SCENARIO_CASE } from './support/hosted-runner';
 
 const KEY = 'AIzaSyGEMINI-LEAKCHECK-7c6b5a4f3e2d1c0b';
 const SCENARIOS: GeminiScenario[] = [
@@ -28,8 +28,10 @@ describe('gemini_image through the real runner, against the fake Gemini API', ()
 
   before(async () => {
     fake = await new FakeGeminiServer(KEY).listen();
-    fake.cases = Object.fromEntries(SCENARIOS.map((s) => [s, s]));
-    harness = await HostedRunHarness.start('gemini', SCENARIOS, { GEMINI_API_KEY: KEY, GEMINI_BASE_URL: fake.baseURL });
+    harness = await HostedRunHarness.start('gemini', [SCENARIO_CASE], {
+      GEMINI_API_KEY: KEY,
+      GEMINI_BASE_URL: fake.baseURL,
+    });
   });
 
   after(async () => {
@@ -38,8 +40,11 @@ describe('gemini_image through the real runner, against the fake Gemini API', ()
   });
 
   it('maps every answer of the service to an image or the right typed failure', async () => {
-    const items = await harness.run('gemini_image', SCENARIOS, { max_attempts: 2, timeout_ms: 4_000 });
-    const item = (id: GeminiScenario) => items.get(id)!;
+    const runs = await harness.runEach('gemini_image', fake, SCENARIOS, (s) => ({
+      max_attempts: 2,
+      ...(s === 'hang_once' ? { timeout_ms: 1_500 } : {}),
+    }));
+    const item = (id: GeminiScenario) => runs.get(id)!.item;
     const error = (id: GeminiScenario) => item(id).error ?? '';
 
     assert.ok(generated(item('ok')), `${item('ok').status}: ${error('ok')}`);
@@ -50,10 +55,11 @@ describe('gemini_image through the real runner, against the fake Gemini API', ()
     assert.equal(meta.inputImages, 2, 'the template and the one avatar');
     assert.ok(meta.usage, 'usage metadata is in the sidecar');
     // What went over the wire: the key in its header, the prompt then both images inline.
-    const sent = fake.requests.find((r) => JSON.stringify(r.json).includes('[case ok]'))!;
+    const sent = runs.get('ok')!.requests[0];
     assert.equal(sent.headers['x-goog-api-key'], KEY);
     assert.match(sent.path, /^\/v1beta\/models\/gemini-2\.5-flash-image:generateContent$/);
-    const parts = (sent.json as { contents: Array<{ parts: Array<Record<string, unknown>> }> }).contents[0].parts;
+    const parts = (sent.json as { contents: Array<{ parts: Array<Record<string, unknown>> }> }).contents[0]
+      .parts;
     assert.equal(parts.length, 3);
     assert.equal(typeof parts[0].text, 'string');
     assert.deepEqual(
@@ -69,7 +75,11 @@ describe('gemini_image through the real runner, against the fake Gemini API', ()
       ['quota', /no credit or quota left \(429\).*limit: 0/, 1],
       ['server_error', /Gemini failed on its side \(503\).*overloaded.*\(after 2 attempts\)/, 2],
       ['image_safety', /Refused by Gemini's safety system: the image was stopped \(IMAGE_SAFETY\)/, 1],
-      ['prompt_blocked', /Refused by Gemini's safety system: the prompt was blocked \(PROHIBITED_CONTENT\)/, 1],
+      [
+        'prompt_blocked',
+        /Refused by Gemini's safety system: the prompt was blocked \(PROHIBITED_CONTENT\)/,
+        1,
+      ],
       ['text_only', /Gemini answered without an image .*I can't edit/, 1],
       ['truncated_png', /truncated/, 1],
     ];
@@ -82,7 +92,7 @@ describe('gemini_image through the real runner, against the fake Gemini API', ()
     // The 429's RetryInfo delay (0.6 s) held the second attempt back, whatever the runner's own backoff.
     assert.ok(generated(item('rate_limit_once')), error('rate_limit_once'));
     assert.equal(item('rate_limit_once').attempts, 2);
-    const [first, second] = fake.requests.filter((r) => JSON.stringify(r.json).includes('[case rate_limit_once]'));
+    const [first, second] = runs.get('rate_limit_once')!.requests;
     assert.ok(second.at - first.at >= 600, `retried after ${Math.round(second.at - first.at)} ms`);
 
     // A hung connection ends at the item's time limit and is tried again.
@@ -97,7 +107,10 @@ describe('gemini_image through the real runner, against the fake Gemini API', ()
       const result = await new GeminiImageTool().generate(fixture.input);
       assert.equal(result.ok, false);
       assert.equal(!result.ok && result.failure.code, 'too_many_people');
-      assert.match(!result.ok ? result.failure.message : '', /takes at most 3 input images .* 3 people, so 4 images/);
+      assert.match(
+        !result.ok ? result.failure.message : '',
+        /takes at most 3 input images .* 3 people, so 4 images/,
+      );
       assert.equal(fake.requests.length, before, 'nothing was sent');
     } finally {
       await fixture.cleanup();

@@ -3,8 +3,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { FakeReplicateServer, REPLICATE_THROTTLE_S, type ReplicateScenario } from './fake-replicate/fake-replicate.server';
-import { generated, HostedRunHarness } from './support/hosted-runner';
+import {
+  FakeReplicateServer,
+  REPLICATE_THROTTLE_S,
+  type ReplicateScenario,
+} from './fake-replicate/fake-replicate.server';
+import { generated, HostedRunHarness, SCENARIO_CASE } from './support/hosted-runner';
 
 const KEY = 'r8_LEAKCHECK1234567890abcdefABCDEF12345';
 const SCENARIOS: ReplicateScenario[] = [
@@ -24,7 +28,12 @@ const SCENARIOS: ReplicateScenario[] = [
   'hung_url',
   'insecure_url',
 ];
-const FAST = { poll_interval_ms: 20, download_timeout_ms: 1_500, wait_s: 1 };
+const FAST = { poll_interval_ms: 20, wait_s: 1 };
+/** A short download limit, only for the scenario whose result URL hangs. */
+const options = (s: ReplicateScenario) => ({
+  max_attempts: 2,
+  tool_options: { replicate: { ...FAST, ...(s === 'hung_url' ? { download_timeout_ms: 1_500 } : {}) } },
+});
 
 describe('replicate through the real runner, against the fake Replicate API and the real SDK', () => {
   let fake: FakeReplicateServer;
@@ -32,8 +41,6 @@ describe('replicate through the real runner, against the fake Replicate API and 
 
   before(async () => {
     fake = await new FakeReplicateServer(KEY).listen();
-    fake.cases = Object.fromEntries([...SCENARIOS, 'slow_job', 'mapped'].map((s) => [s, s as ReplicateScenario]));
-    fake.cases.mapped = 'ok';
     const config = join(process.env.TMPDIR ?? '/tmp', `swapbench-replicate-config-${process.pid}.json`);
     // A model without a preset, declared with its own input mapping (single-image inputs and an extra).
     writeFileSync(
@@ -49,7 +56,7 @@ describe('replicate through the real runner, against the fake Replicate API and 
         ],
       }),
     );
-    harness = await HostedRunHarness.start('replicate', [...SCENARIOS, 'slow_job', 'mapped'], {
+    harness = await HostedRunHarness.start('replicate', [SCENARIO_CASE], {
       REPLICATE_API_TOKEN: KEY,
       REPLICATE_BASE_URL: fake.baseURL,
       SWAPBENCH_CONFIG: config,
@@ -62,14 +69,16 @@ describe('replicate through the real runner, against the fake Replicate API and 
   });
 
   it('uploads, creates with Prefer: wait, polls and downloads, and maps every answer to the right result', async () => {
-    const items = await harness.run('replicate', SCENARIOS, { max_attempts: 2, tool_options: { replicate: FAST } });
-    const item = (id: ReplicateScenario) => items.get(id)!;
+    const runs = await harness.runEach('replicate', fake, SCENARIOS, options);
+    const item = (id: ReplicateScenario) => runs.get(id)!.item;
+    const creates = (id: ReplicateScenario) =>
+      runs.get(id)!.requests.filter((r) => r.path.endsWith('/predictions'));
     const error = (id: ReplicateScenario) => item(id).error ?? '';
 
     assert.ok(generated(item('ok')), `${item('ok').status}: ${error('ok')}`);
     assert.equal(item('ok').model, 'google/nano-banana');
     assert.equal(item('ok').cost_usd, 0.039, 'from the price table');
-    const create = fake.requests.find((r) => r.path.endsWith('/predictions') && JSON.stringify(r.json).includes('[case ok]'))!;
+    const [create] = creates('ok');
     assert.equal(create.path, '/v1/models/google/nano-banana/predictions');
     assert.equal(create.headers.authorization, `Bearer ${KEY}`);
     assert.equal(create.headers.prefer, 'wait=1');
@@ -103,37 +112,41 @@ describe('replicate through the real runner, against the fake Replicate API and 
       assert.equal(item(id).attempts, attempts, `${id} attempts`);
     }
     // The SDK's own retries are off: one request per attempt, even for a 502 and a 429.
-    const creates = (caseId: string) => fake.requests.filter((r) => r.path.endsWith('/predictions') && JSON.stringify(r.json).includes(`[case ${caseId}]`));
     assert.equal(creates('server_error').length, 2);
 
     // "Expected available in 1 second." held the second attempt back a second.
     assert.ok(generated(item('throttled_once')), error('throttled_once'));
     const [first, second] = creates('throttled_once');
     assert.equal(creates('throttled_once').length, 2);
-    assert.ok(second.at - first.at >= REPLICATE_THROTTLE_S * 1000, `retried after ${Math.round(second.at - first.at)} ms`);
+    assert.ok(
+      second.at - first.at >= REPLICATE_THROTTLE_S * 1000,
+      `retried after ${Math.round(second.at - first.at)} ms`,
+    );
   });
 
   it('runs a config entry with its own input mapping and model version', async () => {
-    const items = await harness.run('acme_editor', ['mapped'], { tool_options: { acme_editor: FAST } });
-    const item = items.get('mapped')!;
+    fake.use(SCENARIO_CASE, 'ok');
+    const items = await harness.run('acme_editor', [SCENARIO_CASE], { tool_options: { acme_editor: FAST } });
+    const item = items.get(SCENARIO_CASE)!;
     assert.ok(generated(item), `${item.status}: ${item.error}`);
     const create = fake.requests.find((r) => r.path === '/v1/predictions')!;
     const body = create.json as { version: string; input: Record<string, unknown> };
     assert.equal(body.version, '5c7d5dc6dd8bf75c1acaa8565735e7986bc5b66206b55cca93cb72c9bf15ccaa');
-    assert.match(String(body.input.instruction), /\[case mapped\]/);
+    assert.match(String(body.input.instruction), /\[case tc\]/);
     assert.match(String(body.input.photo), /\/v1\/files\//);
     assert.match(String(body.input.face_1), /\/v1\/files\//);
     assert.equal(body.input.steps, 4);
   });
 
   it('cancels the prediction at the service when the item is canceled mid-poll', async () => {
-    const runId = await harness.create('replicate', ['slow_job'], { tool_options: { replicate: FAST } });
+    fake.use(SCENARIO_CASE, 'slow_job');
+    const runId = await harness.create('replicate', [SCENARIO_CASE], { tool_options: { replicate: FAST } });
     const done = harness.executor.execute(runId);
     const slow = () => [...fake.predictions.values()].find((p) => p.scenario === 'slow_job');
     while ((slow()?.polls ?? 0) < 2) await sleep(20);
     await harness.executor.stop(runId, 'cancel');
     await done;
-    assert.equal((await harness.items(runId)).get('slow_job')?.status, 'canceled');
+    assert.equal((await harness.items(runId)).get(SCENARIO_CASE)?.status, 'canceled');
     for (let i = 0; i < 100 && fake.canceled.length === 0; i++) await sleep(20);
     assert.deepEqual(fake.canceled, [slow()!.id]);
     assert.equal(slow()!.status, 'canceled');

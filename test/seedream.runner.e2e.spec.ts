@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { FakeArkServer, type ArkScenario } from './fake-ark/fake-ark.server';
-import { generated, HostedRunHarness } from './support/hosted-runner';
+import { generated, HostedRunHarness, SCENARIO_CASE } from './support/hosted-runner';
 
 const KEY = 'ark-key-LEAKCHECK-3a4b5c6d7e8f90a1b2c3';
 const SCENARIOS: ArkScenario[] = [
@@ -26,8 +26,10 @@ describe('seedream through the real runner, against the fake ModelArk API', () =
 
   before(async () => {
     fake = await new FakeArkServer(KEY).listen();
-    fake.cases = Object.fromEntries(SCENARIOS.map((s) => [s, s]));
-    harness = await HostedRunHarness.start('ark', SCENARIOS, { ARK_API_KEY: KEY, ARK_BASE_URL: fake.baseURL });
+    harness = await HostedRunHarness.start('ark', [SCENARIO_CASE], {
+      ARK_API_KEY: KEY,
+      ARK_BASE_URL: fake.baseURL,
+    });
   });
 
   after(async () => {
@@ -36,14 +38,17 @@ describe('seedream through the real runner, against the fake ModelArk API', () =
   });
 
   it('maps every answer of the service to an image or the right typed failure', async () => {
-    const items = await harness.run('seedream', SCENARIOS, { max_attempts: 2, timeout_ms: 4_000 });
-    const item = (id: ArkScenario) => items.get(id)!;
+    const runs = await harness.runEach('seedream', fake, SCENARIOS, (s) => ({
+      max_attempts: 2,
+      ...(s === 'hang_once' ? { timeout_ms: 1_500 } : {}),
+    }));
+    const item = (id: ArkScenario) => runs.get(id)!.item;
     const error = (id: ArkScenario) => item(id).error ?? '';
 
     assert.ok(generated(item('ok')), `${item('ok').status}: ${error('ok')}`);
     assert.equal(item('ok').model, 'seedream-4-0-250828');
     assert.equal(item('ok').cost_usd, 0.03, 'from the price table');
-    const sent = fake.requests.find((r) => JSON.stringify(r.json).includes('[case ok]'))!;
+    const sent = runs.get('ok')!.requests[0];
     assert.equal(sent.headers.authorization, `Bearer ${KEY}`);
     const body = sent.json as Record<string, unknown>;
     assert.equal(body.response_format, 'b64_json');
@@ -54,8 +59,16 @@ describe('seedream through the real runner, against the fake ModelArk API', () =
       ['bad_key', /rejected the API key from ARK_API_KEY \(401\)/, 1],
       ['forbidden', /\(403\): The key \[redacted\] lacks access/, 1],
       ['overdue', /no credit or quota left \(403\).*AccountOverdueError/, 1],
-      ['input_sensitive', /Refused by ModelArk's safety system \(400\).*InputImageSensitiveContentDetected/, 1],
-      ['output_sensitive', /Refused by ModelArk's safety system \(400\).*OutputImageSensitiveContentDetected/, 1],
+      [
+        'input_sensitive',
+        /Refused by ModelArk's safety system \(400\).*InputImageSensitiveContentDetected/,
+        1,
+      ],
+      [
+        'output_sensitive',
+        /Refused by ModelArk's safety system \(400\).*OutputImageSensitiveContentDetected/,
+        1,
+      ],
       ['invalid', /invalid \(400\): The parameter `size`/, 1],
       ['model_not_found', /\(404\): The model or endpoint seedream-4-0-250828 does not exist/, 1],
       ['quota', /no credit or quota left \(429\).*QuotaExceeded/, 1],
@@ -69,7 +82,7 @@ describe('seedream through the real runner, against the fake ModelArk API', () =
     }
 
     assert.ok(generated(item('rate_limit_once')), error('rate_limit_once'));
-    const [first, second] = fake.requests.filter((r) => JSON.stringify(r.json).includes('[case rate_limit_once]'));
+    const [first, second] = runs.get('rate_limit_once')!.requests;
     assert.ok(second.at - first.at >= 1_000, `retried after ${Math.round(second.at - first.at)} ms`);
 
     assert.ok(generated(item('hang_once')), error('hang_once'));

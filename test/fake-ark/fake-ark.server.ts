@@ -33,38 +33,123 @@ export class FakeArkServer extends FakeHostedServer<ArkScenario> {
 
   protected handle(request: HostedRequest, res: ServerResponse): void {
     if (request.method !== 'POST' || request.path !== '/api/v3/images/generations')
-      return this.sendJson(res, 404, arkError('NotFound', 'The requested resource was not found.', 'NotFound'));
+      return this.sendJson(
+        res,
+        404,
+        arkError('NotFound', 'The requested resource was not found.', 'NotFound'),
+      );
     const body = (request.json ?? {}) as { model?: string; prompt?: string; image?: unknown };
     const scenario = this.scenarioOf(String(body.prompt ?? ''));
     const key = String(request.headers.authorization ?? '').replace(/^Bearer /, '');
     if (scenario === 'hang_once') return;
     if (scenario === 'bad_key' || key !== this.apiKey)
-      return this.sendJson(res, 401, arkError('AuthenticationError', 'The API key in the request is missing or invalid.', 'Unauthorized'));
+      return this.sendJson(
+        res,
+        401,
+        arkError('AuthenticationError', 'The API key in the request is missing or invalid.', 'Unauthorized'),
+      );
     const model = body.model ?? '';
     switch (scenario) {
       case 'forbidden':
-        return this.sendJson(res, 403, arkError('AccessDenied', `The key ${key} lacks access to ${model}.`, 'Forbidden'));
+        return this.sendJson(
+          res,
+          403,
+          arkError('AccessDenied', `The key ${key} lacks access to ${model}.`, 'Forbidden'),
+        );
       case 'overdue':
-        return this.sendJson(res, 403, arkError('AccountOverdueError', 'The request failed because your account has an overdue balance.', 'Forbidden'));
+        return this.sendJson(
+          res,
+          403,
+          arkError(
+            'AccountOverdueError',
+            'The request failed because your account has an overdue balance.',
+            'Forbidden',
+          ),
+        );
       case 'input_sensitive':
-        return this.sendJson(res, 400, arkError('InputImageSensitiveContentDetected', 'The request failed because the input image may contain sensitive information.', 'BadRequest'));
+        return this.sendJson(
+          res,
+          400,
+          arkError(
+            'InputImageSensitiveContentDetected',
+            'The request failed because the input image may contain sensitive information.',
+            'BadRequest',
+          ),
+        );
       case 'output_sensitive':
-        return this.sendJson(res, 400, arkError('OutputImageSensitiveContentDetected', 'The request failed because the output image may contain sensitive information.', 'BadRequest'));
+        return this.sendJson(
+          res,
+          400,
+          arkError(
+            'OutputImageSensitiveContentDetected',
+            'The request failed because the output image may contain sensitive information.',
+            'BadRequest',
+          ),
+        );
       case 'invalid':
-        return this.sendJson(res, 400, arkError('InvalidParameter', 'The parameter `size` specified in the request is not valid.', 'BadRequest', 'size'));
+        return this.sendJson(
+          res,
+          400,
+          arkError(
+            'InvalidParameter',
+            'The parameter `size` specified in the request is not valid.',
+            'BadRequest',
+            'size',
+          ),
+        );
       case 'model_not_found':
-        return this.sendJson(res, 404, arkError('InvalidEndpointOrModel.NotFound', `The model or endpoint ${model} does not exist or you do not have access to it.`, 'NotFound'));
+        return this.sendJson(
+          res,
+          404,
+          arkError(
+            'InvalidEndpointOrModel.NotFound',
+            `The model or endpoint ${model} does not exist or you do not have access to it.`,
+            'NotFound',
+          ),
+        );
       case 'rate_limit_once':
-        return this.sendJson(res, 429, arkError('RateLimitExceeded.EndpointIPMExceeded', 'The request has exceeded the images per minute (IPM) limit.', 'TooManyRequests'), { 'retry-after': '1' });
+        return this.sendJson(
+          res,
+          429,
+          arkError(
+            'RateLimitExceeded.EndpointIPMExceeded',
+            'The request has exceeded the images per minute (IPM) limit.',
+            'TooManyRequests',
+          ),
+          { 'retry-after': '1' },
+        );
       case 'quota':
-        return this.sendJson(res, 429, arkError('QuotaExceeded', 'The request has exceeded the quota for this account.', 'TooManyRequests'));
+        return this.sendJson(
+          res,
+          429,
+          arkError(
+            'QuotaExceeded',
+            'The request has exceeded the quota for this account.',
+            'TooManyRequests',
+          ),
+        );
       case 'server_error':
-        return this.sendJson(res, 500, arkError('InternalServiceError', 'The service encountered an unexpected internal error.', 'InternalServerError'));
+        return this.sendJson(
+          res,
+          500,
+          arkError(
+            'InternalServiceError',
+            'The service encountered an unexpected internal error.',
+            'InternalServerError',
+          ),
+        );
       case 'not_image':
         return this.sendJson(res, 200, answer(model, Buffer.from('GIF89a not really').toString('base64')));
       case 'ok': {
-        if (!Array.isArray(body.image) || body.image.some((i) => typeof i !== 'string' || !i.startsWith('data:image/')))
-          return this.sendJson(res, 400, arkError('InvalidParameter', 'image must be URLs or data URIs', 'BadRequest', 'image'));
+        if (
+          !Array.isArray(body.image) ||
+          body.image.some((i) => typeof i !== 'string' || !i.startsWith('data:image/'))
+        )
+          return this.sendJson(
+            res,
+            400,
+            arkError('InvalidParameter', 'image must be URLs or data URIs', 'BadRequest', 'image'),
+          );
         return this.sendJson(res, 200, answer(model, this.outputImage.toString('base64')));
       }
     }

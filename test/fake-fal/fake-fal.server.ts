@@ -1,5 +1,9 @@
 import type { ServerResponse } from 'node:http';
-import { FakeHostedServer, type HostedRequest, type ResultBehaviour } from '../fake-hosted/fake-hosted.server';
+import {
+  FakeHostedServer,
+  type HostedRequest,
+  type ResultBehaviour,
+} from '../fake-hosted/fake-hosted.server';
 
 export type FalScenario =
   | 'ok'
@@ -58,7 +62,8 @@ export class FakeFalServer extends FakeHostedServer<FalScenario> {
 
   protected handle(request: HostedRequest, res: ServerResponse): void {
     const key = String(request.headers.authorization ?? '').replace(/^Key /, '');
-    if (key !== this.apiKey) return this.sendJson(res, 401, { detail: 'Invalid API key' }, { 'x-fal-retryable': 'false' });
+    if (key !== this.apiKey)
+      return this.sendJson(res, 401, { detail: 'Invalid API key' }, { 'x-fal-retryable': 'false' });
     const sub = /^\/([^/]+\/[^/]+)\/requests\/([^/]+)(\/status|\/cancel)?$/.exec(request.path);
     if (sub) {
       const job = this.queue.get(sub[2]);
@@ -74,28 +79,50 @@ export class FakeFalServer extends FakeHostedServer<FalScenario> {
   private submit(request: HostedRequest, res: ServerResponse, key: string): void {
     const endpoint = request.path.slice(1);
     const input = (request.json ?? {}) as Record<string, unknown>;
-    const scenario = this.scenarioOf(String(input.prompt ?? ''));
-    switch (scenario) {
+    const scenario = this.scenarioOf(typeof input.prompt === 'string' ? input.prompt : '');
+    // Only the scenarios that answer here are listed; the others go on to a job.
+    switch (scenario as string) {
       case 'bad_key':
         return this.sendJson(res, 401, { detail: 'Invalid API key' }, { 'x-fal-retryable': 'false' });
       case 'locked':
-        return this.sendJson(res, 403, { detail: 'User is locked. Reason: Exhausted balance. Top up your balance at fal.ai/dashboard/billing.' });
+        return this.sendJson(res, 403, {
+          detail:
+            'User is locked. Reason: Exhausted balance. Top up your balance at fal.ai/dashboard/billing.',
+        });
       case 'forbidden':
         return this.sendJson(res, 403, { detail: `Key ${key} lacks access to ${endpoint}.` });
       case 'not_found':
         return this.sendJson(res, 404, { detail: `Application '${endpoint}' not found` });
       case 'invalid':
         return this.sendJson(res, 422, {
-          detail: [{ loc: ['body', 'image_urls'], msg: 'Could not download the image', type: 'image_load_error' }],
+          detail: [
+            { loc: ['body', 'image_urls'], msg: 'Could not download the image', type: 'image_load_error' },
+          ],
         });
       case 'rate_limit_once':
-        return this.sendJson(res, 429, { detail: 'Too many concurrent requests', error_type: 'rate_limited' }, { 'x-fal-retryable': 'true' });
+        return this.sendJson(
+          res,
+          429,
+          { detail: 'Too many concurrent requests', error_type: 'rate_limited' },
+          { 'x-fal-retryable': 'true' },
+        );
       case 'unavailable_retryable':
-        return this.sendJson(res, 503, { detail: 'No runner could be allocated', error_type: 'runner_scheduling_failure' }, { 'x-fal-retryable': 'true', 'x-fal-error-type': 'runner_scheduling_failure' });
+        return this.sendJson(
+          res,
+          503,
+          { detail: 'No runner could be allocated', error_type: 'runner_scheduling_failure' },
+          { 'x-fal-retryable': 'true', 'x-fal-error-type': 'runner_scheduling_failure' },
+        );
       default: {
         const images = input.image_urls;
-        if (typeof input.prompt !== 'string' || !Array.isArray(images) || !images.every((i) => typeof i === 'string' && i.startsWith('data:image/')))
-          return this.sendJson(res, 422, { detail: [{ loc: ['body', 'image_urls'], msg: 'field required', type: 'missing' }] });
+        if (
+          typeof input.prompt !== 'string' ||
+          !Array.isArray(images) ||
+          !images.every((i) => typeof i === 'string' && i.startsWith('data:image/'))
+        )
+          return this.sendJson(res, 422, {
+            detail: [{ loc: ['body', 'image_urls'], msg: 'field required', type: 'missing' }],
+          });
         const app = endpoint.split('/').slice(0, 2).join('/');
         const id = this.nextId('fal-');
         this.queue.set(id, { id, app, scenario, input, polls: 0, canceled: false });
@@ -117,9 +144,21 @@ export class FakeFalServer extends FakeHostedServer<FalScenario> {
     const base = `${this.origin}/${job.app}/requests/${job.id}`;
     if (job.scenario === 'slow_job' || job.polls <= this.pendingPolls) {
       const status = job.polls <= 1 || job.scenario === 'slow_job' ? 'IN_QUEUE' : 'IN_PROGRESS';
-      return this.sendJson(res, 202, { status, request_id: job.id, response_url: base, queue_position: 0, logs: null });
+      return this.sendJson(res, 202, {
+        status,
+        request_id: job.id,
+        response_url: base,
+        queue_position: 0,
+        logs: null,
+      });
     }
-    this.sendJson(res, 200, { status: 'COMPLETED', request_id: job.id, response_url: base, logs: null, metrics: { inference_time: 1.2 } });
+    this.sendJson(res, 200, {
+      status: 'COMPLETED',
+      request_id: job.id,
+      response_url: base,
+      logs: null,
+      metrics: { inference_time: 1.2 },
+    });
   }
 
   private cancel(job: FalRequest, res: ServerResponse): void {
@@ -129,7 +168,7 @@ export class FakeFalServer extends FakeHostedServer<FalScenario> {
   }
 
   private result(job: FalRequest, res: ServerResponse): void {
-    switch (job.scenario) {
+    switch (job.scenario as string) {
       case 'content_policy':
         return this.sendJson(res, 422, {
           detail: [
@@ -141,14 +180,22 @@ export class FakeFalServer extends FakeHostedServer<FalScenario> {
           ],
         });
       case 'failed_not_retryable':
-        return this.sendJson(res, 500, { detail: 'Model raised an exception: invalid face crop', error_type: 'internal_error' }, { 'x-fal-retryable': 'false' });
+        return this.sendJson(
+          res,
+          500,
+          { detail: 'Model raised an exception: invalid face crop', error_type: 'internal_error' },
+          { 'x-fal-retryable': 'false' },
+        );
       case 'nsfw_flag':
-        return this.sendJson(res, 200, { images: [{ url: this.resultUrl('image'), content_type: 'image/png' }], has_nsfw_concepts: [true] });
+        return this.sendJson(res, 200, {
+          images: [{ url: this.resultUrl('image'), content_type: 'image/png' }],
+          has_nsfw_concepts: [true],
+        });
       default:
         return this.sendJson(res, 200, {
           images: [
             {
-              url: this.resultUrl(RESULT_OF[job.scenario as FalScenario] ?? 'image'),
+              url: this.resultUrl(RESULT_OF[job.scenario] ?? 'image'),
               content_type: 'image/png',
               file_name: 'output.png',
               width: 64,

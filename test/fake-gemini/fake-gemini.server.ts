@@ -56,17 +56,43 @@ export class FakeGeminiServer extends FakeHostedServer<GeminiScenario> {
           code: 400,
           message: 'API key not valid. Please pass a valid API key.',
           status: 'INVALID_ARGUMENT',
-          details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID', domain: 'googleapis.com' }],
+          details: [
+            {
+              '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+              reason: 'API_KEY_INVALID',
+              domain: 'googleapis.com',
+            },
+          ],
         },
       });
     const model = decodeURIComponent(match[1]);
     switch (scenario) {
       case 'forbidden':
-        return this.sendJson(res, 403, googleError(403, `Permission denied: the key ${key} lacks access to model ${model}.`, 'PERMISSION_DENIED'));
+        return this.sendJson(
+          res,
+          403,
+          googleError(
+            403,
+            `Permission denied: the key ${key} lacks access to model ${model}.`,
+            'PERMISSION_DENIED',
+          ),
+        );
       case 'bad_request':
-        return this.sendJson(res, 400, googleError(400, 'Unable to process input image. Please retry or report in https://developers.generativeai.google/guide/troubleshooting', 'INVALID_ARGUMENT'));
+        return this.sendJson(
+          res,
+          400,
+          googleError(
+            400,
+            'Unable to process input image. Please retry or report in https://developers.generativeai.google/guide/troubleshooting',
+            'INVALID_ARGUMENT',
+          ),
+        );
       case 'not_found':
-        return this.sendJson(res, 404, googleError(404, `models/${model} is not found for API version v1beta.`, 'NOT_FOUND'));
+        return this.sendJson(
+          res,
+          404,
+          googleError(404, `models/${model} is not found for API version v1beta.`, 'NOT_FOUND'),
+        );
       case 'rate_limit_once':
         return this.sendJson(res, 429, {
           error: {
@@ -74,28 +100,62 @@ export class FakeGeminiServer extends FakeHostedServer<GeminiScenario> {
             message: `Resource has been exhausted (e.g. check quota). Please retry in ${GEMINI_RETRY_DELAY}.`,
             status: 'RESOURCE_EXHAUSTED',
             details: [
-              { '@type': 'type.googleapis.com/google.rpc.QuotaFailure', violations: [{ quotaMetric: 'generate_content_requests' }] },
+              {
+                '@type': 'type.googleapis.com/google.rpc.QuotaFailure',
+                violations: [{ quotaMetric: 'generate_content_requests' }],
+              },
               { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: GEMINI_RETRY_DELAY },
             ],
           },
         });
       case 'quota':
-        return this.sendJson(res, 429, googleError(429, `You exceeded your current quota. Quota exceeded for metric: generate_content_free_tier_requests, limit: 0, model: ${model}`, 'RESOURCE_EXHAUSTED'));
+        return this.sendJson(
+          res,
+          429,
+          googleError(
+            429,
+            `You exceeded your current quota. Quota exceeded for metric: generate_content_free_tier_requests, limit: 0, model: ${model}`,
+            'RESOURCE_EXHAUSTED',
+          ),
+        );
       case 'server_error':
-        return this.sendJson(res, 503, googleError(503, 'The model is overloaded. Please try again later.', 'UNAVAILABLE'));
+        return this.sendJson(
+          res,
+          503,
+          googleError(503, 'The model is overloaded. Please try again later.', 'UNAVAILABLE'),
+        );
       case 'image_safety':
-        return this.sendJson(res, 200, { candidates: [{ finishReason: 'IMAGE_SAFETY', index: 0 }], modelVersion: model });
+        return this.sendJson(res, 200, {
+          candidates: [{ finishReason: 'IMAGE_SAFETY', index: 0 }],
+          modelVersion: model,
+        });
       case 'prompt_blocked':
-        return this.sendJson(res, 200, { promptFeedback: { blockReason: 'PROHIBITED_CONTENT' }, modelVersion: model });
+        return this.sendJson(res, 200, {
+          promptFeedback: { blockReason: 'PROHIBITED_CONTENT' },
+          modelVersion: model,
+        });
       case 'text_only':
-        return this.sendJson(res, 200, answer(model, [{ text: "I can't edit people's faces in this image." }]));
+        return this.sendJson(
+          res,
+          200,
+          answer(model, [{ text: "I can't edit people's faces in this image." }]),
+        );
       case 'truncated_png':
-        return this.sendJson(res, 200, answer(model, [{ inlineData: { mimeType: 'image/png', data: (await this.truncatedPng()).toString('base64') } }]));
+        return this.sendJson(
+          res,
+          200,
+          answer(model, [
+            { inlineData: { mimeType: 'image/png', data: (await this.truncatedPng()).toString('base64') } },
+          ]),
+        );
       case 'ok':
         return this.sendJson(
           res,
           200,
-          answer(model, [{ text: 'Here is the edited photo.' }, { inlineData: { mimeType: 'image/png', data: this.outputImage.toString('base64') } }]),
+          answer(model, [
+            { text: 'Here is the edited photo.' },
+            { inlineData: { mimeType: 'image/png', data: this.outputImage.toString('base64') } },
+          ]),
         );
     }
   }

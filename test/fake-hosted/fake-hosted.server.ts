@@ -73,6 +73,12 @@ export abstract class FakeHostedServer<Scenario extends string> {
     return this.requests.filter((r) => r.method === method && r.path.includes(pathPart));
   }
 
+  /** Answers every request of `caseId` with `scenario` from now on (a `_once` scenario starts afresh). */
+  use(caseId: string, scenario: Scenario): void {
+    this.cases = { [caseId]: scenario };
+    this.seen.delete(caseId);
+  }
+
   /**
    * The scenario for a request whose body holds `text`: the `[case id]` marker's entry. A scenario ending
    * in `_once` applies to the first request of its case only; later ones are `ok`.
@@ -160,10 +166,16 @@ export abstract class FakeHostedServer<Scenario extends string> {
         res.writeHead(403, { 'content-type': 'application/xml' });
         return void res.end('<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>');
       case 'hang':
-        res.writeHead(200, { 'content-type': 'image/png', 'content-length': String(this.outputImage.length) });
+        res.writeHead(200, {
+          'content-type': 'image/png',
+          'content-length': String(this.outputImage.length),
+        });
         return; // headers, then nothing: the download's time limit must end it
       case 'cut_connection':
-        res.writeHead(200, { 'content-type': 'image/png', 'content-length': String(this.outputImage.length) });
+        res.writeHead(200, {
+          'content-type': 'image/png',
+          'content-length': String(this.outputImage.length),
+        });
         res.write(this.outputImage.subarray(0, 20));
         setTimeout(() => res.socket?.destroy(), 20);
         return;

@@ -1,5 +1,9 @@
 import type { ServerResponse } from 'node:http';
-import { FakeHostedServer, type HostedRequest, type ResultBehaviour } from '../fake-hosted/fake-hosted.server';
+import {
+  FakeHostedServer,
+  type HostedRequest,
+  type ResultBehaviour,
+} from '../fake-hosted/fake-hosted.server';
 
 export type ReplicateScenario =
   | 'ok'
@@ -66,16 +70,30 @@ export class FakeReplicateServer extends FakeHostedServer<ReplicateScenario> {
     const key = String(request.headers.authorization ?? '').replace(/^Bearer /, '');
     if (request.method === 'GET' && request.path.startsWith('/v1/files/')) {
       const data = this.uploads.get(request.path.slice('/v1/files/'.length));
-      if (!data) return this.sendJson(res, 404, problem(404, 'Not found', 'The requested resource could not be found.'));
+      if (!data)
+        return this.sendJson(
+          res,
+          404,
+          problem(404, 'Not found', 'The requested resource could not be found.'),
+        );
       res.writeHead(200, { 'content-type': 'application/octet-stream' });
       return void res.end(data);
     }
     if (key !== this.apiKey)
-      return this.sendJson(res, 401, problem(401, 'Unauthenticated', 'You did not pass a valid authentication token'));
+      return this.sendJson(
+        res,
+        401,
+        problem(401, 'Unauthenticated', 'You did not pass a valid authentication token'),
+      );
     if (request.method === 'POST' && request.path === '/v1/files') return this.upload(request, res);
     const create = /^\/v1\/models\/([^/]+\/[^/]+)\/predictions$/.exec(request.path);
     if (request.method === 'POST' && (create || request.path === '/v1/predictions'))
-      return this.create(request, res, create?.[1] ?? String((request.json as { version?: string })?.version), key);
+      return this.create(
+        request,
+        res,
+        create?.[1] ?? String((request.json as { version?: string })?.version),
+        key,
+      );
     const cancel = /^\/v1\/predictions\/([^/]+)\/cancel$/.exec(request.path);
     if (request.method === 'POST' && cancel) return this.cancel(cancel[1], res);
     const get = /^\/v1\/predictions\/([^/]+)$/.exec(request.path);
@@ -90,13 +108,14 @@ export class FakeReplicateServer extends FakeHostedServer<ReplicateScenario> {
       body: new Uint8Array(request.body),
     }).formData();
     const content = form.get('content');
-    if (!(content instanceof Blob)) return this.sendJson(res, 422, problem(422, 'Invalid file', 'content is required'));
+    if (!(content instanceof Blob))
+      return this.sendJson(res, 422, problem(422, 'Invalid file', 'content is required'));
     const id = this.nextId('file-');
     const data = Buffer.from(await content.arrayBuffer());
     this.uploads.set(id, data);
     this.sendJson(res, 201, {
       id,
-      name: (content as File).name ?? id,
+      name: content instanceof File ? content.name : id,
       content_type: content.type,
       size: data.length,
       checksums: { sha256: 'x' },
@@ -110,27 +129,77 @@ export class FakeReplicateServer extends FakeHostedServer<ReplicateScenario> {
   private create(request: HostedRequest, res: ServerResponse, model: string, key: string): void {
     const input = ((request.json ?? {}) as { input?: Record<string, unknown> }).input ?? {};
     const scenario = this.scenarioOf(JSON.stringify(input));
-    if (scenario === 'bad_key') return this.sendJson(res, 401, problem(401, 'Unauthenticated', 'You did not pass a valid authentication token'));
-    switch (scenario) {
+    if (scenario === 'bad_key')
+      return this.sendJson(
+        res,
+        401,
+        problem(401, 'Unauthenticated', 'You did not pass a valid authentication token'),
+      );
+    // Only the scenarios that answer here are listed; the others go on to a job.
+    switch (scenario as string) {
       case 'no_credit':
-        return this.sendJson(res, 402, problem(402, 'Insufficient credit', 'You have insufficient credit to run this model. Go to https://replicate.com/account/billing to top up.'));
+        return this.sendJson(
+          res,
+          402,
+          problem(
+            402,
+            'Insufficient credit',
+            'You have insufficient credit to run this model. Go to https://replicate.com/account/billing to top up.',
+          ),
+        );
       case 'forbidden':
-        return this.sendJson(res, 403, problem(403, 'Forbidden', `The token ${key} lacks access to ${model}.`));
+        return this.sendJson(
+          res,
+          403,
+          problem(403, 'Forbidden', `The token ${key} lacks access to ${model}.`),
+        );
       case 'model_not_found':
-        return this.sendJson(res, 404, problem(404, 'Not found', 'The requested resource could not be found.'));
+        return this.sendJson(
+          res,
+          404,
+          problem(404, 'Not found', 'The requested resource could not be found.'),
+        );
       case 'invalid_input':
-        return this.sendJson(res, 422, { ...problem(422, 'Input validation failed', '- input.aspect_ratio: aspect_ratio must be one of the following: "match_input_image"'), invalid_fields: [] });
+        return this.sendJson(res, 422, {
+          ...problem(
+            422,
+            'Input validation failed',
+            '- input.aspect_ratio: aspect_ratio must be one of the following: "match_input_image"',
+          ),
+          invalid_fields: [],
+        });
       case 'throttled_once':
-        return this.sendJson(res, 429, problem(429, 'Request was throttled', `Request was throttled. Expected available in ${REPLICATE_THROTTLE_S} second.`));
+        return this.sendJson(
+          res,
+          429,
+          problem(
+            429,
+            'Request was throttled',
+            `Request was throttled. Expected available in ${REPLICATE_THROTTLE_S} second.`,
+          ),
+        );
       case 'server_error':
         return this.sendJson(res, 502, problem(502, 'Bad gateway', 'Upstream error, please retry.'));
       default: {
-        const images = Object.values(input).flat().filter((v) => typeof v === 'string' && v.startsWith(`${this.baseURL}/files/`));
-        if (images.length < 2) return this.sendJson(res, 422, problem(422, 'Input validation failed', '- input: images missing'));
-        const prediction: FakePrediction = { id: this.nextId('p'), scenario, model, input, polls: 0, status: 'starting', output: null, error: null };
+        const images = Object.values(input)
+          .flat()
+          .filter((v) => typeof v === 'string' && v.startsWith(`${this.baseURL}/files/`));
+        if (images.length < 2)
+          return this.sendJson(res, 422, problem(422, 'Input validation failed', '- input: images missing'));
+        const prediction: FakePrediction = {
+          id: this.nextId('p'),
+          scenario,
+          model,
+          input,
+          polls: 0,
+          status: 'starting',
+          output: null,
+          error: null,
+        };
         this.predictions.set(prediction.id, prediction);
         // `Prefer: wait` holds the request until the prediction is done; this fake finishes `ok_at_once` jobs at once.
-        if (String(request.headers.prefer ?? '').startsWith('wait') && scenario === 'ok_at_once') this.finish(prediction);
+        if (String(request.headers.prefer ?? '').startsWith('wait') && scenario === 'ok_at_once')
+          this.finish(prediction);
         return this.sendJson(res, 201, this.view(prediction));
       }
     }
@@ -138,7 +207,8 @@ export class FakeReplicateServer extends FakeHostedServer<ReplicateScenario> {
 
   private poll(id: string, res: ServerResponse): void {
     const prediction = this.predictions.get(id);
-    if (!prediction) return this.sendJson(res, 404, problem(404, 'Not found', 'The requested resource could not be found.'));
+    if (!prediction)
+      return this.sendJson(res, 404, problem(404, 'Not found', 'The requested resource could not be found.'));
     if (prediction.status === 'starting' || prediction.status === 'processing') {
       prediction.polls += 1;
       if (prediction.scenario !== 'slow_job' && prediction.polls > this.pendingPolls) this.finish(prediction);
@@ -149,9 +219,11 @@ export class FakeReplicateServer extends FakeHostedServer<ReplicateScenario> {
 
   private cancel(id: string, res: ServerResponse): void {
     const prediction = this.predictions.get(id);
-    if (!prediction) return this.sendJson(res, 404, problem(404, 'Not found', 'The requested resource could not be found.'));
+    if (!prediction)
+      return this.sendJson(res, 404, problem(404, 'Not found', 'The requested resource could not be found.'));
     this.canceled.push(id);
-    if (prediction.status === 'starting' || prediction.status === 'processing') prediction.status = 'canceled';
+    if (prediction.status === 'starting' || prediction.status === 'processing')
+      prediction.status = 'canceled';
     this.sendJson(res, 200, this.view(prediction));
   }
 

@@ -72,16 +72,30 @@ export class HostedFakes {
     };
   }
 
-  /** Tells every fake to answer `scenario` for `caseId` (every fake knows `bad_key` and `forbidden`). */
-  answer(caseId: string, scenario: 'bad_key' | 'forbidden'): void {
-    for (const server of Object.values(this.servers) as Array<FakeHostedServer<string>>) server.cases[caseId] = scenario;
+  /**
+   * Tells every fake to answer `scenario` for `caseId`: a wrong key, a 403 that quotes the key, or its
+   * service's own safety refusal.
+   */
+  answer(caseId: string, scenario: 'bad_key' | 'forbidden' | 'refused'): void {
+    const s = this.servers;
+    if (scenario === 'refused') {
+      s.gemini_image.cases[caseId] = 'image_safety';
+      s.flux_kontext.cases[caseId] = 'content_moderated';
+      s.seedream.cases[caseId] = 'output_sensitive';
+      s.replicate.cases[caseId] = 'nsfw';
+      s.fal.cases[caseId] = 'content_policy';
+      return;
+    }
+    for (const server of Object.values(s) as Array<FakeHostedServer<string>>) server.cases[caseId] = scenario;
   }
 
   /** Every header value the fakes received that carried a key, to prove the keys were really sent. */
   receivedCredentials(): string[] {
     return (Object.values(this.servers) as Array<FakeHostedServer<string>>).flatMap((server) =>
       server.requests.flatMap((r) =>
-        [r.headers['x-goog-api-key'], r.headers['x-key'], r.headers.authorization].filter((v): v is string => typeof v === 'string'),
+        [r.headers['x-goog-api-key'], r.headers['x-key'], r.headers.authorization].filter(
+          (v): v is string => typeof v === 'string',
+        ),
       ),
     );
   }

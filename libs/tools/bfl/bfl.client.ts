@@ -1,5 +1,10 @@
 import type { ToolFailure } from '../tool';
-import { failureFromHttp, failureFromNetwork, retryAfterHeader, type HostedService } from '../hosted/hosted-failures';
+import {
+  failureFromHttp,
+  failureFromNetwork,
+  retryAfterHeader,
+  type HostedService,
+} from '../hosted/hosted-failures';
 import { isLoopbackHost, refuseUrl } from '../hosted/result-download';
 
 export const BFL_DEFAULT_BASE_URL = 'https://api.bfl.ai';
@@ -58,7 +63,8 @@ export class BflClient {
     if (!given || refuseUrl(given, this.baseUrl)) return fallback;
     const host = new URL(given).hostname;
     const baseHost = new URL(this.baseUrl).hostname;
-    const trusted = host === baseHost || host.endsWith('.bfl.ai') || (isLoopbackHost(host) && isLoopbackHost(baseHost));
+    const trusted =
+      host === baseHost || host.endsWith('.bfl.ai') || (isLoopbackHost(host) && isLoopbackHost(baseHost));
     return trusted ? given : fallback;
   }
 
@@ -94,7 +100,11 @@ export class BflClient {
     } catch {
       return {
         ok: false,
-        failure: { retryable: false, code: 'bad_output', message: `${this.service.name} answered 200 with a body that is not JSON.` },
+        failure: {
+          retryable: false,
+          code: 'bad_output',
+          message: `${this.service.name} answered 200 with a body that is not JSON.`,
+        },
       };
     }
   }
@@ -106,7 +116,9 @@ function errorText(text: string): string {
     const body = JSON.parse(text) as { detail?: unknown; message?: unknown };
     if (typeof body.detail === 'string') return body.detail;
     if (Array.isArray(body.detail))
-      return body.detail.map((d: { msg?: unknown; loc?: unknown }) => `${String(d.msg)} (${JSON.stringify(d.loc)})`).join('; ');
+      return body.detail
+        .map((d: { msg?: unknown; loc?: unknown }) => `${String(d.msg)} (${JSON.stringify(d.loc)})`)
+        .join('; ');
     if (typeof body.message === 'string') return body.message;
   } catch {
     // not JSON: fall through to the raw text

@@ -14,7 +14,7 @@ import {
   swapPrompt,
 } from '../hosted/hosted-input';
 import { hostedImagePrice } from '../hosted/hosted-prices';
-import { cancelOnAbort, pollJob, type PollStep } from '../hosted/job-polling';
+import { pollJob, type PollStep } from '../hosted/job-polling';
 import { downloadResultImage } from '../hosted/result-download';
 import { publicUrl } from '../../core/secret-redaction';
 import { BFL_DEFAULT_BASE_URL, BflClient, type BflRequest, type BflStatus } from './bfl.client';
@@ -46,7 +46,8 @@ const MODERATED = new Set(['Request Moderated', 'Content Moderated']);
 export class FluxKontextTool implements SwapTool {
   readonly id = 'flux_kontext';
   readonly name = 'FLUX Kontext (BFL)';
-  readonly description = 'Black Forest Labs FLUX.1 Kontext / FLUX.2 edit with the template and avatars as input images.';
+  readonly description =
+    'Black Forest Labs FLUX.1 Kontext / FLUX.2 edit with the template and avatars as input images.';
   readonly kind = 'api' as const;
   readonly concurrency = 2;
   readonly timeoutMs = 300_000;
@@ -64,7 +65,13 @@ export class FluxKontextTool implements SwapTool {
       max: 6,
       integer: true,
     },
-    seed: { type: 'number', default: -1, description: 'Seed for a repeatable result; -1 leaves it random.', integer: true, min: -1 },
+    seed: {
+      type: 'number',
+      default: -1,
+      description: 'Seed for a repeatable result; -1 leaves it random.',
+      integer: true,
+      min: -1,
+    },
     poll_interval_ms: POLL_INTERVAL_OPTION,
     download_timeout_ms: DOWNLOAD_TIMEOUT_OPTION,
   } satisfies Record<string, ToolOptionSpec>;
@@ -96,20 +103,27 @@ export class FluxKontextTool implements SwapTool {
       safety_tolerance: Number(input.options.safety_tolerance),
       ...(Number(input.options.seed) >= 0 ? { seed: Number(input.options.seed) } : {}),
     };
-    images.forEach((image, i) => (body[i === 0 ? 'input_image' : `input_image_${i + 1}`] = image.data.toString('base64')));
+    images.forEach(
+      (image, i) => (body[i === 0 ? 'input_image' : `input_image_${i + 1}`] = image.data.toString('base64')),
+    );
 
     const started = performance.now();
     const submitted = await client.submit(model, body, input.signal);
     if (!submitted.ok) return submitted;
     const job = submitted.value;
-    if (typeof job?.id !== 'string') return { ok: false, failure: final('bad_output', 'Black Forest Labs answered without a job id.') };
+    if (typeof job?.id !== 'string')
+      return { ok: false, failure: final('bad_output', 'Black Forest Labs answered without a job id.') };
     // BFL documents no cancel endpoint: an abort stops polling, and the job ends on its own.
     const finished = await pollJob<string>(
       async (): Promise<PollStep<string>> => {
         const status = await client.status(job, input.signal);
         return status.ok ? stepOf(status.value) : { state: 'failed', failure: status.failure };
       },
-      { intervalMs: Number(input.options.poll_interval_ms), signal: input.signal, service: 'Black Forest Labs' },
+      {
+        intervalMs: Number(input.options.poll_interval_ms),
+        signal: input.signal,
+        service: 'Black Forest Labs',
+      },
     );
     if (finished.state === 'failed') return { ok: false, failure: finished.failure };
     const image = await downloadResultImage(
@@ -147,20 +161,33 @@ function stepOf(status: BflStatus): PollStep<string> {
       const sample = status.result?.sample;
       return typeof sample === 'string'
         ? { state: 'done', value: sample }
-        : { state: 'failed', failure: final('bad_output', 'Black Forest Labs said Ready without a result.sample URL.') };
+        : {
+            state: 'failed',
+            failure: final('bad_output', 'Black Forest Labs said Ready without a result.sample URL.'),
+          };
     }
     case 'Pending':
     case 'Queued':
     case 'Processing':
       return { state: 'running' };
     case 'Task not found':
-      return { state: 'failed', failure: final('not_found', 'Black Forest Labs no longer knows the job (Task not found).') };
-    default:
-      if (MODERATED.has(status.status))
-        return { state: 'failed', failure: final('safety', `Refused by Black Forest Labs' moderation (${status.status})${details}`) };
       return {
         state: 'failed',
-        failure: { retryable: status.status === 'Error', code: 'job_failed', message: `Black Forest Labs' job ended with ${status.status}${details}` },
+        failure: final('not_found', 'Black Forest Labs no longer knows the job (Task not found).'),
+      };
+    default:
+      if (MODERATED.has(status.status))
+        return {
+          state: 'failed',
+          failure: final('safety', `Refused by Black Forest Labs' moderation (${status.status})${details}`),
+        };
+      return {
+        state: 'failed',
+        failure: {
+          retryable: status.status === 'Error',
+          code: 'job_failed',
+          message: `Black Forest Labs' job ended with ${status.status}${details}`,
+        },
       };
   }
 }

@@ -112,8 +112,14 @@ describe('loadSwapbenchConfig', () => {
     assert.match(message, /fal\[0\]\.model: must be a model id like fal-ai\/nano-banana\/edit/);
     assert.doesNotMatch(message, /replicate\[0\]/);
 
-    await write({ replicate: [{ id: 'rep_preset', name: 'x', model: 'google/nano-banana' }], fal: [{ id: 'rep_preset', name: 'y', model: 'fal-ai/nano-banana/edit' }] });
-    assert.match(errorOf(() => loadSwapbenchConfig({}, dir)), /fal\[0\]\.id: the id "rep_preset" is already used by replicate\[0\]\.id/);
+    await write({
+      replicate: [{ id: 'rep_preset', name: 'x', model: 'google/nano-banana' }],
+      fal: [{ id: 'rep_preset', name: 'y', model: 'fal-ai/nano-banana/edit' }],
+    });
+    assert.match(
+      errorOf(() => loadSwapbenchConfig({}, dir)),
+      /fal\[0\]\.id: the id "rep_preset" is already used by replicate\[0\]\.id/,
+    );
 
     await write({ replicate: [{ id: 'rep_preset', name: 'x', model: 'google/nano-banana' }] });
     const { config } = loadSwapbenchConfig({}, dir);

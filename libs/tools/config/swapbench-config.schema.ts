@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { SLUG_PATTERN } from '../../core/slug';
-import { FAL_PRESETS, InputMappingSchema, REPLICATE_PRESETS, type InputMapping } from '../hosted/input-mapping';
+import {
+  FAL_PRESETS,
+  InputMappingSchema,
+  REPLICATE_PRESETS,
+  type InputMapping,
+} from '../hosted/input-mapping';
 
 /** Placeholders a `command` tool's arguments may contain; `{avatarN}` is checked separately. */
 export const COMMAND_PLACEHOLDERS = [
@@ -76,7 +81,10 @@ function gatewayToolSchema(presets: Readonly<Record<string, InputMapping>>, exam
       id: toolId,
       name: z.string().min(1),
       description: z.string().optional(),
-      model: z.string().min(1).regex(/^[\w.-]+\/[\w./:-]+$/, `must be a model id like ${example}`),
+      model: z
+        .string()
+        .min(1)
+        .regex(/^[\w.-]+\/[\w./:-]+$/, `must be a model id like ${example}`),
       input: InputMappingSchema.optional(),
       concurrency: z.int().min(1).max(64).default(2),
       timeout_ms: z.int().min(1_000).max(3_600_000).default(300_000),

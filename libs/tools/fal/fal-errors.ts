@@ -1,5 +1,10 @@
 import type { ToolFailure } from '../tool';
-import { failureFromHttp, failureFromNetwork, retryAfterHeader, type HostedService } from '../hosted/hosted-failures';
+import {
+  failureFromHttp,
+  failureFromNetwork,
+  retryAfterHeader,
+  type HostedService,
+} from '../hosted/hosted-failures';
 
 /** An error answer of fal's queue, as the fetch below caught it: status, headers and body, whole. */
 export class FalHttpError extends Error {
@@ -32,7 +37,7 @@ export function falFetch(rewrite: (url: string) => string) {
   return async (url: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     let res: Response;
     try {
-      res = await fetch(rewrite(String(url)), init);
+      res = await fetch(rewrite(url instanceof Request ? url.url : url.toString()), init);
     } catch (error) {
       if (init?.signal?.aborted) throw error;
       throw new FalNetworkError(error);
@@ -53,7 +58,9 @@ export function falFailure(error: unknown, service: HostedService, signal: Abort
   if (error instanceof FalNetworkError) return failureFromNetwork(error.original, service, signal);
   if (!(error instanceof FalHttpError)) return failureFromNetwork(error, service, signal);
   const problem = parse(error.body);
-  const items = Array.isArray(problem?.detail) ? (problem.detail as Array<{ msg?: unknown; type?: unknown; loc?: unknown }>) : [];
+  const items = Array.isArray(problem?.detail)
+    ? (problem.detail as Array<{ msg?: unknown; type?: unknown; loc?: unknown }>)
+    : [];
   const said =
     typeof problem?.detail === 'string'
       ? problem.detail

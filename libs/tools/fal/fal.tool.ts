@@ -54,7 +54,9 @@ export class FalTool implements SwapTool {
     this.name = config?.name ?? 'fal';
     this.description =
       config?.description ??
-      (config ? `${config.model} on fal.` : 'A fal image-editing endpoint (option `model`) with the template and avatars as inputs.');
+      (config
+        ? `${config.model} on fal.`
+        : 'A fal image-editing endpoint (option `model`) with the template and avatars as inputs.');
     this.concurrency = config?.concurrency ?? 2;
     this.timeoutMs = config?.timeout_ms ?? 300_000;
     this.options = {
@@ -92,10 +94,18 @@ export class FalTool implements SwapTool {
     const refused = refuseTooManyPeople(input, model, mappingMaxImages(mapping));
     if (refused) return refused;
     const queueUrl = baseUrlFromEnv('FAL_QUEUE_URL', FAL_DEFAULT_QUEUE_URL);
-    const service: HostedService = { name: SERVICE, baseUrl: publicUrl(queueUrl), keyEnv: found.env, model, secrets: [found.key] };
+    const service: HostedService = {
+      name: SERVICE,
+      baseUrl: publicUrl(queueUrl),
+      keyEnv: found.env,
+      model,
+      secrets: [found.key],
+    };
     const fal = createFalClient({
       credentials: found.key,
-      fetch: falFetch((url) => (url.startsWith(FAL_DEFAULT_QUEUE_URL) ? queueUrl + url.slice(FAL_DEFAULT_QUEUE_URL.length) : url)),
+      fetch: falFetch((url) =>
+        url.startsWith(FAL_DEFAULT_QUEUE_URL) ? queueUrl + url.slice(FAL_DEFAULT_QUEUE_URL.length) : url,
+      ),
       retry: { maxRetries: 0 },
     });
     const prompt = swapPrompt(input);
@@ -111,7 +121,8 @@ export class FalTool implements SwapTool {
     } catch (error) {
       return { ok: false, failure: falFailure(error, service, input.signal) };
     }
-    if (typeof requestId !== 'string') return { ok: false, failure: final('bad_output', 'fal answered without a request_id.') };
+    if (typeof requestId !== 'string')
+      return { ok: false, failure: final('bad_output', 'fal answered without a request_id.') };
     const stopCancel = cancelOnAbort(input.signal, () =>
       fal.queue.cancel(model, { requestId, abortSignal: AbortSignal.timeout(CANCEL_TIMEOUT_MS) }),
     );
@@ -131,14 +142,19 @@ export class FalTool implements SwapTool {
       if (finished.state === 'failed') return { ok: false, failure: finished.failure };
       let output: FalImageOutput;
       try {
-        output = (await fal.queue.result(model, { requestId, abortSignal: input.signal })).data as FalImageOutput;
+        output = (await fal.queue.result(model, { requestId, abortSignal: input.signal }))
+          .data as FalImageOutput;
       } catch (error) {
         return { ok: false, failure: falFailure(error, service, input.signal) };
       }
       if (output?.has_nsfw_concepts?.some(Boolean))
-        return { ok: false, failure: final('safety', `Refused by fal's safety checker: the result was flagged as NSFW.`) };
+        return {
+          ok: false,
+          failure: final('safety', `Refused by fal's safety checker: the result was flagged as NSFW.`),
+        };
       const url = output?.images?.[0]?.url;
-      if (typeof url !== 'string') return { ok: false, failure: final('bad_output', 'fal\'s result has no images[0].url.') };
+      if (typeof url !== 'string')
+        return { ok: false, failure: final('bad_output', "fal's result has no images[0].url.") };
       const image = await downloadResultImage(
         url,
         { service: SERVICE, baseUrl: queueUrl, signal: input.signal },

@@ -1,6 +1,11 @@
 import { ApiError } from '@google/genai';
 import type { ToolFailure } from '../tool';
-import { delayFromText, failureFromHttp, failureFromNetwork, type HostedService } from '../hosted/hosted-failures';
+import {
+  delayFromText,
+  failureFromHttp,
+  failureFromNetwork,
+  type HostedService,
+} from '../hosted/hosted-failures';
 
 /** Google's error body: `{ error: { code, message, status, details: [{ '@type', retryDelay, … }] } }`. */
 interface GoogleErrorBody {

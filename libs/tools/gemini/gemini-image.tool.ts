@@ -28,7 +28,14 @@ export const GEMINI_MAX_INPUT_IMAGES: Readonly<Record<string, number>> = {
 };
 
 /** Finish reasons that mean the model's safety filters stopped the image. */
-const SAFETY_FINISH = new Set(['SAFETY', 'IMAGE_SAFETY', 'PROHIBITED_CONTENT', 'BLOCKLIST', 'SPII', 'IMAGE_PROHIBITED_CONTENT']);
+const SAFETY_FINISH = new Set([
+  'SAFETY',
+  'IMAGE_SAFETY',
+  'PROHIBITED_CONTENT',
+  'BLOCKLIST',
+  'SPII',
+  'IMAGE_PROHIBITED_CONTENT',
+]);
 
 /**
  * Google's Gemini image models ("Nano Banana") through `models/{model}:generateContent` with the official
@@ -85,7 +92,9 @@ export class GeminiImageTool implements SwapTool {
     const images = await swapImages(input);
     const parts: Part[] = [
       { text: prompt },
-      ...images.map((image) => ({ inlineData: { mimeType: image.mimeType, data: image.data.toString('base64') } })),
+      ...images.map((image) => ({
+        inlineData: { mimeType: image.mimeType, data: image.data.toString('base64') },
+      })),
     ];
     const aspect = String(input.options.aspect_ratio);
     const started = performance.now();
@@ -106,11 +115,17 @@ export class GeminiImageTool implements SwapTool {
     const latencyMs = Math.round(performance.now() - started);
     const blocked = response.promptFeedback?.blockReason;
     if (blocked)
-      return { ok: false, failure: final('safety', `Refused by Gemini's safety system: the prompt was blocked (${blocked}).`) };
+      return {
+        ok: false,
+        failure: final('safety', `Refused by Gemini's safety system: the prompt was blocked (${blocked}).`),
+      };
     const candidate = response.candidates?.[0];
     const finish = String(candidate?.finishReason ?? '');
     if (SAFETY_FINISH.has(finish))
-      return { ok: false, failure: final('safety', `Refused by Gemini's safety system: the image was stopped (${finish}).`) };
+      return {
+        ok: false,
+        failure: final('safety', `Refused by Gemini's safety system: the image was stopped (${finish}).`),
+      };
     const answerParts = candidate?.content?.parts ?? [];
     const imagePart = answerParts.find((p) => p.inlineData?.data);
     const text = answerParts
@@ -121,7 +136,10 @@ export class GeminiImageTool implements SwapTool {
       const why = text ? ` It said: "${text.slice(0, 300)}"` : '';
       return {
         ok: false,
-        failure: final('bad_output', `Gemini answered without an image (finish reason ${finish || 'none'}).${why}`),
+        failure: final(
+          'bad_output',
+          `Gemini answered without an image (finish reason ${finish || 'none'}).${why}`,
+        ),
       };
     }
     const image = await checkBase64Image(imagePart.inlineData?.data, 'Gemini');

@@ -46,11 +46,20 @@ export function failureFromHttp(answer: HttpErrorAnswer, service: HostedService)
       `${name} rejected the API key from ${service.keyEnv} (401). Set ${service.keyEnv} to a valid key.`,
     );
   else if (answer.quota || status === 402)
-    failure = final('quota', `The account behind ${service.keyEnv} has no credit or quota left (${status}): ${said}`);
+    failure = final(
+      'quota',
+      `The account behind ${service.keyEnv} has no credit or quota left (${status}): ${said}`,
+    );
   else if (status === 403)
-    failure = final('forbidden', `The key from ${service.keyEnv} may not use "${service.model}" (403): ${said}`);
+    failure = final(
+      'forbidden',
+      `The key from ${service.keyEnv} may not use "${service.model}" (403): ${said}`,
+    );
   else if (status === 404)
-    failure = final('not_found', `${name} has no "${service.model}" or no such endpoint at ${service.baseUrl} (404): ${said}`);
+    failure = final(
+      'not_found',
+      `${name} has no "${service.model}" or no such endpoint at ${service.baseUrl} (404): ${said}`,
+    );
   else if (status === 400 || status === 422)
     failure = final('bad_request', `${name} refused the request as invalid (${status}): ${said}`);
   else if (status === 429)

@@ -66,7 +66,10 @@ export function keyFromEnv(
 }
 
 /** Availability of a tool whose key lives in one of `names`. */
-export function keyAvailability(names: readonly string[], env: NodeJS.ProcessEnv = process.env): ToolAvailability {
+export function keyAvailability(
+  names: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): ToolAvailability {
   if (keyFromEnv(names, env)) return { available: true };
   return { available: false, reason: `${names.join(' or ')} is not set (in the environment or a .env file)` };
 }
@@ -84,7 +87,11 @@ export function missingKey(names: readonly string[]): ToolResult {
 }
 
 /** Base URL from `envName`, else `fallback`, without a trailing slash. */
-export function baseUrlFromEnv(envName: string, fallback: string, env: NodeJS.ProcessEnv = process.env): string {
+export function baseUrlFromEnv(
+  envName: string,
+  fallback: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   return (env[envName]?.trim() || fallback).replace(/\/+$/, '');
 }
 
@@ -109,9 +116,13 @@ export const DOWNLOAD_TIMEOUT_OPTION: ToolOptionSpec = {
 };
 
 function sniffImageType(bytes: Buffer): InlineImage['mimeType'] | null {
-  if (bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'image/png';
+  if (bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])))
+    return 'image/png';
   if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg';
-  if (bytes.subarray(0, 4).toString('latin1') === 'RIFF' && bytes.subarray(8, 12).toString('latin1') === 'WEBP')
+  if (
+    bytes.subarray(0, 4).toString('latin1') === 'RIFF' &&
+    bytes.subarray(8, 12).toString('latin1') === 'WEBP'
+  )
     return 'image/webp';
   return null;
 }

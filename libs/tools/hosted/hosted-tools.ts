@@ -5,4 +5,10 @@ import { ReplicateBuiltinTool } from '../replicate/replicate.tool';
 import { SeedreamTool } from '../seedream/seedream.tool';
 
 /** The built-in tools of hosted services beyond OpenAI (SPEC §12), registered like every other tool. */
-export const HOSTED_TOOLS = [GeminiImageTool, FluxKontextTool, SeedreamTool, ReplicateBuiltinTool, FalBuiltinTool];
+export const HOSTED_TOOLS = [
+  GeminiImageTool,
+  FluxKontextTool,
+  SeedreamTool,
+  ReplicateBuiltinTool,
+  FalBuiltinTool,
+];

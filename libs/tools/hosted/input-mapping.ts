@@ -1,6 +1,8 @@
 import { z } from 'zod';
 
-const inputName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an input name of the model (letters, digits, _)');
+const inputName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an input name of the model (letters, digits, _)');
 
 /**
  * How a gateway model's inputs take the swap request: which input gets the prompt, and either one list
@@ -30,14 +32,19 @@ export function mappingMaxImages(mapping: InputMapping): number | undefined {
 }
 
 /** The model input for one request: the prompt, the images where the mapping puts them, and the extras. */
-export function mappedInput<T>(mapping: InputMapping, prompt: string, images: readonly T[]): Record<string, unknown> {
+export function mappedInput<T>(
+  mapping: InputMapping,
+  prompt: string,
+  images: readonly T[],
+): Record<string, unknown> {
   const input: Record<string, unknown> = { ...mapping.extra, [mapping.prompt]: prompt };
   if (mapping.images) input[mapping.images] = [...images];
   else mapping.image_fields?.forEach((field, i) => i < images.length && (input[field] = images[i]));
   return input;
 }
 
-const preset = (mapping: z.input<typeof InputMappingSchema>): InputMapping => InputMappingSchema.parse(mapping);
+const preset = (mapping: z.input<typeof InputMappingSchema>): InputMapping =>
+  InputMappingSchema.parse(mapping);
 
 /**
  * Input mappings of well-known multi-image editing models on Replicate, read from each model's API
@@ -58,7 +65,19 @@ export const REPLICATE_PRESETS: Readonly<Record<string, InputMapping>> = {
 
 /** The same for fal endpoints. */
 export const FAL_PRESETS: Readonly<Record<string, InputMapping>> = {
-  'fal-ai/nano-banana/edit': preset({ images: 'image_urls', max_images: 3, extra: { output_format: 'png', num_images: 1 } }),
-  'fal-ai/bytedance/seedream/v4/edit': preset({ images: 'image_urls', max_images: 10, extra: { num_images: 1 } }),
-  'fal-ai/flux-pro/kontext/max/multi': preset({ images: 'image_urls', max_images: 4, extra: { output_format: 'png' } }),
+  'fal-ai/nano-banana/edit': preset({
+    images: 'image_urls',
+    max_images: 3,
+    extra: { output_format: 'png', num_images: 1 },
+  }),
+  'fal-ai/bytedance/seedream/v4/edit': preset({
+    images: 'image_urls',
+    max_images: 10,
+    extra: { num_images: 1 },
+  }),
+  'fal-ai/flux-pro/kontext/max/multi': preset({
+    images: 'image_urls',
+    max_images: 4,
+    extra: { output_format: 'png' },
+  }),
 };

@@ -21,7 +21,10 @@ export interface PollOptions {
  * Looks at a job until it is done or failed, waiting longer between looks (×1.5 each time, capped) so a
  * slow job costs few requests. Ends at once with `aborted` when the item's signal fires.
  */
-export async function pollJob<T>(look: () => Promise<PollStep<T>>, options: PollOptions): Promise<PollEnd<T>> {
+export async function pollJob<T>(
+  look: () => Promise<PollStep<T>>,
+  options: PollOptions,
+): Promise<PollEnd<T>> {
   const cap = options.maxIntervalMs ?? Math.max(options.intervalMs, Math.min(10 * options.intervalMs, 5_000));
   let wait = options.intervalMs;
   for (;;) {

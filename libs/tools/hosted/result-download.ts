@@ -67,7 +67,10 @@ export async function downloadResultImage(
     if (res.status === 403 || res.status === 404 || res.status === 410) {
       await res.body?.cancel();
       return failed(
-        retryable('result_expired', `${from.service}'s result URL ${where} answered ${res.status}; it has expired or was removed.`),
+        retryable(
+          'result_expired',
+          `${from.service}'s result URL ${where} answered ${res.status}; it has expired or was removed.`,
+        ),
       );
     }
     if (!res.ok) {
@@ -96,14 +99,21 @@ export async function downloadResultImage(
     }
     return checkImageOutput(Buffer.concat(chunks), `${from.service}'s result`);
   } catch (error) {
-    if (from.signal.aborted) return failed(final('aborted', `Downloading ${from.service}'s result was canceled.`));
+    if (from.signal.aborted)
+      return failed(final('aborted', `Downloading ${from.service}'s result was canceled.`));
     if (timer.aborted)
       return failed(
-        retryable('timeout', `${from.service}'s result URL ${where} did not finish within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`}.`),
+        retryable(
+          'timeout',
+          `${from.service}'s result URL ${where} did not finish within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`}.`,
+        ),
       );
     const cause = socketCause(error);
     return failed(
-      retryable('connection', `Downloading ${from.service}'s result from ${where} broke off${cause ? ` (${cause})` : ''}.`),
+      retryable(
+        'connection',
+        `Downloading ${from.service}'s result from ${where} broke off${cause ? ` (${cause})` : ''}.`,
+      ),
     );
   }
 }

@@ -1,5 +1,11 @@
 import type { ToolFailure } from '../tool';
-import { delayFromText, failureFromHttp, failureFromNetwork, retryAfterHeader, type HostedService } from '../hosted/hosted-failures';
+import {
+  delayFromText,
+  failureFromHttp,
+  failureFromNetwork,
+  retryAfterHeader,
+  type HostedService,
+} from '../hosted/hosted-failures';
 
 /** Header the fetch below puts on a rewritten answer, holding the service's real status. */
 const REAL_STATUS = 'x-swapbench-status';
@@ -38,12 +44,19 @@ export function replicateFailure(error: unknown, service: HostedService, signal:
   // The SDK's message ends with the body it read: `… failed with status 429 Too Many Requests: {…}.`
   const body = /failed with status \d+[^:]*: ([\s\S]*)\.$/.exec(error.message)?.[1] ?? '';
   const problem = parse(body);
-  const detail = typeof problem?.detail === 'string' ? problem.detail : problem?.detail ? JSON.stringify(problem.detail) : body.slice(0, 300);
+  const detail =
+    typeof problem?.detail === 'string'
+      ? problem.detail
+      : problem?.detail
+        ? JSON.stringify(problem.detail)
+        : body.slice(0, 300);
   return failureFromHttp(
     {
       status,
       said: detail,
-      retryAfterMs: retryAfterHeader(res.headers.get('retry-after')) ?? (status === 429 ? delayFromText(detail) : undefined),
+      retryAfterMs:
+        retryAfterHeader(res.headers.get('retry-after')) ??
+        (status === 429 ? delayFromText(detail) : undefined),
       quota: status === 402 || /insufficient credit|billing/i.test(detail),
       safety: /NSFW|sensitive content|flagged/i.test(detail),
     },

@@ -46,7 +46,9 @@ export class ReplicateTool implements SwapTool {
     this.name = config?.name ?? 'Replicate';
     this.description =
       config?.description ??
-      (config ? `${config.model} on Replicate.` : 'A Replicate image-editing model (option `model`) with the template and avatars as inputs.');
+      (config
+        ? `${config.model} on Replicate.`
+        : 'A Replicate image-editing model (option `model`) with the template and avatars as inputs.');
     this.concurrency = config?.concurrency ?? 2;
     this.timeoutMs = config?.timeout_ms ?? 300_000;
     this.options = {
@@ -62,7 +64,8 @@ export class ReplicateTool implements SwapTool {
       wait_s: {
         type: 'number',
         default: 60,
-        description: 'Seconds the create request may wait for the result (`Prefer: wait`, 1–60); 0 polls at once.',
+        description:
+          'Seconds the create request may wait for the result (`Prefer: wait`, 1–60); 0 polls at once.',
         min: 0,
         max: 60,
         integer: true,
@@ -92,10 +95,24 @@ export class ReplicateTool implements SwapTool {
     const refused = refuseTooManyPeople(input, model, mappingMaxImages(mapping));
     if (refused) return refused;
     const baseUrl = baseUrlFromEnv('REPLICATE_BASE_URL', REPLICATE_DEFAULT_BASE_URL);
-    const service: HostedService = { name: SERVICE, baseUrl: publicUrl(baseUrl), keyEnv: found.env, model, secrets: [found.key] };
-    const client = new Replicate({ auth: found.key, baseUrl, useFileOutput: false, fileEncodingStrategy: 'upload', fetch: replicateFetch });
+    const service: HostedService = {
+      name: SERVICE,
+      baseUrl: publicUrl(baseUrl),
+      keyEnv: found.env,
+      model,
+      secrets: [found.key],
+    };
+    const client = new Replicate({
+      auth: found.key,
+      baseUrl,
+      useFileOutput: false,
+      fileEncodingStrategy: 'upload',
+      fetch: replicateFetch,
+    });
     const prompt = swapPrompt(input);
-    const images = (await swapImages(input)).map((image) => new Blob([new Uint8Array(image.data)], { type: image.mimeType }));
+    const images = (await swapImages(input)).map(
+      (image) => new Blob([new Uint8Array(image.data)], { type: image.mimeType }),
+    );
     const [name, version] = model.split(':');
     const waitS = Number(input.options.wait_s);
     const started = performance.now();
@@ -110,7 +127,8 @@ export class ReplicateTool implements SwapTool {
     } catch (error) {
       return { ok: false, failure: replicateFailure(error, service, input.signal) };
     }
-    if (typeof prediction?.id !== 'string') return { ok: false, failure: final('bad_output', 'Replicate answered without a prediction id.') };
+    if (typeof prediction?.id !== 'string')
+      return { ok: false, failure: final('bad_output', 'Replicate answered without a prediction id.') };
     const id = prediction.id;
     const stopCancel = cancelOnAbort(input.signal, () =>
       client.predictions.cancel(id, { signal: AbortSignal.timeout(CANCEL_TIMEOUT_MS) }),
@@ -132,9 +150,12 @@ export class ReplicateTool implements SwapTool {
       );
       if (finished.state === 'failed') return { ok: false, failure: finished.failure };
       const output: unknown = finished.value.output;
-      const url = Array.isArray(output) ? output[0] : output;
+      const url: unknown = Array.isArray(output) ? (output as unknown[])[0] : output;
       if (typeof url !== 'string')
-        return { ok: false, failure: final('bad_output', 'Replicate\'s prediction succeeded without an output URL.') };
+        return {
+          ok: false,
+          failure: final('bad_output', "Replicate's prediction succeeded without an output URL."),
+        };
       const image = await downloadResultImage(
         url,
         { service: SERVICE, baseUrl, signal: input.signal },
@@ -181,7 +202,10 @@ function stepOf(prediction: Prediction): PollStep<Prediction> {
     case 'processing':
       return { state: 'running' };
     case 'failed': {
-      const error = typeof prediction.error === 'string' ? prediction.error : JSON.stringify(prediction.error ?? 'no error given');
+      const error =
+        typeof prediction.error === 'string'
+          ? prediction.error
+          : JSON.stringify(prediction.error ?? 'no error given');
       return {
         state: 'failed',
         failure: /NSFW|sensitive|safety|flagged/i.test(error)
@@ -191,8 +215,17 @@ function stepOf(prediction: Prediction): PollStep<Prediction> {
     }
     case 'canceled':
     case 'aborted':
-      return { state: 'failed', failure: final('canceled', `Replicate's prediction was ${prediction.status} at the service.`) };
+      return {
+        state: 'failed',
+        failure: final('canceled', `Replicate's prediction was ${prediction.status} at the service.`),
+      };
     default:
-      return { state: 'failed', failure: final('bad_output', `Replicate answered an unknown prediction status "${String(prediction.status)}".`) };
+      return {
+        state: 'failed',
+        failure: final(
+          'bad_output',
+          `Replicate answered an unknown prediction status "${String(prediction.status)}".`,
+        ),
+      };
   }
 }

@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { SwapTool, ToolAvailability, ToolInput, ToolOptionSpec, ToolResult } from '../tool';
 import { Tool } from '../tool.decorator';
-import { failureFromHttp, failureFromNetwork, final, retryAfterHeader, type HostedService } from '../hosted/hosted-failures';
+import {
+  failureFromHttp,
+  failureFromNetwork,
+  final,
+  retryAfterHeader,
+  type HostedService,
+} from '../hosted/hosted-failures';
 import {
   baseUrlFromEnv,
   dataUri,
@@ -24,7 +30,12 @@ export const SEEDREAM_MAX_INPUT_IMAGES = 14;
 /** The answer of `images/generations`. */
 interface ArkImagesResponse {
   model?: string;
-  data?: Array<{ b64_json?: string; url?: string; size?: string; error?: { code?: string; message?: string } }>;
+  data?: Array<{
+    b64_json?: string;
+    url?: string;
+    size?: string;
+    error?: { code?: string; message?: string };
+  }>;
   usage?: { generated_images?: number; output_tokens?: number; total_tokens?: number };
 }
 
@@ -42,7 +53,8 @@ interface ArkError {
 export class SeedreamTool implements SwapTool {
   readonly id = 'seedream';
   readonly name = 'Seedream 4 (ModelArk)';
-  readonly description = 'ByteDance Seedream 4 on BytePlus ModelArk with the template and avatars as reference images.';
+  readonly description =
+    'ByteDance Seedream 4 on BytePlus ModelArk with the template and avatars as reference images.';
   readonly kind = 'api' as const;
   readonly concurrency = 2;
   readonly timeoutMs = 300_000;
@@ -51,10 +63,21 @@ export class SeedreamTool implements SwapTool {
     size: {
       type: 'string',
       default: '2K',
-      description: 'Output size: 1K, 2K, 4K, or WIDTHxHEIGHT; the model keeps the template\'s aspect for 1K–4K.',
+      description:
+        "Output size: 1K, 2K, 4K, or WIDTHxHEIGHT; the model keeps the template's aspect for 1K–4K.",
     },
-    seed: { type: 'number', default: -1, description: 'Seed for a repeatable result; -1 leaves it random.', integer: true, min: -1 },
-    watermark: { type: 'boolean', default: false, description: 'Let the service add its "AI generated" mark.' },
+    seed: {
+      type: 'number',
+      default: -1,
+      description: 'Seed for a repeatable result; -1 leaves it random.',
+      integer: true,
+      min: -1,
+    },
+    watermark: {
+      type: 'boolean',
+      default: false,
+      description: 'Let the service add its "AI generated" mark.',
+    },
   } satisfies Record<string, ToolOptionSpec>;
 
   availability(): Promise<ToolAvailability> {
@@ -118,7 +141,11 @@ export class SeedreamTool implements SwapTool {
       };
     }
     const answer = parse<ArkImagesResponse>(text);
-    if (!answer) return { ok: false, failure: final('bad_output', 'ModelArk answered 200 with a body that is not JSON.') };
+    if (!answer)
+      return {
+        ok: false,
+        failure: final('bad_output', 'ModelArk answered 200 with a body that is not JSON.'),
+      };
     const first = answer.data?.[0];
     if (first?.error)
       return {
