@@ -1,4 +1,4 @@
-import { createFalClient, type QueueStatus } from '@fal-ai/client';
+import type { QueueStatus } from '@fal-ai/client';
 import { Injectable } from '@nestjs/common';
 import type { SwapTool, ToolAvailability, ToolInput, ToolOptionSpec, ToolResult } from '../tool';
 import { Tool } from '../tool.decorator';
@@ -101,6 +101,8 @@ export class FalTool implements SwapTool {
       model,
       secrets: [found.key],
     };
+    // Loaded on first use, so that commands which never call fal do not load its SDK.
+    const { createFalClient } = await import('@fal-ai/client');
     const fal = createFalClient({
       credentials: found.key,
       fetch: falFetch((url) =>

@@ -1,4 +1,3 @@
-import { ApiError } from '@google/genai';
 import type { ToolFailure } from '../tool';
 import {
   delayFromText,
@@ -23,7 +22,10 @@ interface GoogleErrorBody {
  * `"36s"`), not in a header.
  */
 export function geminiFailure(error: unknown, service: HostedService, signal: AbortSignal): ToolFailure {
-  if (!(error instanceof ApiError)) return failureFromNetwork(error, service, signal);
+  // The SDK is loaded on first use, so its ApiError is known by its name and status, not its class.
+  const apiError = error as Error & { status?: unknown };
+  if (!(error instanceof Error) || error.name !== 'ApiError' || typeof apiError.status !== 'number')
+    return failureFromNetwork(error, service, signal);
   const body = parseBody(error.message);
   const details = body?.error?.details ?? [];
   const retryInfo = details.find((d) => d['@type']?.endsWith('google.rpc.RetryInfo'));
@@ -33,11 +35,11 @@ export function geminiFailure(error: unknown, service: HostedService, signal: Ab
   const badKey = details.some((d) => d.reason === 'API_KEY_INVALID');
   return failureFromHttp(
     {
-      status: badKey ? 401 : error.status,
+      status: badKey ? 401 : apiError.status,
       said,
       retryAfterMs: delayFromText(retryInfo?.retryDelay),
       // A 429 whose quota metric says the daily or free-tier limit is 0 is not a short wait.
-      quota: error.status === 429 && /limit:\s*0\b/.test(said),
+      quota: apiError.status === 429 && /limit:\s*0\b/.test(said),
     },
     service,
   );

@@ -1,4 +1,4 @@
-import { GoogleGenAI, type GenerateContentResponse, type Part } from '@google/genai';
+import type { GenerateContentResponse, Part } from '@google/genai';
 import { Injectable } from '@nestjs/common';
 import type { SwapTool, ToolAvailability, ToolInput, ToolOptionSpec, ToolResult } from '../tool';
 import { Tool } from '../tool.decorator';
@@ -83,6 +83,8 @@ export class GeminiImageTool implements SwapTool {
       model,
       secrets: [found.key],
     };
+    // Loaded on first use: the SDK is large, and every CLI command would pay for it at start-up.
+    const { GoogleGenAI } = await import('@google/genai');
     const client = new GoogleGenAI({
       apiKey: found.key,
       // One attempt: the runner is the one layer that retries, with the service's RetryInfo delay.

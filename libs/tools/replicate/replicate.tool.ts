@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import Replicate, { type Prediction } from 'replicate';
+import type { Prediction } from 'replicate';
 import type { SwapTool, ToolAvailability, ToolInput, ToolOptionSpec, ToolResult } from '../tool';
 import { Tool } from '../tool.decorator';
 import { final, type HostedService } from '../hosted/hosted-failures';
@@ -102,6 +102,8 @@ export class ReplicateTool implements SwapTool {
       model,
       secrets: [found.key],
     };
+    // Loaded on first use, so that commands which never call Replicate do not load its SDK.
+    const { default: Replicate } = await import('replicate');
     const client = new Replicate({
       auth: found.key,
       baseUrl,
