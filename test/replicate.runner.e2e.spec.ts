@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
@@ -8,6 +9,8 @@ import {
   REPLICATE_THROTTLE_S,
   type ReplicateScenario,
 } from './fake-replicate/fake-replicate.server';
+import { ReplicateBuiltinTool } from '../libs/tools/replicate/replicate.tool';
+import { makeToolInput } from './fake-openai/tool-input.fixture';
 import { generated, HostedRunHarness, SCENARIO_CASE } from './support/hosted-runner';
 
 const KEY = 'r8_LEAKCHECK1234567890abcdefABCDEF12345';
@@ -150,6 +153,31 @@ describe('replicate through the real runner, against the fake Replicate API and 
     for (let i = 0; i < 100 && fake.canceled.length === 0; i++) await sleep(20);
     assert.deepEqual(fake.canceled, [slow()!.id]);
     assert.equal(slow()!.status, 'canceled');
+  });
+
+  it('hands a dropped connection to the runner at once: the SDK does not try again', async () => {
+    let connections = 0;
+    const dropper = createServer((socket) => {
+      connections += 1;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => dropper.listen(0, '127.0.0.1', resolve));
+    const saved = process.env.REPLICATE_BASE_URL;
+    process.env.REPLICATE_BASE_URL = `http://127.0.0.1:${(dropper.address() as AddressInfo).port}/v1`;
+    const fixture = await makeToolInput(
+      { model: 'google/nano-banana', ...FAST, wait_s: 0, download_timeout_ms: 1_000 },
+      1,
+    );
+    try {
+      const result = await new ReplicateBuiltinTool().generate(fixture.input);
+      assert.equal(result.ok, false);
+      assert.deepEqual(!result.ok && [result.failure.code, result.failure.retryable], ['connection', true]);
+      assert.equal(connections, 1);
+    } finally {
+      process.env.REPLICATE_BASE_URL = saved;
+      await fixture.cleanup();
+      await new Promise<void>((resolve) => dropper.close(() => resolve()));
+    }
   });
 
   it('leaves the token nowhere: not in the database, the sidecars, the events or the logs', () => {
