@@ -155,30 +155,34 @@ describe('replicate through the real runner, against the fake Replicate API and 
     assert.equal(slow()!.status, 'canceled');
   });
 
-  it('hands a dropped connection to the runner at once: the SDK does not try again', async () => {
-    let connections = 0;
-    const dropper = createServer((socket) => {
-      connections += 1;
-      socket.destroy();
-    });
-    await new Promise<void>((resolve) => dropper.listen(0, '127.0.0.1', resolve));
-    const saved = process.env.REPLICATE_BASE_URL;
-    process.env.REPLICATE_BASE_URL = `http://127.0.0.1:${(dropper.address() as AddressInfo).port}/v1`;
-    const fixture = await makeToolInput(
-      { model: 'google/nano-banana', ...FAST, wait_s: 0, download_timeout_ms: 1_000 },
-      1,
-    );
-    try {
-      const result = await new ReplicateBuiltinTool().generate(fixture.input);
-      assert.equal(result.ok, false);
-      assert.deepEqual(!result.ok && [result.failure.code, result.failure.retryable], ['connection', true]);
-      assert.equal(connections, 1);
-    } finally {
-      process.env.REPLICATE_BASE_URL = saved;
-      await fixture.cleanup();
-      await new Promise<void>((resolve) => dropper.close(() => resolve()));
-    }
-  });
+  it(
+    'hands a dropped connection to the runner at once: the SDK does not try again',
+    { timeout: 20_000 },
+    async () => {
+      let connections = 0;
+      const dropper = createServer((socket) => {
+        connections += 1;
+        socket.destroy();
+      });
+      await new Promise<void>((resolve) => dropper.listen(0, '127.0.0.1', resolve));
+      const saved = process.env.REPLICATE_BASE_URL;
+      process.env.REPLICATE_BASE_URL = `http://127.0.0.1:${(dropper.address() as AddressInfo).port}/v1`;
+      const fixture = await makeToolInput(
+        { model: 'google/nano-banana', ...FAST, wait_s: 0, download_timeout_ms: 1_000 },
+        1,
+      );
+      try {
+        const result = await new ReplicateBuiltinTool().generate(fixture.input);
+        assert.equal(result.ok, false);
+        assert.deepEqual(!result.ok && [result.failure.code, result.failure.retryable], ['connection', true]);
+        assert.equal(connections, 1);
+      } finally {
+        process.env.REPLICATE_BASE_URL = saved;
+        await fixture.cleanup();
+        await new Promise<void>((resolve) => dropper.close(() => resolve()));
+      }
+    },
+  );
 
   it('leaves the token nowhere: not in the database, the sidecars, the events or the logs', () => {
     assert.deepEqual(harness.leaks([KEY, 'LEAKCHECK']), []);
