@@ -13,6 +13,7 @@ import type { ToolSummary } from '../libs/tools/tools.registry';
 import type { FakeScenario } from './fake-openai/fake-openai.scenarios';
 import { FakeOpenAIServer, type RecordedRequest } from './fake-openai/fake-openai.server';
 import { cliEnv, swapbench, type CliResult } from './support/cli';
+import { HOSTED_KEY_ENV, HostedFakes } from './support/hosted-fakes';
 import { filesUnder, writeFaceCase } from './support/fixtures';
 import { useTempData } from './support/temp-data';
 
@@ -22,7 +23,11 @@ const OPENAI_KEY = `sk-swapbench-SECRET-${randomBytes(12).toString('hex')}`;
 const COMPAT_KEY = `swapbench-COMPAT-SECRET-${randomBytes(12).toString('hex')}`;
 const COMPAT_ENV = 'SWAPBENCH_TEST_COMPAT_KEY';
 const COMPAT_TOOL = 'compat_secret';
-const TOOLS = ['baseline_gpt', COMPAT_TOOL, 'baseline_dalle3'];
+/** The hosted services of SPEC §12, each against its own fake; their keys are random per process too. */
+const HOSTED = Object.keys(HOSTED_KEY_ENV) as Array<keyof typeof HOSTED_KEY_ENV>;
+const TOOLS = ['baseline_gpt', COMPAT_TOOL, 'baseline_dalle3', ...HOSTED];
+/** The hosted fakes and their keys; started before the NEEDLES are needed. */
+let hosted: HostedFakes;
 
 /**
  * What the fake server answers per case: tc_02 is refused with a 401 and tc_03 with a 403, and both
@@ -54,7 +59,7 @@ function needles(name: string, key: string): Array<[string, string]> {
   return found;
 }
 
-const NEEDLES = [...needles('OPENAI_API_KEY', OPENAI_KEY), ...needles(COMPAT_ENV, COMPAT_KEY)];
+let NEEDLES: Array<[string, string]> = [];
 
 /** Which secret strings `text` contains, by description; empty when none. */
 function leaksIn(text: string | Buffer): string[] {
@@ -146,6 +151,17 @@ describe('API keys never leave the process: API, pages, live channels, reports, 
       await writeFaceCase(data.datasets, id, { prompt: `Swap the face. [case ${id}]` });
     fake = await FakeOpenAIServer.start();
     fake.faults = { pick: scenarioFor, retryAfter: { seconds: '0', ms: '10' } };
+    hosted = await HostedFakes.start();
+    // The hosted tools' images are checked in their own runner tests; here their refusals keep the
+    // three runs of this test from scoring five more images each.
+    hosted.answer('tc_01', 'refused');
+    hosted.answer('tc_02', 'bad_key');
+    hosted.answer('tc_03', 'forbidden');
+    NEEDLES = [
+      ...needles('OPENAI_API_KEY', OPENAI_KEY),
+      ...needles(COMPAT_ENV, COMPAT_KEY),
+      ...HOSTED.flatMap((id) => needles(HOSTED_KEY_ENV[id], hosted.keys[id])),
+    ];
     const config = join(data.root, 'swapbench.config.json');
     writeFileSync(
       config,
@@ -166,6 +182,7 @@ describe('API keys never leave the process: API, pages, live channels, reports, 
       OPENAI_BASE_URL: fake.baseURL,
       SWAPBENCH_CONFIG: config,
       [COMPAT_ENV]: COMPAT_KEY,
+      ...hosted.env(),
     };
     Object.assign(process.env, keys);
     env = cliEnv(data, keys);
@@ -189,6 +206,7 @@ describe('API keys never leave the process: API, pages, live channels, reports, 
     process.stderr.write = writes.err;
     await app?.close();
     await fake?.close();
+    await hosted?.close();
     process.env = { ...savedEnv };
     data?.dispose();
   });
@@ -237,7 +255,7 @@ describe('API keys never leave the process: API, pages, live channels, reports, 
 
     const detail = JSON.parse(await getText(`${base}/api/runs/${runId}`)) as RunDetail;
     assert.equal(detail.status, 'finished');
-    assert.equal(detail.items.length, 9);
+    assert.equal(detail.items.length, 3 * TOOLS.length);
     surfaces.set('GET /api/runs/{id}', JSON.stringify(detail));
     surfaces.set('GET /api/runs', await getText(`${base}/api/runs`));
     surfaces.set('GET /app/runs/{id}/grid', await getText(`${base}/app/runs/${runId}/grid`));
@@ -264,6 +282,7 @@ describe('API keys never leave the process: API, pages, live channels, reports, 
     // Checked after every surface is collected, so that a redaction bug also shows in the search below.
     const item = (caseId: string, toolId: string) =>
       detail.items.find((i) => i.case_id === caseId && i.tool_id === toolId)!;
+    for (const toolId of HOSTED) assert.match(item('tc_01', toolId).error ?? '', /^Refused by /, toolId);
     for (const toolId of ['baseline_gpt', COMPAT_TOOL])
       assert.ok(item('tc_01', toolId).image_url, `${toolId} made an image for tc_01`);
     for (const toolId of TOOLS) {
@@ -281,8 +300,8 @@ describe('API keys never leave the process: API, pages, live channels, reports, 
     assert.equal(images.length, 2, 'tc_01 × the two edit tools');
     assert.equal(
       cliRun.items.filter((i) => i.error !== null && !i.error.startsWith('Scoring failed')).length,
-      7,
-      'the same 7 provider failures from the CLI',
+      7 + 3 * HOSTED.length,
+      'the same provider failures from the CLI',
     );
     assert.match(
       cli['swapbench run'].stderr,
@@ -301,7 +320,13 @@ describe('API keys never leave the process: API, pages, live channels, reports, 
     assert.ok(fake.served.includes('auth_401') && fake.served.includes('forbidden_403'));
     // The search finds what it looks for: every needle is in what the fake server received, as text
     // and base64-encoded at each alignment.
-    const received = [...sent].join('\n');
+    const credentials = hosted.receivedCredentials();
+    for (const id of HOSTED)
+      assert.ok(
+        credentials.some((c) => c.includes(hosted.keys[id])),
+        `the ${HOSTED_KEY_ENV[id]} key went to its fake server`,
+      );
+    const received = [...sent, ...credentials].join('\n');
     const encoded = [0, 1, 2].map((pad) => Buffer.from(' '.repeat(pad) + received).toString('base64'));
     assert.deepEqual(
       leaksIn([received, ...encoded].join('\n')),

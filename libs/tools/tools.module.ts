@@ -8,6 +8,7 @@ import { ConfiguredToolsLoader } from './config/configured-tools.loader';
 import { BaselineDalle3Tool } from './openai/baseline-dalle3.tool';
 import { BaselineGptTool } from './openai/baseline-gpt.tool';
 import { ToolRegistry } from './tools.registry';
+import { HOSTED_TOOLS } from './hosted/hosted-tools';
 
 /** Built-in tools register exactly as third-party ones do: as `@Tool()` providers found by the registry. */
 export const BUILTIN_TOOLS = [
@@ -16,6 +17,7 @@ export const BUILTIN_TOOLS = [
   BaselineGptTool,
   BaselineDalle3Tool,
   ClassicSwapTool,
+  ...HOSTED_TOOLS,
 ];
 
 @Module({

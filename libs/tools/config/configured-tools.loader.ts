@@ -1,6 +1,8 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { CommandTool } from '../command/command.tool';
+import { FalTool } from '../fal/fal.tool';
 import { OpenAICompatibleTool } from '../openai/openai-compatible.tool';
+import { ReplicateTool } from '../replicate/replicate.tool';
 import type { SwapTool } from '../tool';
 import { recordToolOrigin } from '../tool-fingerprint';
 import { ToolRegistry } from '../tools.registry';
@@ -28,7 +30,7 @@ export class ConfiguredToolsLoader implements OnModuleInit {
   }
 }
 
-/** The tools a loaded config declares, in file order: OpenAI-compatible servers, commands, then plugins. */
+/** The tools a loaded config declares, in file order: OpenAI-compatible servers, commands, gateway models, then plugins. */
 export async function buildConfiguredTools({ config, dir }: LoadedConfig): Promise<SwapTool[]> {
   const tools: SwapTool[] = [
     ...config.openai_compatible.map((entry) => {
@@ -39,6 +41,16 @@ export async function buildConfiguredTools({ config, dir }: LoadedConfig): Promi
     ...config.command.map((entry) => {
       const tool = new CommandTool(entry, dir);
       recordToolOrigin(tool, { kind: 'config', entry, cwd: dir, command: entry.command });
+      return tool;
+    }),
+    ...config.replicate.map((entry) => {
+      const tool = new ReplicateTool(entry);
+      recordToolOrigin(tool, { kind: 'config', entry, cwd: dir });
+      return tool;
+    }),
+    ...config.fal.map((entry) => {
+      const tool = new FalTool(entry);
+      recordToolOrigin(tool, { kind: 'config', entry, cwd: dir });
       return tool;
     }),
   ];

@@ -32,7 +32,7 @@ describe('loadSwapbenchConfig', () => {
 
   it('is empty when there is no file in the working directory', () => {
     assert.deepEqual(loadSwapbenchConfig({}, dir), {
-      config: { openai_compatible: [], command: [], plugins: [] },
+      config: { openai_compatible: [], command: [], replicate: [], fal: [], plugins: [] },
       path: null,
       dir,
     });
@@ -95,6 +95,35 @@ describe('loadSwapbenchConfig', () => {
     assert.match(message, /command\[0\]\.timeout_ms: /);
     assert.match(message, /openai_compatible\[0\]\.base_url: must be an http\(s\) URL/);
     assert.match(message, /openai_compatible\[0\]: Unrecognized key: "extra"/);
+  });
+
+  it('checks replicate and fal entries: a model id, and an input mapping unless a preset fits', async () => {
+    await write({
+      replicate: [
+        { id: 'rep_preset', name: 'x', model: 'google/nano-banana' },
+        { id: 'rep_custom', name: 'x', model: 'acme/editor' },
+        { id: 'rep_both', name: 'x', model: 'acme/editor', input: { images: 'a', image_fields: ['b', 'c'] } },
+      ],
+      fal: [{ id: 'fal_bad', name: 'x', model: 'nano-banana' }],
+    });
+    const message = errorOf(() => loadSwapbenchConfig({}, dir));
+    assert.match(message, /replicate\[1\]\.input: is required for a model without a built-in preset/);
+    assert.match(message, /replicate\[2\]\.input: give exactly one of `images`/);
+    assert.match(message, /fal\[0\]\.model: must be a model id like fal-ai\/nano-banana\/edit/);
+    assert.doesNotMatch(message, /replicate\[0\]/);
+
+    await write({
+      replicate: [{ id: 'rep_preset', name: 'x', model: 'google/nano-banana' }],
+      fal: [{ id: 'rep_preset', name: 'y', model: 'fal-ai/nano-banana/edit' }],
+    });
+    assert.match(
+      errorOf(() => loadSwapbenchConfig({}, dir)),
+      /fal\[0\]\.id: the id "rep_preset" is already used by replicate\[0\]\.id/,
+    );
+
+    await write({ replicate: [{ id: 'rep_preset', name: 'x', model: 'google/nano-banana' }] });
+    const { config } = loadSwapbenchConfig({}, dir);
+    assert.equal(config.replicate[0].input?.images, 'image_input', 'the preset mapping is filled in');
   });
 
   it('refuses a key pasted into api_key_env without repeating it', async () => {

@@ -79,6 +79,8 @@ function assertUniqueIds(config: SwapbenchConfig, source: string): void {
   const entries = [
     ...config.openai_compatible.map((t, i) => [t.id, `openai_compatible[${i}].id`] as const),
     ...config.command.map((t, i) => [t.id, `command[${i}].id`] as const),
+    ...config.replicate.map((t, i) => [t.id, `replicate[${i}].id`] as const),
+    ...config.fal.map((t, i) => [t.id, `fal[${i}].id`] as const),
   ];
   for (const [id, field] of entries) {
     const first = seen.get(id);

@@ -1,5 +1,11 @@
 import { z } from 'zod';
 import { SLUG_PATTERN } from '../../core/slug';
+import {
+  FAL_PRESETS,
+  InputMappingSchema,
+  REPLICATE_PRESETS,
+  type InputMapping,
+} from '../hosted/input-mapping';
 
 /** Placeholders a `command` tool's arguments may contain; `{avatarN}` is checked separately. */
 export const COMMAND_PLACEHOLDERS = [
@@ -65,16 +71,48 @@ export const PluginSchema = z.union([
   z.strictObject({ module: z.string().min(1), options: z.record(z.string(), z.unknown()).optional() }),
 ]);
 
+/**
+ * A `replicate` or `fal` model under its own id. `input` says where the prompt and images go; it may be
+ * left out for a model with a built-in preset.
+ */
+function gatewayToolSchema(presets: Readonly<Record<string, InputMapping>>, example: string) {
+  return z
+    .strictObject({
+      id: toolId,
+      name: z.string().min(1),
+      description: z.string().optional(),
+      model: z
+        .string()
+        .min(1)
+        .regex(/^[\w.-]+\/[\w./:-]+$/, `must be a model id like ${example}`),
+      input: InputMappingSchema.optional(),
+      concurrency: z.int().min(1).max(64).default(2),
+      timeout_ms: z.int().min(1_000).max(3_600_000).default(300_000),
+    })
+    .refine((entry) => entry.input !== undefined || presets[entry.model.split(':')[0]] !== undefined, {
+      path: ['input'],
+      error: `is required for a model without a built-in preset (presets: ${Object.keys(presets).join(', ')})`,
+    })
+    .transform((entry) => ({ ...entry, input: entry.input ?? presets[entry.model.split(':')[0]] }));
+}
+
+export const ReplicateToolSchema = gatewayToolSchema(REPLICATE_PRESETS, 'owner/name or owner/name:version');
+export const FalToolSchema = gatewayToolSchema(FAL_PRESETS, 'fal-ai/nano-banana/edit');
+
 /** `swapbench.config.json`: tools added to the built-in ones. Every list is optional. */
 export const SwapbenchConfigSchema = z.strictObject({
   $schema: z.string().optional(),
   openai_compatible: z.array(OpenAICompatibleToolSchema).default([]),
   command: z.array(CommandToolSchema).default([]),
+  replicate: z.array(ReplicateToolSchema).default([]),
+  fal: z.array(FalToolSchema).default([]),
   plugins: z.array(PluginSchema).default([]),
 });
 
 export type OpenAICompatibleToolConfig = z.infer<typeof OpenAICompatibleToolSchema>;
 export type CommandToolConfig = z.infer<typeof CommandToolSchema>;
+/** A configured `replicate` or `fal` entry, its input mapping filled in from the presets when omitted. */
+export type GatewayToolConfig = z.infer<typeof ReplicateToolSchema>;
 export type PluginConfig = z.infer<typeof PluginSchema>;
 export type SwapbenchConfig = z.infer<typeof SwapbenchConfigSchema>;
 
