@@ -10,6 +10,7 @@ import { packageRoot } from '../../libs/core/package-root';
 import { fabricateRun } from '../../libs/report/report-run.fixture';
 import type { RunDetail } from '../../libs/runs/run-views';
 import { launchChromium } from '../support/chromium';
+import { mentions } from '../support/text';
 
 /**
  * People's judgement in Chromium on a fabricated finished run (4 cases × 3 tools, photo-like outputs),
@@ -61,8 +62,8 @@ describe("people's judgement in Chromium", () => {
     await grid.waitFor();
     assert.equal(await page.getByTestId('blind-toggle').isChecked(), true);
     const html = await page.getByTestId('run-panel-host').innerHTML();
-    for (const id of toolIds) assert.ok(!html.includes(id), `tool id ${id} in the blind panel`);
-    for (const name of toolNames) assert.ok(!html.includes(name), `tool name ${name} in the blind panel`);
+    for (const id of toolIds) assert.ok(!mentions(html, id), `tool id ${id} in the blind panel`);
+    for (const name of toolNames) assert.ok(!mentions(html, name), `tool name ${name} in the blind panel`);
     assert.doesNotMatch(html, /data-role="score"|badge-(low|mid|high|none)/);
     await page.screenshot({ path: join(shots, 'judgement-blind-grid.png'), fullPage: true });
 
@@ -102,7 +103,7 @@ describe("people's judgement in Chromium", () => {
     await page.getByTestId('reveal-button').click();
     await page.locator('[data-testid=results-grid][data-blind=false]').waitFor();
     const revealed = await page.getByTestId('run-panel-host').innerHTML();
-    for (const name of toolNames) assert.ok(revealed.includes(name), `${name} after reveal`);
+    for (const name of toolNames) assert.ok(mentions(revealed, name), `${name} after reveal`);
     await page.getByTestId('arena-leaderboard').waitFor();
     await page.locator('[data-part=summary]').screenshot({ path: join(shots, 'judgement-app-summary.png') });
   });
@@ -114,7 +115,7 @@ describe("people's judgement in Chromium", () => {
     await arena.waitFor();
     await page.locator('[data-testid=arena-left]').evaluate((img: HTMLImageElement) => img.decode());
     const text = await page.locator('body').innerHTML();
-    for (const id of toolIds) assert.ok(!text.includes(id), `tool id ${id} on the arena page`);
+    for (const id of toolIds) assert.ok(!mentions(text, id), `tool id ${id} on the arena page`);
     await page.screenshot({ path: join(shots, 'judgement-arena.png'), fullPage: true });
     const votes: Array<{ winner: string; left: number; shownLeft: number }> = [];
     for (const [key, winner] of [
