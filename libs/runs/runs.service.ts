@@ -10,7 +10,6 @@ import type { ItemStatus, RunProgress } from '../core/run-events';
 import { UserError } from '../core/user-error';
 import { HumanScore } from '../ratings/human-score.entity';
 import { ratingFields, ratingsInForce, type ItemRatings } from '../ratings/ratings-in-force';
-import { resolveToolOptions } from '../tools/tool-options';
 import { toolFingerprint } from '../tools/tool-fingerprint';
 import { ToolRegistry } from '../tools/tools.registry';
 import { runsUrl } from './output-store';
