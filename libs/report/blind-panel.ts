@@ -56,6 +56,11 @@ export function blindCell(cell: CellModel, position: number): CellModel {
     cached: false,
     thumb: image,
     full: image,
+    // The strip of samples too: no score, and images through URLs that do not name the tool.
+    samples: cell.samples.map((sample) => {
+      const url = sample.thumb === null ? null : blindImageUrl(sample.itemId);
+      return { ...sample, score: null, thumb: url, full: url };
+    }),
   };
 }
 
