@@ -78,6 +78,11 @@ export class FluxKontextTool implements SwapTool {
 
   /** The service it calls is part of what it is: outputs from a proxy or another server are not reused. */
   fingerprint(): string {
+    return this.serviceUrl();
+  }
+
+  /** The service's base URL: BFL_BASE_URL when set, else the service's own. */
+  private serviceUrl(): string {
     return baseUrlFromEnv('BFL_BASE_URL', BFL_DEFAULT_BASE_URL);
   }
 
@@ -91,7 +96,7 @@ export class FluxKontextTool implements SwapTool {
     const model = String(input.options.model);
     const refused = refuseTooManyPeople(input, model, BFL_MAX_INPUT_IMAGES[model]);
     if (refused) return refused;
-    const baseUrl = baseUrlFromEnv('BFL_BASE_URL', BFL_DEFAULT_BASE_URL);
+    const baseUrl = this.serviceUrl();
     const service: HostedService = {
       name: 'Black Forest Labs',
       baseUrl: publicUrl(baseUrl),

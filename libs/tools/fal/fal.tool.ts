@@ -76,6 +76,11 @@ export class FalTool implements SwapTool {
 
   /** The service it calls is part of what it is: outputs from a proxy or another server are not reused. */
   fingerprint(): string {
+    return this.serviceUrl();
+  }
+
+  /** The service's base URL: FAL_QUEUE_URL when set, else the service's own. */
+  private serviceUrl(): string {
     return baseUrlFromEnv('FAL_QUEUE_URL', FAL_DEFAULT_QUEUE_URL);
   }
 
@@ -98,7 +103,7 @@ export class FalTool implements SwapTool {
       };
     const refused = refuseTooManyPeople(input, model, mappingMaxImages(mapping));
     if (refused) return refused;
-    const queueUrl = baseUrlFromEnv('FAL_QUEUE_URL', FAL_DEFAULT_QUEUE_URL);
+    const queueUrl = this.serviceUrl();
     const service: HostedService = {
       name: SERVICE,
       baseUrl: publicUrl(queueUrl),

@@ -67,6 +67,11 @@ export class GeminiImageTool implements SwapTool {
 
   /** The service it calls is part of what it is: outputs from a proxy or another server are not reused. */
   fingerprint(): string {
+    return this.serviceUrl();
+  }
+
+  /** The service's base URL: GEMINI_BASE_URL when set, else the service's own. */
+  private serviceUrl(): string {
     return baseUrlFromEnv('GEMINI_BASE_URL', GEMINI_DEFAULT_BASE_URL);
   }
 
@@ -80,7 +85,7 @@ export class GeminiImageTool implements SwapTool {
     const model = String(input.options.model);
     const refused = refuseTooManyPeople(input, model, GEMINI_MAX_INPUT_IMAGES[model]);
     if (refused) return refused;
-    const baseUrl = baseUrlFromEnv('GEMINI_BASE_URL', GEMINI_DEFAULT_BASE_URL);
+    const baseUrl = this.serviceUrl();
     const service: HostedService = {
       name: 'Gemini',
       baseUrl: publicUrl(baseUrl),

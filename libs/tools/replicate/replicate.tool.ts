@@ -77,6 +77,11 @@ export class ReplicateTool implements SwapTool {
 
   /** The service it calls is part of what it is: outputs from a proxy or another server are not reused. */
   fingerprint(): string {
+    return this.serviceUrl();
+  }
+
+  /** The service's base URL: REPLICATE_BASE_URL when set, else the service's own. */
+  private serviceUrl(): string {
     return baseUrlFromEnv('REPLICATE_BASE_URL', REPLICATE_DEFAULT_BASE_URL);
   }
 
@@ -99,7 +104,7 @@ export class ReplicateTool implements SwapTool {
       };
     const refused = refuseTooManyPeople(input, model, mappingMaxImages(mapping));
     if (refused) return refused;
-    const baseUrl = baseUrlFromEnv('REPLICATE_BASE_URL', REPLICATE_DEFAULT_BASE_URL);
+    const baseUrl = this.serviceUrl();
     const service: HostedService = {
       name: SERVICE,
       baseUrl: publicUrl(baseUrl),

@@ -82,6 +82,11 @@ export class SeedreamTool implements SwapTool {
 
   /** The service it calls is part of what it is: outputs from a proxy or another server are not reused. */
   fingerprint(): string {
+    return this.serviceUrl();
+  }
+
+  /** The service's base URL: ARK_BASE_URL when set, else the service's own. */
+  private serviceUrl(): string {
     return baseUrlFromEnv('ARK_BASE_URL', ARK_DEFAULT_BASE_URL);
   }
 
@@ -95,7 +100,7 @@ export class SeedreamTool implements SwapTool {
     const model = String(input.options.model);
     const refused = refuseTooManyPeople(input, model, SEEDREAM_MAX_INPUT_IMAGES);
     if (refused) return refused;
-    const baseUrl = baseUrlFromEnv('ARK_BASE_URL', ARK_DEFAULT_BASE_URL);
+    const baseUrl = this.serviceUrl();
     const service: HostedService = {
       name: 'ModelArk',
       baseUrl: publicUrl(baseUrl),
