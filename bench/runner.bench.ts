@@ -16,7 +16,8 @@ import { useTempData } from '../test/support/temp-data';
  * time from its first `generating` to `scored` is split into the tool's own time (latency_ms), the
  * evaluator's time (`evaluating` → `scored`), and the rest — database writes, file writes, events and
  * waiting — which is the runner's overhead. Also what encoding each output's report images costs (done
- * while the item is scored, so it is in no part of the split; it only competes for the cores).
+ * when no item is being scored, so it is in no part of the split), and how much of it was left for
+ * after the run.
  */
 async function main(): Promise<void> {
   const data = useTempData('bench-runner');
@@ -46,6 +47,9 @@ async function main(): Promise<void> {
       const started = performance.now();
       await executor.execute(run.id);
       const wall = performance.now() - started;
+      const drained = performance.now();
+      await executor.reportVariants.settled();
+      const backlog = performance.now() - drained;
       const detail = await runs.detail(run.id);
       let tool = 0;
       let scoring = 0;
@@ -66,7 +70,8 @@ async function main(): Promise<void> {
       const outputs = executor.reportVariants.stats.outputs - encodes.outputs;
       const ms = executor.reportVariants.stats.ms - encodes.ms;
       console.log(
-        `  report images: ${outputs} outputs encoded into the cache, ${(ms / Math.max(1, outputs)).toFixed(1)} ms each (while scoring)`,
+        `  report images: ${outputs} outputs encoded into the cache, ${(ms / Math.max(1, outputs)).toFixed(1)} ms each, ` +
+          `whenever no item was being scored; ${(backlog / 1000).toFixed(2)} s of them after the run`,
       );
     }
   } finally {

@@ -22,10 +22,11 @@ export interface Alignment {
   /** 1 where the aligned output has pixels of its own (see `alignOutput`). */
   covered: Uint8Array;
   /**
-   * The output as it came, when the warp moved it (null when `aligned` is only colour-mapped): faces are
-   * judged on pixels resampled once, not twice, through the colour map applied where they are.
+   * Whether the warp moved the output (not only colour-mapped it). Then faces are judged on the output as
+   * it came, the caller's own `output`, through the colour map applied where they are: pixels resampled
+   * once, not twice. (Not sent back: the caller has those pixels.)
    */
-  unwarped: RgbImage | null;
+  moved: boolean;
 }
 
 /** Registers the output onto the template and aligns it, in one trip to a worker. */
@@ -38,8 +39,7 @@ export function alignToTemplate(input: AlignmentInput): Alignment {
     exclude: input.exclude,
   });
   const { image, covered } = alignOutput(input.output, registration.transform, registration.colourMap);
-  const moved = registration.transform !== IDENTITY;
-  return { registration, aligned: image, covered, unwarped: moved ? input.output : null };
+  return { registration, aligned: image, covered, moved: registration.transform !== IDENTITY };
 }
 
 /** `alignToTemplate` as a task for `FaceAnalyzer.runTask`. */

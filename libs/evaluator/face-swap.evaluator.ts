@@ -2,11 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { readFile } from 'node:fs/promises';
 import type { TestCase } from '../cases/test-case';
-import { sha256 } from '../core/hash';
 import { FaceAnalyzer } from '../faces/face-analyzer.service';
 import type { AnalyzedFace, FaceBox } from '../faces/face.types';
 import { analyzeRegion } from '../faces/face-region';
-import { readRgb, type RgbImage } from '../faces/raster';
+import { decodesPlainly, readRgb, resizeRgb, type RgbImage } from '../faces/raster';
 import { lookUpSlotFaces } from '../faces/slot-face.lookup';
 import { boxIou, matchSlots } from '../faces/slot-match';
 import { attributeScore } from './attribute.score';
@@ -43,31 +42,32 @@ export class FaceSwapEvaluator extends SwapEvaluator {
   readonly version = SCORER_VERSION;
 
   /**
-   * Templates decoded at full and working size, by content: every item of a case reads the same one.
-   * Their pixels live in shared memory, so the workers read them without a copy.
+   * What every item of a case shares, by the case's content hash: its slots' faces and its template
+   * decoded at full and working size. The template's pixels live in shared memory, so the workers read
+   * them without a copy. Only what loaded is kept; a failure (a worker that crashed) is tried again.
    */
-  private readonly templates = new LRUCache<string, DecodedTemplate>({
-    maxSize: TEMPLATE_CACHE_BYTES,
-    sizeCalculation: (t) => t.full.pixels.byteLength + t.work.pixels.byteLength,
+  private readonly cases = new LRUCache<string, CaseView>({
+    maxSize: CASE_CACHE_BYTES,
+    sizeCalculation: (v) => v.template.full.pixels.byteLength + v.template.work.pixels.byteLength,
   });
-  private readonly decoding = new Map<string, Promise<DecodedTemplate>>();
+  private readonly loading = new Map<string, Promise<CaseView>>();
 
   constructor(private readonly faces: FaceAnalyzer) {
     super();
   }
 
-  private async decodedTemplate(bytes: Buffer): Promise<DecodedTemplate> {
-    const key = sha256(bytes);
-    const known = this.templates.get(key);
+  private async caseView(testCase: TestCase): Promise<CaseView> {
+    const key = testCase.contentHash;
+    const known = this.cases.get(key);
     if (known) return known;
-    let pending = this.decoding.get(key);
+    let pending = this.loading.get(key);
     if (!pending) {
-      pending = decodeTemplate(bytes).finally(() => this.decoding.delete(key));
-      this.decoding.set(key, pending);
+      pending = loadCaseView(this.faces, testCase).finally(() => this.loading.delete(key));
+      this.loading.set(key, pending);
     }
-    const decoded = await pending;
-    this.templates.set(key, decoded);
-    return decoded;
+    const view = await pending;
+    this.cases.set(key, view);
+    return view;
   }
 
   async unscorable(testCase: TestCase): Promise<string[]> {
@@ -81,21 +81,20 @@ export class FaceSwapEvaluator extends SwapEvaluator {
 
   async evaluate(testCase: TestCase, outputPath: string, signal?: AbortSignal): Promise<SwapScore> {
     const { width, height } = testCase;
-    const [templateBytes, avatarBytes, outputBytes] = await Promise.all([
-      readFile(testCase.templatePath),
-      Promise.all(testCase.avatarPaths.map((p) => readFile(p))),
-      readFile(outputPath).catch((error: NodeJS.ErrnoException) => {
-        throw new Error(`Cannot read the output image ${outputPath}: ${error.code ?? error.message}`);
-      }),
-    ]);
+    const outputBytes = await readFile(outputPath).catch((error: NodeJS.ErrnoException) => {
+      throw new Error(`Cannot read the output image ${outputPath}: ${error.code ?? error.message}`);
+    });
     // Tools may answer at another size or aspect; the output is judged in the template's frame.
-    const [found, template, output, workOutput] = await Promise.all([
-      lookUpSlotFaces(this.faces, testCase.slots, { template: templateBytes, avatars: avatarBytes }),
-      this.decodedTemplate(templateBytes),
+    const [{ found, template }, output] = await Promise.all([
+      this.caseView(testCase),
       decodeOutput(outputBytes, outputPath, { width, height }),
-      decodeOutput(outputBytes, outputPath, workingSize(width, height)),
     ]);
     if ('problems' in found) throw new Error(`Case ${testCase.id}: ${found.problems.join('; ')}`);
+    // Most outputs decode once; the rest at each size, as resizing decoded pixels would change them.
+    const work = workingSize(width, height);
+    const workOutput = decodesPlainly(outputBytes, width, height)
+      ? await resizeRgb(output, work)
+      : await decodeOutput(outputBytes, outputPath, work);
     const templateOf = found.faces.map((f) => f.template);
     const avatarOf = found.faces.map((f) => f.avatar);
     signal?.throwIfAborted();
@@ -103,7 +102,7 @@ export class FaceSwapEvaluator extends SwapEvaluator {
     // Register the output onto the template (generative tools move, re-frame and re-grade the whole
     // frame), then judge everything in the template's frame.
     const c = CALIBRATION.image;
-    const { registration, aligned, covered, unwarped } = await this.faces.runTask(ALIGN_TO_TEMPLATE, {
+    const { registration, aligned, covered, moved } = await this.faces.runTask(ALIGN_TO_TEMPLATE, {
       workTemplate: template.work,
       workOutput,
       output,
@@ -163,7 +162,7 @@ export class FaceSwapEvaluator extends SwapEvaluator {
       template: template.full,
       aligned,
       covered,
-      faceImage: unwarped,
+      faceImage: moved ? output : null,
       colourMap: registration.colourMap,
       toOutput: mapToOutput(registration.transform, width, height),
       templateFaces: templateOf,
@@ -202,18 +201,26 @@ function bestOverlap(box: FaceBox, faces: AnalyzedFace[], minIou: number): Analy
 }
 
 /** Bytes of decoded templates kept (full and working size): a few dozen 1024-px cases. */
-const TEMPLATE_CACHE_BYTES = 128 * 2 ** 20;
+const CASE_CACHE_BYTES = 128 * 2 ** 20;
 
-/** A template decoded at its own size and at the registration's working size, in shared memory. */
-interface DecodedTemplate {
-  full: RgbImage;
-  work: RgbImage;
+/** A case as its items are scored against it (see `FaceSwapEvaluator.caseView`). */
+interface CaseView {
+  found: Awaited<ReturnType<typeof lookUpSlotFaces>>;
+  /** The template at its own size and at the registration's working size, in shared memory. */
+  template: { full: RgbImage; work: RgbImage };
 }
 
-async function decodeTemplate(bytes: Buffer): Promise<DecodedTemplate> {
-  const full = await readRgb(bytes);
-  const work = await readRgb(bytes, workingSize(full.width, full.height));
-  return { full: shared(full), work: shared(work) };
+async function loadCaseView(faces: FaceAnalyzer, testCase: TestCase): Promise<CaseView> {
+  const [bytes, avatars] = await Promise.all([
+    readFile(testCase.templatePath),
+    Promise.all(testCase.avatarPaths.map((p) => readFile(p))),
+  ]);
+  const [found, full, work] = await Promise.all([
+    lookUpSlotFaces(faces, testCase.slots, { template: bytes, avatars }),
+    readRgb(bytes),
+    readRgb(bytes, workingSize(testCase.width, testCase.height)),
+  ]);
+  return { found, template: { full: shared(full), work: shared(work) } };
 }
 
 /** The image with its pixels copied into shared memory (read by the workers, never moved). */

@@ -38,7 +38,10 @@ async function main(): Promise<void> {
       case 'task':
         runTask(request).then(
           (output) =>
-            port.postMessage({ kind: 'task-result', id: request.id, output } satisfies FaceWorkerResponse),
+            port.postMessage(
+              { kind: 'task-result', id: request.id, output } satisfies FaceWorkerResponse,
+              ownedBuffers(output),
+            ),
           fail,
         );
         return;
@@ -87,6 +90,30 @@ async function analyze(
     input.dispose();
   }
 }
+
+/**
+ * The large buffers a task's result owns outright, to move to the caller instead of copying: a warped
+ * image or mask is megabytes, and nothing in the worker reads it again. Shared memory stays shared, and a
+ * view on part of a buffer (a pooled Buffer) is copied, never detached under its other users.
+ */
+function ownedBuffers(value: unknown, found = new Set<ArrayBuffer>(), depth = 0): ArrayBuffer[] {
+  if (ArrayBuffer.isView(value)) {
+    const buffer = value.buffer;
+    if (
+      buffer instanceof ArrayBuffer &&
+      value.byteOffset === 0 &&
+      value.byteLength === buffer.byteLength &&
+      buffer.byteLength >= MIN_MOVED_BYTES
+    )
+      found.add(buffer);
+  } else if (value && typeof value === 'object' && depth < 4) {
+    for (const member of Object.values(value)) ownedBuffers(member, found, depth + 1);
+  }
+  return [...found];
+}
+
+/** Below this a copy costs less than the bookkeeping. */
+const MIN_MOVED_BYTES = 64 * 1024;
 
 function meshBox(mesh: Array<[number, number, number]>): FaceBox {
   const face = mesh.slice(0, 468);

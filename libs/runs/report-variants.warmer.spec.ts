@@ -37,6 +37,46 @@ describe('ReportVariantsWarmer', () => {
     assert.equal(cached.filter((f) => f.endsWith('.webp')).length, 2);
   });
 
+  it('starts no encode while an item is being scored, and encodes once scoring stops', async () => {
+    const output = join(root, 'later.png');
+    writeFileSync(
+      output,
+      await sharp({ create: { width: 320, height: 240, channels: 3, background: '#40a060' } })
+        .png()
+        .toBuffer(),
+    );
+    const warmer = new ReportVariantsWarmer();
+    let endScoring = () => {};
+    const scoring = warmer.whileScoring(() => new Promise<void>((resolve) => (endScoring = resolve)));
+    let encoded = false;
+    const warming = warmer.warm(output).then(() => (encoded = true));
+    // Far longer than the encode takes: only the gate can keep it from finishing.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(encoded, false, 'waits while an item is scored');
+    endScoring();
+    await scoring;
+    await warming;
+    assert.equal(warmer.stats.outputs, 1);
+    await warmer.settled();
+  });
+
+  it('drops the encodes not yet started when stopped, and settles', async () => {
+    const dropped = join(root, 'dropped.png');
+    writeFileSync(
+      dropped,
+      await sharp({ create: { width: 320, height: 240, channels: 3, background: '#a04060' } })
+        .png()
+        .toBuffer(),
+    );
+    const warmer = new ReportVariantsWarmer();
+    void warmer.whileScoring(() => new Promise<void>(() => {}));
+    void warmer.warm(dropped);
+    warmer.stop();
+    await warmer.settled();
+    assert.equal(warmer.stats.outputs, 0);
+    assert.equal(await new ReportVariantsWarmer().warm(dropped).then(() => 'settles'), 'settles');
+  });
+
   it("encodes a case's template and avatars once, and never rejects for a missing file", async () => {
     const warmer = new ReportVariantsWarmer();
     const template = join(root, 'template.png');

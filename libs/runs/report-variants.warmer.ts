@@ -7,9 +7,12 @@ import type { TestCase } from '../cases/test-case';
 import { VARIANT_CACHE_FOLDER, VariantCache } from '../report-images/variant-cache';
 
 /**
- * Encodes the report's images into the variant cache while a run goes — each stored output while its item
- * is scored, and the run's templates and avatars — so an export only reads them (docs/report.md, "Image
- * budget"). Best effort: it never throws, and an image it could not encode is encoded by the export.
+ * Encodes the report's images into the variant cache while a run goes — each stored output and the run's
+ * templates and avatars — so an export only reads them (docs/report.md, "Image budget"). At low
+ * priority: an encode starts only while no item is being scored (`whileScoring`), so report images
+ * never take a core from scoring; a run that keeps the cores busy leaves them for its end, and an
+ * export encodes whatever is still missing. Best effort: it never throws, and an image it could not
+ * encode is encoded by the export.
  */
 export class ReportVariantsWarmer {
   private readonly logger = new Logger('ReportVariants');
@@ -18,31 +21,65 @@ export class ReportVariantsWarmer {
   private readonly limit = pLimit(1);
   /** Outputs encoded and the milliseconds spent (queueing excluded); for the runner bench. */
   readonly stats = { outputs: 0, ms: 0 };
+  private scoring = 0;
+  private stopped = false;
+  private readonly waitingForIdle: Array<() => void> = [];
+  private readonly pending = new Set<Promise<void>>();
+
+  /** Runs `score` as the scoring of an item: no encode starts until no item is being scored. */
+  async whileScoring<T>(score: () => Promise<T>): Promise<T> {
+    this.scoring++;
+    try {
+      return await score();
+    } finally {
+      if (--this.scoring === 0) for (const wake of this.waitingForIdle.splice(0)) wake();
+    }
+  }
 
   /** Encodes the output at `imageFile` unless the cache has it. Resolves when done; never rejects. */
   warm(imageFile: string): Promise<void> {
-    return this.limit(async () => {
+    return this.queue(imageFile, async (cache) => {
       const started = performance.now();
-      const cache = this.cache();
       await cache.output(await readFile(imageFile));
       if (cache.encoded > 0) {
         this.stats.outputs++;
         this.stats.ms += performance.now() - started;
       }
-    }).catch((error: unknown) => {
-      this.logger.warn(`No report images for ${imageFile}: ${(error as Error).message}`);
     });
   }
 
   /** Encodes a case's template and avatars unless the cache has them. Never rejects. */
   warmCase(testCase: Pick<TestCase, 'templatePath' | 'avatarPaths'>): Promise<void> {
-    return this.limit(async () => {
-      const cache = this.cache();
+    return this.queue(testCase.templatePath, async (cache) => {
       await cache.caseImage(await readFile(testCase.templatePath), 'template');
       for (const avatar of testCase.avatarPaths) await cache.caseImage(await readFile(avatar), 'avatar');
-    }).catch((error: unknown) => {
-      this.logger.warn(`No report images for ${testCase.templatePath}: ${(error as Error).message}`);
     });
+  }
+
+  /** Resolves when every encode asked for so far is done (or dropped by `stop`). */
+  async settled(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all(this.pending);
+  }
+
+  /** Drops the encodes not yet started (the process is closing; an export makes them when needed). */
+  stop(): void {
+    this.stopped = true;
+    this.limit.clearQueue();
+    for (const wake of this.waitingForIdle.splice(0)) wake();
+    this.pending.clear();
+  }
+
+  private queue(source: string, encode: (cache: VariantCache) => Promise<void>): Promise<void> {
+    const job = this.limit(async () => {
+      if (this.scoring > 0) await new Promise<void>((wake) => this.waitingForIdle.push(wake));
+      if (!this.stopped) await encode(this.cache());
+    })
+      .catch((error: unknown) => {
+        this.logger.warn(`No report images for ${source}: ${(error as Error).message}`);
+      })
+      .finally(() => this.pending.delete(job));
+    this.pending.add(job);
+    return job;
   }
 
   /** Removes temp files that a killed process left in the cache; never rejects. */

@@ -94,6 +94,7 @@ export class RunExecutor implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.reportVariants.stop();
     await Promise.all([...this.active.keys()].map((id) => this.stop(id, 'interrupt')));
   }
 
@@ -122,15 +123,10 @@ export class RunExecutor implements OnModuleDestroy {
 
     try {
       const casesById = await this.loadCases(run.caseIds);
-      // The report's case images are encoded alongside the items (awaited with them, never failing).
-      const caseImages = [...casesById.values()].flatMap((c) =>
-        typeof c === 'object' ? [this.reportVariants.warmCase(c)] : [],
-      );
+      // The report's case images, at low priority (see ReportVariantsWarmer); never failing.
+      for (const c of casesById.values()) if (typeof c === 'object') void this.reportVariants.warmCase(c);
       const runPool: SlotPool = { key: `run:${runId}`, limit: run.options.concurrency };
-      await Promise.all([
-        ...caseImages,
-        ...open.map((item) => this.runItem(item, lifecycle, casesById, runPool, signal)),
-      ]);
+      await Promise.all(open.map((item) => this.runItem(item, lifecycle, casesById, runPool, signal)));
     } finally {
       clearInterval(heartbeat);
     }
@@ -179,14 +175,12 @@ export class RunExecutor implements OnModuleDestroy {
         }
       }
       if (item.status === 'generated' || item.status === 'evaluating') {
-        // The report's images are encoded while the item is scored, off its path: scoring does not wait
-        // for them, and the item waits only so that the run ends with them in the cache. A cached item's
-        // output is an earlier item's, whose images were made then.
-        const warming = item.cached
-          ? undefined
-          : this.reportVariants.warm(this.store.absolute(item.imagePath!));
-        await lifecycle.evaluate(item, this.evaluator, testCase, signal);
-        await warming;
+        // The report's images are encoded off the item's path, when no item is being scored (see
+        // ReportVariantsWarmer). A cached item's output is an earlier item's, whose images were made then.
+        if (!item.cached) void this.reportVariants.warm(this.store.absolute(item.imagePath!));
+        await this.reportVariants.whileScoring(() =>
+          lifecycle.evaluate(item, this.evaluator, testCase, signal),
+        );
       }
     } catch (error) {
       // Anything unexpected ends this item only; the run and its other items go on.
