@@ -1,5 +1,5 @@
 import type { RgbImage } from '../faces/raster';
-import { isIdentityColourMap, recolour, type ColourMap } from './colour-map';
+import { isIdentityColourMap, preparedMap, recolour, recolourSpan, type ColourMap } from './colour-map';
 import { Frame, type Similarity } from './frame';
 
 /**
@@ -18,6 +18,10 @@ export function alignOutput(
     const covered = new Uint8Array(width * height).fill(1);
     return { image: isIdentityColourMap(colourMap) ? output : recolour(output, colourMap), covered };
   }
+  // Warped a row at a time, and each row colour-mapped in place while it is in cache: each bilinear
+  // value is rounded and clamped to a byte (as a stored image is), then mapped. A pixel the output does
+  // not cover is black, mapped.
+  const map = preparedMap(colourMap);
   const warped = new Uint8ClampedArray(pixels.length);
   const covered = new Uint8Array(width * height);
   const frame = new Frame(width, height, width, height);
@@ -40,17 +44,14 @@ export function alignOutput(
       const w10 = fx * (1 - fy);
       const w01 = (1 - fx) * fy;
       const w11 = fx * fy;
+      const j = i + stride;
       const p = (y * width + x) * 3;
-      // Clamped bytes round on store.
-      for (let c = 0; c < 3; c++) {
-        warped[p + c] =
-          pixels[i + c] * w00 +
-          pixels[i + 3 + c] * w10 +
-          pixels[i + stride + c] * w01 +
-          pixels[i + stride + 3 + c] * w11;
-      }
-      covered[p / 3] = 1;
+      warped[p] = pixels[i] * w00 + pixels[i + 3] * w10 + pixels[j] * w01 + pixels[j + 3] * w11;
+      warped[p + 1] = pixels[i + 1] * w00 + pixels[i + 4] * w10 + pixels[j + 1] * w01 + pixels[j + 4] * w11;
+      warped[p + 2] = pixels[i + 2] * w00 + pixels[i + 5] * w10 + pixels[j + 2] * w01 + pixels[j + 5] * w11;
+      covered[y * width + x] = 1;
     }
+    recolourSpan(map, warped, warped, y * stride, (y + 1) * stride);
   }
-  return { image: recolour({ width, height, pixels: new Uint8Array(warped.buffer) }, colourMap), covered };
+  return { image: { width, height, pixels: new Uint8Array(warped.buffer) }, covered };
 }

@@ -304,15 +304,43 @@ const TABLE = 33;
 
 /** The colour map applied to every pixel. */
 export function recolour({ width, height, pixels }: RgbImage, map: ColourMap): RgbImage {
-  const { curves, mix, residual } = map;
-  const [rg, rb, gr, gb, br, bg] = [mix[1], mix[2], mix[3], mix[5], mix[6], mix[7]];
   // Clamped bytes round and clamp on store, which the map's sums need.
   const out = new Uint8ClampedArray(pixels.length);
-  const table = residual.some((v) => Math.abs(v) > 0.05) ? residualTable(residual) : null;
-  for (let i = 0; i < pixels.length; i += 3) {
-    const r = pixels[i];
-    const g = pixels[i + 1];
-    const b = pixels[i + 2];
+  recolourSpan(preparedMap(map), pixels, out, 0, pixels.length);
+  return { width, height, pixels: new Uint8Array(out.buffer) };
+}
+
+/** A colour map ready to apply: its mix terms and its residual lattice expanded into a table (if any). */
+export interface PreparedMap {
+  curves: Float32Array;
+  mix: [rg: number, rb: number, gr: number, gb: number, br: number, bg: number];
+  table: Float32Array | null;
+}
+
+export function preparedMap({ curves, mix, residual }: ColourMap): PreparedMap {
+  return {
+    curves,
+    mix: [mix[1], mix[2], mix[3], mix[5], mix[6], mix[7]],
+    table: residual.some((v) => Math.abs(v) > 0.05) ? residualTable(residual) : null,
+  };
+}
+
+/**
+ * The map applied to the colours at `from[start…end)` (a multiple of 3), stored at the same places of
+ * `out`, which may be `from` itself: clamped bytes round and clamp on store, which the map's sums need.
+ */
+export function recolourSpan(
+  { curves, mix, table }: PreparedMap,
+  from: Uint8Array | Uint8ClampedArray,
+  out: Uint8ClampedArray,
+  start: number,
+  end: number,
+): void {
+  const [rg, rb, gr, gb, br, bg] = mix;
+  for (let i = start; i < end; i += 3) {
+    const r = from[i];
+    const g = from[i + 1];
+    const b = from[i + 2];
     let er = 0;
     let eg = 0;
     let eb = 0;
@@ -326,7 +354,6 @@ export function recolour({ width, height, pixels }: RgbImage, map: ColourMap): R
     out[i + 1] = curves[256 + g] + gr * r + gb * b + eg;
     out[i + 2] = curves[512 + b] + br * r + bg * g + eb;
   }
-  return { width, height, pixels: new Uint8Array(out.buffer) };
 }
 
 /** The residual lattice read trilinearly at every 8th grey level of each channel, for nearest lookup. */
