@@ -1,5 +1,5 @@
-import type { RgbImage } from '../faces/raster';
-import { isIdentityColourMap, preparedMap, recolour, recolourSpan, type ColourMap } from './colour-map';
+import { sharedBytes, type RgbImage } from '../faces/raster';
+import { isIdentityColourMap, preparedMap, recolourSpan, type ColourMap } from './colour-map';
 import { Frame, type Similarity } from './frame';
 
 /**
@@ -14,16 +14,20 @@ export function alignOutput(
 ): { image: RgbImage; covered: Uint8Array } {
   const { width, height, pixels } = output;
   const identity = transform.a === 0 && transform.b === 0 && transform.tx === 0 && transform.ty === 0;
+  // Results in shared memory: measured and analyzed on the workers, they are sent on without a copy.
   if (identity) {
-    const covered = new Uint8Array(width * height).fill(1);
-    return { image: isIdentityColourMap(colourMap) ? output : recolour(output, colourMap), covered };
+    const covered = sharedBytes(width * height).fill(1);
+    if (isIdentityColourMap(colourMap)) return { image: output, covered };
+    const mapped = new Uint8ClampedArray(new SharedArrayBuffer(pixels.length));
+    recolourSpan(preparedMap(colourMap), pixels, mapped, 0, pixels.length);
+    return { image: { width, height, pixels: new Uint8Array(mapped.buffer) }, covered };
   }
   // Warped a row at a time, and each row colour-mapped in place while it is in cache: each bilinear
   // value is rounded and clamped to a byte (as a stored image is), then mapped. A pixel the output does
   // not cover is black, mapped.
   const map = preparedMap(colourMap);
-  const warped = new Uint8ClampedArray(pixels.length);
-  const covered = new Uint8Array(width * height);
+  const warped = new Uint8ClampedArray(new SharedArrayBuffer(pixels.length));
+  const covered = sharedBytes(width * height);
   const frame = new Frame(width, height, width, height);
   const s = 1 + transform.a;
   const stride = width * 3;

@@ -202,7 +202,7 @@ export function mappedLuma(map: ColourMap): (r: number, g: number, b: number) =>
   const table = residual.some((v) => Math.abs(v) > 0.05) ? residualTable(residual) : null;
   const mapped = new Uint8ClampedArray(3);
   return (r, g, b) => {
-    // The same sums, table and rounding as `recolour`, so a region read here matches the image it makes.
+    // The same sums, table and rounding as `recolourSpan`, so a region read here matches the image it makes.
     const t = table ? ((((r + 4) >> 3) * TABLE + ((g + 4) >> 3)) * TABLE + ((b + 4) >> 3)) * 3 : -1;
     mapped[0] = curves[r] + mix[1] * g + mix[2] * b + (table ? table[t] : 0);
     mapped[1] = curves[256 + g] + mix[3] * r + mix[5] * b + (table ? table[t + 1] : 0);
@@ -301,14 +301,6 @@ function solveSystem(a: Float64Array[]): number[] | null {
 
 /** Nodes per axis of the table the residual lattice is expanded into for lookup (every 8 grey levels). */
 const TABLE = 33;
-
-/** The colour map applied to every pixel. */
-export function recolour({ width, height, pixels }: RgbImage, map: ColourMap): RgbImage {
-  // Clamped bytes round and clamp on store, which the map's sums need.
-  const out = new Uint8ClampedArray(pixels.length);
-  recolourSpan(preparedMap(map), pixels, out, 0, pixels.length);
-  return { width, height, pixels: new Uint8Array(out.buffer) };
-}
 
 /** A colour map ready to apply: its mix terms and its residual lattice expanded into a table (if any). */
 export interface PreparedMap {

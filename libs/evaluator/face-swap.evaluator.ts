@@ -5,7 +5,7 @@ import type { TestCase } from '../cases/test-case';
 import { FaceAnalyzer } from '../faces/face-analyzer.service';
 import type { AnalyzedFace, FaceBox } from '../faces/face.types';
 import { analyzeRegion } from '../faces/face-region';
-import { decodesPlainly, readRgb, resizeRgb, type RgbImage } from '../faces/raster';
+import { decodesPlainly, readRgb, resizeRgb, shared, type RgbImage } from '../faces/raster';
 import { lookUpSlotFaces } from '../faces/slot-face.lookup';
 import { boxIou, matchSlots } from '../faces/slot-match';
 import { attributeScore } from './attribute.score';
@@ -85,7 +85,7 @@ export class FaceSwapEvaluator extends SwapEvaluator {
       throw new Error(`Cannot read the output image ${outputPath}: ${error.code ?? error.message}`);
     });
     // Tools may answer at another size or aspect; the output is judged in the template's frame.
-    const [{ found, template }, output] = await Promise.all([
+    const [{ found, template }, decoded] = await Promise.all([
       this.caseView(testCase),
       decodeOutput(outputBytes, outputPath, { width, height }),
     ]);
@@ -93,8 +93,10 @@ export class FaceSwapEvaluator extends SwapEvaluator {
     // Most outputs decode once; the rest at each size, as resizing decoded pixels would change them.
     const work = workingSize(width, height);
     const workOutput = decodesPlainly(outputBytes, width, height)
-      ? await resizeRgb(output, work)
+      ? await resizeRgb(decoded, work)
       : await decodeOutput(outputBytes, outputPath, work);
+    // In shared memory: the alignment, the face analysis and the measures all read it without a copy.
+    const output = shared(decoded);
     const templateOf = found.faces.map((f) => f.template);
     const avatarOf = found.faces.map((f) => f.avatar);
     signal?.throwIfAborted();
@@ -221,13 +223,6 @@ async function loadCaseView(faces: FaceAnalyzer, testCase: TestCase): Promise<Ca
     readRgb(bytes, workingSize(testCase.width, testCase.height)),
   ]);
   return { found, template: { full: shared(full), work: shared(work) } };
-}
-
-/** The image with its pixels copied into shared memory (read by the workers, never moved). */
-function shared(image: RgbImage): RgbImage {
-  const pixels = new Uint8Array(new SharedArrayBuffer(image.pixels.byteLength));
-  pixels.set(image.pixels);
-  return { ...image, pixels };
 }
 
 /** The size registration works at: the template's, at most `CALIBRATION.registration.workSide` on its longer side. */

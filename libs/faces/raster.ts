@@ -70,6 +70,21 @@ const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0
 /** IHDR colour type 2: red, green and blue, no alpha, no palette. */
 const PNG_TRUECOLOUR = 2;
 
+/**
+ * The image with its pixels copied into shared memory: the workers read it, and it crosses to them
+ * without a copy however often it is sent.
+ */
+export function shared(image: RgbImage): RgbImage {
+  return { ...image, pixels: sharedBytes(image.pixels.byteLength, image.pixels) };
+}
+
+/** `length` bytes of shared memory, a copy of `from` if given (see `shared`). */
+export function sharedBytes(length: number, from?: ArrayLike<number>): Uint8Array {
+  const bytes = new Uint8Array(new SharedArrayBuffer(length));
+  if (from) bytes.set(from);
+  return bytes;
+}
+
 /** The float working form of packed RGB bytes (a loop over every value: do it off the event loop). */
 export function rasterFromRgb({ width, height, pixels }: RgbImage): Raster {
   return { width, height, data: Float32Array.from(pixels) };
@@ -132,23 +147,37 @@ export function lumaOf(
 export function shrink({ width, pixels }: RgbImage, rect: Rect, factor: number): RgbImage {
   const w = Math.ceil(rect.width / factor);
   const h = Math.ceil(rect.height / factor);
-  const sums = new Uint32Array(w * h * 3);
-  const counts = new Uint16Array(w * h);
-  const column = Int32Array.from({ length: rect.width }, (_, x) => Math.floor(x / factor));
-  for (let y = 0; y < rect.height; y++) {
-    const row = Math.floor(y / factor) * w;
-    let j = ((rect.y + y) * width + rect.x) * 3;
-    for (let x = 0; x < rect.width; x++, j += 3) {
-      const k = row + column[x];
-      sums[k * 3] += pixels[j];
-      sums[k * 3 + 1] += pixels[j + 1];
-      sums[k * 3 + 2] += pixels[j + 2];
-      counts[k]++;
-    }
-  }
   const out = new Uint8Array(w * h * 3);
-  for (let k = 0; k < w * h; k++) {
-    for (let c = 0; c < 3; c++) out[k * 3 + c] = Math.round(sums[k * 3 + c] / counts[k]);
+  // One output row at a time: the block sums of its `factor` input rows, then their means.
+  const sums = new Uint32Array(w * 3);
+  for (let oy = 0; oy < h; oy++) {
+    sums.fill(0);
+    const y0 = oy * factor;
+    const y1 = Math.min(rect.height, y0 + factor);
+    for (let y = y0; y < y1; y++) {
+      let j = ((rect.y + y) * width + rect.x) * 3;
+      for (let ox = 0, x = 0; ox < w; ox++) {
+        const end = Math.min(rect.width, x + factor);
+        let r = 0;
+        let g = 0;
+        let b = 0;
+        for (; x < end; x++, j += 3) {
+          r += pixels[j];
+          g += pixels[j + 1];
+          b += pixels[j + 2];
+        }
+        sums[ox * 3] += r;
+        sums[ox * 3 + 1] += g;
+        sums[ox * 3 + 2] += b;
+      }
+    }
+    for (let ox = 0; ox < w; ox++) {
+      const n = (y1 - y0) * (Math.min(rect.width, (ox + 1) * factor) - ox * factor);
+      const o = (oy * w + ox) * 3;
+      out[o] = Math.round(sums[ox * 3] / n);
+      out[o + 1] = Math.round(sums[ox * 3 + 1] / n);
+      out[o + 2] = Math.round(sums[ox * 3 + 2] / n);
+    }
   }
   return { width: w, height: h, pixels: out };
 }
