@@ -193,24 +193,6 @@ function latticeAt(
   }
 }
 
-/**
- * The luma (BT.601) of a colour after the map, for measuring a few regions of an output without
- * colour-mapping all of it.
- */
-export function mappedLuma(map: ColourMap): (r: number, g: number, b: number) => number {
-  const { curves, mix, residual } = map;
-  const table = residual.some((v) => Math.abs(v) > 0.05) ? residualTable(residual) : null;
-  const mapped = new Uint8ClampedArray(3);
-  return (r, g, b) => {
-    // The same sums, table and rounding as `recolourSpan`, so a region read here matches the image it makes.
-    const t = table ? ((((r + 4) >> 3) * TABLE + ((g + 4) >> 3)) * TABLE + ((b + 4) >> 3)) * 3 : -1;
-    mapped[0] = curves[r] + mix[1] * g + mix[2] * b + (table ? table[t] : 0);
-    mapped[1] = curves[256 + g] + mix[3] * r + mix[5] * b + (table ? table[t + 1] : 0);
-    mapped[2] = curves[512 + b] + mix[6] * r + mix[7] * g + (table ? table[t + 2] : 0);
-    return 0.299 * mapped[0] + 0.587 * mapped[1] + 0.114 * mapped[2];
-  };
-}
-
 /** The global part of the map (curves and mix) applied to one colour, stored at `out[at…at+2]`. */
 function applyGlobal(
   map: ColourMap,
@@ -318,8 +300,9 @@ export function preparedMap({ curves, mix, residual }: ColourMap): PreparedMap {
 }
 
 /**
- * The map applied to the colours at `from[start…end)` (a multiple of 3), stored at the same places of
- * `out`, which may be `from` itself: clamped bytes round and clamp on store, which the map's sums need.
+ * The map applied to the colours at `from[start…end)` (a multiple of 3), stored in `out` from `at`
+ * (by default the same places; `out` may be `from` itself): clamped bytes round and clamp on store,
+ * which the map's sums need.
  */
 export function recolourSpan(
   { curves, mix, table }: PreparedMap,
@@ -327,9 +310,10 @@ export function recolourSpan(
   out: Uint8ClampedArray,
   start: number,
   end: number,
+  at = start,
 ): void {
   const [rg, rb, gr, gb, br, bg] = mix;
-  for (let i = start; i < end; i += 3) {
+  for (let i = start, o = at; i < end; i += 3, o += 3) {
     const r = from[i];
     const g = from[i + 1];
     const b = from[i + 2];
@@ -342,31 +326,49 @@ export function recolourSpan(
       eg = table[t + 1];
       eb = table[t + 2];
     }
-    out[i] = curves[r] + rg * g + rb * b + er;
-    out[i + 1] = curves[256 + g] + gr * r + gb * b + eg;
-    out[i + 2] = curves[512 + b] + br * r + bg * g + eb;
+    out[o] = curves[r] + rg * g + rb * b + er;
+    out[o + 1] = curves[256 + g] + gr * r + gb * b + eg;
+    out[o + 2] = curves[512 + b] + br * r + bg * g + eb;
   }
 }
 
-/** The residual lattice read trilinearly at every 8th grey level of each channel, for nearest lookup. */
+/**
+ * The residual lattice read trilinearly at every 8th grey level of each channel, for nearest lookup:
+ * the same weights, products and single-precision sums as `latticeAt`, with each axis's cell and
+ * fraction worked out once instead of per entry.
+ */
 function residualTable(residual: Float32Array): Float32Array {
   const table = new Float32Array(TABLE ** 3 * 3);
-  const value = new Float32Array(3);
-  const nodes = new Int32Array(8);
-  const weights = new Float32Array(8);
+  const cell = new Int32Array(TABLE);
+  const fraction = new Float64Array(TABLE);
+  for (let v = 0; v < TABLE; v++) {
+    const f = Math.min(LATTICE - 1.000001, Math.min(255, v * 8) / LATTICE_STEP);
+    cell[v] = f | 0;
+    fraction[v] = f - (f | 0);
+  }
+  const f32 = Math.fround;
   for (let r = 0; r < TABLE; r++)
     for (let g = 0; g < TABLE; g++)
       for (let b = 0; b < TABLE; b++) {
-        latticeAt(
-          residual,
-          Math.min(255, r * 8),
-          Math.min(255, g * 8),
-          Math.min(255, b * 8),
-          value,
-          nodes,
-          weights,
-        );
-        table.set(value, ((r * TABLE + g) * TABLE + b) * 3);
+        const [ir, ig, ib] = [cell[r], cell[g], cell[b]];
+        const [dr, dg, db] = [fraction[r], fraction[g], fraction[b]];
+        let v0 = 0;
+        let v1 = 0;
+        let v2 = 0;
+        for (let corner = 0; corner < 8; corner++) {
+          const cr = corner & 1;
+          const cg = (corner >> 1) & 1;
+          const cb = (corner >> 2) & 1;
+          const w = f32((cr ? dr : 1 - dr) * (cg ? dg : 1 - dg) * (cb ? db : 1 - db));
+          const at = (((ir + cr) * LATTICE + (ig + cg)) * LATTICE + (ib + cb)) * 3;
+          v0 = f32(v0 + w * residual[at]);
+          v1 = f32(v1 + w * residual[at + 1]);
+          v2 = f32(v2 + w * residual[at + 2]);
+        }
+        const t = ((r * TABLE + g) * TABLE + b) * 3;
+        table[t] = v0;
+        table[t + 1] = v1;
+        table[t + 2] = v2;
       }
   return table;
 }

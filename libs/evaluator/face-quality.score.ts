@@ -1,4 +1,5 @@
 import type { RgbImage } from '../faces/raster';
+import { preparedMap, recolourSpan, type ColourMap, type PreparedMap } from './colour-map';
 
 type Point = readonly [number, number, number];
 
@@ -48,8 +49,8 @@ export interface FaceQualityPair {
 const CELLS_PER_EYE_DISTANCE = 16;
 
 /**
- * The quality of each swapped face relative to the template face it replaces (`outputLuma` reads the
- * output's colours, e.g. through the registration's colour map), measured where a person
+ * The quality of each swapped face relative to the template face it replaces (the output's colours read
+ * through `outputColours`, the registration's colour map, when given), measured where a person
  * looks: each eye and the mouth (detail and contrast, the poorer feature counting), the plain skin
  * around them (grain), and the face as a whole (a JPEG block grid). Each face's regions come from its
  * own mesh, sized by its inter-ocular distance, so the measures hold when a redraw moves the face a
@@ -59,18 +60,18 @@ export function measureFaceQuality(
   template: RgbImage,
   output: RgbImage,
   pairs: readonly FaceQualityPair[],
-  outputLuma: (r: number, g: number, b: number) => number = luma601,
+  outputColours?: ColourMap,
 ): FaceQualityMeasures[] {
   // Luma only where the faces are: the rest of the image is never read.
   const t = planeOf(
     template,
     pairs.map((p) => p.template),
-    luma601,
+    null,
   );
   const o = planeOf(
     output,
     pairs.map((p) => p.output),
-    outputLuma,
+    outputColours ? preparedMap(outputColours) : null,
   );
   return pairs.map((pair) => {
     const ts = faceStats(t, pair.template);
@@ -92,15 +93,8 @@ function ratio(a: number, b: number): number {
   return (a + 1) / (b + 1);
 }
 
-function luma601(r: number, g: number, b: number): number {
-  return 0.299 * r + 0.587 * g + 0.114 * b;
-}
-
-function planeOf(
-  image: RgbImage,
-  meshes: ReadonlyArray<readonly Point[]>,
-  lumaOf: (r: number, g: number, b: number) => number,
-): Plane {
+/** Luma (BT.601) around each mesh, each row's colours first mapped through `map` if given. */
+function planeOf(image: RgbImage, meshes: ReadonlyArray<readonly Point[]>, map: PreparedMap | null): Plane {
   const { width, height, pixels } = image;
   const luma = new Float32Array(width * height);
   for (const mesh of meshes) {
@@ -112,9 +106,19 @@ function planeOf(
     const my = 0.2 * (maxY - minY) + 2;
     const x0 = Math.max(0, Math.floor(minX - mx));
     const x1 = Math.min(width, Math.ceil(maxX + mx));
+    // The mapped row, as the aligned image would hold it (the same sums and rounding).
+    const row = map ? new Uint8ClampedArray(Math.max(0, x1 - x0) * 3) : null;
     for (let y = Math.max(0, Math.floor(minY - my)); y < Math.min(height, Math.ceil(maxY + my)); y++) {
-      for (let x = x0, i = y * width + x0, j = i * 3; x < x1; x++, i++, j += 3)
-        luma[i] = lumaOf(pixels[j], pixels[j + 1], pixels[j + 2]);
+      const start = (y * width + x0) * 3;
+      let from: Uint8Array | Uint8ClampedArray = pixels;
+      let j = start;
+      if (row) {
+        recolourSpan(map!, pixels, row, start, start + row.length, 0);
+        from = row;
+        j = 0;
+      }
+      for (let x = x0, i = y * width + x0; x < x1; x++, i++, j += 3)
+        luma[i] = 0.299 * from[j] + 0.587 * from[j + 1] + 0.114 * from[j + 2];
     }
   }
   return { luma, width, height };

@@ -5,7 +5,7 @@ import { measureFaceQuality, type FaceQualityMeasures, type FaceQualityPair } fr
 import { measureBackground } from './background.measure';
 import { excessEdges, scaleBox } from './image-quality.score';
 import { hardCutFraction } from './change-boundary.score';
-import { mappedLuma, type ColourMap } from './colour-map';
+import type { ColourMap } from './colour-map';
 import { CALIBRATION } from './score.weights';
 
 /** What the image-level parts are measured on: template and output at the same size, and where the faces are. */
@@ -74,7 +74,7 @@ export function measureImage({
     seam: excessEdges(output, template, templateBoxes, { inner: c.seamInner, outer: c.seamOuter }),
     hardCut: hardCutFraction(output, template, templateBoxes, background.change, c.hardCut).faces,
     faces: faceImage
-      ? measureFaceQuality(template, faceImage.image, faces, mappedLuma(faceImage.colourMap))
+      ? measureFaceQuality(template, faceImage.image, faces, faceImage.colourMap)
       : measureFaceQuality(template, output, faces),
   };
 }
