@@ -8,7 +8,7 @@ import { alignOutput } from './align-output';
 import { mappedLuma } from './colour-map';
 import { frameChange, IDENTITY } from './frame';
 import { registerOutput } from './registration';
-import { redraw, type Redraw } from './testing/redraws';
+import { redraw, type Redraw } from '../../test/fixtures/evaluator/redraws';
 
 describe('registerOutput', () => {
   const size = { width: 512, height: 512 };
