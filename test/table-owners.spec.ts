@@ -38,7 +38,9 @@ describe('table owners', () => {
   it('has entities whose columns and foreign keys are the migrated tables’ own', async () => {
     for (const entity of db.entityMetadatas) {
       const table = entity.tableName;
-      const columns = await db.query<Array<{ name: string; notnull: number }>>(`PRAGMA table_info("${table}")`);
+      const columns = await db.query<Array<{ name: string; notnull: number }>>(
+        `PRAGMA table_info("${table}")`,
+      );
       assert.deepEqual(
         entity.columns.map((c) => [c.databaseName, c.isNullable]).sort(),
         columns.map((c) => [c.name, c.notnull === 0]).sort(),
@@ -52,7 +54,9 @@ describe('table owners', () => {
         assert.ok(
           keys.some(
             (k) =>
-              k.from === fk.columnNames[0] && k.table === fk.referencedTablePath && k.on_delete === fk.onDelete,
+              k.from === fk.columnNames[0] &&
+              k.table === fk.referencedTablePath &&
+              k.on_delete === fk.onDelete,
           ),
           `${table}.${fk.columnNames[0]} → ${fk.referencedTablePath}`,
         );

@@ -6,7 +6,12 @@ import { FaceAnalyzer } from '../faces/face-analyzer.service';
 import { FaceSwapEvaluator } from './face-swap.evaluator';
 import { WEIGHTS } from './score.weights';
 import { DEGRADATION_LEVELS, degrade, type Degradation } from '../../test/fixtures/evaluator/degradations';
-import { demoFixture, referenceTools, runTool, type DemoFixture } from '../../test/fixtures/evaluator/demo-fixture';
+import {
+  demoFixture,
+  referenceTools,
+  runTool,
+  type DemoFixture,
+} from '../../test/fixtures/evaluator/demo-fixture';
 
 describe('FaceSwapEvaluator on the demo cases', () => {
   const analyzer = new FaceAnalyzer();

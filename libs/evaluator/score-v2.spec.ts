@@ -6,7 +6,12 @@ import { FaceAnalyzer } from '../faces/face-analyzer.service';
 import { lookUpSlotFaces } from '../faces/slot-face.lookup';
 import { FaceSwapEvaluator } from './face-swap.evaluator';
 import { degrade, removeEyes } from '../../test/fixtures/evaluator/degradations';
-import { demoFixture, referenceTools, runTool, type DemoFixture } from '../../test/fixtures/evaluator/demo-fixture';
+import {
+  demoFixture,
+  referenceTools,
+  runTool,
+  type DemoFixture,
+} from '../../test/fixtures/evaluator/demo-fixture';
 import { BENIGN_REDRAWS, redraw, redrawName } from '../../test/fixtures/evaluator/redraws';
 
 describe('machine score v2: redraws, damage and small faces', () => {

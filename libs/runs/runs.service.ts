@@ -6,7 +6,7 @@ import { In, Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { CasesService } from '../cases/cases.service';
 import { canonicalJson, sha256 } from '../core/hash';
-import type { ItemStatus, RunProgress } from '../core/run-events';
+import type { ItemStatus } from '../core/run-events';
 import { UserError } from '../core/user-error';
 import { ratingFields } from '../ratings/ratings-in-force';
 import { RatingsService } from '../ratings/ratings.service';
@@ -17,7 +17,14 @@ import { planVariants, sampleOptions } from './run-plan';
 import { MAX_RUN_ITEMS, type RunRequest } from './run-request';
 import { Run, type RunOptions } from './run.entity';
 import { ScorabilityService, type SkippedCase } from './scorability.service';
-import { progressFromCounts, progressOf, toItemView, toRunView, type RunDetail, type RunView } from './run-views';
+import {
+  progressFromCounts,
+  progressOf,
+  toItemView,
+  toRunView,
+  type RunDetail,
+  type RunView,
+} from './run-views';
 
 /** A stored run, and the selected cases it left out because the scorer cannot score them. */
 export interface CreatedRun {

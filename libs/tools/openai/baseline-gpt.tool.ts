@@ -62,7 +62,9 @@ export class BaselineGptTool implements SwapTool {
 
   availability(): Promise<ToolAvailability> {
     const endpoint = openAIEndpoint();
-    return Promise.resolve(endpoint.apiKey ? { available: true } : keyMissingAvailability(['OPENAI_API_KEY']));
+    return Promise.resolve(
+      endpoint.apiKey ? { available: true } : keyMissingAvailability(['OPENAI_API_KEY']),
+    );
   }
 
   generate(input: ToolInput): Promise<ToolResult> {

@@ -48,7 +48,8 @@ export class OpenAICompatibleTool implements SwapTool {
 
   generate(input: ToolInput): Promise<ToolResult> {
     const endpoint = this.endpoint();
-    if (this.config.api_key_env && !endpoint.apiKey) return Promise.resolve(missingKey([this.config.api_key_env]));
+    if (this.config.api_key_env && !endpoint.apiKey)
+      return Promise.resolve(missingKey([this.config.api_key_env]));
     const fidelity = this.config.input_fidelity;
     return requestSwapEdit(
       { endpoint, name: this.name, thirdParty: true, timeoutMs: this.timeoutMs },
