@@ -8,7 +8,7 @@ import { CasesService } from '../cases/cases.service';
 import { canonicalJson, sha256 } from '../core/hash';
 import type { ItemStatus } from '../core/run-events';
 import { UserError } from '../core/user-error';
-import { ratingFields } from '../ratings/ratings-in-force';
+import { ratingFields, type ItemRatings } from '../ratings/ratings-in-force';
 import { RatingsService } from '../ratings/ratings.service';
 import { toolFingerprint } from '../tools/tool-fingerprint';
 import { ToolRegistry } from '../tools/tools.registry';
@@ -171,11 +171,16 @@ export class RunsService {
   async detail(runId: string, rater?: string): Promise<RunDetail> {
     const run = await this.get(runId);
     const items = await this.items.find({ where: { runId: run.id }, order: { position: 'ASC' } });
-    const ratings = await this.ratings.ofItems(items.map((i) => i.id));
+    const ratings = await this.ratingsOf(items.map((i) => i.id));
     return {
       ...toRunView(run, progressOf(items.map((i) => i.status))),
       items: items.map((item) => toItemView(item, ratingFields(ratings.get(item.id), rater))),
     };
+  }
+
+  /** The ratings in force per item (one per rater). */
+  private async ratingsOf(itemIds: number[]): Promise<Map<number, ItemRatings>> {
+    return this.ratings.ofItems(itemIds);
   }
 
   /** One item, or null when there is none with that id. */
