@@ -9,6 +9,12 @@ export interface AtomicWriteOptions {
    * systems). By default the target's own folder, under a dot name so listings and the server skip it.
    */
   tempFolder?: string;
+  /**
+   * Flush the file and its folder to disk (default true). Only for a cache that checks every entry when
+   * it reads it and makes a bad one again: a power cut may cost it entries, never a wrong answer, and
+   * each flush costs about 9 ms on this machine's disk.
+   */
+  flush?: boolean;
 }
 
 /**
@@ -34,7 +40,7 @@ export async function writeFileAtomic(
     const file = await open(temp, 'wx');
     try {
       await file.writeFile(data);
-      await file.sync();
+      if (options.flush !== false) await file.sync();
     } finally {
       await file.close();
     }
@@ -43,7 +49,7 @@ export async function writeFileAtomic(
     await rm(temp, { force: true }).catch(() => undefined);
     throw error;
   }
-  await syncFolder(folder);
+  if (options.flush !== false) await syncFolder(folder);
 }
 
 /** The pid of the process that named a temp file of `writeFileAtomic`, or null for another name. */

@@ -103,7 +103,9 @@ export class VariantCache {
 
   private async write(key: string, webp: Buffer): Promise<void> {
     // The temp file goes to tmp/, where the sweep finds what a killed writer left (by the pid in its name).
-    await writeFileAtomic(this.entryPath(key), webp, { tempFolder: join(this.root, 'tmp') }).catch(() => {
+    // No flush: `read` checks every entry is a whole WebP file and a bad one is encoded again.
+    const options = { tempFolder: join(this.root, 'tmp'), flush: false };
+    await writeFileAtomic(this.entryPath(key), webp, options).catch(() => {
       this.unwritten++;
     });
   }
