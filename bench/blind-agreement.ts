@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FaceAnalyzer } from '../libs/faces/face-analyzer.service';
 import { FaceSwapEvaluator } from '../libs/evaluator/face-swap.evaluator';
-import { demoFixture } from '../libs/evaluator/testing/demo-fixture';
+import { demoFixture } from '../test/fixtures/evaluator/demo-fixture';
 import { spearmanRho } from '../libs/report/run-stats';
 
 async function main(): Promise<void> {

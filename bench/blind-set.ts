@@ -9,9 +9,9 @@ import sharp from 'sharp';
 import { seededRandom } from '../libs/core/seeded-random';
 import { FaceAnalyzer } from '../libs/faces/face-analyzer.service';
 import { lookUpSlotFaces } from '../libs/faces/slot-face.lookup';
-import { degrade, removeEyes } from '../libs/evaluator/testing/degradations';
-import { demoFixture, referenceTools, runTool } from '../libs/evaluator/testing/demo-fixture';
-import { BENIGN_REDRAWS, redraw, redrawName } from '../libs/evaluator/testing/redraws';
+import { degrade, removeEyes } from '../test/fixtures/evaluator/degradations';
+import { demoFixture, referenceTools, runTool } from '../test/fixtures/evaluator/demo-fixture';
+import { BENIGN_REDRAWS, redraw, redrawName } from '../test/fixtures/evaluator/redraws';
 
 async function main(): Promise<void> {
   const dir = process.argv[2] ?? 'blind-set';

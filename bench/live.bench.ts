@@ -8,7 +8,7 @@ import { serverUrl, startServer } from '../apps/server/bootstrap';
 import { DemoCasesService } from '../libs/cases/demo-cases.service';
 import { RunEventBus } from '../libs/core/event-bus';
 import type { RunEvent } from '../libs/core/run-events';
-import { fabricateRun } from '../libs/report/report-run.fixture';
+import { fabricateRun } from '../test/fixtures/report-run.fixture';
 import { RunExecutor } from '../libs/runs/run-executor';
 import { RunsService } from '../libs/runs/runs.service';
 import { useTempData } from '../test/support/temp-data';

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { ComponentRenderer } from '../libs/report/components.renderer';
 import { parallelEncodes } from '../libs/report/inline-images';
 import { ReportService } from '../libs/report/report.service';
-import { fabricateRun } from '../libs/report/report-run.fixture';
+import { fabricateRun } from '../test/fixtures/report-run.fixture';
 import { buildRunPanel, urlImages } from '../libs/report/run-panel.builder';
 import { REPORT_IMAGE_BUDGET } from '../libs/report-images/report-variants';
 import { VARIANT_CACHE_FOLDER } from '../libs/report-images/variant-cache';

@@ -18,9 +18,9 @@ import { alignToTemplate } from '../libs/evaluator/alignment.task';
 import { FaceSwapEvaluator } from '../libs/evaluator/face-swap.evaluator';
 import { measureFaceQuality } from '../libs/evaluator/face-quality.score';
 import { CALIBRATION, WEIGHTS } from '../libs/evaluator/score.weights';
-import { degrade, removeEyes } from '../libs/evaluator/testing/degradations';
-import { demoFixture, referenceTools, runTool } from '../libs/evaluator/testing/demo-fixture';
-import { BENIGN_REDRAWS, redraw, redrawName } from '../libs/evaluator/testing/redraws';
+import { degrade, removeEyes } from '../test/fixtures/evaluator/degradations';
+import { demoFixture, referenceTools, runTool } from '../test/fixtures/evaluator/demo-fixture';
+import { BENIGN_REDRAWS, redraw, redrawName } from '../test/fixtures/evaluator/redraws';
 
 const PARTS = Object.keys(WEIGHTS);
 const ABBREV: Record<string, string> = {

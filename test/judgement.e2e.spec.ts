@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { ArenaVote } from '../libs/judgement/arena-vote.entity';
-import { fabricateRun, type FabricatedRun } from '../libs/report/report-run.fixture';
+import { fabricateRun, type FabricatedRun } from './fixtures/report-run.fixture';
 import { ReportService } from '../libs/report/report.service';
 import { HumanScore } from '../libs/ratings/human-score.entity';
 import type { RunDetail, RunItemView } from '../libs/runs/run-views';

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { CasesModule } from '../cases/cases.module';
-import { DatabaseModule } from '../database/database.module';
 import { FacesModule } from '../faces/faces.module';
+import { RunsModule } from '../runs/runs.module';
 import { CaseAuthoringService } from './case-authoring.service';
 import { CaseFacesCheck } from './case-faces.check';
 import { CaseRemovalService } from './case-removal.service';
@@ -10,7 +10,7 @@ import { PhotoFolderBuilder } from './photo-folder.builder';
 
 /** Creating test cases from user images (upload, photo folders, synthesized) and removing them. */
 @Module({
-  imports: [CasesModule, FacesModule, DatabaseModule],
+  imports: [CasesModule, FacesModule, RunsModule],
   providers: [
     CaseAuthoringService,
     CaseFacesCheck,

@@ -1,14 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Repository } from 'typeorm';
 import { CasesService } from '../cases/cases.service';
 import { isSlug } from '../core/slug';
 import { UserError } from '../core/user-error';
-import { RunItem } from '../runs/run-item.entity';
+import { RunsService } from '../runs/runs.service';
 
 /** What happened to a case folder. */
 export interface CaseRemoved {
@@ -30,7 +28,7 @@ export const ARCHIVE_FOLDER = '.archive';
 export class CaseRemovalService {
   constructor(
     private readonly cases: CasesService,
-    @InjectRepository(RunItem) private readonly items: Repository<RunItem>,
+    private readonly runs: RunsService,
   ) {}
 
   async remove(id: string, archive: boolean): Promise<CaseRemoved> {
@@ -44,13 +42,8 @@ export class CaseRemovalService {
       await rename(dir, join(this.cases.root, archivedTo));
       return { id, action: 'archived', archivedTo };
     }
-    const runs = await this.items
-      .createQueryBuilder('item')
-      .select('DISTINCT item.run_id', 'run_id')
-      .where('item.case_id = :id', { id })
-      .getRawMany<{ run_id: string }>();
-    if (runs.length > 0) {
-      const names = runs.map((r) => r.run_id);
+    const names = await this.runs.runsUsingCase(id);
+    if (names.length > 0) {
       throw new UserError(
         `Test case "${id}" is used by ${names.length} run${names.length === 1 ? '' : 's'} ` +
           `(${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''}), so it cannot be deleted; ` +

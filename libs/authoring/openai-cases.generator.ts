@@ -6,14 +6,15 @@ import { writeCaseFolder, type CaseFiles } from '../cases/case-folder.writer';
 import { CasesService } from '../cases/cases.service';
 import type { CaseManifest } from '../cases/test-case';
 import { UserError } from '../core/user-error';
+import { keyNotSet } from '../tools/missing-key';
 import { FaceAnalyzer } from '../faces/face-analyzer.service';
-import { checkBase64Image } from '../tools/openai/image-output.validator';
+import { checkBase64Image } from '../tools/openai/shared/image-output.validator';
 import {
   createOpenAIClient,
   openAIEndpoint,
   OPENAI_DEFAULT_BASE_URL,
-} from '../tools/openai/openai-client.factory';
-import { toolFailureFromError, type ProviderCallContext } from '../tools/openai/openai-errors.mapper';
+} from '../tools/openai/shared/openai-client.factory';
+import { toolFailureFromError, type ProviderCallContext } from '../tools/openai/shared/openai-errors.mapper';
 import { findFaces, type FoundFace } from './template-slots';
 import { normalizeImage } from './uploaded-image';
 import { planSyntheticCase, portraitPrompt, scenePrompt, type SyntheticPlan } from './synthetic-people';
@@ -60,8 +61,7 @@ export class OpenAICasesGenerator {
 
   async generate(options: SyntheticOptions): Promise<SyntheticResult> {
     const endpoint = openAIEndpoint();
-    if (!endpoint.apiKey)
-      throw new UserError('OPENAI_API_KEY is not set (in the environment or a .env file)');
+    if (!endpoint.apiKey) throw new UserError(keyNotSet(['OPENAI_API_KEY']));
     const client = createOpenAIClient(endpoint, TIMEOUT_MS);
     const ctx: ProviderCallContext = {
       provider: 'OpenAI',

@@ -5,7 +5,7 @@ import { sameCaseFiles, writeCaseFolder, type CaseFiles } from '../cases/case-fo
 import { CasesService } from '../cases/cases.service';
 import type { CaseManifest } from '../cases/test-case';
 import { UserError } from '../core/user-error';
-import { cosine } from '../evaluator/identity.score';
+import { cosine } from '../core/cosine';
 import { FaceAnalyzer } from '../faces/face-analyzer.service';
 import type { FaceBox } from '../faces/face.types';
 import { seededRandom } from '../core/seeded-random';

@@ -5,6 +5,7 @@ import { after, describe, test } from 'node:test';
 import { makeTempData } from '../../test/support/fixtures';
 import { UserError } from '../core/user-error';
 import { RunItem } from '../runs/run-item.entity';
+import { Run } from '../runs/run.entity';
 import { databaseOptions, MIGRATIONS, openDatabase } from './database.module';
 import { InitialSchema1764230400000 } from './migrations/1764230400000-initial-schema';
 
@@ -93,7 +94,7 @@ describe('openDatabase', () => {
     );
     await old.destroy();
 
-    const db = await openDatabase(databaseOptions(file));
+    const db = await openDatabase({ ...databaseOptions(file), entities: [Run, RunItem] });
     try {
       const applied = await db.query<Array<{ name: string }>>('SELECT name FROM migrations ORDER BY id');
       assert.deepEqual(

@@ -4,16 +4,11 @@ import { mkdirSync } from 'node:fs';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { dataPaths } from '../core/paths';
 import { UserError } from '../core/user-error';
-import { ArenaVote } from '../judgement/arena-vote.entity';
-import { HumanScore } from '../ratings/human-score.entity';
-import { RunItem } from '../runs/run-item.entity';
-import { Run } from '../runs/run.entity';
 import { InitialSchema1764230400000 } from './migrations/1764230400000-initial-schema';
 import { ScorerVersion1767052800000 } from './migrations/1767052800000-scorer-version';
 import { RatersAndVotes1767225600000 } from './migrations/1767225600000-raters-and-votes';
 import { VariantsSamples1767139200001 } from './migrations/1767139200001-variants-samples';
 
-export const ENTITIES = [Run, RunItem, HumanScore, ArenaVote];
 export const MIGRATIONS = [
   InitialSchema1764230400000,
   ScorerVersion1767052800000,
@@ -21,12 +16,16 @@ export const MIGRATIONS = [
   RatersAndVotes1767225600000,
 ];
 
-/** Options for the one SQLite file in the runs folder. The schema comes from migrations only. */
+/**
+ * Options for the one SQLite file in the runs folder. The schema comes from migrations only. No entities:
+ * each feature module registers its own (`TypeOrmModule.forFeature`) and the app loads them from there; a
+ * standalone DataSource (a migration spec) adds the ones it reads.
+ */
 export function databaseOptions(database = dataPaths().database): DataSourceOptions {
   return {
     type: 'sqlite',
     database,
-    entities: ENTITIES,
+    entities: [],
     migrations: MIGRATIONS,
     migrationsRun: false,
     synchronize: false,
@@ -90,16 +89,22 @@ export async function openDatabase(options: DataSourceOptions = databaseOptions(
   }
 }
 
+/**
+ * The one connection. It lists no tables: each module that owns a table registers its entities with
+ * `TypeOrmModule.forFeature` and they are loaded from there (`autoLoadEntities`).
+ */
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({
       // A UserError (unusable folder, newer or foreign database) will not heal in a retry: fail at once
       // instead of TypeORM's default 9 retries, 3 s apart, each logging a stack trace.
-      useFactory: () => ({ ...databaseOptions(), toRetry: (error: Error) => !(error instanceof UserError) }),
+      useFactory: () => ({
+        ...databaseOptions(),
+        autoLoadEntities: true,
+        toRetry: (error: Error) => !(error instanceof UserError),
+      }),
       dataSourceFactory: async (options) => openDatabase(options),
     }),
-    TypeOrmModule.forFeature(ENTITIES),
   ],
-  exports: [TypeOrmModule],
 })
 export class DatabaseModule {}

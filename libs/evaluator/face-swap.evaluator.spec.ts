@@ -5,8 +5,13 @@ import { after, before, describe, it } from 'node:test';
 import { FaceAnalyzer } from '../faces/face-analyzer.service';
 import { FaceSwapEvaluator } from './face-swap.evaluator';
 import { WEIGHTS } from './score.weights';
-import { DEGRADATION_LEVELS, degrade, type Degradation } from './testing/degradations';
-import { demoFixture, referenceTools, runTool, type DemoFixture } from './testing/demo-fixture';
+import { DEGRADATION_LEVELS, degrade, type Degradation } from '../../test/fixtures/evaluator/degradations';
+import {
+  demoFixture,
+  referenceTools,
+  runTool,
+  type DemoFixture,
+} from '../../test/fixtures/evaluator/demo-fixture';
 
 describe('FaceSwapEvaluator on the demo cases', () => {
   const analyzer = new FaceAnalyzer();

@@ -1,12 +1,6 @@
+import { cosine } from '../core/cosine';
 import type { AnalyzedFace } from '../faces/face.types';
 import { CALIBRATION } from './score.weights';
-
-/** Cosine similarity of two unit embeddings. */
-export function cosine(a: readonly number[], b: readonly number[]): number {
-  let dot = 0;
-  for (let i = 0; i < Math.min(a.length, b.length); i++) dot += a[i] * b[i];
-  return dot;
-}
 
 /** Linear ramp from 0 at `lo` to 1 at `hi`, clamped. */
 export function ramp(value: number, lo: number, hi: number): number {

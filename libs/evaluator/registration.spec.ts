@@ -7,7 +7,7 @@ import { readRgb } from '../faces/raster';
 import { alignOutput } from './align-output';
 import { frameChange, IDENTITY } from './frame';
 import { registerOutput } from './registration';
-import { redraw, type Redraw } from './testing/redraws';
+import { redraw, type Redraw } from '../../test/fixtures/evaluator/redraws';
 
 describe('registerOutput', () => {
   const size = { width: 512, height: 512 };

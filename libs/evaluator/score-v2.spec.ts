@@ -5,9 +5,14 @@ import { after, before, describe, it } from 'node:test';
 import { FaceAnalyzer } from '../faces/face-analyzer.service';
 import { lookUpSlotFaces } from '../faces/slot-face.lookup';
 import { FaceSwapEvaluator } from './face-swap.evaluator';
-import { degrade, removeEyes } from './testing/degradations';
-import { demoFixture, referenceTools, runTool, type DemoFixture } from './testing/demo-fixture';
-import { BENIGN_REDRAWS, redraw, redrawName } from './testing/redraws';
+import { degrade, removeEyes } from '../../test/fixtures/evaluator/degradations';
+import {
+  demoFixture,
+  referenceTools,
+  runTool,
+  type DemoFixture,
+} from '../../test/fixtures/evaluator/demo-fixture';
+import { BENIGN_REDRAWS, redraw, redrawName } from '../../test/fixtures/evaluator/redraws';
 
 describe('machine score v2: redraws, damage and small faces', () => {
   const analyzer = new FaceAnalyzer();

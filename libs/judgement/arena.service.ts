@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, type Repository } from 'typeorm';
+import type { ItemStatus } from '../core/run-events';
 import { UserError } from '../core/user-error';
-import { RunItem } from '../runs/run-item.entity';
+import type { RunItem } from '../runs/run-item.entity';
 import { RunsService } from '../runs/runs.service';
 import { ArenaVote, type Winner } from './arena-vote.entity';
 import { standings, type PairOutcome, type Standing } from './bradley-terry';
@@ -44,7 +45,7 @@ export function blindImageUrl(itemId: number): string {
 }
 
 /** Statuses whose output image exists and can be judged. */
-const JUDGEABLE = ['generated', 'evaluating', 'scored'];
+const JUDGEABLE: readonly ItemStatus[] = ['generated', 'evaluating', 'scored'];
 
 /**
  * The pairwise arena: two outputs of the same case, of different variants, shown without names; votes
@@ -55,7 +56,6 @@ const JUDGEABLE = ['generated', 'evaluating', 'scored'];
 export class ArenaService {
   constructor(
     @InjectRepository(ArenaVote) private readonly votes: Repository<ArenaVote>,
-    @InjectRepository(RunItem) private readonly items: Repository<RunItem>,
     private readonly runs: RunsService,
   ) {}
 
@@ -100,9 +100,9 @@ export class ArenaService {
   async vote(request: VoteRequest): Promise<{ id: number; case_id: string; winner: Winner; rater: string }> {
     if (request.left_item_id === request.right_item_id)
       throw new UserError('right_item_id: must be another item than left_item_id');
-    const left = await this.items.findOneBy({ id: request.left_item_id });
+    const left = await this.runs.item(request.left_item_id);
     if (!left) throw new UserError(`left_item_id: no run item ${request.left_item_id}`);
-    const right = await this.items.findOneBy({ id: request.right_item_id });
+    const right = await this.runs.item(request.right_item_id);
     if (!right) throw new UserError(`right_item_id: no run item ${request.right_item_id}`);
     if (left.caseId !== right.caseId) {
       throw new UserError(
@@ -132,7 +132,7 @@ export class ArenaService {
   /** Bradley–Terry ratings of the variants of some runs, from every vote between their items. */
   async standings(runIds: string[]): Promise<ArenaStandings> {
     for (const id of runIds) await this.runs.get(id);
-    const items = await this.items.find({ where: { runId: In(runIds) }, order: { position: 'ASC' } });
+    const items = await this.runs.itemsOfRuns(runIds);
     const labels = variantLabels(items);
     const ids = items.map((i) => i.id);
     const votes = await this.votesAmong(ids);
@@ -147,17 +147,14 @@ export class ArenaService {
 
   /** An item's output path under the runs folder, or null (unknown item, or no output yet). */
   async imagePathOf(itemId: number): Promise<string | null> {
-    const item = await this.items.findOneBy({ id: itemId });
+    const item = await this.runs.item(itemId);
     return item && JUDGEABLE.includes(item.status) ? item.imagePath : null;
   }
 
   /** Items with an output to judge, of runs that exist (404 naming the run otherwise). */
   private async judgeable(runIds: string[]): Promise<RunItem[]> {
     for (const id of runIds) await this.runs.get(id);
-    const items = await this.items.find({
-      where: { runId: In(runIds), status: In(JUDGEABLE) },
-      order: { runId: 'ASC', position: 'ASC' },
-    });
+    const items = await this.runs.itemsOfRuns(runIds, { statuses: JUDGEABLE, byRun: true });
     return items.filter((i) => i.imagePath !== null);
   }
 

@@ -1,5 +1,4 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
-import { RunItem } from '../runs/run-item.entity';
 
 /**
  * One human rating of a run item by one rater. Ratings are kept as a history; a rater's latest row for
@@ -14,9 +13,11 @@ export class HumanScore {
   @Column('integer', { name: 'run_item_id' })
   runItemId!: number;
 
-  @ManyToOne(() => RunItem, { onDelete: 'CASCADE' })
+  // The rated item, named rather than imported: ratings sit below runs (a run's detail carries its
+  // ratings), and the foreign key is all this table needs of run_items.
+  @ManyToOne('RunItem', { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'run_item_id' })
-  item?: RunItem;
+  item?: object;
 
   /** Who rated: a name of 1–40 characters; ratings from before raters existed are `anonymous`. */
   @Column('varchar', { default: 'anonymous' })

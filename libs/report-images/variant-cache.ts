@@ -1,7 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { tempFileWriter, writeFileAtomic } from '../core/atomic-write';
 import { sha256 } from '../core/hash';
+import { processAlive } from '../core/process-alive';
 import {
   encodeCaseImage,
   encodeOutput,
@@ -82,7 +83,7 @@ export class VariantCache {
    */
   async removePartials(): Promise<void> {
     const names = await readdir(join(this.root, 'tmp')).catch(() => [] as string[]);
-    const orphans = names.filter((name) => !writerAlive(Number(name.split('.')[1])));
+    const orphans = names.filter((name) => !processAlive(tempFileWriter(name) ?? 0));
     await Promise.all(orphans.map((name) => rm(join(this.root, 'tmp', name), { force: true })));
   }
 
@@ -101,29 +102,12 @@ export class VariantCache {
   }
 
   private async write(key: string, webp: Buffer): Promise<void> {
-    const temp = join(this.root, 'tmp', `${key}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-    const path = this.entryPath(key);
-    try {
-      await mkdir(join(this.root, 'tmp'), { recursive: true });
-      await mkdir(join(this.root, key.slice(0, 2)), { recursive: true });
-      await writeFile(temp, webp, { flag: 'wx' });
-      await rename(temp, path);
-    } catch {
+    // The temp file goes to tmp/, where the sweep finds what a killed writer left (by the pid in its name).
+    // No flush: `read` checks every entry is a whole WebP file and a bad one is encoded again.
+    const options = { tempFolder: join(this.root, 'tmp'), flush: false };
+    await writeFileAtomic(this.entryPath(key), webp, options).catch(() => {
       this.unwritten++;
-      await rm(temp, { force: true }).catch(() => undefined);
-    }
-  }
-}
-
-/** Whether the process that named a temp file may still be writing it. */
-function writerAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    });
   }
 }
 

@@ -9,7 +9,7 @@ import { VARIANT_CACHE_FOLDER } from '../report-images/variant-cache';
 import { RunsService } from '../runs/runs.service';
 import type { RunDetail } from '../runs/run-views';
 import { ReportService } from './report.service';
-import { fabricateRun, type FabricatedRun } from './report-run.fixture';
+import { fabricateRun, type FabricatedRun } from '../../test/fixtures/report-run.fixture';
 
 describe('ReportService', () => {
   let fixture: FabricatedRun;

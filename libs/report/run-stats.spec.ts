@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildRunPanel, publicOptions, toolCard, urlImages } from './run-panel.builder';
-import { fixtureCase, fixtureItem, fixtureRun, fixtureTool } from './run-fixture.spec-helper';
+import { fixtureCase, fixtureItem, fixtureRun, fixtureTool } from '../../test/fixtures/run-detail.fixture';
 import { agreement, bootstrapInterval, leaderboard, spearmanRho } from './run-stats';
 
 describe('run statistics', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { fixtureCase, fixtureItem, fixtureRun, fixtureTool } from './run-fixture.spec-helper';
+import { fixtureCase, fixtureItem, fixtureRun, fixtureTool } from '../../test/fixtures/run-detail.fixture';
 import { buildRunPanel, urlImages } from './run-panel.builder';
 import { bootstrapInterval, leaderboard, twoLevelInterval } from './run-stats';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { seededRandom } from '../core/seeded-random';
-import { fixtureItem, fixtureRun } from '../report/run-fixture.spec-helper';
+import { fixtureItem, fixtureRun } from '../../test/fixtures/run-detail.fixture';
 import type { RunDetail } from '../runs/run-views';
 import { compareRuns } from './run-comparison';
 

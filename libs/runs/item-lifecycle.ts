@@ -13,7 +13,7 @@ import { retryDelayMs, sleep } from './retry-policy';
 import { sampleOptions } from './run-plan';
 import type { RunItem } from './run-item.entity';
 import type { Run, RunOptions } from './run.entity';
-import { eventFields, progressOf, toItemView } from './runs.service';
+import { eventFields, progressOf, toItemView } from './run-views';
 
 /**
  * The state transitions of one run's items. Every change is written to the database first and then

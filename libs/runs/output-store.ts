@@ -44,7 +44,7 @@ export class OutputStore {
 
   /**
    * Removes the temp files a killed process left while writing this image or its sidecar
-   * (`.<name>.<random>.tmp`, see `writeFileAtomic`). Only the item that reserved the path writes there.
+   * (`.<name>.<pid>.<random>.tmp`, see `writeFileAtomic`). Only the item that reserved the path writes there.
    */
   async removePartial(relativePath: string): Promise<void> {
     const dir = dirname(this.absolute(relativePath));

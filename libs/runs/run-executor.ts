@@ -6,6 +6,7 @@ import { Not, In, Repository } from 'typeorm';
 import { CasesService } from '../cases/cases.service';
 import type { TestCase } from '../cases/test-case';
 import { RunEventBus } from '../core/event-bus';
+import { processAlive } from '../core/process-alive';
 import { TERMINAL_STATUSES, type RunStatus } from '../core/run-events';
 import { UserError } from '../core/user-error';
 import { SwapEvaluator } from '../evaluator/swap-evaluator';
@@ -17,7 +18,7 @@ import { ReportVariantsWarmer } from './report-variants.warmer';
 import { RunItem } from './run-item.entity';
 import { Run } from './run.entity';
 import { SlotScheduler, type SlotPool } from './slot-scheduler';
-import { eventFields, progressOf, toItemView } from './runs.service';
+import { eventFields, progressOf, toItemView } from './run-views';
 
 /** Why a run stops before its end: the user canceled it, or the process is going away (resume later). */
 export type StopReason = 'cancel' | 'interrupt';
@@ -254,10 +255,5 @@ function ownedElsewhere(run: Run): boolean {
   const [host, pid] = (run.owner ?? '').split(':');
   if (host !== hostname() || !pid) return true;
   if (run.owner === SELF) return false;
-  try {
-    process.kill(Number(pid), 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return processAlive(Number(pid));
 }

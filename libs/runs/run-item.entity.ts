@@ -10,7 +10,7 @@ export class RunItem {
   @Column('varchar', { name: 'run_id' })
   runId!: string;
 
-  @ManyToOne(() => Run, (run) => run.items, { onDelete: 'CASCADE' })
+  @ManyToOne(() => Run, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'run_id' })
   run?: Run;
 

@@ -1,6 +1,5 @@
-import { Column, Entity, OneToMany, PrimaryColumn } from 'typeorm';
+import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type { RunStatus } from '../core/run-events';
-import { RunItem } from './run-item.entity';
 
 /** What a run was asked to do, stored so that `--resume` and the server can finish it the same way. */
 export interface RunOptions {
@@ -75,7 +74,4 @@ export class Run {
   /** SHA-256 of the suite file's content when the run was created, or null. */
   @Column('varchar', { name: 'suite_hash', nullable: true })
   suiteHash!: string | null;
-
-  @OneToMany(() => RunItem, (item) => item.run)
-  items?: RunItem[];
 }

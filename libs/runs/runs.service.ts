@@ -6,19 +6,25 @@ import { In, Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { CasesService } from '../cases/cases.service';
 import { canonicalJson, sha256 } from '../core/hash';
-import type { ItemStatus, RunProgress } from '../core/run-events';
+import type { ItemStatus } from '../core/run-events';
 import { UserError } from '../core/user-error';
-import { HumanScore } from '../ratings/human-score.entity';
-import { ratingFields, ratingsInForce, type ItemRatings } from '../ratings/ratings-in-force';
+import { ratingFields, type ItemRatings } from '../ratings/ratings-in-force';
+import { RatingsService } from '../ratings/ratings.service';
 import { toolFingerprint } from '../tools/tool-fingerprint';
 import { ToolRegistry } from '../tools/tools.registry';
-import { runsUrl } from './output-store';
 import { RunItem } from './run-item.entity';
 import { planVariants, sampleOptions } from './run-plan';
 import { MAX_RUN_ITEMS, type RunRequest } from './run-request';
-import { Run, runVariants, type RunOptions } from './run.entity';
+import { Run, type RunOptions } from './run.entity';
 import { ScorabilityService, type SkippedCase } from './scorability.service';
-import type { RunDetail, RunItemView, RunView } from './run-views';
+import {
+  progressFromCounts,
+  progressOf,
+  toItemView,
+  toRunView,
+  type RunDetail,
+  type RunView,
+} from './run-views';
 
 /** A stored run, and the selected cases it left out because the scorer cannot score them. */
 export interface CreatedRun {
@@ -41,7 +47,7 @@ export class RunsService {
   constructor(
     @InjectRepository(Run) private readonly runs: Repository<Run>,
     @InjectRepository(RunItem) private readonly items: Repository<RunItem>,
-    @InjectRepository(HumanScore) private readonly ratings: Repository<HumanScore>,
+    private readonly ratings: RatingsService,
     private readonly cases: CasesService,
     private readonly tools: ToolRegistry,
     private readonly scorability: ScorabilityService,
@@ -174,76 +180,37 @@ export class RunsService {
 
   /** The ratings in force per item (one per rater). */
   private async ratingsOf(itemIds: number[]): Promise<Map<number, ItemRatings>> {
-    const rows: HumanScore[] = [];
-    for (let i = 0; i < itemIds.length; i += 500) {
-      rows.push(...(await this.ratings.find({ where: { runItemId: In(itemIds.slice(i, i + 500)) } })));
-    }
-    return ratingsInForce(rows);
+    return this.ratings.ofItems(itemIds);
   }
-}
 
-export function progressOf(statuses: ItemStatus[]): RunProgress {
-  const byStatus = new Map<ItemStatus, number>();
-  for (const status of statuses) byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
-  return progressFromCounts(byStatus);
-}
+  /** One item, or null when there is none with that id. */
+  item(itemId: number): Promise<RunItem | null> {
+    return this.items.findOneBy({ id: itemId });
+  }
 
-/** Progress from the number of items in each status. */
-function progressFromCounts(byStatus: Map<ItemStatus, number>): RunProgress {
-  const scored = byStatus.get('scored') ?? 0;
-  const failed = byStatus.get('failed') ?? 0;
-  const canceled = byStatus.get('canceled') ?? 0;
-  const total = [...byStatus.values()].reduce((a, b) => a + b, 0);
-  return { total, done: scored + failed + canceled, scored, failed, canceled };
-}
+  /**
+   * The items of some runs, only those in `statuses` when given; in item order (`position`), or grouped
+   * by run first with `byRun`.
+   */
+  itemsOfRuns(
+    runIds: string[],
+    options: { statuses?: readonly ItemStatus[]; byRun?: boolean } = {},
+  ): Promise<RunItem[]> {
+    return this.items.find({
+      where: { runId: In(runIds), ...(options.statuses ? { status: In([...options.statuses]) } : {}) },
+      order: options.byRun ? { runId: 'ASC', position: 'ASC' } : { position: 'ASC' },
+    });
+  }
 
-type ItemRatingFields = ReturnType<typeof ratingFields>;
-
-function toRunView(run: Run, progress: RunProgress): RunView {
-  return {
-    id: run.id,
-    status: run.status,
-    created_at: run.createdAt,
-    finished_at: run.finishedAt,
-    case_ids: run.caseIds,
-    tool_ids: run.toolIds,
-    variants: runVariants(run).map((v) => ({ label: v.label, tool_id: v.toolId })),
-    samples: run.options.samples ?? 1,
-    suite_path: run.suitePath ?? null,
-    suite_hash: run.suiteHash ?? null,
-    options: run.options,
-    progress,
-  };
-}
-
-export function toItemView(item: RunItem, rating: ItemRatingFields = ratingFields(undefined)): RunItemView {
-  const model = item.meta && typeof item.meta.model === 'string' ? item.meta.model : null;
-  return {
-    id: item.id,
-    run_id: item.runId,
-    case_id: item.caseId,
-    tool_id: item.toolId,
-    variant: item.variant || item.toolId,
-    sample: item.sample ?? 0,
-    status: item.status,
-    image_url: item.status === 'queued' || item.status === 'generating' ? null : runsUrl(item.imagePath),
-    image_path: item.status === 'queued' || item.status === 'generating' ? null : item.imagePath,
-    score: item.score,
-    breakdown: item.breakdown,
-    scorer_version: item.scorerVersion,
-    error: item.error,
-    cached: item.cached,
-    stars: rating.stars,
-    stars_n: rating.stars_n,
-    my_stars: rating.my_stars,
-    ratings: rating.ratings,
-    attempts: item.attempts,
-    latency_ms: item.latencyMs,
-    cost_usd: item.costUsd,
-    model,
-    started_at: item.startedAt,
-    finished_at: item.finishedAt,
-  };
+  /** The ids of the runs that have an item of the case, so its folder must be kept for them. */
+  async runsUsingCase(caseId: string): Promise<string[]> {
+    const rows = await this.items
+      .createQueryBuilder('item')
+      .select('DISTINCT item.run_id', 'run_id')
+      .where('item.case_id = :caseId', { caseId })
+      .getRawMany<{ run_id: string }>();
+    return rows.map((r) => r.run_id);
+  }
 }
 
 /** Why a run was refused: every unscorable case with its problems, and how to go on. */
@@ -261,22 +228,4 @@ function unscorableMessage(skipped: SkippedCase[], noneLeft: boolean): string {
 function newRunId(now: Date): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `r${stamp}-${randomBytes(2).toString('hex')}`;
-}
-
-/** The event fields of an item view (everything but `type` and `progress`). */
-export function eventFields(view: RunItemView) {
-  return {
-    run_id: view.run_id,
-    item_id: view.id,
-    case_id: view.case_id,
-    tool_id: view.tool_id,
-    variant: view.variant,
-    sample: view.sample,
-    status: view.status,
-    image_url: view.image_url,
-    score: view.score,
-    breakdown: view.breakdown,
-    error: view.error,
-    cached: view.cached,
-  };
 }

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { serverUrl, startServer } from '../../apps/server/bootstrap';
 import { packageRoot } from '../../libs/core/package-root';
-import { fabricateRun } from '../../libs/report/report-run.fixture';
+import { fabricateRun } from '../fixtures/report-run.fixture';
 import type { RunDetail } from '../../libs/runs/run-views';
 import { launchChromium } from '../support/chromium';
 import { mentions } from '../support/text';

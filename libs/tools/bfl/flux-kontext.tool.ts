@@ -7,12 +7,12 @@ import {
   DOWNLOAD_TIMEOUT_OPTION,
   keyAvailability,
   keyFromEnv,
-  missingKey,
   POLL_INTERVAL_OPTION,
   refuseTooManyPeople,
   swapImages,
   swapPrompt,
 } from '../hosted/hosted-input';
+import { missingKey } from '../missing-key';
 import { hostedImagePrice } from '../hosted/hosted-prices';
 import { pollJob, type PollStep } from '../hosted/job-polling';
 import { downloadResultImage } from '../hosted/result-download';

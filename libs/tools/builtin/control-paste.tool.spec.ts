@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import type { TestCase } from '../../cases/test-case';
-import { demoFixture, toolInput } from '../../evaluator/testing/demo-fixture';
+import { demoFixture, toolInput } from '../../../test/fixtures/evaluator/demo-fixture';
 import { FaceAnalyzer } from '../../faces/face-analyzer.service';
 import type { FaceBox } from '../../faces/face.types';
 import { boxIou } from '../../faces/slot-match';

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { CommandToolConfig } from '../config/swapbench-config.schema';
-import { checkImageOutput } from '../openai/image-output.validator';
+import { checkImageOutput } from '../openai/shared/image-output.validator';
 import { buildSwapPrompt } from '../openai/swap-prompt.builder';
 import type { SwapTool, ToolAvailability, ToolInput, ToolResult } from '../tool';
 import { expandCommandArgs, TailBuffer } from './command-args';

@@ -9,12 +9,12 @@ import {
   DOWNLOAD_TIMEOUT_OPTION,
   keyAvailability,
   keyFromEnv,
-  missingKey,
   POLL_INTERVAL_OPTION,
   refuseTooManyPeople,
   swapImages,
   swapPrompt,
 } from '../hosted/hosted-input';
+import { missingKey } from '../missing-key';
 import { FAL_PRESETS, mappedInput, mappingMaxImages, type InputMapping } from '../hosted/input-mapping';
 import { hostedImagePrice } from '../hosted/hosted-prices';
 import { cancelOnAbort, CANCEL_TIMEOUT_MS, pollJob, type PollStep } from '../hosted/job-polling';

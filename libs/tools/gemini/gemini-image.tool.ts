@@ -7,13 +7,13 @@ import {
   baseUrlFromEnv,
   keyAvailability,
   keyFromEnv,
-  missingKey,
   refuseTooManyPeople,
   swapImages,
   swapPrompt,
 } from '../hosted/hosted-input';
+import { missingKey } from '../missing-key';
 import { hostedImagePrice } from '../hosted/hosted-prices';
-import { checkBase64Image } from '../openai/image-output.validator';
+import { checkBase64Image } from '../openai/shared/image-output.validator';
 import { publicUrl } from '../../core/secret-redaction';
 import { geminiFailure } from './gemini-errors';
 

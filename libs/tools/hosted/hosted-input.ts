@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import type { ToolAvailability, ToolInput, ToolOptionSpec, ToolResult } from '../tool';
+import { keyMissingAvailability } from '../missing-key';
 import { buildSwapPrompt } from '../openai/swap-prompt.builder';
 
 /** An input image as services take it inline: its MIME type and bytes. */
@@ -70,20 +71,7 @@ export function keyAvailability(
   names: readonly string[],
   env: NodeJS.ProcessEnv = process.env,
 ): ToolAvailability {
-  if (keyFromEnv(names, env)) return { available: true };
-  return { available: false, reason: `${names.join(' or ')} is not set (in the environment or a .env file)` };
-}
-
-/** The typed failure of a call made while the key is missing (the run was started anyway). */
-export function missingKey(names: readonly string[]): ToolResult {
-  return {
-    ok: false,
-    failure: {
-      retryable: false,
-      code: 'auth',
-      message: `${names.join(' or ')} is not set (in the environment or a .env file).`,
-    },
-  };
+  return keyFromEnv(names, env) ? { available: true } : keyMissingAvailability(names);
 }
 
 /** Base URL from `envName`, else `fallback`, without a trailing slash. */

@@ -1,5 +1,5 @@
 import type { ToolFailure } from '../tool';
-import { checkImageOutput, type ImageCheck } from '../openai/image-output.validator';
+import { checkImageOutput, type ImageCheck } from '../openai/shared/image-output.validator';
 import { final, retryable, socketCause } from './hosted-failures';
 
 /** Largest result image accepted from a service's URL; a real 4-megapixel PNG is well under it. */

@@ -2,11 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { NotFoundError } from 'openai';
 import type { ImageGenerateParamsNonStreaming, ImagesResponse } from 'openai/resources/images';
 import type { SwapTool, ToolAvailability, ToolInput, ToolOptionSpec, ToolResult } from '../tool';
+import { keyMissingAvailability, missingKey } from '../missing-key';
 import { Tool } from '../tool.decorator';
 import { callContext, imageFromResponse, type ImageProvider } from './image-edit.request';
-import { createOpenAIClient, OPENAI_DEFAULT_BASE_URL, openAIEndpoint } from './openai-client.factory';
-import { toolFailureFromError } from './openai-errors.mapper';
-import { chatCostUsd, imageCostUsd, roundUsd } from './prices';
+import { createOpenAIClient, OPENAI_DEFAULT_BASE_URL, openAIEndpoint } from './shared/openai-client.factory';
+import { toolFailureFromError } from './shared/openai-errors.mapper';
+import { chatCostUsd, imageCostUsd, roundUsd } from './shared/prices';
 import { describeScene } from './scene-description.request';
 
 const DEFAULT_IMAGE_MODEL = 'dall-e-3';
@@ -69,8 +70,7 @@ export class BaselineDalle3Tool implements SwapTool {
 
   async availability(): Promise<ToolAvailability> {
     const endpoint = openAIEndpoint();
-    if (!endpoint.apiKey)
-      return { available: false, reason: 'OPENAI_API_KEY is not set (in the environment or a .env file)' };
+    if (!endpoint.apiKey) return keyMissingAvailability(['OPENAI_API_KEY']);
     const model = this.options.model.default;
     const cached = this.modelProbes.get(model);
     if (cached && cached.until > Date.now()) return cached.result;
@@ -90,15 +90,7 @@ export class BaselineDalle3Tool implements SwapTool {
 
   async generate(input: ToolInput): Promise<ToolResult> {
     const endpoint = openAIEndpoint();
-    if (!endpoint.apiKey)
-      return {
-        ok: false,
-        failure: {
-          retryable: false,
-          code: 'auth',
-          message: 'OPENAI_API_KEY is not set (in the environment or a .env file).',
-        },
-      };
+    if (!endpoint.apiKey) return missingKey(['OPENAI_API_KEY']);
     const model = String(input.options.model);
     const visionModel = String(input.options.vision_model);
     const size = String(input.options.size);

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { SwapTool, ToolAvailability, ToolInput, ToolOptionSpec, ToolResult } from '../tool';
+import { keyMissingAvailability, missingKey } from '../missing-key';
 import { Tool } from '../tool.decorator';
 import { requestSwapEdit } from './image-edit.request';
-import { OPENAI_DEFAULT_BASE_URL, openAIEndpoint } from './openai-client.factory';
+import { OPENAI_DEFAULT_BASE_URL, openAIEndpoint } from './shared/openai-client.factory';
 
 /** Options shared by every tool that sends the `images.edit` swap request. */
 export function imageEditOptions(defaultModel: string): Record<string, ToolOptionSpec> {
@@ -61,26 +62,14 @@ export class BaselineGptTool implements SwapTool {
 
   availability(): Promise<ToolAvailability> {
     const endpoint = openAIEndpoint();
-    if (!endpoint.apiKey)
-      return Promise.resolve({
-        available: false,
-        reason: 'OPENAI_API_KEY is not set (in the environment or a .env file)',
-      });
-    return Promise.resolve({ available: true });
+    return Promise.resolve(
+      endpoint.apiKey ? { available: true } : keyMissingAvailability(['OPENAI_API_KEY']),
+    );
   }
 
   generate(input: ToolInput): Promise<ToolResult> {
     const endpoint = openAIEndpoint();
-    if (!endpoint.apiKey) {
-      return Promise.resolve({
-        ok: false,
-        failure: {
-          retryable: false,
-          code: 'auth',
-          message: 'OPENAI_API_KEY is not set (in the environment or a .env file).',
-        },
-      });
-    }
+    if (!endpoint.apiKey) return Promise.resolve(missingKey(['OPENAI_API_KEY']));
     return requestSwapEdit(
       { endpoint, name: 'OpenAI', thirdParty: false, timeoutMs: this.timeoutMs },
       input,

@@ -2,10 +2,14 @@ import { toFile, type Uploadable } from 'openai';
 import type { ImagesResponse } from 'openai/resources/images';
 import sharp from 'sharp';
 import type { ToolInput, ToolResult } from '../tool';
-import { checkBase64Image, checkImageOutput, type ImageCheck } from './image-output.validator';
-import { createOpenAIClient, OPENAI_DEFAULT_BASE_URL, type OpenAIEndpoint } from './openai-client.factory';
-import { toolFailureFromError, type ProviderCallContext } from './openai-errors.mapper';
-import { imageCostUsd } from './prices';
+import { checkBase64Image, checkImageOutput, type ImageCheck } from './shared/image-output.validator';
+import {
+  createOpenAIClient,
+  OPENAI_DEFAULT_BASE_URL,
+  type OpenAIEndpoint,
+} from './shared/openai-client.factory';
+import { toolFailureFromError, type ProviderCallContext } from './shared/openai-errors.mapper';
+import { imageCostUsd } from './shared/prices';
 import { publicUrl } from '../../core/secret-redaction';
 import { buildSwapPrompt } from './swap-prompt.builder';
 

@@ -1,8 +1,9 @@
 import type { OpenAICompatibleToolConfig } from '../config/swapbench-config.schema';
 import type { SwapTool, ToolAvailability, ToolInput, ToolOptionSpec, ToolResult } from '../tool';
+import { keyMissingAvailability, missingKey } from '../missing-key';
 import { imageEditOptions } from './baseline-gpt.tool';
 import { requestSwapEdit } from './image-edit.request';
-import type { OpenAIEndpoint } from './openai-client.factory';
+import type { OpenAIEndpoint } from './shared/openai-client.factory';
 import { publicUrl } from '../../core/secret-redaction';
 
 /**
@@ -41,27 +42,14 @@ export class OpenAICompatibleTool implements SwapTool {
 
   availability(): Promise<ToolAvailability> {
     const envName = this.config.api_key_env;
-    if (envName && !this.env[envName]?.trim()) {
-      return Promise.resolve({
-        available: false,
-        reason: `${envName} is not set (in the environment or a .env file)`,
-      });
-    }
+    if (envName && !this.env[envName]?.trim()) return Promise.resolve(keyMissingAvailability([envName]));
     return Promise.resolve({ available: true });
   }
 
   generate(input: ToolInput): Promise<ToolResult> {
     const endpoint = this.endpoint();
-    if (this.config.api_key_env && !endpoint.apiKey) {
-      return Promise.resolve({
-        ok: false,
-        failure: {
-          retryable: false,
-          code: 'auth',
-          message: `${this.config.api_key_env} is not set (in the environment or a .env file).`,
-        },
-      });
-    }
+    if (this.config.api_key_env && !endpoint.apiKey)
+      return Promise.resolve(missingKey([this.config.api_key_env]));
     const fidelity = this.config.input_fidelity;
     return requestSwapEdit(
       { endpoint, name: this.name, thirdParty: true, timeoutMs: this.timeoutMs },

@@ -7,7 +7,7 @@ import type { FakeScenario } from '../../../test/fake-openai/fake-openai.scenari
 import { makeToolInput, type ToolInputFixture } from '../../../test/fake-openai/tool-input.fixture';
 import type { ToolFailure } from '../tool';
 import { requestSwapEdit, type ImageProvider } from './image-edit.request';
-import { retryAfterMs, toolFailureFromError } from './openai-errors.mapper';
+import { retryAfterMs, toolFailureFromError } from './shared/openai-errors.mapper';
 
 const KEY = 'sk-test-ERRORS-9f8e7d6c5b4a3210';
 

@@ -1,7 +1,7 @@
 import type OpenAI from 'openai';
 import type { ChatCompletion, ChatCompletionContentPart } from 'openai/resources/chat/completions';
 import type { ToolFailure, ToolInput } from '../tool';
-import { toolFailureFromError, type ProviderCallContext } from './openai-errors.mapper';
+import { toolFailureFromError, type ProviderCallContext } from './shared/openai-errors.mapper';
 import { describeSlotPositions } from './swap-prompt.builder';
 
 /** A scene description ready for a text-to-image model, with what it cost to get. */

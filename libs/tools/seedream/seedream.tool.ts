@@ -13,13 +13,13 @@ import {
   dataUri,
   keyAvailability,
   keyFromEnv,
-  missingKey,
   refuseTooManyPeople,
   swapImages,
   swapPrompt,
 } from '../hosted/hosted-input';
+import { missingKey } from '../missing-key';
 import { hostedImagePrice } from '../hosted/hosted-prices';
-import { checkBase64Image } from '../openai/image-output.validator';
+import { checkBase64Image } from '../openai/shared/image-output.validator';
 import { publicUrl } from '../../core/secret-redaction';
 
 const KEY_ENV = ['ARK_API_KEY'] as const;

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { RunEventBus } from '../../core/event-bus';
 import type { RunEvent } from '../../core/run-events';
-import { RunsService, eventFields } from '../../runs/runs.service';
+import { eventFields } from '../../runs/run-views';
+import { RunsService } from '../../runs/runs.service';
 
 /**
  * Brings a new watcher of a run up to date: one `update` per item with its current state, then every

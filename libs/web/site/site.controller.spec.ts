@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { RatingsService } from '../../ratings/ratings.service';
-import { fabricateRun, type FabricatedRun } from '../../report/report-run.fixture';
+import { fabricateRun, type FabricatedRun } from '../../../test/fixtures/report-run.fixture';
 import { RunsService } from '../../runs/runs.service';
 import type { RunDetail } from '../../runs/run-views';
 import { clientAssets } from './site-assets';

@@ -11,8 +11,8 @@ import {
   RateLimitError,
   UnprocessableEntityError,
 } from 'openai';
-import type { ToolFailure } from '../tool';
-import { redactSecrets } from '../../core/secret-redaction';
+import type { ToolFailure } from '../../tool';
+import { redactSecrets } from '../../../core/secret-redaction';
 
 /** What the mapper needs to write a message a person can act on. */
 export interface ProviderCallContext {

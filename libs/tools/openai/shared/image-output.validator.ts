@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import type { ToolFailure } from '../tool';
+import type { ToolFailure } from '../../tool';
 
 /** A generated image that decoded completely, re-encoded as PNG when it came in another format. */
 export interface ValidImage {

@@ -1,0 +1,74 @@
+import { Test, type TestingModule } from '@nestjs/testing';
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DataSource } from 'typeorm';
+import { AuthoringModule } from '../libs/authoring/authoring.module';
+import { JudgementModule } from '../libs/judgement/judgement.module';
+import { useTempData } from './support/temp-data';
+
+/**
+ * Each module registers the tables it owns and the app loads them from there: the entities the app ends
+ * up with are exactly the four tables, and their columns, nullability and foreign keys are those of the
+ * tables the migrations build.
+ */
+describe('table owners', () => {
+  const data = useTempData('owners');
+  let app: TestingModule;
+  let db: DataSource;
+
+  before(async () => {
+    app = await Test.createTestingModule({ imports: [JudgementModule, AuthoringModule] }).compile();
+    await app.init();
+    db = app.get(DataSource);
+  });
+  after(async () => {
+    await app?.close();
+    data.dispose();
+  });
+
+  it('loads each owner module’s entities and no others', () => {
+    assert.deepEqual(db.entityMetadatas.map((m) => m.tableName).sort(), [
+      'arena_votes',
+      'human_scores',
+      'run_items',
+      'runs',
+    ]);
+  });
+
+  it('has entities whose columns and foreign keys are the migrated tables’ own', async () => {
+    for (const entity of db.entityMetadatas) {
+      const table = entity.tableName;
+      const columns = await db.query<Array<{ name: string; notnull: number }>>(
+        `PRAGMA table_info("${table}")`,
+      );
+      assert.deepEqual(
+        entity.columns.map((c) => [c.databaseName, c.isNullable]).sort(),
+        columns.map((c) => [c.name, c.notnull === 0]).sort(),
+        table,
+      );
+      const keys = await db.query<Array<{ from: string; table: string; on_delete: string }>>(
+        `PRAGMA foreign_key_list("${table}")`,
+      );
+      // Every key an entity declares is in the table, with the same cascade (arena votes declare none).
+      for (const fk of entity.foreignKeys) {
+        assert.ok(
+          keys.some(
+            (k) =>
+              k.from === fk.columnNames[0] &&
+              k.table === fk.referencedTablePath &&
+              k.on_delete === fk.onDelete,
+          ),
+          `${table}.${fk.columnNames[0]} → ${fk.referencedTablePath}`,
+        );
+      }
+    }
+  });
+
+  it('keeps the foreign keys the schema declares: a rating and a vote cascade with their item', () => {
+    const rated = db.entityMetadatas.find((m) => m.tableName === 'human_scores');
+    assert.deepEqual(
+      rated?.foreignKeys.map((fk) => [fk.columnNames, fk.referencedTablePath, fk.onDelete]),
+      [[['run_item_id'], 'run_items', 'CASCADE']],
+    );
+  });
+});
