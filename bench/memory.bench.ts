@@ -13,7 +13,7 @@ import { useTempData } from '../test/support/temp-data';
  * Starts `swapbench serve` as its own process with a plugin of fast tools (each waits, then returns the
  * case's template), starts one run of `MEMORY_ITEMS` items (default 2,000) with scoring on, and follows
  * it the way the web app's live view does: Socket.IO events, a re-rendered cell per finished item and the
- * summary at most once a second. The server's RSS is read from `/proc` every second. Prints RSS against
+ * summary, one at a time, at most once a second. The server's RSS is read from `/proc` every second. Prints RSS against
  * items done, the peak, the RSS at the end and a minute of rest later, and the growth per 1,000 items
  * after the first quarter (a leak shows as growth that goes on with the items).
  * `npm run bench -- memory`; heavy: run it alone, under `nice`.
@@ -157,9 +157,17 @@ async function main(): Promise<void> {
         }, 150),
       );
     };
-    const summary = setInterval(() => {
-      void fetches(() => fetch(`${base}/app/runs/${runId}/summary`).then((r) => r.text()));
-    }, 1000);
+    // As the view: one summary at a time, the next a second after the last one ended (a summary of a large
+    // run reads all its items, so asking every second regardless would queue them without end).
+    let summaries = 0;
+    let following = true;
+    const summaryLoop = (async () => {
+      while (following) {
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        await fetch(`${base}/app/runs/${runId}/summary`).then((r) => r.text());
+        summaries++;
+      }
+    })();
     const socket = io(base, { transports: ['websocket'], forceNew: true });
     const finished = new Promise<void>((resolve) => socket.on('run_finished', () => resolve()));
     socket.on('update', (event: ItemUpdated) => {
@@ -169,7 +177,8 @@ async function main(): Promise<void> {
     const ack = (await socket.emitWithAck('watch', runId)) as { ok: boolean };
     if (!ack.ok) throw new Error('could not watch the run');
     await finished;
-    clearInterval(summary);
+    following = false;
+    await summaryLoop;
     const runSeconds = (performance.now() - runStart) / 1000;
     while (pending.size > 0 || inFlight.size > 0) await new Promise((resolve) => setTimeout(resolve, 200));
     socket.close();
@@ -184,7 +193,7 @@ async function main(): Promise<void> {
 
     console.log(
       `${detail.items.length} items (${scored} scored) of ${TOOLS} tools waiting ${WAIT_MS} ms, concurrency ${CONCURRENCY}, ` +
-        `in ${runSeconds.toFixed(0)} s; ${cells} cells re-rendered as the live view asks for them`,
+        `in ${runSeconds.toFixed(0)} s; ${cells} cells and ${summaries} summaries re-rendered as the live view asks for them`,
     );
     console.log(`RSS idle ${idle.toFixed(0)} MB before the run`);
     for (const q of [0.1, 0.25, 0.5, 0.75, 1]) {
