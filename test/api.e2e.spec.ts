@@ -164,6 +164,23 @@ describe('HTTP API and live channels', () => {
     assert.equal(unchanged.stars, 4);
   });
 
+  it("GET /api/runs/{id}/items/{itemId} answers one item in the shape of the run's items", async () => {
+    const detail = ((await http.get('/api/runs')).body as RunDetail[])[0];
+    const run = (await http.get(`/api/runs/${detail.id}?rater=ann`).expect(200)).body as RunDetail;
+    for (const item of run.items) {
+      const one = await http.get(`/api/runs/${run.id}/items/${item.id}?rater=ann`).expect(200);
+      assert.deepEqual(one.body, item);
+    }
+    const other = ((await http.get('/api/runs')).body as RunDetail[]).find((r) => r.id !== run.id)!;
+    const res = await http.get(`/api/runs/${other.id}/items/${run.items[0].id}`).expect(404);
+    assert.match(res.body.error, /has no item/);
+    assert.match((await http.get(`/api/runs/${run.id}/items/x`).expect(400)).body.error, /numeric/);
+    assert.match(
+      (await http.get(`/api/runs/${run.id}/items/1?rater=${'x'.repeat(60)}`).expect(400)).body.error,
+      /rater/,
+    );
+  });
+
   it('answers bad input with a 4xx JSON error and never a 5xx', async () => {
     const bad: Array<[string, () => request.Test, number, RegExp]> = [
       [
@@ -223,7 +240,14 @@ describe('HTTP API and live channels', () => {
   it('publishes an OpenAPI description', async () => {
     const docs = await http.get('/api/docs').expect(200);
     assert.equal(docs.body.openapi, '3.0.0');
-    for (const path of ['/api/test-cases', '/api/tools', '/api/run', '/api/rate', '/api/runs/{id}'])
+    for (const path of [
+      '/api/test-cases',
+      '/api/tools',
+      '/api/run',
+      '/api/rate',
+      '/api/runs/{id}',
+      '/api/runs/{id}/items/{itemId}',
+    ])
       assert.ok(path in docs.body.paths, path);
   });
 });

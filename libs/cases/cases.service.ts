@@ -1,16 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import sharp from 'sharp';
-import { sha256 } from '../core/hash';
 import { dataPaths } from '../core/paths';
 import { isSlug } from '../core/slug';
 import { UserError } from '../core/user-error';
+import { CaseImages } from './case-images';
 import { caseManifestSchema, describeIssues } from './case.schema';
 import type { CaseManifest, CaseSummary, InvalidCase, TestCase } from './test-case';
 
-/** Largest image the loader accepts, in pixels; bigger files are refused before they are decoded. */
-export const MAX_IMAGE_PIXELS = 40_000_000;
+export { MAX_IMAGE_PIXELS } from './case-images';
 
 export interface CaseListing {
   cases: TestCase[];
@@ -20,6 +18,9 @@ export interface CaseListing {
 /** Loads and validates the test cases of the datasets folder. One broken case never hides the others. */
 @Injectable()
 export class CasesService {
+  /** Images checked and content hashes known, this service's own (byte-bounded). */
+  protected readonly images = new CaseImages();
+
   get root(): string {
     return dataPaths().datasets;
   }
@@ -119,7 +120,7 @@ export class CasesService {
     const duplicate = slotIds.find((s, i) => slotIds.indexOf(s) !== i);
     if (duplicate) return invalid(`slots: slot id "${duplicate}" is used twice`);
 
-    const template = await readImage(dir, manifest.template);
+    const template = await this.images.read(dir, manifest.template);
     if ('error' in template) return invalid(`template: ${template.error}`);
     const avatars = [];
     for (const [i, slot] of manifest.slots.entries()) {
@@ -129,7 +130,7 @@ export class CasesService {
           `slots[${i}].box: [${slot.box.join(', ')}] reaches outside the ${template.width}×${template.height} template`,
         );
       }
-      const avatar = await readImage(dir, slot.avatar);
+      const avatar = await this.images.read(dir, slot.avatar);
       if ('error' in avatar) return invalid(`slots[${i}].avatar: ${avatar.error}`);
       avatars.push(avatar);
     }
@@ -140,68 +141,8 @@ export class CasesService {
       avatarPaths: avatars.map((a) => a.path),
       width: template.width,
       height: template.height,
-      contentHash: contentHash(manifest, template, avatars),
+      contentHash: this.images.contentHash(manifest, template, avatars),
     };
-  }
-}
-
-interface LoadedImage {
-  path: string;
-  bytes: Buffer;
-  width: number;
-  height: number;
-  /** Path, size and modification time: the same key means the same bytes. */
-  key: string;
-}
-
-/**
- * Content hashes by manifest and image keys: listing cases (every page load) must not hash every
- * template again — 50 cases are tens of MB of PNG.
- */
-const knownHashes = new Map<string, string>();
-
-function contentHash(manifest: CaseManifest, template: LoadedImage, avatars: LoadedImage[]): string {
-  const json = JSON.stringify(manifest);
-  const key = [json, template.key, ...avatars.map((a) => a.key)].join('\u0000');
-  let hash = knownHashes.get(key);
-  if (hash === undefined) {
-    hash = sha256(json, template.bytes, ...avatars.map((a) => a.bytes));
-    knownHashes.set(key, hash);
-  }
-  return hash;
-}
-
-/** Images already decoded once, by path, size and modification time: listing cases stays cheap. */
-const checkedImages = new Map<string, LoadedImage>();
-
-async function readImage(dir: string, file: string): Promise<LoadedImage | { error: string }> {
-  const path = join(dir, file);
-  let bytes: Buffer;
-  let key: string;
-  try {
-    const info = await stat(path);
-    if (!info.isFile()) return { error: `"${file}" is not a file` };
-    key = `${path}:${info.size}:${info.mtimeMs}`;
-    const known = checkedImages.get(key);
-    if (known) return known;
-    bytes = await readFile(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return { error: code === 'ENOENT' ? `"${file}" does not exist` : `"${file}" cannot be read (${code})` };
-  }
-  try {
-    const meta = await sharp(bytes, { limitInputPixels: MAX_IMAGE_PIXELS }).metadata();
-    if (!meta.width || !meta.height) return { error: `"${file}" has no size` };
-    if (!['png', 'jpeg', 'webp'].includes(meta.format ?? '')) {
-      return { error: `"${file}" is ${meta.format ?? 'an unknown format'}; use PNG, JPEG or WebP` };
-    }
-    // Decode fully once: a truncated file passes the header check but fails here.
-    await sharp(bytes, { limitInputPixels: MAX_IMAGE_PIXELS }).raw().toBuffer();
-    const image = { path, bytes, width: meta.width, height: meta.height, key };
-    checkedImages.set(key, image);
-    return image;
-  } catch (error) {
-    return { error: `"${file}" is not a readable image (${(error as Error).message})` };
   }
 }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { packageRoot } from '../core/package-root';
+import { analysisBytes } from './analysis-cache';
 import { FaceAnalyzer } from './face-analyzer.service';
 import { boxIou, hungarian, matchSlots } from './slot-match';
 import { isTaskModule, workerTask } from './worker-task';
@@ -42,6 +43,30 @@ describe('FaceAnalyzer', () => {
     const bytes = await photo('astronaut.png');
     const first = await analyzer.analyze(bytes);
     assert.equal(await analyzer.analyze(Buffer.from(bytes)), first);
+  });
+
+  it('keeps its cache within its byte budget and analyzes an evicted image again to the same result', async () => {
+    const one = await analyzer.analyze(await photo('astronaut.png'));
+    // Room for one one-face analysis and a half: each new photo evicts the one before.
+    const budget = Math.round(1.5 * analysisBytes(one));
+    const small = new FaceAnalyzer(1, budget);
+    try {
+      const files = ['astronaut.png', 'grace_hopper.jpg', 'camera.png'];
+      const first = [];
+      for (const file of files) {
+        first.push(await small.analyze(await photo(file)));
+        assert.ok(small.cacheUse().bytes <= budget, `${small.cacheUse().bytes} > ${budget}`);
+        assert.equal(small.cacheUse().entries, 1);
+      }
+      const again = await small.analyze(await photo(files[0]));
+      assert.notEqual(again, first[0], 'evicted, so analyzed again');
+      assert.deepEqual(again, first[0]);
+      assert.equal(await small.analyze(await photo(files[0])), again, 'and cached again');
+      // The other analyzer's cache is its own.
+      assert.equal(await analyzer.analyze(await photo('astronaut.png')), one);
+    } finally {
+      await small.close();
+    }
   });
 });
 

@@ -2,13 +2,12 @@ import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { availableParallelism } from 'node:os';
 import sharp from 'sharp';
 import { sha256 } from '../core/hash';
+import { ANALYSIS_CACHE_BYTES, AnalysisCache } from './analysis-cache';
 import type { AnalyzedFace, FaceAnalysis } from './face.types';
 import type { RgbImage } from './raster';
 import { FaceWorkerPool, type PoolStartInfo } from './face-worker.pool';
 import type { WorkerTask } from './worker-task';
 
-/** How many analyses are kept in memory; demo runs reuse a few templates and avatars many times. */
-const CACHE_ENTRIES = 256;
 /** Images larger than this on their longer side are refused: the detector works on far smaller inputs. */
 const MAX_SIDE = 8192;
 
@@ -16,15 +15,20 @@ const MAX_SIDE = 8192;
  * Finds faces in images, offline, with the models shipped inside `@vladmandic/human` on the tfjs WASM
  * backend. Work runs in a pool of worker threads (one per core) so the event loop stays free; each
  * worker loads the models once. Results are cached by the image's content hash, so analyzing the same
- * template or avatar again is free. Workers start on first use and are stopped by `close()` (called on
+ * template or avatar again is free; the cache is this instance's own and holds at most `cacheBytes`. Workers start on first use and are stopped by `close()` (called on
  * module destroy).
  */
 @Injectable()
 export class FaceAnalyzer implements OnModuleDestroy {
   private pool: FaceWorkerPool | null = null;
-  private readonly cache = new Map<string, Promise<FaceAnalysis>>();
+  private readonly cache: AnalysisCache;
 
-  constructor(private readonly poolSize = availableParallelism()) {}
+  constructor(
+    private readonly poolSize = availableParallelism(),
+    cacheBytes = ANALYSIS_CACHE_BYTES,
+  ) {
+    this.cache = new AnalysisCache(cacheBytes);
+  }
 
   /**
    * The faces in an encoded image (PNG, JPEG, WebP…), with boxes, 478-point mesh, identity embedding,
@@ -51,19 +55,13 @@ export class FaceAnalyzer implements OnModuleDestroy {
   }
 
   private cached(key: string, analyze: () => Promise<FaceAnalysis>): Promise<FaceAnalysis> {
-    const known = this.cache.get(key);
-    if (known) {
-      // Re-insert: the Map's order doubles as least-recently-used order.
-      this.cache.delete(key);
-      this.cache.set(key, known);
-      return known;
-    }
-    const analysis = analyze();
-    this.cache.set(key, analysis);
     // Failures are not cached: a closed pool or a crash should not poison later calls.
-    analysis.catch(() => this.cache.delete(key));
-    while (this.cache.size > CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
-    return analysis;
+    return this.cache.get(key, analyze);
+  }
+
+  /** Bytes the cached analyses hold (an estimate, see `analysisBytes`), and how many there are. */
+  cacheUse(): { bytes: number; entries: number; maxBytes: number } {
+    return { bytes: this.cache.bytes, entries: this.cache.size, maxBytes: this.cache.maxBytes };
   }
 
   /**

@@ -38,6 +38,14 @@ export interface RunOrigin {
   suiteHash?: string;
 }
 
+/** What one grid cell shows: an item, the samples of its case × variant, and the run's columns. */
+export interface RunCellItems {
+  variants: RunView['variants'];
+  item: RunItemView;
+  /** Every sample of the item's case × variant, the item among them, in sample order. */
+  samples: RunItemView[];
+}
+
 /** One run-creating transaction at a time in this process. */
 const storingRuns = pLimit(1);
 
@@ -175,6 +183,33 @@ export class RunsService {
     return {
       ...toRunView(run, progressOf(items.map((i) => i.status))),
       items: items.map((item) => toItemView(item, ratingFields(ratings.get(item.id), rater))),
+    };
+  }
+
+  /**
+   * One item and every sample of its case × variant (sample order, the item among them), with the run's
+   * variants: what one grid cell shows, read without the rest of the run. `rater` fills `my_stars`.
+   */
+  async cellItems(runId: string, itemId: number, rater?: string): Promise<RunCellItems> {
+    const run = await this.get(runId);
+    const rows = await this.items
+      .createQueryBuilder('i')
+      .where('i.run_id = :runId', { runId: run.id })
+      .andWhere(
+        '(i.case_id, i.variant) = (SELECT o.case_id, o.variant FROM run_items o WHERE o.id = :itemId AND o.run_id = :runId)',
+        { itemId },
+      )
+      .orderBy('i.sample', 'ASC')
+      .addOrderBy('i.position', 'ASC')
+      .getMany();
+    const ratings = await this.ratingsOf(rows.map((i) => i.id));
+    const views = rows.map((row) => toItemView(row, ratingFields(ratings.get(row.id), rater)));
+    const item = views.find((v) => v.id === itemId);
+    if (!item) throw new UserError(`Run "${run.id}" has no item ${itemId}`, 404);
+    return {
+      variants: runVariants(run).map((v) => ({ label: v.label, tool_id: v.toolId })),
+      item,
+      samples: views.filter((v) => v.variant === item.variant),
     };
   }
 

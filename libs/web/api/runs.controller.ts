@@ -6,6 +6,7 @@ import {
   Logger,
   BeforeApplicationShutdown,
   Param,
+  ParseIntPipe,
   Post,
   Query,
   Res,
@@ -15,7 +16,7 @@ import type { Response } from 'express';
 import { z } from 'zod';
 import { RunExecutor } from '../../runs/run-executor';
 import { runRequestSchema, type RunRequest } from '../../runs/run-request';
-import type { RunDetail, RunView } from '../../runs/run-views';
+import type { RunDetail, RunItemView, RunView } from '../../runs/run-views';
 import { RunsService } from '../../runs/runs.service';
 import type { SkippedCase } from '../../runs/scorability.service';
 import { ZodBody } from '../http/zod-body.pipe';
@@ -69,6 +70,20 @@ export class RunsController implements BeforeApplicationShutdown {
   @ApiQuery({ name: 'rater', required: false, description: 'Whose stars `my_stars` shows.' })
   detail(@Param('id') id: string, @Query() query: Record<string, unknown>): Promise<RunDetail> {
     return this.runs.detail(id, viewerOf(query).rater);
+  }
+
+  @Get('runs/:id/items/:itemId')
+  @ApiOkResponse({
+    description:
+      'One item of the run, in the shape of the items of `GET /api/runs/{id}`, read without the rest of the run.',
+  })
+  @ApiQuery({ name: 'rater', required: false, description: 'Whose stars `my_stars` shows.' })
+  async item(
+    @Param('id') id: string,
+    @Param('itemId', ParseIntPipe) itemId: number,
+    @Query() query: Record<string, unknown>,
+  ): Promise<RunItemView> {
+    return (await this.runs.cellItems(id, itemId, viewerOf(query).rater)).item;
   }
 
   @Post('runs/:id/cancel')

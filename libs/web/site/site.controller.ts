@@ -2,7 +2,6 @@ import { Controller, Get, Param, ParseIntPipe, Query, Req, Res } from '@nestjs/c
 import { ApiExcludeEndpoint, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { CasesService } from '../../cases/cases.service';
-import { UserError } from '../../core/user-error';
 import type { Rendered } from '../../report/components.renderer';
 import { ComponentRenderer } from '../../report/components.renderer';
 import { ReportService } from '../../report/report.service';
@@ -105,7 +104,11 @@ export class SiteController {
     sendHtml(res, await this.renderer.runSummary(summary));
   }
 
-  /** One grid cell (`<td data-item-id>`), so the app can patch a cell when its item changes. */
+  /**
+   * One grid cell (`<td data-item-id>`), so the app can patch a cell when its item changes. Reads the
+   * item, the other samples of its case × variant and the case's title, nothing else of the run: the live
+   * view asks for a cell on every item event, and no tool's availability is checked for it.
+   */
   @Get('app/runs/:id/items/:itemId')
   @ApiExcludeEndpoint()
   async cell(
@@ -115,25 +118,23 @@ export class SiteController {
     @Res() res: Response,
   ): Promise<void> {
     const viewer = viewerOf(query);
-    const run = await this.runs.detail(id, viewer.rater);
-    const item = run.items.find((i) => i.id === itemId);
-    if (!item) throw new UserError(`Run "${run.id}" has no item ${itemId}`, 404);
-    const [cases, tools] = await Promise.all([this.cases.summaries(), this.tools.summaries()]);
-    const title = cases.find((c) => c.id === item.case_id)?.title ?? item.case_id;
-    // A cell shows every sample of its case × variant (its strip); any of them re-renders the whole cell.
-    const siblings = run.items.filter((i) => i.case_id === item.case_id && i.variant === item.variant);
-    const first = siblings.reduce((a, b) => (b.sample < a.sample ? b : a), item);
-    const cell = await cellModel(first, urlImages, siblings);
+    const { variants, item, samples } = await this.runs.cellItems(id, itemId, viewer.rater);
+    // The case's title as the grid's row shows it: a case that no longer loads goes by its id.
+    const loaded = await this.cases.load(item.case_id);
+    const title = 'error' in loaded ? item.case_id : loaded.title;
+    // A cell shows every sample of its case × variant (its strip) and is keyed by its first sample.
+    const cell = await cellModel(samples[0], urlImages, samples);
     if (viewer.blind) {
-      const labels = run.variants.map((v) => v.label);
-      const position = blindOrder(run.id, viewer.rater, item.case_id, labels).indexOf(item.variant);
+      const labels = variants.map((v) => v.label);
+      const position = blindOrder(item.run_id, viewer.rater, item.case_id, labels).indexOf(item.variant);
       sendHtml(
         res,
         await this.renderer.cell(blindCell(cell, position), 'app', `${title} × Output ${position + 1}`, true),
       );
       return;
     }
-    const tool = tools.find((t) => t.id === item.tool_id)?.name ?? item.tool_id;
+    // The tool's name from the registry alone (a removed plugin's by its id), as the grid's column head.
+    const tool = this.tools.all().find((t) => t.id === item.tool_id)?.name ?? item.tool_id;
     const name = item.variant === item.tool_id ? tool : `${tool} · ${item.variant}`;
     sendHtml(res, await this.renderer.cell(cell, 'app', `${title} × ${name}`));
   }
