@@ -9,7 +9,7 @@ import { makeTempData, writeCase } from './support/fixtures';
 // The CLI contract of SPEC §8, through real child processes of `node bin/swapbench.js` (the build must
 // have run) with temp data folders.
 
-const data = makeTempData('cli', false);
+const data = makeTempData('cli');
 const env = cliEnv(data);
 let firstGenerate: CliResult;
 let secondGenerate: CliResult;

@@ -3,7 +3,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import sharp from 'sharp';
 import { sha256 } from '../core/hash';
-import { dataPaths } from '../core/paths';
+import { SwapbenchSettings } from '../core/config/swapbench-settings';
 import { isSlug } from '../core/slug';
 import { UserError } from '../core/user-error';
 import { caseManifestSchema, describeIssues } from './case.schema';
@@ -20,8 +20,10 @@ export interface CaseListing {
 /** Loads and validates the test cases of the datasets folder. One broken case never hides the others. */
 @Injectable()
 export class CasesService {
+  constructor(private readonly settings: SwapbenchSettings) {}
+
   get root(): string {
-    return dataPaths().datasets;
+    return this.settings.datasets;
   }
 
   async list(): Promise<CaseListing> {

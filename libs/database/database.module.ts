@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { mkdirSync } from 'node:fs';
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import { dataPaths } from '../core/paths';
+import { SwapbenchSettings } from '../core/config/swapbench-settings';
 import { UserError } from '../core/user-error';
 import { ArenaVote } from '../judgement/arena-vote.entity';
 import { HumanScore } from '../ratings/human-score.entity';
@@ -21,8 +21,8 @@ export const MIGRATIONS = [
   RatersAndVotes1767225600000,
 ];
 
-/** Options for the one SQLite file in the runs folder. The schema comes from migrations only. */
-export function databaseOptions(database = dataPaths().database): DataSourceOptions {
+/** Options for the one SQLite file in the runs folder (`SwapbenchSettings.database`). The schema comes from migrations only. */
+export function databaseOptions(database: string): DataSourceOptions {
   return {
     type: 'sqlite',
     database,
@@ -40,7 +40,7 @@ export function databaseOptions(database = dataPaths().database): DataSourceOpti
  * Opens the database, refuses one written by a newer swapbench (it has migrations this build does not
  * know), and applies pending migrations.
  */
-export async function openDatabase(options: DataSourceOptions = databaseOptions()): Promise<DataSource> {
+export async function openDatabase(options: DataSourceOptions): Promise<DataSource> {
   const file = (options as { database: string }).database;
   const folder = file.replace(/[\\/][^\\/]*$/, '');
   try {
@@ -95,8 +95,12 @@ export async function openDatabase(options: DataSourceOptions = databaseOptions(
     TypeOrmModule.forRootAsync({
       // A UserError (unusable folder, newer or foreign database) will not heal in a retry: fail at once
       // instead of TypeORM's default 9 retries, 3 s apart, each logging a stack trace.
-      useFactory: () => ({ ...databaseOptions(), toRetry: (error: Error) => !(error instanceof UserError) }),
-      dataSourceFactory: async (options) => openDatabase(options),
+      inject: [SwapbenchSettings],
+      useFactory: (settings: SwapbenchSettings) => ({
+        ...databaseOptions(settings.database),
+        toRetry: (error: Error) => !(error instanceof UserError),
+      }),
+      dataSourceFactory: async (options) => openDatabase(options!),
     }),
     TypeOrmModule.forFeature(ENTITIES),
   ],

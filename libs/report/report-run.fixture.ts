@@ -7,6 +7,8 @@ import sharp from 'sharp';
 import { DataSource } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { CasesService } from '../cases/cases.service';
+import { SettingsModule } from '../core/config/settings.module';
+import { parseSettings, type SwapbenchSettings } from '../core/config/swapbench-settings';
 import { packageRoot } from '../core/package-root';
 import { SwapEvaluator, type SwapScore } from '../evaluator/swap-evaluator';
 import { RatingsModule } from '../ratings/ratings.module';
@@ -30,6 +32,8 @@ export interface FabricatedRun {
   app: INestApplication;
   runId: string;
   root: string;
+  /** The settings the run was made with: its temp datasets and runs folders. */
+  settings: SwapbenchSettings;
   toolIds: string[];
   caseIds: string[];
   close(): Promise<void>;
@@ -102,8 +106,7 @@ export async function fabricateRun(options: FabricateOptions): Promise<Fabricate
   const size = options.size ?? 1024;
   const random = seeded(42);
   const root = await mkdtemp(join(tmpdir(), 'swapbench-report-'));
-  process.env.SWAPBENCH_DATASETS = join(root, 'datasets');
-  process.env.SWAPBENCH_RUNS = join(root, 'runs');
+  const settings = parseSettings({ SWAPBENCH_DATASETS: join(root, 'datasets'), SWAPBENCH_RUNS: join(root, 'runs') });
   const caseIds: string[] = [];
   for (let c = 0; c < options.cases; c++) {
     const id = `case_${String(c + 1).padStart(2, '0')}`;
@@ -132,7 +135,7 @@ export async function fabricateRun(options: FabricateOptions): Promise<Fabricate
   }
 
   const module = await Test.createTestingModule({
-    imports: [ReportModule, RatingsModule, ...(options.imports ?? [])],
+    imports: [SettingsModule.forRoot(settings), ReportModule, RatingsModule, ...(options.imports ?? [])],
   })
     // The outcomes are written below, not scored; these drawn cases have no faces for the real scorer.
     .overrideProvider(SwapEvaluator)
@@ -154,7 +157,7 @@ export async function fabricateRun(options: FabricateOptions): Promise<Fabricate
     .getRepository(RunItem)
     .find({ where: { runId: run.id }, order: { position: 'ASC' } });
   const ratings = module.get(RatingsService);
-  const warmer = new ReportVariantsWarmer();
+  const warmer = new ReportVariantsWarmer(settings.runs);
   const warming: Array<Promise<void>> = [];
   if (options.runnerReportImages) {
     const { cases } = await module.get(CasesService).list();
@@ -199,5 +202,5 @@ export async function fabricateRun(options: FabricateOptions): Promise<Fabricate
   await source
     .getRepository(Run)
     .update({ id: run.id }, { status: 'finished', finishedAt: new Date(Date.now() + 60_000).toISOString() });
-  return { module, app, runId: run.id, root, toolIds, caseIds, close: () => app.close() };
+  return { module, app, runId: run.id, root, settings, toolIds, caseIds, close: () => app.close() };
 }

@@ -2,7 +2,6 @@ import { Logger } from '@nestjs/common';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
-import { dataPaths } from '../core/paths';
 import type { TestCase } from '../cases/test-case';
 import { VARIANT_CACHE_FOLDER, VariantCache } from '../report-images/variant-cache';
 
@@ -18,14 +17,20 @@ export class ReportVariantsWarmer {
   private readonly limit = pLimit(1);
   /** Outputs encoded and the milliseconds spent (queueing excluded); for the runner bench. */
   readonly stats = { outputs: 0, ms: 0 };
+  private readonly cache: VariantCache;
+
+  /** @param runs the runs folder (`SwapbenchSettings.runs`); the cache lives inside it. */
+  constructor(runs: string) {
+    this.cache = new VariantCache(join(runs, VARIANT_CACHE_FOLDER), false);
+  }
 
   /** Encodes the output at `imageFile` unless the cache has it. Resolves when done; never rejects. */
   warm(imageFile: string): Promise<void> {
     return this.limit(async () => {
       const started = performance.now();
-      const cache = this.cache();
-      await cache.output(await readFile(imageFile));
-      if (cache.encoded > 0) {
+      const before = this.cache.encoded;
+      await this.cache.output(await readFile(imageFile));
+      if (this.cache.encoded > before) {
         this.stats.outputs++;
         this.stats.ms += performance.now() - started;
       }
@@ -37,9 +42,8 @@ export class ReportVariantsWarmer {
   /** Encodes a case's template and avatars unless the cache has them. Never rejects. */
   warmCase(testCase: Pick<TestCase, 'templatePath' | 'avatarPaths'>): Promise<void> {
     return this.limit(async () => {
-      const cache = this.cache();
-      await cache.caseImage(await readFile(testCase.templatePath), 'template');
-      for (const avatar of testCase.avatarPaths) await cache.caseImage(await readFile(avatar), 'avatar');
+      await this.cache.caseImage(await readFile(testCase.templatePath), 'template');
+      for (const avatar of testCase.avatarPaths) await this.cache.caseImage(await readFile(avatar), 'avatar');
     }).catch((error: unknown) => {
       this.logger.warn(`No report images for ${testCase.templatePath}: ${(error as Error).message}`);
     });
@@ -47,13 +51,8 @@ export class ReportVariantsWarmer {
 
   /** Removes temp files that a killed process left in the cache; never rejects. */
   removePartials(): Promise<void> {
-    return this.cache()
+    return this.cache
       .removePartials()
       .catch(() => undefined);
-  }
-
-  // Per call: the runs folder comes from the environment, which tests change between runs.
-  private cache(): VariantCache {
-    return new VariantCache(join(dataPaths().runs, VARIANT_CACHE_FOLDER), false);
   }
 }

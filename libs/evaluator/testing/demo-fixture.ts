@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { CasesService } from '../../cases/cases.service';
 import { DemoCasesService } from '../../cases/demo-cases.service';
 import type { TestCase } from '../../cases/test-case';
+import { parseSettings } from '../../core/config/swapbench-settings';
 import type { FaceAnalyzer } from '../../faces/face-analyzer.service';
 import { ClassicSwapTool } from '../../tools/builtin/classic-swap.tool';
 import { ControlPasteTool } from '../../tools/builtin/control-paste.tool';
@@ -24,18 +25,12 @@ export interface DemoFixture {
  */
 export async function demoFixture(options: { validation?: boolean } = {}): Promise<DemoFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'swapbench-score-'));
-  const previous = process.env.SWAPBENCH_DATASETS;
-  process.env.SWAPBENCH_DATASETS = join(dir, 'datasets');
-  try {
-    await new DemoCasesService().generate();
-    if (options.validation) await writeValidationCases(process.env.SWAPBENCH_DATASETS);
-    const { cases, invalid } = await new CasesService().list();
-    if (invalid.length > 0) throw new Error(`Demo cases invalid: ${invalid.map((c) => c.error).join('; ')}`);
-    return { dir, cases };
-  } finally {
-    if (previous === undefined) delete process.env.SWAPBENCH_DATASETS;
-    else process.env.SWAPBENCH_DATASETS = previous;
-  }
+  const settings = parseSettings({ SWAPBENCH_DATASETS: join(dir, 'datasets'), SWAPBENCH_RUNS: join(dir, 'runs') });
+  await new DemoCasesService(settings).generate();
+  if (options.validation) await writeValidationCases(settings.datasets);
+  const { cases, invalid } = await new CasesService(settings).list();
+  if (invalid.length > 0) throw new Error(`Demo cases invalid: ${invalid.map((c) => c.error).join('; ')}`);
+  return { dir, cases };
 }
 
 /** The three reference tools the score is validated against, in their expected order. */
