@@ -22,7 +22,9 @@ import { useTempData } from '../test/support/temp-data';
 async function main(): Promise<void> {
   const data = useTempData('bench-runner');
   await new DemoCasesService(data.settings).generate();
-  const app = await NestFactory.createApplicationContext(withSettings(RunsModule, data.settings), { logger: false });
+  const app = await NestFactory.createApplicationContext(withSettings(RunsModule, data.settings), {
+    logger: false,
+  });
   try {
     const runs = app.get(RunsService);
     const executor = app.get(RunExecutor);

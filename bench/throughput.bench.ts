@@ -111,7 +111,10 @@ async function runnerFigures(): Promise<void> {
   );
   const cases = await writeFaceCases(data.datasets, Math.ceil(ITEMS / TOOLS), 'tp');
   await writeLargeFaceCase(data.datasets, 'tp_large', 1024);
-  const app = await NestFactory.createApplicationContext(withSettings(RunsModule, settingsFor(data, { SWAPBENCH_CONFIG: config })), { logger: false });
+  const app = await NestFactory.createApplicationContext(
+    withSettings(RunsModule, settingsFor(data, { SWAPBENCH_CONFIG: config })),
+    { logger: false },
+  );
   try {
     const runs = app.get(RunsService);
     const executor = app.get(RunExecutor);

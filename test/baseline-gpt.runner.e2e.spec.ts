@@ -51,7 +51,9 @@ describe('baseline_gpt through the real runner, against the fake OpenAI server',
       logs.push(String(chunk)),
       writes.err(chunk, ...rest)
     );
-    moduleRef = await Test.createTestingModule({ imports: [SettingsModule.forRoot(data.settings), RunsModule] }).compile();
+    moduleRef = await Test.createTestingModule({
+      imports: [SettingsModule.forRoot(data.settings), RunsModule],
+    }).compile();
     await moduleRef.init();
     moduleRef.get(RunEventBus).subscribe((event) => events.push(event));
   });

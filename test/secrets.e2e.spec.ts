@@ -199,7 +199,10 @@ describe('API keys never leave the process: API, pages, live channels, reports, 
       serverLog.push(String(chunk)),
       writes.err(chunk, ...rest)
     );
-    app = await startServer({ port: 0, host: '127.0.0.1', logger: ['log', 'error', 'warn'],
+    app = await startServer({
+      port: 0,
+      host: '127.0.0.1',
+      logger: ['log', 'error', 'warn'],
       settings: settingsFor(data, { SWAPBENCH_CONFIG: config }),
     });
     base = serverUrl(app);

@@ -54,7 +54,10 @@ async function noisePng(seed: number): Promise<Buffer> {
 }
 
 before(async () => {
-  app = await Test.createTestingModule({ imports: [SettingsModule.forRoot(data.settings), RunsModule], providers: TEST_TOOLS })
+  app = await Test.createTestingModule({
+    imports: [SettingsModule.forRoot(data.settings), RunsModule],
+    providers: TEST_TOOLS,
+  })
     .overrideProvider(SwapEvaluator)
     .useValue(evaluator)
     .compile();

@@ -39,7 +39,11 @@ interface ToolSummaryRow {
 }
 
 /** `run --json`: image paths made absolute inside `runsRoot`, the runs folder. */
-export function toResultJson(detail: RunDetail, runsRoot: string, skipped: SkippedCase[] = []): RunResultJson {
+export function toResultJson(
+  detail: RunDetail,
+  runsRoot: string,
+  skipped: SkippedCase[] = [],
+): RunResultJson {
   const root = runsRoot;
   return {
     run_id: detail.id,

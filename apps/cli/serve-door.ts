@@ -22,7 +22,11 @@ export function isServeRequest(args: string[]): boolean {
  * database connection, one set of tools and plugins, one event bus. Resolves once the server listens;
  * the open server keeps the process alive until it is stopped.
  */
-export async function serve(args: string[], settings: SwapbenchSettings, logger: LoggerService): Promise<void> {
+export async function serve(
+  args: string[],
+  settings: SwapbenchSettings,
+  logger: LoggerService,
+): Promise<void> {
   const flags = parseServeFlags(args);
   const port = flags.port === undefined ? 8000 : parseWholeNumber(flags.port, '--port', 0, 65535);
   const host = flags.host ?? '127.0.0.1';

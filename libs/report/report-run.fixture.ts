@@ -106,7 +106,10 @@ export async function fabricateRun(options: FabricateOptions): Promise<Fabricate
   const size = options.size ?? 1024;
   const random = seeded(42);
   const root = await mkdtemp(join(tmpdir(), 'swapbench-report-'));
-  const settings = parseSettings({ SWAPBENCH_DATASETS: join(root, 'datasets'), SWAPBENCH_RUNS: join(root, 'runs') });
+  const settings = parseSettings({
+    SWAPBENCH_DATASETS: join(root, 'datasets'),
+    SWAPBENCH_RUNS: join(root, 'runs'),
+  });
   const caseIds: string[] = [];
   for (let c = 0; c < options.cases; c++) {
     const id = `case_${String(c + 1).padStart(2, '0')}`;

@@ -51,8 +51,6 @@ export class ReportVariantsWarmer {
 
   /** Removes temp files that a killed process left in the cache; never rejects. */
   removePartials(): Promise<void> {
-    return this.cache
-      .removePartials()
-      .catch(() => undefined);
+    return this.cache.removePartials().catch(() => undefined);
   }
 }

@@ -49,7 +49,10 @@ const evaluator = new ScriptedEvaluator();
 
 before(async () => {
   cases = await writeCases(data.datasets, 6);
-  app = await Test.createTestingModule({ imports: [SettingsModule.forRoot(data.settings), RunsModule], providers: TEST_TOOLS })
+  app = await Test.createTestingModule({
+    imports: [SettingsModule.forRoot(data.settings), RunsModule],
+    providers: TEST_TOOLS,
+  })
     .overrideProvider(SwapEvaluator)
     .useValue(evaluator)
     .compile();

@@ -32,7 +32,10 @@ let cases: string[];
 
 before(async () => {
   cases = await writeCases(data.datasets, 2, 'mc');
-  app = await Test.createTestingModule({ imports: [SettingsModule.forRoot(data.settings), RunsModule], providers: TEST_TOOLS })
+  app = await Test.createTestingModule({
+    imports: [SettingsModule.forRoot(data.settings), RunsModule],
+    providers: TEST_TOOLS,
+  })
     .overrideProvider(SwapEvaluator)
     .useValue(new ScriptedEvaluator())
     .compile();

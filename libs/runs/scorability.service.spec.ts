@@ -26,7 +26,10 @@ const evaluator = new ScriptedEvaluator();
 
 before(async () => {
   cases = await writeCases(data.datasets, 4, 'sc');
-  app = await Test.createTestingModule({ imports: [SettingsModule.forRoot(data.settings), RunsModule], providers: TEST_TOOLS })
+  app = await Test.createTestingModule({
+    imports: [SettingsModule.forRoot(data.settings), RunsModule],
+    providers: TEST_TOOLS,
+  })
     .overrideProvider(SwapEvaluator)
     .useValue(evaluator)
     .compile();

@@ -66,7 +66,9 @@ export class HostedRunHarness {
       harness.writes.err(chunk, ...rest)
     );
     // Scoring is not under test here, and the face scorer spends seconds on the fakes' faceless images.
-    harness.moduleRef = await Test.createTestingModule({ imports: [SettingsModule.forRoot(settings), RunsModule] })
+    harness.moduleRef = await Test.createTestingModule({
+      imports: [SettingsModule.forRoot(settings), RunsModule],
+    })
       .overrideProvider(SwapEvaluator)
       .useValue(new ScriptedEvaluator())
       .compile();

@@ -1,7 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseSettings, type SettingsEnv, type SwapbenchSettings } from '../../libs/core/config/swapbench-settings';
+import {
+  parseSettings,
+  type SettingsEnv,
+  type SwapbenchSettings,
+} from '../../libs/core/config/swapbench-settings';
 
 /**
  * A fresh temp folder with `datasets` and `runs` inside, and the settings that point at them (what a

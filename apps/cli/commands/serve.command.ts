@@ -11,7 +11,9 @@ import { SERVE_COMMAND, SERVE_OPTIONS } from './serve.options';
 @Command(SERVE_COMMAND)
 export class ServeCommand extends SwapbenchCommand {
   run(): Promise<void> {
-    return Promise.reject(new Error('`serve` runs from the server door in apps/cli/main.ts, not in the CLI container'));
+    return Promise.reject(
+      new Error('`serve` runs from the server door in apps/cli/main.ts, not in the CLI container'),
+    );
   }
 
   @Option(SERVE_OPTIONS.port)

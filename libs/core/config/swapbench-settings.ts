@@ -7,7 +7,10 @@ export const CONFIG_FILE_NAME = 'swapbench.config.json';
 
 /** The environment variables the settings come from; everything else in the environment is ignored here. */
 export type SettingsEnv = Partial<
-  Record<'SWAPBENCH_DATASETS' | 'SWAPBENCH_RUNS' | 'SWAPBENCH_CONFIG' | 'SWAPBENCH_DEBUG' | 'PORT' | 'HOST', string>
+  Record<
+    'SWAPBENCH_DATASETS' | 'SWAPBENCH_RUNS' | 'SWAPBENCH_CONFIG' | 'SWAPBENCH_DEBUG' | 'PORT' | 'HOST',
+    string
+  >
 >;
 
 /** Where the config file is looked for, and whether it must exist (it must when `SWAPBENCH_CONFIG` names it). */
@@ -88,7 +91,10 @@ const host = z
   .transform((raw, ctx) => {
     if (raw === undefined || raw.trim() === '') return '127.0.0.1';
     if (/\s/.test(raw.trim())) {
-      ctx.addIssue({ code: 'custom', message: `must be an address or host name without spaces, got "${raw}"` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be an address or host name without spaces, got "${raw}"`,
+      });
       return z.NEVER;
     }
     return raw.trim();
@@ -134,5 +140,7 @@ export function parseSettings(env: SettingsEnv | NodeJS.ProcessEnv, cwd = proces
 function pick(env: SettingsEnv | NodeJS.ProcessEnv): Record<string, unknown> {
   const source = env as Record<string, unknown>;
   const names = Object.keys(settingsEnvSchema.shape);
-  return Object.fromEntries(names.filter((name) => source[name] !== undefined).map((name) => [name, source[name]]));
+  return Object.fromEntries(
+    names.filter((name) => source[name] !== undefined).map((name) => [name, source[name]]),
+  );
 }

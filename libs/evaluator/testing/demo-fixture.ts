@@ -25,7 +25,10 @@ export interface DemoFixture {
  */
 export async function demoFixture(options: { validation?: boolean } = {}): Promise<DemoFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'swapbench-score-'));
-  const settings = parseSettings({ SWAPBENCH_DATASETS: join(dir, 'datasets'), SWAPBENCH_RUNS: join(dir, 'runs') });
+  const settings = parseSettings({
+    SWAPBENCH_DATASETS: join(dir, 'datasets'),
+    SWAPBENCH_RUNS: join(dir, 'runs'),
+  });
   await new DemoCasesService(settings).generate();
   if (options.validation) await writeValidationCases(settings.datasets);
   const { cases, invalid } = await new CasesService(settings).list();

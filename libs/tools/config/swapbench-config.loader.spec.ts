@@ -76,7 +76,10 @@ describe('loadSwapbenchConfig', () => {
 
   it('takes the path from SWAPBENCH_CONFIG, which must then exist', async () => {
     await write({ command: [] }, 'other.json');
-    assert.equal(loadSwapbenchConfig(parseSettings({ SWAPBENCH_CONFIG: 'other.json' }, dir)).path, join(dir, 'other.json'));
+    assert.equal(
+      loadSwapbenchConfig(parseSettings({ SWAPBENCH_CONFIG: 'other.json' }, dir)).path,
+      join(dir, 'other.json'),
+    );
     assert.match(
       errorOf(() => loadSwapbenchConfig(parseSettings({ SWAPBENCH_CONFIG: 'missing.json' }, dir))),
       /missing\.json \(from SWAPBENCH_CONFIG\) does not exist/,
