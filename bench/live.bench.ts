@@ -55,9 +55,9 @@ async function copyCases(datasets: string, count: number): Promise<string[]> {
 
 async function eventLatency(): Promise<void> {
   const data = useTempData('bench-live');
-  await new DemoCasesService().generate();
+  await new DemoCasesService(data.settings).generate();
   const caseIds = await copyCases(data.datasets, 20);
-  const app = await startServer({ port: 0, host: '127.0.0.1', logger: false });
+  const app = await startServer({ port: 0, host: '127.0.0.1', logger: false, settings: data.settings });
   try {
     const base = serverUrl(app);
     const bus = app.get(RunEventBus);
@@ -154,9 +154,9 @@ interface PaintSample {
 
 async function firstPaint(browser: Browser, cases: number, loads: number): Promise<PaintSample[]> {
   const data = useTempData('bench-paint');
-  await new DemoCasesService().generate();
+  await new DemoCasesService(data.settings).generate();
   await copyCases(data.datasets, cases);
-  const app = await startServer({ port: 0, host: '127.0.0.1', logger: false });
+  const app = await startServer({ port: 0, host: '127.0.0.1', logger: false, settings: data.settings });
   const samples: PaintSample[] = [];
   try {
     const base = serverUrl(app);
@@ -345,8 +345,8 @@ async function gridRun(browser: Browser, cases: number, tools: number): Promise<
   console.log(
     `  built a finished ${cases * tools}-item run directly through RunsService and the TypeORM repositories (fabricateRun: drawn outputs, no tools, no evaluator) in ${((performance.now() - made) / 1000).toFixed(1)} s`,
   );
-  // fabricateRun pointed SWAPBENCH_DATASETS/RUNS at its temp folder; the server uses the same one.
-  const app = await startServer({ port: 0, host: '127.0.0.1', logger: false });
+  // The server works on fabricateRun's temp folders.
+  const app = await startServer({ port: 0, host: '127.0.0.1', logger: false, settings: fabricated.settings });
   try {
     const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
     await context.addInitScript(panelProbe);

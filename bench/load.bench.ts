@@ -73,7 +73,7 @@ async function main(): Promise<void> {
   delete process.env.OPENAI_API_KEY;
   // Cases the scorer can score: a run refuses any it cannot, before a tool is called.
   const cases = await writeFaceCases(data.datasets, ITEMS, 'ld');
-  const app = await startServer({ port: 0, host: '127.0.0.1', logger: false });
+  const app = await startServer({ port: 0, host: '127.0.0.1', logger: false, settings: data.settings });
   const base = serverUrl(app);
   try {
     const runs = app.get(RunsService);

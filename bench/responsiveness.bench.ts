@@ -17,6 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { serverUrl, startServer } from '../apps/server/bootstrap';
 import { DemoCasesService } from '../libs/cases/demo-cases.service';
+import { settingsFor } from '../test/support/temp-data';
 import type { RunView } from '../libs/runs/run-views';
 import type { ProbeReport, ProbeSettings } from './responsiveness.probe';
 
@@ -35,12 +36,11 @@ const RUN_TIMEOUT_MS = 10 * 60_000;
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'swapbench-responsiveness-'));
-  process.env.SWAPBENCH_DATASETS = join(dir, 'datasets');
-  process.env.SWAPBENCH_RUNS = join(dir, 'runs');
+  const settings = settingsFor({ datasets: join(dir, 'datasets'), runs: join(dir, 'runs') });
   let app: INestApplication | null = null;
   try {
-    const { written } = await new DemoCasesService().generate();
-    app = await startServer({ port: 0, host: '127.0.0.1', logger: false });
+    const { written } = await new DemoCasesService(settings).generate();
+    app = await startServer({ port: 0, host: '127.0.0.1', logger: false, settings });
     const base = serverUrl(app);
     await fetch(`${base}/api/tools`).then((r) => r.arrayBuffer());
 

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import { withSettings } from '../libs/core/config/settings.module';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DemoCasesService } from '../libs/cases/demo-cases.service';
@@ -21,8 +22,10 @@ import { useTempData } from '../test/support/temp-data';
  */
 async function main(): Promise<void> {
   const data = useTempData('bench-runner');
-  await new DemoCasesService().generate();
-  const app = await NestFactory.createApplicationContext(RunsModule, { logger: false });
+  await new DemoCasesService(data.settings).generate();
+  const app = await NestFactory.createApplicationContext(withSettings(RunsModule, data.settings), {
+    logger: false,
+  });
   try {
     const runs = app.get(RunsService);
     const executor = app.get(RunExecutor);

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import { withSettings } from '../libs/core/config/settings.module';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -17,7 +18,7 @@ import { RunExecutor } from '../libs/runs/run-executor';
 import { RunsModule } from '../libs/runs/runs.module';
 import { RunsService } from '../libs/runs/runs.service';
 import { writeFaceCase, writeFaceCases } from '../test/support/fixtures';
-import { useTempData } from '../test/support/temp-data';
+import { settingsFor, useTempData } from '../test/support/temp-data';
 
 /**
  * Does scoring keep up with the tools? (issue "Fast scoring")
@@ -108,10 +109,12 @@ async function runnerFigures(): Promise<void> {
       ],
     }),
   );
-  process.env.SWAPBENCH_CONFIG = config;
   const cases = await writeFaceCases(data.datasets, Math.ceil(ITEMS / TOOLS), 'tp');
   await writeLargeFaceCase(data.datasets, 'tp_large', 1024);
-  const app = await NestFactory.createApplicationContext(RunsModule, { logger: false });
+  const app = await NestFactory.createApplicationContext(
+    withSettings(RunsModule, settingsFor(data, { SWAPBENCH_CONFIG: config })),
+    { logger: false },
+  );
   try {
     const runs = app.get(RunsService);
     const executor = app.get(RunExecutor);

@@ -41,8 +41,8 @@ describe('HTTP API and live channels', () => {
 
   before(async () => {
     data = useTempData('api');
-    await new DemoCasesService().generate();
-    app = await startServer({ port: 0, host: '127.0.0.1', logger: false });
+    await new DemoCasesService(data.settings).generate();
+    app = await startServer({ port: 0, host: '127.0.0.1', logger: false, settings: data.settings });
     base = serverUrl(app);
     http = request(base);
   });

@@ -11,6 +11,7 @@ import { RunsModule } from '../libs/runs/runs.module';
 import { RunsService } from '../libs/runs/runs.service';
 import { FakeOpenAIServer } from './fake-openai/fake-openai.server';
 import { useTempData } from './support/temp-data';
+import { SettingsModule } from '../libs/core/config/settings.module';
 
 /** Recognizable, so that any copy of it anywhere is found. */
 const KEY = 'sk-proj-SWAPBENCH-LEAKCHECK-5f4e3d2c1b0a99887766';
@@ -37,7 +38,7 @@ describe('baseline_gpt through the real runner, against the fake OpenAI server',
 
   before(async () => {
     data = useTempData('openai-runner');
-    await new DemoCasesService().generate();
+    await new DemoCasesService(data.settings).generate();
     fake = await FakeOpenAIServer.start({ apiKey: KEY });
     process.env.OPENAI_API_KEY = KEY;
     process.env.OPENAI_BASE_URL = fake.baseURL;
@@ -50,7 +51,9 @@ describe('baseline_gpt through the real runner, against the fake OpenAI server',
       logs.push(String(chunk)),
       writes.err(chunk, ...rest)
     );
-    moduleRef = await Test.createTestingModule({ imports: [RunsModule] }).compile();
+    moduleRef = await Test.createTestingModule({
+      imports: [SettingsModule.forRoot(data.settings), RunsModule],
+    }).compile();
     await moduleRef.init();
     moduleRef.get(RunEventBus).subscribe((event) => events.push(event));
   });

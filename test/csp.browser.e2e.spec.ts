@@ -19,7 +19,7 @@ let browser: Browser;
 before(async () => {
   await writeFaceCases(data.datasets, 2, 'tc');
   delete process.env.OPENAI_API_KEY;
-  app = await startServer({ port: 0, host: '127.0.0.1', logger: false });
+  app = await startServer({ port: 0, host: '127.0.0.1', logger: false, settings: data.settings });
   browser = await launchChromium();
 });
 

@@ -15,6 +15,8 @@ import { FakeOpenAIServer } from './fake-openai/fake-openai.server';
 import { expectedOutcome, randomFaults, RETRYABLE_FAULTS } from './fake-openai/random-faults';
 import { filesUnder, makeTempData, writeCases } from './support/fixtures';
 import { ScriptedEvaluator } from './support/test-tools';
+import { SettingsModule } from '../libs/core/config/settings.module';
+import { settingsFor } from './support/temp-data';
 
 // Issue 8, faults: 200 items against a provider that, per request at random with a fixed seed, answers
 // 429 (with or without Retry-After), 500/503, hangs past the timeout, drops the connection, or returns
@@ -51,7 +53,6 @@ const data = makeTempData('faults');
 let fake: FakeOpenAIServer;
 let moduleRef: TestingModule;
 const events: RunEvent[] = [];
-const savedConfig = process.env.SWAPBENCH_CONFIG;
 
 before(async () => {
   fake = await FakeOpenAIServer.start();
@@ -76,8 +77,9 @@ before(async () => {
       ],
     }),
   );
-  process.env.SWAPBENCH_CONFIG = config;
-  moduleRef = await Test.createTestingModule({ imports: [RunsModule] })
+  moduleRef = await Test.createTestingModule({
+    imports: [SettingsModule.forRoot(settingsFor(data, { SWAPBENCH_CONFIG: config })), RunsModule],
+  })
     .overrideProvider(SwapEvaluator)
     .useValue(new ScriptedEvaluator())
     .compile();
@@ -88,8 +90,6 @@ before(async () => {
 after(async () => {
   await moduleRef?.close();
   await fake?.close();
-  if (savedConfig === undefined) delete process.env.SWAPBENCH_CONFIG;
-  else process.env.SWAPBENCH_CONFIG = savedConfig;
   data.cleanup();
 });
 

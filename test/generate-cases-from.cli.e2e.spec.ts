@@ -9,7 +9,7 @@ import { filesUnder, makeTempData, solidPng, writeCase } from './support/fixture
 // `swapbench generate-cases --from <folder>` and `swapbench cases validate`, through real child processes
 // on a temp folder holding the public-domain photos and files that cannot be used.
 
-const data = makeTempData('from', false);
+const data = makeTempData('from');
 const env = cliEnv(data);
 const photos = join(data.root, 'photos');
 let first: CliResult;

@@ -12,7 +12,7 @@ import { makeTempData, solidPng } from './support/fixtures';
 // `swapbench generate-cases --generator openai` against the fake OpenAI server: scenes and portraits are
 // photos whose face count the fake picks from the prompt, so the real face detector decides what is kept.
 
-const data = makeTempData('synthetic', false);
+const data = makeTempData('synthetic');
 let fake: FakeOpenAIServer;
 let scenes: Record<number, Buffer>;
 let portrait: Buffer;

@@ -23,7 +23,7 @@ let runId: string;
 before(async () => {
   await writeFaceCases(data.datasets, 2, 'tc');
   delete process.env.OPENAI_API_KEY;
-  app = await startServer({ port: 0, host: '127.0.0.1', logger: false });
+  app = await startServer({ port: 0, host: '127.0.0.1', logger: false, settings: data.settings });
   base = serverUrl(app);
   const started = await rawRequest(base, {
     method: 'POST',

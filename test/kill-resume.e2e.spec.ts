@@ -18,7 +18,7 @@ import { integrityCheck, querySqlite } from './support/sqlite-probe';
 
 const KILLS = 10;
 const CASES = 24;
-const data = makeTempData('kills', false);
+const data = makeTempData('kills');
 after(() => data.cleanup());
 
 const log = join(data.root, 'calls.log');

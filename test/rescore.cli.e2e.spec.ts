@@ -11,7 +11,7 @@ import { querySqlite } from './support/sqlite-probe';
 // The real CLI with the real face scorer: a case without a face is refused before the tool (a plugin
 // that logs every call) is called; `rescore` scores stored outputs again without touching a file.
 
-const data = makeTempData('rescore-cli', false);
+const data = makeTempData('rescore-cli');
 const log = join(data.root, 'calls.log');
 const config = join(data.root, 'swapbench.config.json');
 const env = cliEnv(data, { SWAPBENCH_CONFIG: config });

@@ -8,7 +8,7 @@ import { filesUnder, makeTempData, writeFaceCases } from './support/fixtures';
 // Crash safety (SPEC §4) end to end: a real `swapbench run` is killed with SIGKILL mid-run, then
 // `swapbench run --resume <id> --json` finishes it. The tool is a plugin that logs every call to a file.
 
-const data = makeTempData('resume', false);
+const data = makeTempData('resume');
 after(() => data.cleanup());
 
 const log = join(data.root, 'calls.log');

@@ -15,6 +15,7 @@ import { SiteModule } from '../libs/web/site/site.module';
 import { WebModule } from '../libs/web/web.module';
 import { makeTempData, writeCases } from './support/fixtures';
 import { ScriptedEvaluator, succeedAfter, TEST_TOOLS, WideTool } from './support/test-tools';
+import { SettingsModule } from '../libs/core/config/settings.module';
 
 // Scorer versions and unscorable cases through HTTP, with the deterministic evaluator in place of the
 // face scorer: POST /api/run refuses an unscorable case before any tool call, GET /api/runs/{id} carries
@@ -30,7 +31,10 @@ let cases: string[];
 
 before(async () => {
   cases = await writeCases(data.datasets, 3, 'sv');
-  const module = await Test.createTestingModule({ imports: [WebModule, SiteModule], providers: TEST_TOOLS })
+  const module = await Test.createTestingModule({
+    imports: [SettingsModule.forRoot(data.settings), WebModule, SiteModule],
+    providers: TEST_TOOLS,
+  })
     .overrideProvider(SwapEvaluator)
     .useValue(evaluator)
     .setLogger(false as never)

@@ -15,7 +15,7 @@ import { FakeOpenAIServer, type RecordedRequest } from './fake-openai/fake-opena
 import { cliEnv, swapbench, type CliResult } from './support/cli';
 import { HOSTED_KEY_ENV, HostedFakes } from './support/hosted-fakes';
 import { filesUnder, writeFaceCase } from './support/fixtures';
-import { useTempData } from './support/temp-data';
+import { settingsFor, useTempData } from './support/temp-data';
 
 /** Recognizable and random, so that any copy of them anywhere is found and nothing else matches. */
 const OPENAI_KEY = `sk-swapbench-SECRET-${randomBytes(12).toString('hex')}`;
@@ -184,7 +184,9 @@ describe('API keys never leave the process: API, pages, live channels, reports, 
       [COMPAT_ENV]: COMPAT_KEY,
       ...hosted.env(),
     };
+    // The keys are in this process's environment, where the tools read them; the config file is a setting.
     Object.assign(process.env, keys);
+    delete process.env.SWAPBENCH_CONFIG;
     env = cliEnv(data, keys);
     // With SWAPBENCH_DEBUG the CLI logs all it can (to stdout, so not for --json), and its logs are searched too.
     debugEnv = cliEnv(data, { ...keys, SWAPBENCH_DEBUG: '1' });
@@ -197,7 +199,12 @@ describe('API keys never leave the process: API, pages, live channels, reports, 
       serverLog.push(String(chunk)),
       writes.err(chunk, ...rest)
     );
-    app = await startServer({ port: 0, host: '127.0.0.1', logger: ['log', 'error', 'warn'] });
+    app = await startServer({
+      port: 0,
+      host: '127.0.0.1',
+      logger: ['log', 'error', 'warn'],
+      settings: settingsFor(data, { SWAPBENCH_CONFIG: config }),
+    });
     base = serverUrl(app);
   });
 

@@ -21,7 +21,7 @@ let port: string;
 
 before(async () => {
   await writeFaceCases(data.datasets, 2, 'tc');
-  app = await startServer({ port: 0, host: '127.0.0.1', logger: false });
+  app = await startServer({ port: 0, host: '127.0.0.1', logger: false, settings: data.settings });
   base = serverUrl(app);
   port = new URL(base).port;
 });

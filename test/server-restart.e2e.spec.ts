@@ -14,7 +14,7 @@ import { makeTempData, writeFaceCases } from './support/fixtures';
 // `connect` emits `watch` again) recovers its live view and sees the run to its end. Then the server
 // stops on SIGTERM even while live clients (Socket.IO, SSE) are connected.
 
-const data = makeTempData('restart', false);
+const data = makeTempData('restart');
 after(() => data.cleanup());
 const log = join(data.root, 'calls.log');
 

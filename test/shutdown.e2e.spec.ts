@@ -23,7 +23,7 @@ after(() => data.dispose());
 
 it('stops while an SSE stream is still catching up, and the late catch-up writes nothing', async () => {
   const [caseId] = await writeFaceCases(data.datasets, 1, 'sd');
-  app = await startServer({ port: 0, host: '127.0.0.1', logger: false });
+  app = await startServer({ port: 0, host: '127.0.0.1', logger: false, settings: data.settings });
   const base = serverUrl(app);
   const started = await fetch(`${base}/api/run`, {
     method: 'POST',

@@ -14,6 +14,7 @@ import { RunsService } from '../libs/runs/runs.service';
 import { filesUnder, makeTempData, writeCases } from './support/fixtures';
 import { integrityCheck } from './support/sqlite-probe';
 import { OtherWideTool, ScriptedEvaluator, TEST_TOOLS, WideTool } from './support/test-tools';
+import { SettingsModule } from '../libs/core/config/settings.module';
 
 // Issue 8, storage faults: the folder a run writes its images to fills up, or is read-only. Each item
 // that cannot be saved fails with an error that says so; items saved before are intact; the run ends.
@@ -53,7 +54,10 @@ async function noisePng(seed: number): Promise<Buffer> {
 }
 
 before(async () => {
-  app = await Test.createTestingModule({ imports: [RunsModule], providers: TEST_TOOLS })
+  app = await Test.createTestingModule({
+    imports: [SettingsModule.forRoot(data.settings), RunsModule],
+    providers: TEST_TOOLS,
+  })
     .overrideProvider(SwapEvaluator)
     .useValue(evaluator)
     .compile();

@@ -12,7 +12,7 @@ import { querySqlite } from './support/sqlite-probe';
 // (it logs the options it receives), samples and tags; runs listed, exported, compared and deleted; the
 // cache missing when a command tool's script changes; bad suites refused naming file, line and field.
 
-const data = makeTempData('suite-cli', false);
+const data = makeTempData('suite-cli');
 const log = join(data.root, 'calls.log');
 const config = join(data.root, 'swapbench.config.json');
 const script = join(data.root, 'copy-template.js');

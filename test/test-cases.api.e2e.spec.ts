@@ -52,7 +52,7 @@ describe('POST /api/test-cases (multipart upload) and DELETE /api/test-cases/{id
   before(async () => {
     data = useTempData('upload');
     duo = await duoPhoto();
-    app = await startServer({ port: 0, host: '127.0.0.1', logger: false });
+    app = await startServer({ port: 0, host: '127.0.0.1', logger: false, settings: data.settings });
     base = serverUrl(app);
     http = request(base);
   });

@@ -29,7 +29,7 @@ describe('variants, samples and comparisons over HTTP', () => {
     data = useTempData('variants-api');
     await writeFaceCase(data.datasets, 'va_one');
     await writeFaceCase(data.datasets, 'va_two');
-    app = await startServer({ port: 0, host: '127.0.0.1', logger: false });
+    app = await startServer({ port: 0, host: '127.0.0.1', logger: false, settings: data.settings });
     http = request(serverUrl(app));
   });
 

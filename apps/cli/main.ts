@@ -1,40 +1,34 @@
 import 'reflect-metadata';
-import { ConsoleLogger, type LogLevel } from '@nestjs/common';
+import type { LogLevel } from '@nestjs/common';
 import { config as loadDotenv } from 'dotenv';
 import { CommandFactory } from 'nest-commander';
+import { withSettings } from '../../libs/core/config/settings.module';
+import { parseSettings } from '../../libs/core/config/swapbench-settings';
 import { packageVersion } from '../../libs/core/package-root';
 import { UserError } from '../../libs/core/user-error';
+import { CliLogger } from './cli-logger';
 import { CliModule } from './cli.module';
+import { isServeRequest, serve } from './serve-door';
 
 /**
- * Nest's logger for the CLI: every line goes to stderr, so stdout carries only the command's output
- * (`--json` stays parseable with SWAPBENCH_DEBUG), and a UserError at start-up is left to `main`, which
- * reports it plainly instead of with a stack trace.
+ * Exit codes: 0 ok, 1 the run did not meet `--fail-under` or had failures asked to fail, 2 bad input.
+ *
+ * The door is chosen from the arguments before any Nest container exists: `serve` builds the server's
+ * application only; every other command (and every `--help`) runs in the CLI's container.
  */
-class CliLogger extends ConsoleLogger {
-  override error(message: unknown, ...rest: unknown[]): void {
-    if (message instanceof UserError) return;
-    super.error(message, ...rest);
-  }
-
-  protected override printMessages(
-    messages: unknown[],
-    context?: string,
-    logLevel?: LogLevel,
-    _stream?: 'stdout' | 'stderr',
-    errorStack?: unknown,
-  ): void {
-    super.printMessages(messages, context, logLevel, 'stderr', errorStack);
-  }
-}
-
-/** Exit codes: 0 ok, 1 the run did not meet `--fail-under` or had failures asked to fail, 2 bad input. */
 async function main(): Promise<void> {
   loadDotenv({ quiet: true });
-  await CommandFactory.run(CliModule, {
+  const settings = parseSettings(process.env);
+  const levels: LogLevel[] = settings.debug ? ['error', 'warn', 'log'] : ['error'];
+  const args = process.argv.slice(2);
+  if (isServeRequest(args)) {
+    await serve(args, settings, new CliLogger({ logLevels: settings.debug ? levels : ['error', 'warn'] }));
+    return;
+  }
+  await CommandFactory.run(withSettings(CliModule, settings), {
     cliName: 'swapbench',
     version: packageVersion(),
-    logger: new CliLogger({ logLevels: process.env.SWAPBENCH_DEBUG ? ['error', 'warn', 'log'] : ['error'] }),
+    logger: new CliLogger({ logLevels: levels }),
     // Errors while the modules start (an unusable runs folder, a broken config file) reach `main`.
     abortOnError: false,
     errorHandler: (error) => {

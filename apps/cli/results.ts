@@ -1,4 +1,3 @@
-import { dataPaths } from '../../libs/core/paths';
 import type { RunDetail, RunItemView } from '../../libs/runs/run-views';
 import type { SkippedCase } from '../../libs/runs/scorability.service';
 import { join } from 'node:path';
@@ -39,8 +38,13 @@ interface ToolSummaryRow {
   mean_score: number | null;
 }
 
-export function toResultJson(detail: RunDetail, skipped: SkippedCase[] = []): RunResultJson {
-  const root = dataPaths().runs;
+/** `run --json`: image paths made absolute inside `runsRoot`, the runs folder. */
+export function toResultJson(
+  detail: RunDetail,
+  runsRoot: string,
+  skipped: SkippedCase[] = [],
+): RunResultJson {
+  const root = runsRoot;
   return {
     run_id: detail.id,
     status: detail.status,

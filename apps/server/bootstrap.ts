@@ -1,10 +1,11 @@
-import { Logger, type INestApplication } from '@nestjs/common';
+import { Logger, type INestApplication, type LoggerService, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import type { Server } from 'node:http';
-import { dataPaths } from '../../libs/core/paths';
+import { withSettings } from '../../libs/core/config/settings.module';
+import type { SwapbenchSettings } from '../../libs/core/config/swapbench-settings';
 import { dataFiles } from '../../libs/web/http/data-files';
 import { JsonErrorsFilter } from '../../libs/web/http/json-errors.filter';
 import { LocalOnly, securityHeaders } from '../../libs/web/http/local-only';
@@ -19,14 +20,23 @@ export interface ServerOptions {
   /** Accept any Host header (the user bound a non-loopback address on purpose). Origins are still checked. */
   open?: boolean;
   /** Nest's own log lines; off in tests. */
-  logger?: false | Array<'log' | 'error' | 'warn'>;
+  logger?: false | LogLevel[] | LoggerService;
+  /** The folders and files the app works on, parsed once by the entry point (or built by a test). */
+  settings: SwapbenchSettings;
+  /** Work on the created app before it listens (`serve --demo` writes the demo cases). */
+  prepare?: (app: INestApplication) => Promise<void>;
 }
 
-/** Creates the web app and API and starts listening. Used by `swapbench serve`, `npm start` and the e2e tests. */
+/**
+ * Creates the web app and API and starts listening: the process's one Nest application. Used by
+ * `swapbench serve`, `node dist/apps/server/main.js` and the e2e tests. A failure while the modules start
+ * (an unusable runs folder, a broken config file) rejects, so the entry point can report it.
+ */
 export async function startServer(options: ServerOptions): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
+  const app = await NestFactory.create<NestExpressApplication>(withSettings(AppModule, options.settings), {
     logger: options.logger ?? ['log', 'error', 'warn'],
     bodyParser: false,
+    abortOnError: false,
   });
   app.disable('x-powered-by');
   const localOnly = new LocalOnly(options.open ?? false);
@@ -36,9 +46,8 @@ export async function startServer(options: ServerOptions): Promise<INestApplicat
   app.useBodyParser('json', { limit: '256kb', strict: true });
   app.useGlobalFilters(new JsonErrorsFilter());
   app.enableShutdownHooks();
-  const paths = dataPaths();
-  app.use('/runs', dataFiles(paths.runs));
-  app.use('/datasets', dataFiles(paths.datasets));
+  app.use('/runs', dataFiles(options.settings.runs));
+  app.use('/datasets', dataFiles(options.settings.datasets));
 
   const document = SwaggerModule.createDocument(
     app,
@@ -50,6 +59,7 @@ export async function startServer(options: ServerOptions): Promise<INestApplicat
   );
   app.use('/api/docs', (_req: Request, res: Response) => res.json(document));
 
+  if (options.prepare) await options.prepare(app);
   await app.listen(options.port, options.host);
   // The plain WebSocket's upgrades bypass Express: they need the same Host and Origin checks.
   app.get(PlainRunSocket).attach(app.getHttpServer(), (req) => localOnly.refusal(req, true) === null);

@@ -6,7 +6,7 @@ import { makeTempData } from '../../test/support/fixtures';
 import { UserError } from '../core/user-error';
 import { sameCaseFiles, writeCaseFolder, type CaseFiles } from './case-folder.writer';
 
-const data = makeTempData('writer', false);
+const data = makeTempData('writer');
 after(() => data.cleanup());
 
 const files = (text: string): CaseFiles =>

@@ -12,7 +12,7 @@ import type { CaseManifest } from './test-case';
 class BudgetedCases extends CasesService {
   protected override readonly images: CaseImages;
   constructor(budget: CaseImagesBudget) {
-    super();
+    super(data.settings);
     this.images = new CaseImages(budget);
   }
   cacheUse() {

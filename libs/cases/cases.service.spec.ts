@@ -8,7 +8,7 @@ import { UserError } from '../core/user-error';
 import { CasesService, type CaseListing } from './cases.service';
 
 const data = makeTempData('cases');
-const service = new CasesService();
+const service = new CasesService(data.settings);
 let listing: CaseListing;
 
 /** The problems the loader must report, by case folder: each must name the file and the field. */
@@ -140,14 +140,12 @@ describe('case loader', () => {
   });
 
   test('an empty datasets folder is a clear error for `all`, not an empty run', async () => {
-    const empty = makeTempData('cases-empty', false);
-    const saved = process.env.SWAPBENCH_DATASETS;
-    process.env.SWAPBENCH_DATASETS = join(empty.root, 'missing');
+    const empty = makeTempData('cases-empty');
+    const missing = new CasesService(empty.settings.withData({ datasets: join(empty.root, 'missing') }));
     try {
-      assert.deepEqual(await service.list(), { cases: [], invalid: [] });
-      await assert.rejects(service.select('all'), /No valid test cases .*generate-cases/);
+      assert.deepEqual(await missing.list(), { cases: [], invalid: [] });
+      await assert.rejects(missing.select('all'), /No valid test cases .*generate-cases/);
     } finally {
-      process.env.SWAPBENCH_DATASETS = saved;
       empty.cleanup();
     }
   });

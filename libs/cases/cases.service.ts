@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { dataPaths } from '../core/paths';
+import { SwapbenchSettings } from '../core/config/swapbench-settings';
 import { isSlug } from '../core/slug';
 import { UserError } from '../core/user-error';
 import { CaseImages } from './case-images';
@@ -21,8 +21,10 @@ export class CasesService {
   /** Images checked and content hashes known, this service's own (byte-bounded). */
   protected readonly images = new CaseImages();
 
+  constructor(private readonly settings: SwapbenchSettings) {}
+
   get root(): string {
-    return dataPaths().datasets;
+    return this.settings.datasets;
   }
 
   async list(): Promise<CaseListing> {

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { packageRoot } from '../core/package-root';
-import { dataPaths } from '../core/paths';
+import { SwapbenchSettings } from '../core/config/swapbench-settings';
 import { sameCaseFiles, writeCaseFolder } from './case-folder.writer';
 import type { CaseManifest } from './test-case';
 
@@ -85,6 +85,8 @@ export interface GeneratedCases {
  */
 @Injectable()
 export class DemoCasesService {
+  constructor(private readonly settings: SwapbenchSettings) {}
+
   async generate(): Promise<GeneratedCases> {
     const sourcesDir = join(packageRoot(), 'datasets', 'sources');
     const photos = JSON.parse(await readFile(join(sourcesDir, 'photos.json'), 'utf8')) as Record<
@@ -94,7 +96,7 @@ export class DemoCasesService {
     const result: GeneratedCases = { written: [], unchanged: [] };
     for (const recipe of RECIPES) {
       const files = await this.build(recipe, photos, sourcesDir);
-      const target = join(dataPaths().datasets, recipe.id);
+      const target = join(this.settings.datasets, recipe.id);
       if (await sameCaseFiles(target, files)) {
         result.unchanged.push(recipe.id);
         continue;

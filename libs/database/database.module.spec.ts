@@ -9,7 +9,7 @@ import { Run } from '../runs/run.entity';
 import { databaseOptions, MIGRATIONS, openDatabase } from './database.module';
 import { InitialSchema1764230400000 } from './migrations/1764230400000-initial-schema';
 
-const data = makeTempData('database', false);
+const data = makeTempData('database');
 after(() => data.cleanup());
 
 function isUserError(pattern: RegExp) {

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { mkdirSync } from 'node:fs';
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import { dataPaths } from '../core/paths';
+import { SwapbenchSettings } from '../core/config/swapbench-settings';
 import { UserError } from '../core/user-error';
 import { InitialSchema1764230400000 } from './migrations/1764230400000-initial-schema';
 import { ScorerVersion1767052800000 } from './migrations/1767052800000-scorer-version';
@@ -17,11 +17,11 @@ export const MIGRATIONS = [
 ];
 
 /**
- * Options for the one SQLite file in the runs folder. The schema comes from migrations only. No entities:
- * each feature module registers its own (`TypeOrmModule.forFeature`) and the app loads them from there; a
- * standalone DataSource (a migration spec) adds the ones it reads.
+ * Options for the one SQLite file in the runs folder (`SwapbenchSettings.database`). The schema comes from
+ * migrations only. No entities: each feature module registers its own (`TypeOrmModule.forFeature`) and
+ * the app loads them from there; a standalone DataSource (a migration spec) adds the ones it reads.
  */
-export function databaseOptions(database = dataPaths().database): DataSourceOptions {
+export function databaseOptions(database: string): DataSourceOptions {
   return {
     type: 'sqlite',
     database,
@@ -39,7 +39,7 @@ export function databaseOptions(database = dataPaths().database): DataSourceOpti
  * Opens the database, refuses one written by a newer swapbench (it has migrations this build does not
  * know), and applies pending migrations.
  */
-export async function openDatabase(options: DataSourceOptions = databaseOptions()): Promise<DataSource> {
+export async function openDatabase(options: DataSourceOptions): Promise<DataSource> {
   const file = (options as { database: string }).database;
   const folder = file.replace(/[\\/][^\\/]*$/, '');
   try {
@@ -98,12 +98,13 @@ export async function openDatabase(options: DataSourceOptions = databaseOptions(
     TypeOrmModule.forRootAsync({
       // A UserError (unusable folder, newer or foreign database) will not heal in a retry: fail at once
       // instead of TypeORM's default 9 retries, 3 s apart, each logging a stack trace.
-      useFactory: () => ({
-        ...databaseOptions(),
+      inject: [SwapbenchSettings],
+      useFactory: (settings: SwapbenchSettings) => ({
+        ...databaseOptions(settings.database),
         autoLoadEntities: true,
         toRetry: (error: Error) => !(error instanceof UserError),
       }),
-      dataSourceFactory: async (options) => openDatabase(options),
+      dataSourceFactory: async (options) => openDatabase(options!),
     }),
   ],
 })

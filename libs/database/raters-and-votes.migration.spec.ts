@@ -5,7 +5,7 @@ import { makeTempData } from '../../test/support/fixtures';
 import { databaseOptions, MIGRATIONS, openDatabase } from './database.module';
 import { RatersAndVotes1767225600000 } from './migrations/1767225600000-raters-and-votes';
 
-const data = makeTempData('raters-migration', false);
+const data = makeTempData('raters-migration');
 after(() => data.cleanup());
 
 describe('migration RatersAndVotes1767225600000', () => {

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { CasesService } from '../cases/cases.service';
-import { dataPaths } from '../core/paths';
+import { SwapbenchSettings } from '../core/config/swapbench-settings';
 import { JudgementService } from '../judgement/judgement.service';
 import { comparisonSection, insertSection } from '../results/comparison-section';
 import { compareRuns } from '../results/run-comparison';
@@ -25,6 +25,7 @@ export class ReportService {
     private readonly tools: ToolRegistry,
     private readonly renderer: ComponentRenderer,
     private readonly judgement: JudgementService,
+    private readonly settings: SwapbenchSettings,
   ) {}
 
   /** The report's HTML. Throws the RunsService's UserError (404) for an unknown run. */
@@ -36,7 +37,7 @@ export class ReportService {
     const loading = this.renderer.styles().catch(() => undefined);
     // Names and kinds only: a report must not wait on availability checks that may call a provider.
     const tools = this.tools.all().map((tool) => describeTool(tool, { available: true }));
-    const images = new InlineImages(dataPaths());
+    const images = new InlineImages(this.settings);
     const panel = await buildRunPanel(run, cases, tools, images, await this.judgement.forRun(run.id));
     const imagesMs = performance.now() - start;
     await loading;

@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { dataPaths } from '../core/paths';
 import type { RunDetail, RunItemView } from '../runs/run-views';
 
 /** The fixed columns of `export` (SPEC §11), in order; one column per breakdown part follows in CSV. */
@@ -27,9 +26,12 @@ export type ExportRow = Record<(typeof EXPORT_COLUMNS)[number], ExportValue> & {
   breakdown: Record<string, number> | null;
 };
 
-/** One row per item of the run, in the run's order. `image_path` is absolute, as `run --json` gives it. */
-export function exportRows(detail: RunDetail): ExportRow[] {
-  const root = dataPaths().runs;
+/**
+ * One row per item of the run, in the run's order. `image_path` is absolute (inside `runsRoot`, the runs
+ * folder), as `run --json` gives it.
+ */
+export function exportRows(detail: RunDetail, runsRoot: string): ExportRow[] {
+  const root = runsRoot;
   return detail.items.map((item) => ({
     run_id: detail.id,
     item_id: item.id,

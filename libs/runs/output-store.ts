@@ -2,7 +2,6 @@ import { access, readdir, readFile, rm } from 'node:fs/promises';
 import { basename, dirname, join, posix } from 'node:path';
 import sharp from 'sharp';
 import { writeFileAtomic } from '../core/atomic-write';
-import { dataPaths } from '../core/paths';
 
 /**
  * Image files of run items: `runs/<day>/<tool_id>/<case_id>.png` with a JSON sidecar beside each.
@@ -10,9 +9,8 @@ import { dataPaths } from '../core/paths';
  * none; names are never reused, so a later run never overwrites an earlier one.
  */
 export class OutputStore {
-  get root(): string {
-    return dataPaths().runs;
-  }
+  /** @param root the runs folder (`SwapbenchSettings.runs`). */
+  constructor(readonly root: string) {}
 
   /** Candidate names for an item's image, relative to the runs folder: `case.png`, `case-2.png`, ... */
   *candidates(day: string, toolId: string, caseId: string): Generator<string> {

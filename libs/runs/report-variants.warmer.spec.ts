@@ -9,10 +9,7 @@ import { ReportVariantsWarmer } from './report-variants.warmer';
 
 describe('ReportVariantsWarmer', () => {
   const root = mkdtempSync(join(tmpdir(), 'swapbench-warmer-'));
-  const previous = process.env.SWAPBENCH_RUNS;
-  process.env.SWAPBENCH_RUNS = root;
   after(() => {
-    process.env.SWAPBENCH_RUNS = previous;
     rmSync(root, { recursive: true, force: true });
   });
 
@@ -25,7 +22,7 @@ describe('ReportVariantsWarmer', () => {
         .toBuffer(),
     );
     writeFileSync(join(root, 'broken.png'), 'not an image');
-    const warmer = new ReportVariantsWarmer();
+    const warmer = new ReportVariantsWarmer(root);
     await Promise.all([
       warmer.warm(output),
       warmer.warm(join(root, 'missing.png')),
@@ -45,7 +42,7 @@ describe('ReportVariantsWarmer', () => {
         .png()
         .toBuffer(),
     );
-    const warmer = new ReportVariantsWarmer();
+    const warmer = new ReportVariantsWarmer(root);
     let endScoring = () => {};
     const scoring = warmer.whileScoring(() => new Promise<void>((resolve) => (endScoring = resolve)));
     let encoded = false;
@@ -68,17 +65,17 @@ describe('ReportVariantsWarmer', () => {
         .png()
         .toBuffer(),
     );
-    const warmer = new ReportVariantsWarmer();
+    const warmer = new ReportVariantsWarmer(root);
     void warmer.whileScoring(() => new Promise<void>(() => {}));
     void warmer.warm(dropped);
     warmer.stop();
     await warmer.settled();
     assert.equal(warmer.stats.outputs, 0);
-    assert.equal(await new ReportVariantsWarmer().warm(dropped).then(() => 'settles'), 'settles');
+    assert.equal(await new ReportVariantsWarmer(root).warm(dropped).then(() => 'settles'), 'settles');
   });
 
   it("encodes a case's template and avatars once, and never rejects for a missing file", async () => {
-    const warmer = new ReportVariantsWarmer();
+    const warmer = new ReportVariantsWarmer(root);
     const template = join(root, 'template.png');
     writeFileSync(
       template,

@@ -2,7 +2,6 @@ import { Logger } from '@nestjs/common';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
-import { dataPaths } from '../core/paths';
 import type { TestCase } from '../cases/test-case';
 import { VARIANT_CACHE_FOLDER, VariantCache } from '../report-images/variant-cache';
 
@@ -21,10 +20,16 @@ export class ReportVariantsWarmer {
   private readonly limit = pLimit(1);
   /** Outputs encoded and the milliseconds spent (queueing excluded); for the runner bench. */
   readonly stats = { outputs: 0, ms: 0 };
+  private readonly cache: VariantCache;
   private scoring = 0;
   private stopped = false;
   private readonly waitingForIdle: Array<() => void> = [];
   private readonly pending = new Set<Promise<void>>();
+
+  /** @param runs the runs folder (`SwapbenchSettings.runs`); the cache lives inside it. */
+  constructor(runs: string) {
+    this.cache = new VariantCache(join(runs, VARIANT_CACHE_FOLDER), false);
+  }
 
   /** Runs `score` as the scoring of an item: no encode starts until no item is being scored. */
   async whileScoring<T>(score: () => Promise<T>): Promise<T> {
@@ -40,8 +45,9 @@ export class ReportVariantsWarmer {
   warm(imageFile: string): Promise<void> {
     return this.queue(imageFile, async (cache) => {
       const started = performance.now();
+      const before = cache.encoded;
       await cache.output(await readFile(imageFile));
-      if (cache.encoded > 0) {
+      if (cache.encoded > before) {
         this.stats.outputs++;
         this.stats.ms += performance.now() - started;
       }
@@ -72,7 +78,7 @@ export class ReportVariantsWarmer {
   private queue(source: string, encode: (cache: VariantCache) => Promise<void>): Promise<void> {
     const job = this.limit(async () => {
       if (this.scoring > 0) await new Promise<void>((wake) => this.waitingForIdle.push(wake));
-      if (!this.stopped) await encode(this.cache());
+      if (!this.stopped) await encode(this.cache);
     })
       .catch((error: unknown) => {
         this.logger.warn(`No report images for ${source}: ${(error as Error).message}`);
@@ -84,13 +90,6 @@ export class ReportVariantsWarmer {
 
   /** Removes temp files that a killed process left in the cache; never rejects. */
   removePartials(): Promise<void> {
-    return this.cache()
-      .removePartials()
-      .catch(() => undefined);
-  }
-
-  // Per call: the runs folder comes from the environment, which tests change between runs.
-  private cache(): VariantCache {
-    return new VariantCache(join(dataPaths().runs, VARIANT_CACHE_FOLDER), false);
+    return this.cache.removePartials().catch(() => undefined);
   }
 }

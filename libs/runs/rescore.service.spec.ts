@@ -17,6 +17,7 @@ import type { RunDetail } from './run-views';
 import { Run } from './run.entity';
 import { RunsModule } from './runs.module';
 import { RunsService } from './runs.service';
+import { SettingsModule } from '../core/config/settings.module';
 
 // Rescoring with a deterministic evaluator whose version and score a test changes, playing a new scorer.
 
@@ -31,7 +32,10 @@ const evaluator = new ScriptedEvaluator();
 
 before(async () => {
   cases = await writeCases(data.datasets, 4, 'rs');
-  app = await Test.createTestingModule({ imports: [RunsModule], providers: TEST_TOOLS })
+  app = await Test.createTestingModule({
+    imports: [SettingsModule.forRoot(data.settings), RunsModule],
+    providers: TEST_TOOLS,
+  })
     .overrideProvider(SwapEvaluator)
     .useValue(evaluator)
     .compile();

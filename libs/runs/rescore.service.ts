@@ -4,6 +4,7 @@ import pLimit from 'p-limit';
 import { Repository } from 'typeorm';
 import { CasesService } from '../cases/cases.service';
 import type { TestCase } from '../cases/test-case';
+import { SwapbenchSettings } from '../core/config/swapbench-settings';
 import { UserError } from '../core/user-error';
 import { SwapEvaluator, type SwapScore } from '../evaluator/swap-evaluator';
 import { OutputStore } from './output-store';
@@ -57,14 +58,17 @@ const RESCORE_CONCURRENCY = 4;
  */
 @Injectable()
 export class RescoreService {
-  private readonly store = new OutputStore();
+  private readonly store: OutputStore;
 
   constructor(
     @InjectRepository(Run) private readonly runs: Repository<Run>,
     @InjectRepository(RunItem) private readonly items: Repository<RunItem>,
     private readonly cases: CasesService,
     private readonly evaluator: SwapEvaluator,
-  ) {}
+    settings: SwapbenchSettings,
+  ) {
+    this.store = new OutputStore(settings.runs);
+  }
 
   /** The current scorer's version, which rescored items get. */
   get version(): string {

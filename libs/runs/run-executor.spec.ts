@@ -31,6 +31,7 @@ import type { RunRequest } from './run-request';
 import type { RunDetail, RunItemView } from './run-views';
 import { RunsModule } from './runs.module';
 import { RunsService } from './runs.service';
+import { SettingsModule } from '../core/config/settings.module';
 
 // Runner mechanics with a deterministic evaluator in place of face analysis: a successful item ends `scored`.
 const SUCCESS = new Set(['scored']);
@@ -48,7 +49,10 @@ const evaluator = new ScriptedEvaluator();
 
 before(async () => {
   cases = await writeCases(data.datasets, 6);
-  app = await Test.createTestingModule({ imports: [RunsModule], providers: TEST_TOOLS })
+  app = await Test.createTestingModule({
+    imports: [SettingsModule.forRoot(data.settings), RunsModule],
+    providers: TEST_TOOLS,
+  })
     .overrideProvider(SwapEvaluator)
     .useValue(evaluator)
     .compile();

@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { Not, In, Repository } from 'typeorm';
 import { CasesService } from '../cases/cases.service';
 import type { TestCase } from '../cases/test-case';
+import { SwapbenchSettings } from '../core/config/swapbench-settings';
 import { RunEventBus } from '../core/event-bus';
 import { processAlive } from '../core/process-alive';
 import { TERMINAL_STATUSES, type RunStatus } from '../core/run-events';
@@ -44,9 +45,9 @@ export class RunExecutor implements OnModuleDestroy {
   private readonly logger = new Logger(RunExecutor.name);
   private readonly active = new Map<string, ActiveRun>();
   private readonly slots = new SlotScheduler();
-  private readonly store = new OutputStore();
+  private readonly store: OutputStore;
   /** Shared by the runs of the process, like the tool limits. */
-  readonly reportVariants = new ReportVariantsWarmer();
+  readonly reportVariants: ReportVariantsWarmer;
 
   constructor(
     @InjectRepository(Run) private readonly runs: Repository<Run>,
@@ -55,7 +56,11 @@ export class RunExecutor implements OnModuleDestroy {
     private readonly tools: ToolRegistry,
     private readonly bus: RunEventBus,
     private readonly evaluator: SwapEvaluator,
-  ) {}
+    settings: SwapbenchSettings,
+  ) {
+    this.store = new OutputStore(settings.runs);
+    this.reportVariants = new ReportVariantsWarmer(settings.runs);
+  }
 
   /** Runs (or resumes) a run to its end; resolves with its final status. Concurrent calls share one execution. */
   execute(runId: string): Promise<RunStatus> {

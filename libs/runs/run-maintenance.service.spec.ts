@@ -18,6 +18,7 @@ import { RunExecutor } from './run-executor';
 import { RunMaintenanceService } from './run-maintenance.service';
 import { RunsModule } from './runs.module';
 import { RunsService } from './runs.service';
+import { SettingsModule } from '../core/config/settings.module';
 
 // Deleting runs and forgetting the cache, with a deterministic evaluator in place of face analysis.
 
@@ -31,7 +32,10 @@ let cases: string[];
 
 before(async () => {
   cases = await writeCases(data.datasets, 2, 'mc');
-  app = await Test.createTestingModule({ imports: [RunsModule], providers: TEST_TOOLS })
+  app = await Test.createTestingModule({
+    imports: [SettingsModule.forRoot(data.settings), RunsModule],
+    providers: TEST_TOOLS,
+  })
     .overrideProvider(SwapEvaluator)
     .useValue(new ScriptedEvaluator())
     .compile();

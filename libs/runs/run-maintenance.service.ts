@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { rm } from 'node:fs/promises';
 import { In, Like, Not, Repository } from 'typeorm';
+import { SwapbenchSettings } from '../core/config/swapbench-settings';
 import { UserError } from '../core/user-error';
 import { HEARTBEAT_STALE_MS, RunExecutor } from './run-executor';
 import { OutputStore, sidecarPath } from './output-store';
@@ -19,13 +20,16 @@ export interface RunDeleted {
 /** Housekeeping of stored runs: forget the cache, run failed items again, delete a run. */
 @Injectable()
 export class RunMaintenanceService {
-  private readonly store = new OutputStore();
+  private readonly store: OutputStore;
 
   constructor(
     @InjectRepository(Run) private readonly runs: Repository<Run>,
     @InjectRepository(RunItem) private readonly items: Repository<RunItem>,
     private readonly executor: RunExecutor,
-  ) {}
+    settings: SwapbenchSettings,
+  ) {
+    this.store = new OutputStore(settings.runs);
+  }
 
   /**
    * Forgets every cached output: later runs generate again. Items keep their images, scores and ratings;

@@ -15,7 +15,7 @@ import { ToolRegistry } from '../tools/tools.registry';
 import { RunItem } from './run-item.entity';
 import { planVariants, sampleOptions } from './run-plan';
 import { MAX_RUN_ITEMS, type RunRequest } from './run-request';
-import { Run, type RunOptions } from './run.entity';
+import { Run, runVariants, type RunOptions } from './run.entity';
 import { ScorabilityService, type SkippedCase } from './scorability.service';
 import {
   progressFromCounts,
@@ -23,6 +23,7 @@ import {
   toItemView,
   toRunView,
   type RunDetail,
+  type RunItemView,
   type RunView,
 } from './run-views';
 

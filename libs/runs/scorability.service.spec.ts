@@ -11,6 +11,7 @@ import { RunExecutor } from './run-executor';
 import { RunsModule } from './runs.module';
 import { RunsService } from './runs.service';
 import { ScorabilityService } from './scorability.service';
+import { SettingsModule } from '../core/config/settings.module';
 
 // The check before a run: a case the scorer cannot score never costs a tool call.
 
@@ -25,7 +26,10 @@ const evaluator = new ScriptedEvaluator();
 
 before(async () => {
   cases = await writeCases(data.datasets, 4, 'sc');
-  app = await Test.createTestingModule({ imports: [RunsModule], providers: TEST_TOOLS })
+  app = await Test.createTestingModule({
+    imports: [SettingsModule.forRoot(data.settings), RunsModule],
+    providers: TEST_TOOLS,
+  })
     .overrideProvider(SwapEvaluator)
     .useValue(evaluator)
     .compile();

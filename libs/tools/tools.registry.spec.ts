@@ -4,6 +4,8 @@ import { after, before, describe, test } from 'node:test';
 import { Injectable } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { NarrowTool, WideTool } from '../../test/support/test-tools';
+import { SettingsModule } from '../core/config/settings.module';
+import { parseSettings } from '../core/config/swapbench-settings';
 import { UserError } from '../core/user-error';
 import type { ToolAvailability } from './tool';
 import { Tool } from './tool.decorator';
@@ -43,7 +45,7 @@ let registry: ToolRegistry;
 
 before(async () => {
   app = await Test.createTestingModule({
-    imports: [ToolsModule],
+    imports: [SettingsModule.forRoot(parseSettings({})), ToolsModule],
     providers: [WideTool, LockedTool, BrokenCheckTool],
   }).compile();
   await app.init();
@@ -71,7 +73,7 @@ describe('ToolRegistry', () => {
 
   test('refuses a second tool with a taken id, at module init', async () => {
     const clash = await Test.createTestingModule({
-      imports: [ToolsModule],
+      imports: [SettingsModule.forRoot(parseSettings({})), ToolsModule],
       providers: [WideTool, ImpostorTool],
     }).compile();
     await assert.rejects(clash.init(), /Two tools share the id "test_wide"/);

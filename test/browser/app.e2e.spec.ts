@@ -120,8 +120,8 @@ describe('web app in Chromium', () => {
     data = useTempData('browser');
     // Hosted tools must show as unavailable, whatever the machine's environment holds.
     delete process.env.OPENAI_API_KEY;
-    await new DemoCasesService().generate();
-    app = await startServer({ port: 0, host: '127.0.0.1', logger: false });
+    await new DemoCasesService(data.settings).generate();
+    app = await startServer({ port: 0, host: '127.0.0.1', logger: false, settings: data.settings });
     base = serverUrl(app);
     shots = join(packageRoot(), 'test-results');
     await mkdir(shots, { recursive: true });

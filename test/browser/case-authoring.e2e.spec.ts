@@ -34,7 +34,7 @@ describe('test-case authoring in the browser', () => {
 
   before(async () => {
     data = useTempData('authoring');
-    await new DemoCasesService().generate();
+    await new DemoCasesService(data.settings).generate();
     photos = {
       duo: join(data.root, 'duo.png'),
       wall: join(data.root, 'wall.png'),
@@ -43,7 +43,7 @@ describe('test-case authoring in the browser', () => {
     writeFileSync(photos.duo, await duoPhoto());
     writeFileSync(photos.wall, await solidPng(400, 300, 8));
     writeFileSync(photos.notes, 'not an image\n');
-    app = await startServer({ port: 0, host: '127.0.0.1', logger: false });
+    app = await startServer({ port: 0, host: '127.0.0.1', logger: false, settings: data.settings });
     shots = join(packageRoot(), 'test-results');
     await mkdir(shots, { recursive: true });
     browser = await launchChromium();

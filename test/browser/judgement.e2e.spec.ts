@@ -36,7 +36,7 @@ describe("people's judgement in Chromium", () => {
     const fixture = await fabricateRun({ cases: 4, tools: 3, size: 320, photoOutputs: true });
     ({ runId, toolIds, root } = fixture);
     await fixture.close();
-    app = await startServer({ port: 0, host: '127.0.0.1', logger: false });
+    app = await startServer({ port: 0, host: '127.0.0.1', logger: false, settings: fixture.settings });
     base = serverUrl(app);
     const tools = await api<Array<{ id: string; name: string }>>('/api/tools');
     toolNames = tools.filter((t) => toolIds.includes(t.id)).map((t) => t.name);

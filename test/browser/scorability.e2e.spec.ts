@@ -21,10 +21,10 @@ describe('gallery scorability marks in the browser', () => {
 
   before(async () => {
     data = useTempData('scorability');
-    await new DemoCasesService().generate();
+    await new DemoCasesService(data.settings).generate();
     // Flat colour: no face for the scorer to find at its slot.
     await writeCase(data.datasets, 'faceless', 7);
-    app = await startServer({ port: 0, host: '127.0.0.1', logger: false });
+    app = await startServer({ port: 0, host: '127.0.0.1', logger: false, settings: data.settings });
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   });

@@ -53,8 +53,8 @@ describe('variants and samples in the web app', () => {
 
   before(async () => {
     data = useTempData('browser-variants');
-    await new DemoCasesService().generate();
-    app = await startServer({ port: 0, host: '127.0.0.1', logger: false });
+    await new DemoCasesService(data.settings).generate();
+    app = await startServer({ port: 0, host: '127.0.0.1', logger: false, settings: data.settings });
     base = serverUrl(app);
     shots = join(packageRoot(), 'test-results');
     await mkdir(shots, { recursive: true });

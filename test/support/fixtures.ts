@@ -3,26 +3,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { DemoCasesService } from '../../libs/cases/demo-cases.service';
+import type { SwapbenchSettings } from '../../libs/core/config/swapbench-settings';
+import { settingsFor } from './temp-data';
 
-/** Temp data folders for one test file, exported as SWAPBENCH_DATASETS / SWAPBENCH_RUNS. */
+/** Temp data folders for one test file, and the settings that point at them. */
 export interface TempData {
   root: string;
   datasets: string;
   runs: string;
+  /** For `startServer` and `SettingsModule.forRoot`; a child `swapbench` gets the folders through `cliEnv`. */
+  settings: SwapbenchSettings;
   /** Removes the folders. */
   cleanup(): void;
 }
 
-export function makeTempData(prefix: string, setEnv = true): TempData {
+export function makeTempData(prefix: string): TempData {
   const root = mkdtempSync(join(tmpdir(), `swapbench-${prefix}-`));
   const datasets = join(root, 'datasets');
   const runs = join(root, 'runs');
   mkdirSync(datasets, { recursive: true });
-  if (setEnv) {
-    process.env.SWAPBENCH_DATASETS = datasets;
-    process.env.SWAPBENCH_RUNS = runs;
-  }
-  return { root, datasets, runs, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+  const settings = settingsFor({ datasets, runs });
+  return { root, datasets, runs, settings, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 
 /** A solid-colour PNG; the colour makes each case's content (and so its cache key) distinct. */
@@ -100,14 +101,7 @@ function demoCasesFolder(): Promise<string> {
     const root = mkdtempSync(join(tmpdir(), 'swapbench-face-cases-'));
     process.once('exit', () => rmSync(root, { recursive: true, force: true }));
     const dir = join(root, 'datasets');
-    const previous = process.env.SWAPBENCH_DATASETS;
-    process.env.SWAPBENCH_DATASETS = dir;
-    try {
-      await new DemoCasesService().generate();
-    } finally {
-      if (previous === undefined) delete process.env.SWAPBENCH_DATASETS;
-      else process.env.SWAPBENCH_DATASETS = previous;
-    }
+    await new DemoCasesService(settingsFor({ datasets: dir, runs: join(root, 'runs') })).generate();
     return dir;
   })();
   return faceCaseSource;

@@ -11,7 +11,8 @@ import { RunsService } from '../../libs/runs/runs.service';
 import type { FakeHostedServer, HostedRequest } from '../fake-hosted/fake-hosted.server';
 import { filesUnder, writeCase } from './fixtures';
 import { ScriptedEvaluator } from './test-tools';
-import { useTempData } from './temp-data';
+import { settingsFor, useTempData } from './temp-data';
+import { SettingsModule } from '../../libs/core/config/settings.module';
 
 export type RunOptions = NonNullable<Parameters<RunsService['create']>[0]['options']>;
 
@@ -51,7 +52,11 @@ export class HostedRunHarness {
     const harness = new HostedRunHarness(useTempData(label));
     for (const id of caseIds)
       await writeCase(harness.data.datasets, id, 1, { manifest: { prompt: `Swap the face. [case ${id}]` } });
-    Object.assign(process.env, env);
+    // Keys and base URLs stay in the environment, where each tool reads them when it calls; the
+    // config file's path is a setting.
+    const { SWAPBENCH_CONFIG, ...keys } = env;
+    Object.assign(process.env, keys);
+    const settings = settingsFor(harness.data, { SWAPBENCH_CONFIG });
     process.stdout.write = (chunk: string | Uint8Array, ...rest: never[]) => (
       harness.logs.push(String(chunk)),
       harness.writes.out(chunk, ...rest)
@@ -61,7 +66,9 @@ export class HostedRunHarness {
       harness.writes.err(chunk, ...rest)
     );
     // Scoring is not under test here, and the face scorer spends seconds on the fakes' faceless images.
-    harness.moduleRef = await Test.createTestingModule({ imports: [RunsModule] })
+    harness.moduleRef = await Test.createTestingModule({
+      imports: [SettingsModule.forRoot(settings), RunsModule],
+    })
       .overrideProvider(SwapEvaluator)
       .useValue(new ScriptedEvaluator())
       .compile();

@@ -1,18 +1,38 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  parseSettings,
+  type SettingsEnv,
+  type SwapbenchSettings,
+} from '../../libs/core/config/swapbench-settings';
 
-/** Points SWAPBENCH_DATASETS and SWAPBENCH_RUNS at a fresh temp folder; `dispose` removes it. */
+/**
+ * A fresh temp folder with `datasets` and `runs` inside, and the settings that point at them (what a
+ * test hands to `startServer` or `SettingsModule.forRoot`); `dispose` removes it. The environment is
+ * left alone, so test files can run side by side.
+ */
 export function useTempData(label: string): {
   root: string;
   datasets: string;
   runs: string;
+  settings: SwapbenchSettings;
   dispose: () => void;
 } {
   const root = mkdtempSync(join(tmpdir(), `swapbench-${label}-`));
   const datasets = join(root, 'datasets');
   const runs = join(root, 'runs');
-  process.env.SWAPBENCH_DATASETS = datasets;
-  process.env.SWAPBENCH_RUNS = runs;
-  return { root, datasets, runs, dispose: () => rmSync(root, { recursive: true, force: true }) };
+  const settings = settingsFor({ datasets, runs });
+  return { root, datasets, runs, settings, dispose: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+/**
+ * Settings for a test: its data folders, and any other variable as the environment would give it
+ * (`SWAPBENCH_CONFIG`). Nothing is read from this process's environment.
+ */
+export function settingsFor(
+  data: { datasets: string; runs: string },
+  env: Omit<SettingsEnv, 'SWAPBENCH_DATASETS' | 'SWAPBENCH_RUNS'> = {},
+): SwapbenchSettings {
+  return parseSettings({ ...env, SWAPBENCH_DATASETS: data.datasets, SWAPBENCH_RUNS: data.runs });
 }

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command, Option } from 'nest-commander';
+import { SwapbenchSettings } from '../../../libs/core/config/swapbench-settings';
 import { UserError } from '../../../libs/core/user-error';
 import { exportRows, toCsv } from '../../../libs/results/run-export';
 import { RunsService } from '../../../libs/runs/runs.service';
@@ -14,7 +15,10 @@ import { SwapbenchCommand } from '../swapbench-command';
     'score, stars_mean, stars_n, latency_ms, cost_usd, error, image_path, then the breakdown).',
 })
 export class ExportCommand extends SwapbenchCommand {
-  constructor(private readonly runs: RunsService) {
+  constructor(
+    private readonly runs: RunsService,
+    private readonly settings: SwapbenchSettings,
+  ) {
     super();
   }
 
@@ -22,7 +26,7 @@ export class ExportCommand extends SwapbenchCommand {
     const format = flags.format ?? 'csv';
     if (format !== 'csv' && format !== 'json')
       throw new UserError(`--format must be csv or json; got "${format}"`);
-    const rows = exportRows(await this.runs.detail(runId));
+    const rows = exportRows(await this.runs.detail(runId), this.settings.runs);
     const text = format === 'csv' ? toCsv(rows) : JSON.stringify(rows, null, 2) + '\n';
     if (!flags.out) {
       process.stdout.write(text);

@@ -2,7 +2,7 @@ import { Command, Option } from 'nest-commander';
 import { OpenAICasesGenerator } from '../../../libs/authoring/openai-cases.generator';
 import { PhotoFolderBuilder } from '../../../libs/authoring/photo-folder.builder';
 import { DemoCasesService } from '../../../libs/cases/demo-cases.service';
-import { dataPaths } from '../../../libs/core/paths';
+import { SwapbenchSettings } from '../../../libs/core/config/swapbench-settings';
 import { UserError } from '../../../libs/core/user-error';
 import { parseWholeNumber } from '../cli-args';
 import { SwapbenchCommand } from '../swapbench-command';
@@ -27,6 +27,7 @@ export class GenerateCasesCommand extends SwapbenchCommand {
     private readonly demo: DemoCasesService,
     private readonly folder: PhotoFolderBuilder,
     private readonly synthetic: OpenAICasesGenerator,
+    private readonly settings: SwapbenchSettings,
   ) {
     super();
   }
@@ -42,7 +43,7 @@ export class GenerateCasesCommand extends SwapbenchCommand {
     if (flags.generator !== undefined) return this.synthesize(flags, seed);
     if (flags.seed !== undefined) throw new UserError('--seed applies to --from and --generator');
     const { written, unchanged } = await this.demo.generate();
-    const root = dataPaths().datasets;
+    const root = this.settings.datasets;
     for (const id of written) process.stdout.write(`wrote ${id}\n`);
     for (const id of unchanged) process.stdout.write(`unchanged ${id}\n`);
     process.stdout.write(`${written.length + unchanged.length} demo cases in ${root}\n`);
@@ -55,7 +56,7 @@ export class GenerateCasesCommand extends SwapbenchCommand {
     for (const s of skipped) process.stdout.write(`skipped ${s.file}: ${s.reason}\n`);
     const made = written.length + unchanged.length;
     process.stdout.write(
-      `${made} case${made === 1 ? '' : 's'} from ${folder} in ${dataPaths().datasets}` +
+      `${made} case${made === 1 ? '' : 's'} from ${folder} in ${this.settings.datasets}` +
         `${skipped.length > 0 ? `; ${skipped.length} file${skipped.length === 1 ? '' : 's'} skipped` : ''}\n`,
     );
     if (made === 0) {
@@ -82,7 +83,7 @@ export class GenerateCasesCommand extends SwapbenchCommand {
     });
     process.stdout.write(
       `${result.written.length} of ${count} synthetic case${count === 1 ? '' : 's'} written to ` +
-        `${dataPaths().datasets} (${result.requests} image requests)` +
+        `${this.settings.datasets} (${result.requests} image requests)` +
         `${result.skipped.length > 0 ? `; ${result.skipped.length} skipped` : ''}\n`,
     );
     if (result.written.length === 0) process.exitCode = 1;

@@ -1,6 +1,7 @@
 import { Command, Option } from 'nest-commander';
 import { SwapbenchCommand } from '../swapbench-command';
 import { RunEventBus } from '../../../libs/core/event-bus';
+import { SwapbenchSettings } from '../../../libs/core/config/swapbench-settings';
 import { UserError } from '../../../libs/core/user-error';
 import { RunExecutor } from '../../../libs/runs/run-executor';
 import { MAX_SAMPLES, type RunRequest } from '../../../libs/runs/run-request';
@@ -51,6 +52,7 @@ export class RunCommand extends SwapbenchCommand {
     private readonly executor: RunExecutor,
     private readonly bus: RunEventBus,
     private readonly maintenance: RunMaintenanceService,
+    private readonly settings: SwapbenchSettings,
   ) {
     super();
   }
@@ -103,7 +105,7 @@ export class RunCommand extends SwapbenchCommand {
     }
 
     const detail = await this.runs.detail(runId);
-    const result: RunResultJson = toResultJson(detail, skipped);
+    const result: RunResultJson = toResultJson(detail, this.settings.runs, skipped);
     if (flags.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     else process.stdout.write(resultsTable(detail) + '\n' + skippedLines(skipped));
 

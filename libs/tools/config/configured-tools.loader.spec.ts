@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { DiscoveryModule } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
+import { parseSettings, SwapbenchSettings } from '../../core/config/swapbench-settings';
 import { ControlTemplateTool } from '../builtin/control-template.tool';
 import { BaselineDalle3Tool } from '../openai/baseline-dalle3.tool';
 import { BaselineGptTool } from '../openai/baseline-gpt.tool';
@@ -40,7 +41,6 @@ describe('ConfiguredToolsLoader in a Nest module', () => {
     dir = await mkdtemp(join(tmpdir(), 'swapbench-loader-'));
     process.chdir(dir);
     delete process.env.OPENAI_API_KEY;
-    delete process.env.SWAPBENCH_CONFIG;
   });
   afterEach(async () => {
     process.chdir(savedCwd);
@@ -57,6 +57,7 @@ describe('ConfiguredToolsLoader in a Nest module', () => {
         BaselineGptTool,
         BaselineDalle3Tool,
         ConfiguredToolsLoader,
+        { provide: SwapbenchSettings, useValue: parseSettings({}, dir) },
       ],
     }).compile();
     await moduleRef.init();

@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { SwapbenchSettings } from '../../core/config/swapbench-settings';
 import { CommandTool } from '../command/command.tool';
 import { FalTool } from '../fal/fal.tool';
 import { OpenAICompatibleTool } from '../openai/openai-compatible.tool';
@@ -18,11 +19,14 @@ import { loadDotEnvFile, loadSwapbenchConfig, type LoadedConfig } from './swapbe
 export class ConfiguredToolsLoader implements OnModuleInit {
   private readonly logger = new Logger(ConfiguredToolsLoader.name);
 
-  constructor(private readonly registry: ToolRegistry) {}
+  constructor(
+    private readonly registry: ToolRegistry,
+    private readonly settings: SwapbenchSettings,
+  ) {}
 
   async onModuleInit(): Promise<void> {
-    loadDotEnvFile();
-    const loaded = loadSwapbenchConfig();
+    loadDotEnvFile(this.settings.cwd);
+    const loaded = loadSwapbenchConfig(this.settings);
     const tools = await buildConfiguredTools(loaded);
     for (const tool of tools) this.registry.register(tool);
     if (loaded.path && tools.length > 0)

@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import { parseSettings } from '../../core/config/swapbench-settings';
 import { UserError } from '../../core/user-error';
 import { loadDotEnvFile, loadSwapbenchConfig } from './swapbench-config.loader';
 
@@ -31,7 +32,7 @@ describe('loadSwapbenchConfig', () => {
   }
 
   it('is empty when there is no file in the working directory', () => {
-    assert.deepEqual(loadSwapbenchConfig({}, dir), {
+    assert.deepEqual(loadSwapbenchConfig(parseSettings({}, dir)), {
       config: { openai_compatible: [], command: [], replicate: [], fal: [], plugins: [] },
       path: null,
       dir,
@@ -58,7 +59,7 @@ describe('loadSwapbenchConfig', () => {
       ],
       plugins: ['./my-tool.js', { module: 'swapbench-tool-x', options: { level: 2 } }],
     });
-    const loaded = loadSwapbenchConfig({}, dir);
+    const loaded = loadSwapbenchConfig(parseSettings({}, dir));
     assert.equal(loaded.path, path);
     assert.equal(loaded.config.openai_compatible[0].timeout_ms, 300_000);
     assert.equal(loaded.config.openai_compatible[0].input_fidelity, 'high');
@@ -75,9 +76,12 @@ describe('loadSwapbenchConfig', () => {
 
   it('takes the path from SWAPBENCH_CONFIG, which must then exist', async () => {
     await write({ command: [] }, 'other.json');
-    assert.equal(loadSwapbenchConfig({ SWAPBENCH_CONFIG: 'other.json' }, dir).path, join(dir, 'other.json'));
+    assert.equal(
+      loadSwapbenchConfig(parseSettings({ SWAPBENCH_CONFIG: 'other.json' }, dir)).path,
+      join(dir, 'other.json'),
+    );
     assert.match(
-      errorOf(() => loadSwapbenchConfig({ SWAPBENCH_CONFIG: 'missing.json' }, dir)),
+      errorOf(() => loadSwapbenchConfig(parseSettings({ SWAPBENCH_CONFIG: 'missing.json' }, dir))),
       /missing\.json \(from SWAPBENCH_CONFIG\) does not exist/,
     );
   });
@@ -87,7 +91,7 @@ describe('loadSwapbenchConfig', () => {
       command: [{ id: 'Bad Id', name: 'x', command: ['prog', '{tempalte}', '--x={avatars}'], timeout_ms: 5 }],
       openai_compatible: [{ id: 'ok', name: 'x', base_url: 'not a url', model: 'm', extra: 1 }],
     });
-    const message = errorOf(() => loadSwapbenchConfig({}, dir));
+    const message = errorOf(() => loadSwapbenchConfig(parseSettings({}, dir)));
     assert.ok(message.startsWith(`Config file ${path} is invalid:`), message);
     assert.match(message, /command\[0\]\.id: must be a slug/);
     assert.match(message, /command\[0\]\.command\[1\]: unknown placeholder \{tempalte\}/);
@@ -106,7 +110,7 @@ describe('loadSwapbenchConfig', () => {
       ],
       fal: [{ id: 'fal_bad', name: 'x', model: 'nano-banana' }],
     });
-    const message = errorOf(() => loadSwapbenchConfig({}, dir));
+    const message = errorOf(() => loadSwapbenchConfig(parseSettings({}, dir)));
     assert.match(message, /replicate\[1\]\.input: is required for a model without a built-in preset/);
     assert.match(message, /replicate\[2\]\.input: give exactly one of `images`/);
     assert.match(message, /fal\[0\]\.model: must be a model id like fal-ai\/nano-banana\/edit/);
@@ -117,12 +121,12 @@ describe('loadSwapbenchConfig', () => {
       fal: [{ id: 'rep_preset', name: 'y', model: 'fal-ai/nano-banana/edit' }],
     });
     assert.match(
-      errorOf(() => loadSwapbenchConfig({}, dir)),
+      errorOf(() => loadSwapbenchConfig(parseSettings({}, dir))),
       /fal\[0\]\.id: the id "rep_preset" is already used by replicate\[0\]\.id/,
     );
 
     await write({ replicate: [{ id: 'rep_preset', name: 'x', model: 'google/nano-banana' }] });
-    const { config } = loadSwapbenchConfig({}, dir);
+    const { config } = loadSwapbenchConfig(parseSettings({}, dir));
     assert.equal(config.replicate[0].input?.images, 'image_input', 'the preset mapping is filled in');
   });
 
@@ -131,7 +135,7 @@ describe('loadSwapbenchConfig', () => {
     await write({
       openai_compatible: [{ id: 'x', name: 'x', base_url: 'http://h/v1', model: 'm', api_key_env: pasted }],
     });
-    const message = errorOf(() => loadSwapbenchConfig({}, dir));
+    const message = errorOf(() => loadSwapbenchConfig(parseSettings({}, dir)));
     assert.match(message, /openai_compatible\[0\]\.api_key_env: must be the NAME of an environment variable/);
     assert.ok(!message.includes(pasted));
   });
@@ -139,7 +143,7 @@ describe('loadSwapbenchConfig', () => {
   it('reports invalid JSON and duplicate ids with the file name', async () => {
     const path = await write('{ "command": [ }');
     assert.match(
-      errorOf(() => loadSwapbenchConfig({}, dir)),
+      errorOf(() => loadSwapbenchConfig(parseSettings({}, dir))),
       new RegExp(`Config file ${path} is not valid JSON`),
     );
     await write({
@@ -147,7 +151,7 @@ describe('loadSwapbenchConfig', () => {
       command: [{ id: 'same', name: 'b', command: ['p'] }],
     });
     assert.match(
-      errorOf(() => loadSwapbenchConfig({}, dir)),
+      errorOf(() => loadSwapbenchConfig(parseSettings({}, dir))),
       /command\[0\]\.id: the id "same" is already used by openai_compatible\[0\]\.id/,
     );
   });

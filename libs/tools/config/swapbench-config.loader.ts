@@ -2,10 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { config as loadDotEnv } from 'dotenv';
 import type { z } from 'zod';
+import type { SwapbenchSettings } from '../../core/config/swapbench-settings';
 import { UserError } from '../../core/user-error';
 import { SwapbenchConfigSchema, type SwapbenchConfig } from './swapbench-config.schema';
-
-export const CONFIG_FILE_NAME = 'swapbench.config.json';
 
 /** A loaded config file and where it was found; relative paths inside it are relative to `dir`. */
 export interface LoadedConfig {
@@ -16,28 +15,15 @@ export interface LoadedConfig {
 }
 
 /**
- * Finds the config file: `SWAPBENCH_CONFIG` when set (it must exist), else `swapbench.config.json` in the
- * working directory (optional).
+ * Reads and validates the config file the settings locate: `SWAPBENCH_CONFIG` when set (it must exist),
+ * else `swapbench.config.json` in the working directory (optional). Every problem is a UserError naming
+ * the file and the field (`command[0].timeout_ms`), so a broken file says exactly where to look.
  */
-export function configFilePath(
-  env: NodeJS.ProcessEnv = process.env,
-  cwd = process.cwd(),
-): { path: string; required: boolean } {
-  const fromEnv = env.SWAPBENCH_CONFIG?.trim();
-  return fromEnv
-    ? { path: resolve(cwd, fromEnv), required: true }
-    : { path: resolve(cwd, CONFIG_FILE_NAME), required: false };
-}
-
-/**
- * Reads and validates the config file. Every problem is a UserError naming the file and the field
- * (`command[0].timeout_ms`), so a broken file says exactly where to look.
- */
-export function loadSwapbenchConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): LoadedConfig {
-  const { path, required } = configFilePath(env, cwd);
+export function loadSwapbenchConfig(settings: Pick<SwapbenchSettings, 'configFile' | 'cwd'>): LoadedConfig {
+  const { path, required } = settings.configFile;
   if (!existsSync(path)) {
     if (required) throw new UserError(`Config file ${path} (from SWAPBENCH_CONFIG) does not exist`);
-    return { config: SwapbenchConfigSchema.parse({}), path: null, dir: cwd };
+    return { config: SwapbenchConfigSchema.parse({}), path: null, dir: settings.cwd };
   }
   let raw: unknown;
   try {

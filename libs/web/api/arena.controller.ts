@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import { z } from 'zod';
 import { CasesService } from '../../cases/cases.service';
-import { dataPaths } from '../../core/paths';
+import { SwapbenchSettings } from '../../core/config/swapbench-settings';
 import { UserError } from '../../core/user-error';
 import { WINNERS } from '../../judgement/arena-vote.entity';
 import { ArenaService, type ArenaPair, type ArenaStandings } from '../../judgement/arena.service';
@@ -31,6 +31,7 @@ export class ArenaController {
     private readonly arena: ArenaService,
     private readonly judgement: JudgementService,
     private readonly cases: CasesService,
+    private readonly settings: SwapbenchSettings,
   ) {}
 
   @Get('api/arena/next')
@@ -93,7 +94,7 @@ export class ArenaController {
   @ApiExcludeEndpoint()
   async image(@Param('id', ParseIntPipe) id: number, @Res() res: Response): Promise<void> {
     const imagePath = await this.arena.imagePathOf(id);
-    const root = resolve(dataPaths().runs);
+    const root = resolve(this.settings.runs);
     const file = imagePath ? resolve(root, imagePath) : null;
     if (!file || !file.startsWith(root + sep) || !existsSync(file)) {
       res.status(404).json({ error: `item ${id}: no output image` });

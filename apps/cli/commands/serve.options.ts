@@ -1,0 +1,26 @@
+/**
+ * The `serve` command as the user sees it: its description and options. One definition for the two places
+ * that need it — the help that nest-commander prints (`ServeCommand`) and the parser of the server door
+ * (`serve-door.ts`), which runs `serve` without the CLI's container.
+ */
+export const SERVE_COMMAND = {
+  name: 'serve',
+  description:
+    'Run the web app and API (default http://127.0.0.1:8000). Binding another host needs --host and is a risk: there is no login.',
+} as const;
+
+export const SERVE_OPTIONS = {
+  port: { flags: '--port <n>', description: 'port to listen on (default 8000)' },
+  host: {
+    flags: '--host <address>',
+    description: 'address to listen on (default 127.0.0.1; others print a warning)',
+  },
+  demo: { flags: '--demo', description: 'create the demo cases first when the datasets folder is empty' },
+} as const;
+
+/** What `serve` was given, as commander parses it. */
+export interface ServeFlags {
+  port?: string;
+  host?: string;
+  demo?: boolean;
+}
