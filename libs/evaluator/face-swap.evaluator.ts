@@ -79,24 +79,32 @@ export class FaceSwapEvaluator extends SwapEvaluator {
     return 'problems' in found ? found.problems : [];
   }
 
-  async evaluate(testCase: TestCase, outputPath: string, signal?: AbortSignal): Promise<SwapScore> {
+  async evaluate(
+    testCase: TestCase,
+    outputPath: string,
+    signal?: AbortSignal,
+    decoded?: RgbImage,
+  ): Promise<SwapScore> {
     const { width, height } = testCase;
     const outputBytes = await readFile(outputPath).catch((error: NodeJS.ErrnoException) => {
       throw new Error(`Cannot read the output image ${outputPath}: ${error.code ?? error.message}`);
     });
     // Tools may answer at another size or aspect; the output is judged in the template's frame.
-    const [{ found, template }, decoded] = await Promise.all([
+    // Decoded at its own size is decoded at the template's when the sizes agree (sharp's resize to the
+    // same size changes nothing).
+    const atSize = decoded?.width === width && decoded.height === height ? decoded : undefined;
+    const [{ found, template }, full] = await Promise.all([
       this.caseView(testCase),
-      decodeOutput(outputBytes, outputPath, { width, height }),
+      atSize ?? decodeOutput(outputBytes, outputPath, { width, height }),
     ]);
     if ('problems' in found) throw new Error(`Case ${testCase.id}: ${found.problems.join('; ')}`);
     // Most outputs decode once; the rest at each size, as resizing decoded pixels would change them.
     const work = workingSize(width, height);
     const workOutput = decodesPlainly(outputBytes, width, height)
-      ? await resizeRgb(decoded, work)
+      ? await resizeRgb(full, work)
       : await decodeOutput(outputBytes, outputPath, work);
     // In shared memory: the alignment, the face analysis and the measures all read it without a copy.
-    const output = shared(decoded);
+    const output = shared(full);
     const templateOf = found.faces.map((f) => f.template);
     const avatarOf = found.faces.map((f) => f.avatar);
     signal?.throwIfAborted();

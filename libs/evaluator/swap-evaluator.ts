@@ -1,4 +1,5 @@
 import type { TestCase } from '../cases/test-case';
+import type { RgbImage } from '../faces/raster';
 
 /** The machine score of one output: 0–100 plus the parts it was made from, each 0–1 unless named otherwise. */
 export interface SwapScore {
@@ -17,7 +18,17 @@ export abstract class SwapEvaluator {
    */
   abstract readonly version: string;
 
-  abstract evaluate(testCase: TestCase, outputPath: string, signal?: AbortSignal): Promise<SwapScore>;
+  /**
+   * Scores the output at `outputPath`. `decoded` is that file already decoded at its own size (see
+   * `readRgb`), when the caller has it: the runner decodes every output to check it, and hands the
+   * pixels on so they are not decoded twice.
+   */
+  abstract evaluate(
+    testCase: TestCase,
+    outputPath: string,
+    signal?: AbortSignal,
+    decoded?: RgbImage,
+  ): Promise<SwapScore>;
 
   /**
    * Why the case cannot be scored (one readable problem per slot whose template or avatar face the

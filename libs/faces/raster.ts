@@ -19,8 +19,12 @@ export interface RgbImage {
  * first. sharp works on libuv's thread pool, so this does not block the event loop; the bytes are
  * sharp's own buffer, not a copy.
  */
-export async function readRgb(image: Buffer, size?: { width: number; height: number }): Promise<RgbImage> {
-  let pipeline = sharp(image).rotate().removeAlpha().toColourspace('srgb');
+export async function readRgb(
+  image: Buffer,
+  size?: { width: number; height: number },
+  limitInputPixels?: number,
+): Promise<RgbImage> {
+  let pipeline = sharp(image, { limitInputPixels }).rotate().removeAlpha().toColourspace('srgb');
   if (size) pipeline = pipeline.resize(size.width, size.height, { fit: 'fill' });
   const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
   return {

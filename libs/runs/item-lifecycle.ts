@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import sharp from 'sharp';
 import { In, Not, QueryFailedError, type Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { TestCase } from '../cases/test-case';
@@ -7,6 +6,7 @@ import { environmentSecrets, redactSecrets } from '../core/secret-redaction';
 import type { RunEventBus } from '../core/event-bus';
 import type { ItemStatus } from '../core/run-events';
 import type { SwapEvaluator } from '../evaluator/swap-evaluator';
+import { readRgb, type RgbImage } from '../faces/raster';
 import type { SwapTool, ToolFailure, ToolInput, ToolResult } from '../tools/tool';
 import type { OutputStore } from './output-store';
 import { retryDelayMs, sleep } from './retry-policy';
@@ -21,6 +21,8 @@ import { eventFields, progressOf, toItemView } from './run-views';
  */
 export class ItemLifecycle {
   readonly options: RunOptions;
+  /** Outputs generated and checked in this process, decoded, until they are scored (one decode each). */
+  private readonly decoded = new Map<number, RgbImage>();
 
   constructor(
     private readonly run: Run,
@@ -69,7 +71,7 @@ export class ItemLifecycle {
       if (signal.aborted) return this.stopped(item, signal);
       if (result.ok) {
         const checked = await checkImage(result.image);
-        if (checked) return this.fail(item, `${tool.name} returned ${checked}`);
+        if (typeof checked === 'string') return this.fail(item, `${tool.name} returned ${checked}`);
         try {
           await this.store.writeSidecar(item.imagePath!, this.sidecar(item, testCase, { meta: result.meta }));
           await this.store.writeImage(item.imagePath!, result.image);
@@ -77,6 +79,8 @@ export class ItemLifecycle {
           await this.store.removePartial(item.imagePath!).catch(() => undefined);
           return this.fail(item, storageError(error, item.imagePath!));
         }
+        // A PNG is stored as it came: its pixels are the stored file's, for the evaluator.
+        if (isPng(result.image)) this.decoded.set(item.id, checked);
         const { costUsd, ...meta } = result.meta;
         return this.update(item, {
           status: 'generated',
@@ -142,10 +146,13 @@ export class ItemLifecycle {
     if (!item.cached) await this.store.removePartial(item.imagePath!);
     await this.update(item, { status: 'evaluating' });
     try {
+      const decoded = this.decoded.get(item.id);
+      this.decoded.delete(item.id);
       const { score, breakdown } = await evaluator.evaluate(
         testCase,
         this.store.absolute(item.imagePath!),
         signal,
+        decoded,
       );
       if (signal.aborted) return this.stopped(item, signal);
       await this.update(item, {
@@ -331,13 +338,19 @@ function storageError(error: unknown, imagePath: string): string {
   return `Could not save the image ${imagePath} in the runs folder: ${reason}${code ? ` (${code})` : ''}`;
 }
 
-/** Returns what is wrong with a tool's output, or null when it is a whole image. */
-async function checkImage(image: Buffer): Promise<string | null> {
+/**
+ * What is wrong with a tool's output, or its pixels when it is a whole image (decoded in full: a cut-off
+ * file fails here, not when it is scored).
+ */
+async function checkImage(image: Buffer): Promise<string | RgbImage> {
   if (!Buffer.isBuffer(image) || image.length === 0) return 'no image data';
   try {
-    await sharp(image, { limitInputPixels: 100_000_000 }).raw().toBuffer();
-    return null;
+    return await readRgb(image, undefined, 100_000_000);
   } catch (error) {
     return `output that is not a readable image (${(error as Error).message})`;
   }
+}
+
+function isPng(image: Buffer): boolean {
+  return image.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
 }
