@@ -93,22 +93,35 @@ function ratio(a: number, b: number): number {
   return (a + 1) / (b + 1);
 }
 
-/** Luma (BT.601) around each mesh, each row's colours first mapped through `map` if given. */
+/**
+ * Luma (BT.601) around each mesh, each row's colours first mapped through `map` if given, on the smallest
+ * window of the image that holds them all (elsewhere in the window, 0).
+ */
 function planeOf(image: RgbImage, meshes: ReadonlyArray<readonly Point[]>, map: PreparedMap | null): Plane {
   const { width, height, pixels } = image;
-  const luma = new Float32Array(width * height);
-  for (const mesh of meshes) {
+  const boxes = meshes.map((mesh) => {
     const xs = mesh.map((q) => q[0]);
     const ys = mesh.map((q) => q[1]);
     // The mesh's box grown by a fifth covers every region measured (and their 1-pixel borders).
     const [minX, maxX, minY, maxY] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
     const mx = 0.2 * (maxX - minX) + 2;
     const my = 0.2 * (maxY - minY) + 2;
-    const x0 = Math.max(0, Math.floor(minX - mx));
-    const x1 = Math.min(width, Math.ceil(maxX + mx));
+    return {
+      x0: Math.max(0, Math.floor(minX - mx)),
+      x1: Math.min(width, Math.ceil(maxX + mx)),
+      y0: Math.max(0, Math.floor(minY - my)),
+      y1: Math.min(height, Math.ceil(maxY + my)),
+    };
+  });
+  const left = Math.min(width, ...boxes.map((b) => b.x0));
+  const top = Math.min(height, ...boxes.map((b) => b.y0));
+  const stride = Math.max(0, Math.max(left, ...boxes.map((b) => b.x1)) - left);
+  const rows = Math.max(0, Math.max(top, ...boxes.map((b) => b.y1)) - top);
+  const luma = new Float32Array(stride * rows);
+  for (const { x0, x1, y0, y1 } of boxes) {
     // The mapped row, as the aligned image would hold it (the same sums and rounding).
     const row = map ? new Uint8ClampedArray(Math.max(0, x1 - x0) * 3) : null;
-    for (let y = Math.max(0, Math.floor(minY - my)); y < Math.min(height, Math.ceil(maxY + my)); y++) {
+    for (let y = y0; y < y1; y++) {
       const start = (y * width + x0) * 3;
       let from: Uint8Array | Uint8ClampedArray = pixels;
       let j = start;
@@ -117,17 +130,30 @@ function planeOf(image: RgbImage, meshes: ReadonlyArray<readonly Point[]>, map: 
         from = row;
         j = 0;
       }
-      for (let x = x0, i = y * width + x0; x < x1; x++, i++, j += 3)
+      for (let x = x0, i = (y - top) * stride + x0 - left; x < x1; x++, i++, j += 3)
         luma[i] = 0.299 * from[j] + 0.587 * from[j + 1] + 0.114 * from[j + 2];
     }
   }
-  return { luma, width, height };
+  return { luma, width, height, left, top, stride, rows };
 }
 
+/** Luma over a window of an image: the pixel (x, y) is at `luma[(y - top) * stride + x - left]`. */
 interface Plane {
   luma: Float32Array;
+  /** The image's size. */
   width: number;
   height: number;
+  left: number;
+  top: number;
+  stride: number;
+  rows: number;
+}
+
+/** The plane's luma at (x, y): 0 outside its window. */
+function lumaAt(plane: Plane, x: number, y: number): number {
+  const u = x - plane.left;
+  const v = y - plane.top;
+  return u >= 0 && v >= 0 && u < plane.stride && v < plane.rows ? plane.luma[v * plane.stride + u] : 0;
 }
 
 type Region = [number, number, number, number];
@@ -184,7 +210,13 @@ function gridStats(plane: Plane, [rx, ry, rw, rh]: Region, cell: number): { ener
       const x1 = Math.max(x0 + 1, Math.min(plane.width, Math.floor(rx + (gx + 1) * cell)));
       const y1 = Math.max(y0 + 1, Math.min(plane.height, Math.floor(ry + (gy + 1) * cell)));
       let sum = 0;
-      for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) sum += plane.luma[y * plane.width + x];
+      // Pixels outside the plane's window read 0 (the regions lie within it; this keeps it exact if not).
+      const [wx0, wx1] = [Math.max(x0, plane.left), Math.min(x1, plane.left + plane.stride)];
+      const [wy0, wy1] = [Math.max(y0, plane.top), Math.min(y1, plane.top + plane.rows)];
+      for (let y = wy0; y < wy1; y++) {
+        const row = (y - plane.top) * plane.stride - plane.left;
+        for (let x = wx0; x < wx1; x++) sum += plane.luma[row + x];
+      }
       grid[gy * cols + gx] = sum / ((x1 - x0) * (y1 - y0));
     }
   }
@@ -222,9 +254,9 @@ function blockGrid(plane: Plane, [rx, ry, rw, rh]: Region): number {
   const rows = new Float64Array(8);
   for (let y = y0; y < y1; y++) {
     for (let x = x0; x < x1; x++) {
-      const i = y * plane.width + x;
-      cols[x & 7] += Math.abs(plane.luma[i + 1] - plane.luma[i]);
-      rows[y & 7] += Math.abs(plane.luma[i + plane.width] - plane.luma[i]);
+      const here = lumaAt(plane, x, y);
+      cols[x & 7] += Math.abs(lumaAt(plane, x + 1, y) - here);
+      rows[y & 7] += Math.abs(lumaAt(plane, x, y + 1) - here);
     }
   }
   const peak = (phases: Float64Array) => {

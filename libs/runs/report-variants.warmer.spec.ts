@@ -68,7 +68,7 @@ describe('ReportVariantsWarmer', () => {
     const warmer = new ReportVariantsWarmer(root);
     void warmer.whileScoring(() => new Promise<void>(() => {}));
     void warmer.warm(dropped);
-    warmer.stop();
+    await warmer.stop();
     await warmer.settled();
     assert.equal(warmer.stats.outputs, 0);
     assert.equal(await new ReportVariantsWarmer(root).warm(dropped).then(() => 'settles'), 'settles');

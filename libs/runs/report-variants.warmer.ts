@@ -24,7 +24,8 @@ export class ReportVariantsWarmer {
   private scoring = 0;
   private stopped = false;
   private readonly waitingForIdle: Array<() => void> = [];
-  private readonly pending = new Set<Promise<void>>();
+  /** Encodes asked for and not yet done, each with whether it has started. */
+  private readonly pending = new Map<Promise<void>, { value: boolean }>();
 
   /** @param runs the runs folder (`SwapbenchSettings.runs`); the cache lives inside it. */
   constructor(runs: string) {
@@ -64,19 +65,25 @@ export class ReportVariantsWarmer {
 
   /** Resolves when every encode asked for so far is done (or dropped by `stop`). */
   async settled(): Promise<void> {
-    while (this.pending.size > 0) await Promise.all(this.pending);
+    while (this.pending.size > 0) await Promise.all([...this.pending.keys()]);
   }
 
-  /** Drops the encodes not yet started (the process is closing; an export makes them when needed). */
-  stop(): void {
+  /**
+   * Drops the encodes not yet started (the process is closing; an export makes them when needed) and
+   * resolves when the one under way, if any, has finished writing.
+   */
+  async stop(): Promise<void> {
     this.stopped = true;
     this.limit.clearQueue();
+    for (const [job, started] of this.pending) if (!started.value) this.pending.delete(job);
     for (const wake of this.waitingForIdle.splice(0)) wake();
-    this.pending.clear();
+    await this.settled();
   }
 
   private queue(source: string, encode: (cache: VariantCache) => Promise<void>): Promise<void> {
+    const started = { value: false };
     const job = this.limit(async () => {
+      started.value = true;
       if (this.scoring > 0) await new Promise<void>((wake) => this.waitingForIdle.push(wake));
       if (!this.stopped) await encode(this.cache);
     })
@@ -84,7 +91,7 @@ export class ReportVariantsWarmer {
         this.logger.warn(`No report images for ${source}: ${(error as Error).message}`);
       })
       .finally(() => this.pending.delete(job));
-    this.pending.add(job);
+    this.pending.set(job, started);
     return job;
   }
 

@@ -100,8 +100,10 @@ export class RunExecutor implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.reportVariants.stop();
-    await Promise.all([...this.active.keys()].map((id) => this.stop(id, 'interrupt')));
+    await Promise.all([
+      this.reportVariants.stop(),
+      ...[...this.active.keys()].map((id) => this.stop(id, 'interrupt')),
+    ]);
   }
 
   private async executeOnce(runId: string, signal: AbortSignal): Promise<RunStatus> {
@@ -133,6 +135,9 @@ export class RunExecutor implements OnModuleDestroy {
       for (const c of casesById.values()) if (typeof c === 'object') void this.reportVariants.warmCase(c);
       const runPool: SlotPool = { key: `run:${runId}`, limit: run.options.concurrency };
       await Promise.all(open.map((item) => this.runItem(item, lifecycle, casesById, runPool, signal)));
+      // Every item is scored; the images that waited for that are made now, so the run ends with them
+      // cached and nothing is written after it ends.
+      if (!signal.aborted) await this.reportVariants.settled();
     } finally {
       clearInterval(heartbeat);
     }

@@ -109,9 +109,6 @@ export class RunCommand extends SwapbenchCommand {
     if (flags.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     else process.stdout.write(resultsTable(detail) + '\n' + skippedLines(skipped));
 
-    // The report's images wait while items are scored; make the rest before exiting, so an export reads them.
-    await this.executor.reportVariants.settled();
-
     const below = belowGate(result, failUnder);
     if (below.length > 0) {
       const gate =
