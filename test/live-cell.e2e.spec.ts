@@ -17,6 +17,7 @@ import type { ToolAvailability } from '../libs/tools/tool';
 import { ToolRegistry } from '../libs/tools/tools.registry';
 import { JsonErrorsFilter } from '../libs/web/http/json-errors.filter';
 import { SiteModule } from '../libs/web/site/site.module';
+import { SettingsModule } from '../libs/core/config/settings.module';
 import { makeTempData, writeCases, type TempData } from './support/fixtures';
 import { countQueries } from './support/query-counter';
 import { ScriptedTool } from './support/test-tools';
@@ -107,7 +108,9 @@ describe('one grid cell, read alone (GET /app/runs/:id/items/:itemId)', () => {
   before(async () => {
     data = makeTempData('live-cell');
     const caseIds = await writeCases(data.datasets, 5);
-    module = await Test.createTestingModule({ imports: [SiteModule, RatingsModule] })
+    module = await Test.createTestingModule({
+      imports: [SettingsModule.forRoot(data.settings), SiteModule, RatingsModule],
+    })
       .overrideProvider(SwapEvaluator)
       .useValue(new NoScores())
       .setLogger(false as never)
