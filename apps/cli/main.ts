@@ -5,7 +5,7 @@ import { CommandFactory } from 'nest-commander';
 import { withSettings } from '../../libs/core/config/settings.module';
 import { parseSettings } from '../../libs/core/config/swapbench-settings';
 import { packageVersion } from '../../libs/core/package-root';
-import { UserError } from '../../libs/core/user-error';
+import { exitOnError } from '../../libs/core/user-error';
 import { CliLogger } from './cli-logger';
 import { CliModule } from './cli.module';
 import { isServeRequest, serve } from './serve-door';
@@ -36,22 +36,8 @@ async function main(): Promise<void> {
       const code = (error as { exitCode?: number }).exitCode ?? 2;
       process.exit(code === 0 ? 0 : 2);
     },
-    serviceErrorHandler: (error) => {
-      if (error instanceof UserError) {
-        process.stderr.write(`swapbench: ${error.message}\n`);
-        process.exit(2);
-      }
-      process.stderr.write(`swapbench: unexpected error: ${error.stack ?? error.message}\n`);
-      process.exit(1);
-    },
+    serviceErrorHandler: exitOnError,
   });
 }
 
-main().catch((error: Error) => {
-  if (error instanceof UserError) {
-    process.stderr.write(`swapbench: ${error.message}\n`);
-    process.exit(2);
-  }
-  process.stderr.write(`swapbench: unexpected error: ${error.stack ?? error.message}\n`);
-  process.exit(1);
-});
+main().catch(exitOnError);

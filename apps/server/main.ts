@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { config as loadDotenv } from 'dotenv';
 import { parseSettings } from '../../libs/core/config/swapbench-settings';
-import { UserError } from '../../libs/core/user-error';
+import { exitOnError } from '../../libs/core/user-error';
 import { isLoopbackAddress, openBindWarning } from '../../libs/web/http/local-only';
 import { startServer, serverUrl, log } from './bootstrap';
 
@@ -16,11 +16,4 @@ async function main(): Promise<void> {
   log.log(`swapbench is running at ${serverUrl(app)}`);
 }
 
-main().catch((error: Error) => {
-  if (error instanceof UserError) {
-    process.stderr.write(`swapbench: ${error.message}\n`);
-    process.exit(2);
-  }
-  process.stderr.write(`swapbench: unexpected error: ${error.stack ?? error.message}\n`);
-  process.exit(1);
-});
+main().catch(exitOnError);

@@ -13,3 +13,16 @@ export class UserError extends Error {
     this.name = 'UserError';
   }
 }
+
+/**
+ * Ends the process for an error that reached an entry point: a UserError is printed plainly and exits
+ * 2; anything else, with its stack, exits 1.
+ */
+export function exitOnError(error: Error): never {
+  if (error instanceof UserError) {
+    process.stderr.write(`swapbench: ${error.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`swapbench: unexpected error: ${error.stack ?? error.message}\n`);
+  process.exit(1);
+}
