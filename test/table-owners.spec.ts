@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { DataSource } from 'typeorm';
 import { AuthoringModule } from '../libs/authoring/authoring.module';
 import { JudgementModule } from '../libs/judgement/judgement.module';
+import { SettingsModule } from '../libs/core/config/settings.module';
 import { useTempData } from './support/temp-data';
 
 /**
@@ -17,7 +18,9 @@ describe('table owners', () => {
   let db: DataSource;
 
   before(async () => {
-    app = await Test.createTestingModule({ imports: [JudgementModule, AuthoringModule] }).compile();
+    app = await Test.createTestingModule({
+      imports: [SettingsModule.forRoot(data.settings), JudgementModule, AuthoringModule],
+    }).compile();
     await app.init();
     db = app.get(DataSource);
   });
