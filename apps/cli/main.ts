@@ -19,12 +19,14 @@ import { isServeRequest, serve } from './serve-door';
 async function main(): Promise<void> {
   loadDotenv({ quiet: true });
   const settings = parseSettings(process.env);
-  const levels: LogLevel[] = settings.debug ? ['error', 'warn', 'log'] : ['error'];
+  const verbose: LogLevel[] = ['error', 'warn', 'log'];
   const args = process.argv.slice(2);
   if (isServeRequest(args)) {
-    await serve(args, settings, new CliLogger({ logLevels: settings.debug ? levels : ['error', 'warn'] }));
+    // A server's warnings are worth seeing; a command's are noise unless asked for.
+    await serve(args, settings, new CliLogger({ logLevels: settings.debug ? verbose : ['error', 'warn'] }));
     return;
   }
+  const levels: LogLevel[] = settings.debug ? verbose : ['error'];
   await CommandFactory.run(withSettings(CliModule, settings), {
     cliName: 'swapbench',
     version: packageVersion(),

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { LRUCache } from 'lru-cache';
 import { readFile } from 'node:fs/promises';
 import type { TestCase } from '../cases/test-case';
+import { LoadingCache } from '../core/loading-cache';
 import { FaceAnalyzer } from '../faces/face-analyzer.service';
 import type { AnalyzedFace, FaceBox } from '../faces/face.types';
 import { analyzeRegion } from '../faces/face-region';
@@ -46,36 +46,21 @@ export class FaceSwapEvaluator extends SwapEvaluator {
    * decoded at full and working size. The template's pixels live in shared memory, so the workers read
    * them without a copy. Only what loaded is kept; a failure (a worker that crashed) is tried again.
    */
-  private readonly cases = new LRUCache<string, CaseView>({
-    maxSize: CASE_CACHE_BYTES,
-    sizeCalculation: (v) => v.template.full.pixels.byteLength + v.template.work.pixels.byteLength,
-  });
-  private readonly loading = new Map<string, Promise<CaseView>>();
+  private readonly cases = new LoadingCache<CaseView>(
+    CASE_CACHE_BYTES,
+    (v) => v.template.full.pixels.byteLength + v.template.work.pixels.byteLength,
+  );
 
   constructor(private readonly faces: FaceAnalyzer) {
     super();
   }
 
-  private async caseView(testCase: TestCase): Promise<CaseView> {
-    const key = testCase.contentHash;
-    const known = this.cases.get(key);
-    if (known) return known;
-    let pending = this.loading.get(key);
-    if (!pending) {
-      pending = loadCaseView(this.faces, testCase).finally(() => this.loading.delete(key));
-      this.loading.set(key, pending);
-    }
-    const view = await pending;
-    this.cases.set(key, view);
-    return view;
+  private caseView(testCase: TestCase): Promise<CaseView> {
+    return this.cases.get(testCase.contentHash, () => loadCaseView(this.faces, testCase));
   }
 
   async unscorable(testCase: TestCase): Promise<string[]> {
-    const [template, avatars] = await Promise.all([
-      readFile(testCase.templatePath),
-      Promise.all(testCase.avatarPaths.map((p) => readFile(p))),
-    ]);
-    const found = await lookUpSlotFaces(this.faces, testCase.slots, { template, avatars });
+    const { found } = await this.caseView(testCase);
     return 'problems' in found ? found.problems : [];
   }
 

@@ -1,4 +1,4 @@
-import { LRUCache } from 'lru-cache';
+import { LoadingCache } from '../core/loading-cache';
 import type { FaceAnalysis } from './face.types';
 
 /** Default memory for finished analyses: about 560 one-face images (a 478-point mesh and a 1024-d embedding each). */
@@ -19,51 +19,10 @@ export function analysisBytes(analysis: FaceAnalysis): number {
 
 /**
  * Face analyses by key (an image's content hash), least recently used first out once the finished ones
- * pass a byte budget. An analysis still running is shared by every caller that asks for the same key; one
- * that fails is forgotten, so the next call runs it again.
+ * pass a byte budget (see `LoadingCache`: a running analysis is shared, a failed one forgotten).
  */
-export class AnalysisCache {
-  private readonly done: LRUCache<string, FaceAnalysis>;
-  private readonly running = new Map<string, Promise<FaceAnalysis>>();
-
-  constructor(readonly maxBytes = ANALYSIS_CACHE_BYTES) {
-    this.done = new LRUCache<string, FaceAnalysis>({ maxSize: maxBytes, sizeCalculation: analysisBytes });
-  }
-
-  /** The analysis of `key`: the cached one, the one running, or a new one from `analyze`. */
-  get(key: string, analyze: () => Promise<FaceAnalysis>): Promise<FaceAnalysis> {
-    const known = this.done.get(key);
-    if (known) return Promise.resolve(known);
-    const running = this.running.get(key);
-    if (running) return running;
-    const analysis = analyze();
-    this.running.set(key, analysis);
-    analysis.then(
-      (result) => {
-        // Not when `clear()` came in between: a closed analyzer keeps nothing.
-        if (this.running.get(key) !== analysis) return;
-        this.running.delete(key);
-        this.done.set(key, result);
-      },
-      () => {
-        if (this.running.get(key) === analysis) this.running.delete(key);
-      },
-    );
-    return analysis;
-  }
-
-  /** Bytes the finished analyses hold, by the estimate of `analysisBytes`. */
-  get bytes(): number {
-    return this.done.calculatedSize;
-  }
-
-  /** How many finished analyses are kept. */
-  get size(): number {
-    return this.done.size;
-  }
-
-  clear(): void {
-    this.done.clear();
-    this.running.clear();
+export class AnalysisCache extends LoadingCache<FaceAnalysis> {
+  constructor(maxBytes = ANALYSIS_CACHE_BYTES) {
+    super(maxBytes, analysisBytes);
   }
 }

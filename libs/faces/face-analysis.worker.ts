@@ -96,7 +96,13 @@ async function analyze(
  * image or mask is megabytes, and nothing in the worker reads it again. Shared memory stays shared, and a
  * view on part of a buffer (a pooled Buffer) is copied, never detached under its other users.
  */
-function ownedBuffers(value: unknown, found = new Set<ArrayBuffer>(), depth = 0): ArrayBuffer[] {
+function ownedBuffers(value: unknown): ArrayBuffer[] {
+  const found = new Set<ArrayBuffer>();
+  collectOwned(value, found, 0);
+  return [...found];
+}
+
+function collectOwned(value: unknown, found: Set<ArrayBuffer>, depth: number): void {
   if (ArrayBuffer.isView(value)) {
     const buffer = value.buffer;
     if (
@@ -107,9 +113,8 @@ function ownedBuffers(value: unknown, found = new Set<ArrayBuffer>(), depth = 0)
     )
       found.add(buffer);
   } else if (value && typeof value === 'object' && depth < 4) {
-    for (const member of Object.values(value)) ownedBuffers(member, found, depth + 1);
+    for (const member of Object.values(value)) collectOwned(member, found, depth + 1);
   }
-  return [...found];
 }
 
 /** Below this a copy costs less than the bookkeeping. */

@@ -56,7 +56,7 @@ export async function resizeRgb(
  * images (alpha, 16 bits, profiles, WebP's scaled decoding, another size) are decoded at each size.
  */
 export function decodesPlainly(bytes: Buffer, width: number, height: number): boolean {
-  if (bytes.length < 33 || !bytes.subarray(0, 8).equals(PNG_SIGNATURE)) return false;
+  if (bytes.length < 33 || !isPng(bytes)) return false;
   if (bytes.toString('latin1', 12, 16) !== 'IHDR') return false;
   if (bytes.readUInt32BE(16) !== width || bytes.readUInt32BE(20) !== height) return false;
   if (bytes[24] !== 8 || bytes[25] !== PNG_TRUECOLOUR) return false;
@@ -68,6 +68,11 @@ export function decodesPlainly(bytes: Buffer, width: number, height: number): bo
     at += 12 + bytes.readUInt32BE(at);
   }
   return false;
+}
+
+/** Whether `bytes` start with the PNG signature. */
+export function isPng(bytes: Buffer): boolean {
+  return bytes.subarray(0, 8).equals(PNG_SIGNATURE);
 }
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);

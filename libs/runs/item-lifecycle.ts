@@ -6,7 +6,7 @@ import { environmentSecrets, redactSecrets } from '../core/secret-redaction';
 import type { RunEventBus } from '../core/event-bus';
 import type { ItemStatus } from '../core/run-events';
 import type { SwapEvaluator } from '../evaluator/swap-evaluator';
-import { readRgb, type RgbImage } from '../faces/raster';
+import { isPng, readRgb, type RgbImage } from '../faces/raster';
 import type { SwapTool, ToolFailure, ToolInput, ToolResult } from '../tools/tool';
 import type { OutputStore } from './output-store';
 import { retryDelayMs, sleep } from './retry-policy';
@@ -349,8 +349,4 @@ async function checkImage(image: Buffer): Promise<string | RgbImage> {
   } catch (error) {
     return `output that is not a readable image (${(error as Error).message})`;
   }
-}
-
-function isPng(image: Buffer): boolean {
-  return image.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
 }

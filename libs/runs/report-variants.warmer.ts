@@ -9,8 +9,8 @@ import { VARIANT_CACHE_FOLDER, VariantCache } from '../report-images/variant-cac
  * Encodes the report's images into the variant cache while a run goes — each stored output and the run's
  * templates and avatars — so an export only reads them (docs/report.md, "Image budget"). At low
  * priority: an encode starts only while no item is being scored (`whileScoring`), so report images
- * never take a core from scoring; a run that keeps the cores busy leaves them for its end, and an
- * export encodes whatever is still missing. Best effort: it never throws, and an image it could not
+ * never take a core from scoring; a run that keeps the cores busy leaves them for its end, and waits
+ * for them there (`settled`). Best effort: it never throws, and an image it could not
  * encode is encoded by the export.
  */
 export class ReportVariantsWarmer {

@@ -30,8 +30,6 @@ export class SwapbenchSettings {
   readonly datasets: string;
   /** Folder of run outputs and `swapbench.db`. `SWAPBENCH_RUNS`, default `./runs`. */
   readonly runs: string;
-  /** The SQLite database file inside the runs folder. */
-  readonly database: string;
   /** The config file with more tools: `SWAPBENCH_CONFIG`, else `swapbench.config.json` (optional). */
   readonly configFile: ConfigFileLocation;
   /** The server's port for `node dist/apps/server/main.js`: `PORT`, default 8000 (`serve` takes `--port`). */
@@ -43,10 +41,9 @@ export class SwapbenchSettings {
   /** The working directory the relative paths above were resolved against; config-relative paths use it. */
   readonly cwd: string;
 
-  constructor(values: Omit<SwapbenchSettings, 'withData'>) {
+  constructor(values: Omit<SwapbenchSettings, 'withData' | 'database'>) {
     this.datasets = values.datasets;
     this.runs = values.runs;
-    this.database = values.database;
     this.configFile = values.configFile;
     this.port = values.port;
     this.host = values.host;
@@ -54,14 +51,17 @@ export class SwapbenchSettings {
     this.cwd = values.cwd;
   }
 
+  /** The SQLite database file inside the runs folder. */
+  get database(): string {
+    return resolve(this.runs, 'swapbench.db');
+  }
+
   /** The same settings with other data folders (a test's temp folder, a demo fixture). */
   withData(folders: { datasets?: string; runs?: string }): SwapbenchSettings {
-    const runs = folders.runs ? resolve(this.cwd, folders.runs) : this.runs;
     return new SwapbenchSettings({
       ...this,
       datasets: folders.datasets ? resolve(this.cwd, folders.datasets) : this.datasets,
-      runs,
-      database: resolve(runs, 'swapbench.db'),
+      runs: folders.runs ? resolve(this.cwd, folders.runs) : this.runs,
     });
   }
 }
@@ -121,11 +121,9 @@ export function parseSettings(env: SettingsEnv | NodeJS.ProcessEnv, cwd = proces
     throw new UserError(problems.join('; '));
   }
   const values = parsed.data;
-  const runs = resolve(cwd, values.SWAPBENCH_RUNS ?? 'runs');
   return new SwapbenchSettings({
     datasets: resolve(cwd, values.SWAPBENCH_DATASETS ?? 'datasets'),
-    runs,
-    database: resolve(runs, 'swapbench.db'),
+    runs: resolve(cwd, values.SWAPBENCH_RUNS ?? 'runs'),
     configFile: values.SWAPBENCH_CONFIG
       ? { path: resolve(cwd, values.SWAPBENCH_CONFIG), required: true }
       : { path: resolve(cwd, CONFIG_FILE_NAME), required: false },
