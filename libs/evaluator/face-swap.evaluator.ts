@@ -5,7 +5,7 @@ import { LoadingCache } from '../core/loading-cache';
 import { FaceAnalyzer } from '../faces/face-analyzer.service';
 import type { AnalyzedFace, FaceBox } from '../faces/face.types';
 import { analyzeRegion } from '../faces/face-region';
-import { decodesPlainly, readRgb, resizeRgb, shared, type RgbImage } from '../faces/raster';
+import { readRgb, readRgbOnce, resizeRgb, shared, type DecodedImage, type RgbImage } from '../faces/raster';
 import { lookUpSlotFaces } from '../faces/slot-face.lookup';
 import { boxIou, matchSlots } from '../faces/slot-match';
 import { attributeScore } from './attribute.score';
@@ -68,26 +68,28 @@ export class FaceSwapEvaluator extends SwapEvaluator {
     testCase: TestCase,
     outputPath: string,
     signal?: AbortSignal,
-    decoded?: RgbImage,
+    decoded?: DecodedImage,
   ): Promise<SwapScore> {
     const { width, height } = testCase;
     const outputBytes = await readFile(outputPath).catch((error: NodeJS.ErrnoException) => {
       throw new Error(`Cannot read the output image ${outputPath}: ${error.code ?? error.message}`);
     });
-    // Tools may answer at another size or aspect; the output is judged in the template's frame.
-    // Decoded at its own size is decoded at the template's when the sizes agree (sharp's resize to the
-    // same size changes nothing).
-    const atSize = decoded?.width === width && decoded.height === height ? decoded : undefined;
-    const [{ found, template }, full] = await Promise.all([
+    // Tools may answer at another size or aspect; the output is judged in the template's frame and
+    // registered at a working size. Most outputs decode once (`DecodedImage.resizable`); the rest at
+    // each size, as resizing their decoded pixels would change them.
+    const [{ found, template }, own] = await Promise.all([
       this.caseView(testCase),
-      atSize ?? decodeOutput(outputBytes, outputPath, { width, height }),
+      decoded ?? failingAs(outputPath, readRgbOnce(outputBytes)),
     ]);
     if ('problems' in found) throw new Error(`Case ${testCase.id}: ${found.problems.join('; ')}`);
-    // Most outputs decode once; the rest at each size, as resizing decoded pixels would change them.
-    const work = workingSize(width, height);
-    const workOutput = decodesPlainly(outputBytes, width, height)
-      ? await resizeRgb(full, work)
-      : await decodeOutput(outputBytes, outputPath, work);
+    const at = (size: { width: number; height: number }): Promise<RgbImage> =>
+      // sharp's resize to the same size changes nothing.
+      own.width === size.width && own.height === size.height
+        ? Promise.resolve(own)
+        : own.resizable
+          ? resizeRgb(own, size)
+          : failingAs(outputPath, readRgb(outputBytes, size));
+    const [full, workOutput] = await Promise.all([at({ width, height }), at(workingSize(width, height))]);
     // In shared memory: the alignment, the face analysis and the measures all read it without a copy.
     const output = shared(full);
     const templateOf = found.faces.map((f) => f.template);
@@ -224,12 +226,9 @@ function workingSize(width: number, height: number): { width: number; height: nu
   return { width: Math.max(1, Math.round(width * k)), height: Math.max(1, Math.round(height * k)) };
 }
 
-function decodeOutput(
-  bytes: Buffer,
-  path: string,
-  size: { width: number; height: number },
-): Promise<RgbImage> {
-  return readRgb(bytes, size).catch((error: Error) => {
+/** A decode of the output at `path` whose failure says which file could not be decoded. */
+function failingAs<T>(path: string, decoding: Promise<T>): Promise<T> {
+  return decoding.catch((error: Error) => {
     throw new Error(`The output image ${path} cannot be decoded: ${error.message}`);
   });
 }

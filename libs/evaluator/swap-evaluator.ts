@@ -1,5 +1,5 @@
 import type { TestCase } from '../cases/test-case';
-import type { RgbImage } from '../faces/raster';
+import type { DecodedImage } from '../faces/raster';
 
 /** The machine score of one output: 0–100 plus the parts it was made from, each 0–1 unless named otherwise. */
 export interface SwapScore {
@@ -20,14 +20,14 @@ export abstract class SwapEvaluator {
 
   /**
    * Scores the output at `outputPath`. `decoded` is that file already decoded at its own size (see
-   * `readRgb`), when the caller has it: the runner decodes every output to check it, and hands the
+   * `readRgbOnce`), when the caller has it: the runner decodes every output to check it, and hands the
    * pixels on so they are not decoded twice.
    */
   abstract evaluate(
     testCase: TestCase,
     outputPath: string,
     signal?: AbortSignal,
-    decoded?: RgbImage,
+    decoded?: DecodedImage,
   ): Promise<SwapScore>;
 
   /**

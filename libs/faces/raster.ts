@@ -35,9 +35,9 @@ export async function readRgb(
 }
 
 /**
- * Packed RGB bytes resized (exactly, ignoring aspect) on sharp's threads. For an image that
- * `decodesPlainly` at this size, `resizeRgb(await readRgb(bytes), size)` is byte for byte
- * `readRgb(bytes, size)`, with one decode instead of two.
+ * Packed RGB bytes resized (exactly, ignoring aspect) on sharp's threads. For an image decoded by
+ * `readRgbOnce` as `resizable`, `resizeRgb(image, size)` is byte for byte `readRgb(bytes, size)`, with
+ * one decode instead of two.
  */
 export async function resizeRgb(
   { width, height, pixels }: RgbImage,
@@ -50,24 +50,61 @@ export async function resizeRgb(
   return { ...size, pixels: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
 }
 
+/** An image decoded at its own size, with whether its pixels may be resized instead of decoded again. */
+export interface DecodedImage extends RgbImage {
+  /**
+   * Whether `resizeRgb` of these pixels is exactly what `readRgb` at another size gives: true for a
+   * PNG of 8-bit RGB, or of 8-bit RGBA whose every pixel is opaque, without a colour profile or gamma.
+   * Other images (alpha that is used, 16 bits, profiles, WebP's scaled decoding) are decoded at each
+   * size: sharp resizes them before it converts or drops what resizing decoded pixels would keep.
+   */
+  resizable: boolean;
+}
+
 /**
- * Whether `bytes` are a PNG of 8-bit RGB without alpha or a colour profile, `width` × `height`: then
- * its decoded pixels resized are exactly what decoding it at the new size gives (`resizeRgb`). Other
- * images (alpha, 16 bits, profiles, WebP's scaled decoding, another size) are decoded at each size.
+ * `readRgb(bytes)` (own size, same pixels), and whether those pixels may stand for the image at other
+ * sizes (`DecodedImage.resizable`). An RGBA PNG is decoded with its alpha, which is then dropped here
+ * after checking that it is opaque everywhere (sharp premultiplies alpha to resize, a no-op at 255).
  */
-export function decodesPlainly(bytes: Buffer, width: number, height: number): boolean {
-  if (bytes.length < 33 || !isPng(bytes)) return false;
-  if (bytes.toString('latin1', 12, 16) !== 'IHDR') return false;
-  if (bytes.readUInt32BE(16) !== width || bytes.readUInt32BE(20) !== height) return false;
-  if (bytes[24] !== 8 || bytes[25] !== PNG_TRUECOLOUR) return false;
-  // Chunks before the image data: a profile or gamma makes sharp convert colours after resizing.
+export async function readRgbOnce(bytes: Buffer, limitInputPixels?: number): Promise<DecodedImage> {
+  const colourType = plainPngColourType(bytes);
+  if (colourType !== PNG_TRUECOLOUR_ALPHA) {
+    return {
+      ...(await readRgb(bytes, undefined, limitInputPixels)),
+      resizable: colourType === PNG_TRUECOLOUR,
+    };
+  }
+  const { data, info } = await sharp(bytes, { limitInputPixels })
+    .rotate()
+    .toColourspace('srgb')
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const n = info.width * info.height;
+  const pixels = new Uint8Array(n * 3);
+  let opaque = 255;
+  for (let i = 0, j = 0; i < n; i++, j += 4) {
+    pixels[i * 3] = data[j];
+    pixels[i * 3 + 1] = data[j + 1];
+    pixels[i * 3 + 2] = data[j + 2];
+    opaque &= data[j + 3];
+  }
+  return { width: info.width, height: info.height, pixels, resizable: opaque === 255 };
+}
+
+/**
+ * The IHDR colour type of a PNG of 8 bits per sample with no colour profile, gamma or chromaticities
+ * before its image data (chunks that make sharp convert colours after resizing); -1 for anything else.
+ */
+function plainPngColourType(bytes: Buffer): number {
+  if (bytes.length < 33 || !isPng(bytes) || bytes.toString('latin1', 12, 16) !== 'IHDR') return -1;
+  if (bytes[24] !== 8) return -1;
   for (let at = 8; at + 8 <= bytes.length;) {
     const type = bytes.toString('latin1', at + 4, at + 8);
-    if (type === 'IDAT') return true;
-    if (type === 'iCCP' || type === 'gAMA' || type === 'cHRM') return false;
+    if (type === 'IDAT') return bytes[25];
+    if (type === 'iCCP' || type === 'gAMA' || type === 'cHRM') return -1;
     at += 12 + bytes.readUInt32BE(at);
   }
-  return false;
+  return -1;
 }
 
 /** Whether `bytes` start with the PNG signature. */
@@ -76,8 +113,9 @@ export function isPng(bytes: Buffer): boolean {
 }
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-/** IHDR colour type 2: red, green and blue, no alpha, no palette. */
+/** IHDR colour types: red, green and blue, no palette, without alpha (2) and with it (6). */
 const PNG_TRUECOLOUR = 2;
+const PNG_TRUECOLOUR_ALPHA = 6;
 
 /**
  * The image with its pixels copied into shared memory: the workers read it, and it crosses to them

@@ -6,7 +6,7 @@ import { environmentSecrets, redactSecrets } from '../core/secret-redaction';
 import type { RunEventBus } from '../core/event-bus';
 import type { ItemStatus } from '../core/run-events';
 import type { SwapEvaluator } from '../evaluator/swap-evaluator';
-import { isPng, readRgb, type RgbImage } from '../faces/raster';
+import { isPng, readRgbOnce, type DecodedImage } from '../faces/raster';
 import type { SwapTool, ToolFailure, ToolInput, ToolResult } from '../tools/tool';
 import type { OutputStore } from './output-store';
 import { retryDelayMs, sleep } from './retry-policy';
@@ -22,7 +22,7 @@ import { eventFields, progressOf, toItemView } from './run-views';
 export class ItemLifecycle {
   readonly options: RunOptions;
   /** Outputs generated and checked in this process, decoded, until they are scored (one decode each). */
-  private readonly decoded = new Map<number, RgbImage>();
+  private readonly decoded = new Map<number, DecodedImage>();
 
   constructor(
     private readonly run: Run,
@@ -342,10 +342,10 @@ function storageError(error: unknown, imagePath: string): string {
  * What is wrong with a tool's output, or its pixels when it is a whole image (decoded in full: a cut-off
  * file fails here, not when it is scored).
  */
-async function checkImage(image: Buffer): Promise<string | RgbImage> {
+async function checkImage(image: Buffer): Promise<string | DecodedImage> {
   if (!Buffer.isBuffer(image) || image.length === 0) return 'no image data';
   try {
-    return await readRgb(image, undefined, 100_000_000);
+    return await readRgbOnce(image, 100_000_000);
   } catch (error) {
     return `output that is not a readable image (${(error as Error).message})`;
   }
