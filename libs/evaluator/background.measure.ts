@@ -1,5 +1,5 @@
 import type { FaceBox } from '../faces/face.types';
-import { rectAround, type Rect, type RgbImage } from '../faces/raster';
+import { rectAround, sameInRect, type Rect, type RgbImage } from '../faces/raster';
 
 /** What the background of an aligned output measures against the template's. */
 export interface BackgroundMeasures {
@@ -139,6 +139,7 @@ class Tally {
       width,
       height,
     );
+    if (sameInRect(output, template, crop)) return this.addUntouched(tile);
     const cw = crop.width;
     // One read of the bytes: both lumas and the signed difference of each channel.
     const o = output.pixels;
@@ -247,6 +248,21 @@ class Tally {
     }
   }
 
+  /**
+   * Adds a tile whose pixels and every pixel its windows read are the template's own: what `add`
+   * computes there exactly (SSIM 1 at each pixel, no colour difference, no change), in the same order.
+   */
+  private addUntouched(tile: Rect): void {
+    for (let tx = 0; tx < tile.width; tx++) {
+      for (let ty = 0; ty < tile.height; ty++) {
+        if (!this.weight[ty * tile.width + tx]) continue;
+        this.pixels++;
+        this.ssim += 1;
+        if (((tile.x + tx) | (tile.y + ty)) % 2 === 0) this.changes[this.changed++] = 0;
+      }
+    }
+  }
+
   result(): BackgroundMeasures {
     const n = this.pixels;
     return {
@@ -265,6 +281,12 @@ class Tally {
  */
 export function changeMap(output: RgbImage, template: RgbImage, rect: Rect, radius: number): Float32Array {
   const { width, height } = template;
+  const out = new Float32Array(rect.width * rect.height);
+  // Untouched pixels (a tool that changed only the people) change nothing: the map is all 0.
+  if (
+    sameInRect(output, template, rectAround([rect.x, rect.y, rect.width, rect.height], radius, width, height))
+  )
+    return out;
   const o = output.pixels;
   const t = template.pixels;
   const span = rect.width + 2 * radius;
@@ -273,7 +295,6 @@ export function changeMap(output: RgbImage, template: RgbImage, rect: Rect, radi
   const rowSums = new Int32Array((rect.height + 2 * radius) * rect.width * 3);
   const line = new Int32Array(span * 3);
   const columns = new Int32Array(span);
-  const out = new Float32Array(rect.width * rect.height);
   for (let k = 0; k < span; k++) columns[k] = Math.min(width - 1, Math.max(0, rect.x - radius + k)) * 3;
   for (let r = 0; r < rows; r++) {
     const y = Math.min(height - 1, Math.max(0, rect.y - radius + r));

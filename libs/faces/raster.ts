@@ -172,6 +172,18 @@ export function cropRaster({ width, pixels }: RgbImage, rect: Rect): Raster {
   return { width: rect.width, height: rect.height, data };
 }
 
+/** Whether two images of the same size have the same bytes over a rectangle. */
+export function sameInRect(a: RgbImage, b: RgbImage, rect: Rect): boolean {
+  const p = a.pixels;
+  const q = b.pixels;
+  const span = rect.width * 3;
+  for (let y = rect.y; y < rect.y + rect.height; y++) {
+    const from = (y * a.width + rect.x) * 3;
+    for (let j = from; j < from + span; j++) if (p[j] !== q[j]) return false;
+  }
+  return true;
+}
+
 /** Luma (BT.601) of a rectangle of packed RGB bytes. */
 export function lumaOf(
   { width, pixels }: RgbImage,
