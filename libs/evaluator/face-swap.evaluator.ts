@@ -71,15 +71,22 @@ export class FaceSwapEvaluator extends SwapEvaluator {
     decoded?: DecodedImage,
   ): Promise<SwapScore> {
     const { width, height } = testCase;
-    const outputBytes = await readFile(outputPath).catch((error: NodeJS.ErrnoException) => {
-      throw new Error(`Cannot read the output image ${outputPath}: ${error.code ?? error.message}`);
-    });
     // Tools may answer at another size or aspect; the output is judged in the template's frame and
-    // registered at a working size. Most outputs decode once (`DecodedImage.resizable`); the rest at
-    // each size, as resizing their decoded pixels would change them.
+    // registered at a working size. Most outputs decode once (`DecodedImage.resizable`), and the runner
+    // hands that decode on; the rest are decoded at each size, as resizing their pixels would change them.
+    let bytes: Promise<Buffer> | undefined;
+    const decode = async <T>(decoding: (bytes: Buffer) => Promise<T>): Promise<T> => {
+      bytes ??= readFile(outputPath).catch((error: NodeJS.ErrnoException) => {
+        throw new Error(`Cannot read the output image ${outputPath}: ${error.code ?? error.message}`);
+      });
+      const read = await bytes;
+      return decoding(read).catch((error: Error) => {
+        throw new Error(`The output image ${outputPath} cannot be decoded: ${error.message}`);
+      });
+    };
     const [{ found, template }, own] = await Promise.all([
       this.caseView(testCase),
-      decoded ?? failingAs(outputPath, readRgbOnce(outputBytes)),
+      decoded ?? decode((b) => readRgbOnce(b)),
     ]);
     if ('problems' in found) throw new Error(`Case ${testCase.id}: ${found.problems.join('; ')}`);
     const at = (size: { width: number; height: number }): Promise<RgbImage> =>
@@ -88,7 +95,7 @@ export class FaceSwapEvaluator extends SwapEvaluator {
         ? Promise.resolve(own)
         : own.resizable
           ? resizeRgb(own, size)
-          : failingAs(outputPath, readRgb(outputBytes, size));
+          : decode((b) => readRgb(b, size));
     const [full, workOutput] = await Promise.all([at({ width, height }), at(workingSize(width, height))]);
     // In shared memory: the alignment, the face analysis and the measures all read it without a copy.
     const output = shared(full);
@@ -224,13 +231,6 @@ async function loadCaseView(faces: FaceAnalyzer, testCase: TestCase): Promise<Ca
 function workingSize(width: number, height: number): { width: number; height: number } {
   const k = Math.min(1, CALIBRATION.registration.workSide / Math.max(width, height));
   return { width: Math.max(1, Math.round(width * k)), height: Math.max(1, Math.round(height * k)) };
-}
-
-/** A decode of the output at `path` whose failure says which file could not be decoded. */
-function failingAs<T>(path: string, decoding: Promise<T>): Promise<T> {
-  return decoding.catch((error: Error) => {
-    throw new Error(`The output image ${path} cannot be decoded: ${error.message}`);
-  });
 }
 
 /**

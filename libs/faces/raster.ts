@@ -80,7 +80,8 @@ export async function readRgbOnce(bytes: Buffer, limitInputPixels?: number): Pro
     .raw()
     .toBuffer({ resolveWithObject: true });
   const n = info.width * info.height;
-  const pixels = new Uint8Array(n * 3);
+  // In shared memory already: the scorer sends these pixels to its workers as they are (see `shared`).
+  const pixels = sharedBytes(n * 3);
   let opaque = 255;
   for (let i = 0, j = 0; i < n; i++, j += 4) {
     pixels[i * 3] = data[j];
@@ -118,10 +119,11 @@ const PNG_TRUECOLOUR = 2;
 const PNG_TRUECOLOUR_ALPHA = 6;
 
 /**
- * The image with its pixels copied into shared memory: the workers read it, and it crosses to them
- * without a copy however often it is sent.
+ * The image with its pixels in shared memory (copied there unless they are already): the workers read
+ * it, and it crosses to them without a copy however often it is sent.
  */
 export function shared(image: RgbImage): RgbImage {
+  if (image.pixels.buffer instanceof SharedArrayBuffer) return image;
   return { ...image, pixels: sharedBytes(image.pixels.byteLength, image.pixels) };
 }
 
