@@ -16,7 +16,7 @@ export function alignOutput(
   const identity = transform.a === 0 && transform.b === 0 && transform.tx === 0 && transform.ty === 0;
   // Results in shared memory: measured and analyzed on the workers, they are sent on without a copy.
   if (identity) {
-    const covered = sharedBytes(width * height).fill(1);
+    const covered = everywhere(width * height);
     if (isIdentityColourMap(colourMap)) return { image: output, covered };
     const mapped = new Uint8ClampedArray(new SharedArrayBuffer(pixels.length));
     recolourSpan(preparedMap(colourMap), pixels, mapped, 0, pixels.length);
@@ -58,4 +58,12 @@ export function alignOutput(
     recolourSpan(map, warped, warped, y * stride, (y + 1) * stride);
   }
   return { image: { width, height, pixels: new Uint8Array(warped.buffer) }, covered };
+}
+
+/** The last all-covered mask made: read only, so outputs of one size share it (one less image per output). */
+let allCovered: Uint8Array = new Uint8Array(0);
+
+function everywhere(length: number): Uint8Array {
+  if (allCovered.length !== length) allCovered = sharedBytes(length).fill(1);
+  return allCovered;
 }

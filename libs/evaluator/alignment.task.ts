@@ -4,6 +4,7 @@ import { workerTask } from '../faces/worker-task';
 import { alignOutput } from './align-output';
 import { IDENTITY } from './frame';
 import { registerOutput, type Registration } from './registration';
+import { withScratch } from './scratch';
 
 /** What aligning an output needs: template and output at a working size, and the output at full size. */
 export interface AlignmentInput {
@@ -31,15 +32,17 @@ export interface Alignment {
 
 /** Registers the output onto the template and aligns it, in one trip to a worker. */
 export function alignToTemplate(input: AlignmentInput): Alignment {
-  const registration = registerOutput({
-    template: input.workTemplate,
-    output: input.workOutput,
-    fullWidth: input.output.width,
-    fullHeight: input.output.height,
-    exclude: input.exclude,
+  return withScratch(() => {
+    const registration = registerOutput({
+      template: input.workTemplate,
+      output: input.workOutput,
+      fullWidth: input.output.width,
+      fullHeight: input.output.height,
+      exclude: input.exclude,
+    });
+    const { image, covered } = alignOutput(input.output, registration.transform, registration.colourMap);
+    return { registration, aligned: image, covered, moved: registration.transform !== IDENTITY };
   });
-  const { image, covered } = alignOutput(input.output, registration.transform, registration.colourMap);
-  return { registration, aligned: image, covered, moved: registration.transform !== IDENTITY };
 }
 
 /** `alignToTemplate` as a task for `FaceAnalyzer.runTask`. */

@@ -1,5 +1,6 @@
 import type { FaceBox } from '../faces/face.types';
 import { rectAround, sameInRect, type Rect, type RgbImage } from '../faces/raster';
+import { scratch } from './scratch';
 
 /** What the background of an aligned output measures against the template's. */
 export interface BackgroundMeasures {
@@ -115,11 +116,11 @@ class Tally {
   ) {
     const margin = Math.max(SSIM_RADIUS, smoothRadius);
     const largest = Math.max(...tiles.map((t) => (t.width + 2 * margin) * (t.height + 2 * margin)));
-    this.changes = new Float32Array(tiles.reduce((n, t) => n + t.width * t.height, 0));
-    this.weight = new Uint8Array(Math.max(...tiles.map((t) => t.width * t.height)));
-    this.la = new Float32Array(largest);
-    this.lb = new Float32Array(largest);
-    this.rows = Array.from({ length: 5 }, () => new Float64Array(largest));
+    this.changes = scratch.float32(tiles.reduce((n, t) => n + t.width * t.height, 0));
+    this.weight = scratch.uint8(Math.max(...tiles.map((t) => t.width * t.height)));
+    this.la = scratch.float32(largest);
+    this.lb = scratch.float32(largest);
+    this.rows = Array.from({ length: 5 }, () => scratch.float64(largest));
     this.diffs = new Int16Array(largest * 3);
   }
 
@@ -281,7 +282,7 @@ class Tally {
  */
 export function changeMap(output: RgbImage, template: RgbImage, rect: Rect, radius: number): Float32Array {
   const { width, height } = template;
-  const out = new Float32Array(rect.width * rect.height);
+  const out = scratch.float32(rect.width * rect.height);
   // Untouched pixels (a tool that changed only the people) change nothing: the map is all 0.
   if (
     sameInRect(output, template, rectAround([rect.x, rect.y, rect.width, rect.height], radius, width, height))
@@ -292,7 +293,7 @@ export function changeMap(output: RgbImage, template: RgbImage, rect: Rect, radi
   const span = rect.width + 2 * radius;
   // Per channel, the signed difference summed along each row's window, for the rows the windows reach.
   const rows = rect.height + 2 * radius;
-  const rowSums = new Int32Array((rect.height + 2 * radius) * rect.width * 3);
+  const rowSums = scratch.int32((rect.height + 2 * radius) * rect.width * 3);
   const line = new Int32Array(span * 3);
   const columns = new Int32Array(span);
   for (let k = 0; k < span; k++) columns[k] = Math.min(width - 1, Math.max(0, rect.x - radius + k)) * 3;
@@ -340,7 +341,7 @@ export function medianOf(values: Float32Array, n: number): number {
   if (n === 0) return 0;
   const rank = Math.floor(n / 2);
   const binOf = (v: number) => Math.min(MEDIAN_BINS - 1, Math.max(0, Math.floor(v * MEDIAN_BINS_PER_LEVEL)));
-  const counts = new Uint32Array(MEDIAN_BINS);
+  const counts = scratch.int32(MEDIAN_BINS);
   for (let i = 0; i < n; i++) counts[binOf(values[i])]++;
   let bin = 0;
   let below = 0;

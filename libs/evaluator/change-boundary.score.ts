@@ -2,6 +2,7 @@ import type { FaceBox } from '../faces/face.types';
 import { rectAround, shrink, type Rect, type RgbImage } from '../faces/raster';
 import { changeMap } from './background.measure';
 import { scaleBox } from './image-quality.score';
+import { scratch } from './scratch';
 
 /** How a change boundary is told hard or soft (values in `CALIBRATION.image.hardCut`). */
 export interface HardCutSettings {
@@ -148,20 +149,11 @@ function hardCutPixels(
   }
   if (candidates.length === 0) return 0;
   const strongLevel = unchangedLevel + s.jump;
-  const strong = new SummedArea(
-    crop,
-    change.map((v) => (v > strongLevel ? 1 : 0)),
-  );
+  const strong = new SummedArea(crop, above(change, strongLevel, false));
   // Eroded: every pixel within `minRegionRadius` strong (strong regions thinner than that are dropped).
   const eroded = new SummedArea(crop, strong.full(s.minRegionRadius));
-  const changed = new SummedArea(
-    crop,
-    change.map((v) => (v > unchangedLevel ? 1 : 0)),
-  );
-  const changedSum = new SummedArea(
-    crop,
-    change.map((v) => (v > unchangedLevel ? v : 0)),
-  );
+  const changed = new SummedArea(crop, above(change, unchangedLevel, false));
+  const changedSum = new SummedArea(crop, above(change, unchangedLevel, true));
   // Near a strong region: an eroded pixel within `reach` of its dilation by `minRegionRadius`.
   const near = s.reach + s.minRegionRadius;
   let cut = 0;
@@ -180,6 +172,13 @@ function hardCutPixels(
     if (risen - unchangedLevel >= s.plateauShare * (plateau - unchangedLevel)) cut++;
   }
   return cut;
+}
+
+/** Where `values` exceed `level`: 1 there (or the value, with `keep`), else 0; in scratch memory. */
+function above(values: Float32Array, level: number, keep: boolean): Float32Array {
+  const out = scratch.float32(values.length);
+  for (let i = 0; i < values.length; i++) if (values[i] > level) out[i] = keep ? values[i] : 1;
+  return out;
 }
 
 /**
@@ -204,7 +203,7 @@ class SummedArea {
   ) {
     const { width, height } = crop;
     this.stride = width + 1;
-    this.sums = new Float64Array((width + 1) * (height + 1));
+    this.sums = scratch.float64((width + 1) * (height + 1));
     for (let y = 0; y < height; y++) {
       let row = 0;
       for (let x = 0; x < width; x++) {
@@ -228,7 +227,7 @@ class SummedArea {
   /** 1 where every pixel within `radius` is 1 (a map of 0s and 1s eroded by a square), else 0. */
   full(radius: number): Float32Array {
     const { width, height } = this.crop;
-    const out = new Float32Array(width * height);
+    const out = scratch.float32(width * height);
     for (let y = 0; y < height; y++) {
       const area = (Math.min(height, y + radius + 1) - Math.max(0, y - radius)) * 1;
       for (let x = 0; x < width; x++) {

@@ -1,5 +1,6 @@
 import type { RgbImage } from '../faces/raster';
 import { preparedMap, recolourSpan, type ColourMap, type PreparedMap } from './colour-map';
+import { scratch } from './scratch';
 
 type Point = readonly [number, number, number];
 
@@ -117,7 +118,7 @@ function planeOf(image: RgbImage, meshes: ReadonlyArray<readonly Point[]>, map: 
   const top = Math.min(height, ...boxes.map((b) => b.y0));
   const stride = Math.max(0, Math.max(left, ...boxes.map((b) => b.x1)) - left);
   const rows = Math.max(0, Math.max(top, ...boxes.map((b) => b.y1)) - top);
-  const luma = new Float32Array(stride * rows);
+  const luma = scratch.float32(stride * rows);
   for (const { x0, x1, y0, y1 } of boxes) {
     // The mapped row, as the aligned image would hold it (the same sums and rounding).
     const row = map ? new Uint8ClampedArray(Math.max(0, x1 - x0) * 3) : null;

@@ -7,6 +7,7 @@ import { excessEdges, scaleBox } from './image-quality.score';
 import { hardCutFraction } from './change-boundary.score';
 import type { ColourMap } from './colour-map';
 import { CALIBRATION } from './score.weights';
+import { withScratch } from './scratch';
 
 /** What the image-level parts are measured on: template and output at the same size, and where the faces are. */
 export interface ImageMeasureInput {
@@ -61,22 +62,24 @@ export function measureImage({
   if (output.width !== width || output.height !== height) {
     throw new Error(`Output ${output.width}×${output.height} and template ${width}×${height} differ in size`);
   }
-  const background = measureBackground(
-    template,
-    output,
-    faceBoxes.map((b) => scaleBox(b, c.backgroundDilation)),
-    covered,
-    c.hardCut.smoothRadius,
-  );
-  return {
-    ssim: background.ssim,
-    colourDiff: background.colourDiff,
-    seam: excessEdges(output, template, templateBoxes, { inner: c.seamInner, outer: c.seamOuter }),
-    hardCut: hardCutFraction(output, template, templateBoxes, background.change, c.hardCut).faces,
-    faces: faceImage
-      ? measureFaceQuality(template, faceImage.image, faces, faceImage.colourMap)
-      : measureFaceQuality(template, output, faces),
-  };
+  return withScratch(() => {
+    const background = measureBackground(
+      template,
+      output,
+      faceBoxes.map((b) => scaleBox(b, c.backgroundDilation)),
+      covered,
+      c.hardCut.smoothRadius,
+    );
+    return {
+      ssim: background.ssim,
+      colourDiff: background.colourDiff,
+      seam: excessEdges(output, template, templateBoxes, { inner: c.seamInner, outer: c.seamOuter }),
+      hardCut: hardCutFraction(output, template, templateBoxes, background.change, c.hardCut).faces,
+      faces: faceImage
+        ? measureFaceQuality(template, faceImage.image, faces, faceImage.colourMap)
+        : measureFaceQuality(template, output, faces),
+    };
+  });
 }
 
 /** `measureImage` as a task for `FaceAnalyzer.runTask`. */

@@ -1,5 +1,6 @@
 import { lumaOf, rectAround, type Rect, type RgbImage } from '../faces/raster';
 import type { FaceBox } from '../faces/face.types';
+import { scratch } from './scratch';
 
 /** A box scaled about its centre. */
 export function scaleBox([x, y, w, h]: FaceBox, factor: number): FaceBox {
@@ -45,12 +46,12 @@ export function excessEdges(
   let count = 0;
   for (const [k, rect] of outer.entries()) {
     // The ring's pixels in this face's outer box; a pixel in several rings counts once, for the first face.
-    const ringMask = new Uint8Array(rect.width * rect.height).fill(1);
+    const ringMask = scratch.uint8(rect.width * rect.height).fill(1);
     for (const r of [...inner, ...outer.slice(0, k)]) clearRect(ringMask, rect, r);
     // One pixel more all round: the gradient reads the neighbours of the ring's outermost pixels.
     const crop = rectAround([rect.x, rect.y, rect.width, rect.height], 1, width, height);
-    const lo = lumaOf(output, crop);
-    const lt = lumaOf(template, crop);
+    const lo = lumaOf(output, crop, scratch.float32(crop.width * crop.height));
+    const lt = lumaOf(template, crop, scratch.float32(crop.width * crop.height));
     const cw = crop.width;
     for (let y = 0; y < rect.height; y++) {
       const gy = rect.y + y;

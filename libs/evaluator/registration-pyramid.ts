@@ -1,6 +1,7 @@
 import type { FaceBox } from '../faces/face.types';
 import type { RgbImage } from '../faces/raster';
 import type { Frame } from './frame';
+import { scratch } from './scratch';
 
 /** One level of the pyramid: both images' luma, the template's gradient, and the background samples. */
 export interface Level {
@@ -17,7 +18,7 @@ export interface Level {
 }
 
 export function lumaOf({ width, height, pixels }: RgbImage): Float32Array {
-  const out = new Float32Array(width * height);
+  const out = scratch.float32(width * height);
   for (let i = 0, j = 0; i < out.length; i++, j += 3)
     out[i] = 0.299 * pixels[j] + 0.587 * pixels[j + 1] + 0.114 * pixels[j + 2];
   return out;
@@ -26,7 +27,7 @@ export function lumaOf({ width, height, pixels }: RgbImage): Float32Array {
 /** 1 where a pixel of the working image lies outside every excluded box and away from the border. */
 export function backgroundMask(frame: Frame, exclude: FaceBox[]): Uint8Array {
   const { width, height, fullWidth, fullHeight } = frame;
-  const mask = new Uint8Array(width * height);
+  const mask = scratch.uint8(width * height);
   const margin = 2;
   for (let y = margin; y < height - margin; y++) mask.fill(1, y * width + margin, (y + 1) * width - margin);
   const sx = width / fullWidth;
@@ -65,8 +66,8 @@ export function pyramid(
 
 /** A 3×3 binomial smoothing: Lucas–Kanade's linearisation holds over a wider range on smooth images. */
 function smooth(map: Float32Array, width: number, height: number): Float32Array {
-  const tmp = new Float32Array(map.length);
-  const out = new Float32Array(map.length);
+  const tmp = scratch.float32(map.length);
+  const out = scratch.float32(map.length);
   for (let y = 0; y < height; y++) {
     const row = y * width;
     for (let x = 0; x < width; x++) {
@@ -86,7 +87,7 @@ function smooth(map: Float32Array, width: number, height: number): Float32Array 
 }
 
 function halve(map: Float32Array, from: Frame, to: Frame): Float32Array {
-  const out = new Float32Array(to.width * to.height);
+  const out = scratch.float32(to.width * to.height);
   for (let y = 0; y < to.height; y++) {
     const a = 2 * y * from.width;
     const b = a + from.width;
@@ -99,7 +100,7 @@ function halve(map: Float32Array, from: Frame, to: Frame): Float32Array {
 }
 
 function halveMask(mask: Uint8Array, from: Frame, to: Frame): Uint8Array {
-  const out = new Uint8Array(to.width * to.height);
+  const out = scratch.uint8(to.width * to.height);
   for (let y = 0; y < to.height; y++) {
     const a = 2 * y * from.width;
     const b = a + from.width;
@@ -116,8 +117,8 @@ const MAX_SAMPLES = 12000;
 
 function level(frame: Frame, template: Float32Array, output: Float32Array, mask: Uint8Array): Level {
   const { width, height } = frame;
-  const gx = new Float32Array(width * height);
-  const gy = new Float32Array(width * height);
+  const gx = scratch.float32(width * height);
+  const gy = scratch.float32(width * height);
   // Gradient strengths in half grey levels, to find the median without a sort.
   const bins = new Uint32Array(1021);
   let count = 0;
@@ -138,7 +139,7 @@ function level(frame: Frame, template: Float32Array, output: Float32Array, mask:
   const threshold = Math.max(0.5, bin / 2);
   const kept = count - seen;
   const stride = Math.max(1, Math.ceil(kept / MAX_SAMPLES));
-  const chosen = new Int32Array(Math.ceil(kept / stride) + 1);
+  const chosen = scratch.int32(Math.ceil(kept / stride) + 1);
   let n = 0;
   let k = 0;
   for (let y = 1; y < height - 1; y++) {
@@ -149,10 +150,10 @@ function level(frame: Frame, template: Float32Array, output: Float32Array, mask:
     }
   }
   const samples = chosen.subarray(0, n);
-  const t = new Float32Array(n);
-  const u = new Float32Array(n);
-  const v = new Float32Array(n);
-  const sd = new Float32Array(n * 4);
+  const t = scratch.float32(n);
+  const u = scratch.float32(n);
+  const v = scratch.float32(n);
+  const sd = scratch.float32(n * 4);
   // Gradient per unit of u and v: pixels per unit times grey levels per pixel.
   const pxPerU = (frame.half * width) / frame.fullWidth;
   const pxPerV = (frame.half * height) / frame.fullHeight;
