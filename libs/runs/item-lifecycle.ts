@@ -7,13 +7,23 @@ import type { RunEventBus } from '../core/event-bus';
 import type { ItemStatus } from '../core/run-events';
 import type { SwapEvaluator } from '../evaluator/swap-evaluator';
 import { isPng, readRgbOnce, type DecodedImage } from '../faces/raster';
-import type { SwapTool, ToolFailure, ToolInput, ToolResult } from '../tools/tool';
+import type { SwapTool, ToolFailure, ToolInput, ToolOutputMeta, ToolResult } from '../tools/tool';
 import type { OutputStore } from './output-store';
 import { retryDelayMs, sleep } from './retry-policy';
 import { sampleOptions } from './run-plan';
 import type { RunItem } from './run-item.entity';
 import type { Run, RunOptions } from './run.entity';
 import { eventFields, progressOf, toItemView } from './run-views';
+
+/** A tool's image as it answered, before it is checked and stored. */
+export interface ToolAnswer {
+  /** The tool's name, for errors. */
+  tool: string;
+  image: Buffer;
+  meta: ToolOutputMeta;
+  /** From the call to the answer. */
+  latencyMs: number;
+}
 
 /**
  * The state transitions of one run's items. Every change is written to the database first and then
@@ -34,17 +44,30 @@ export class ItemLifecycle {
     this.options = run.options;
   }
 
-  /** Generates the item's image with retries, or ends it failed or canceled. */
-  async generate(item: RunItem, tool: SwapTool, testCase: TestCase, signal: AbortSignal): Promise<void> {
-    if (signal.aborted) return this.stopped(item, signal);
+  /**
+   * Calls the item's tool, with retries, until it answers with an image, which is returned to be
+   * `keep`-ed; or ends the item (failed, canceled, or generated already by a process that died) and
+   * returns undefined. Only this part holds the tool's place in the run (see RunExecutor).
+   */
+  async generate(
+    item: RunItem,
+    tool: SwapTool,
+    testCase: TestCase,
+    signal: AbortSignal,
+  ): Promise<ToolAnswer | undefined> {
+    if (signal.aborted) {
+      await this.stopped(item, signal);
+      return undefined;
+    }
     if (!item.imagePath) await this.reservePath(item);
     else await this.store.removePartial(item.imagePath);
     // A previous process may have written the image and died before recording it: keep that image.
     if (await this.store.exists(item.imagePath!)) {
-      return this.update(item, {
+      await this.update(item, {
         status: 'generated',
         finishedAt: item.finishedAt ?? new Date().toISOString(),
       });
+      return undefined;
     }
     const input = await toolInput(item, tool, testCase, this.options);
     const timeoutMs = this.options.timeoutMs ?? tool.timeoutMs;
@@ -68,40 +91,58 @@ export class ItemLifecycle {
         signal,
         timeoutMs,
       ).finally(() => clearTimeout(timer));
-      if (signal.aborted) return this.stopped(item, signal);
+      if (signal.aborted) {
+        await this.stopped(item, signal);
+        return undefined;
+      }
       if (result.ok) {
-        const checked = await checkImage(result.image);
-        if (typeof checked === 'string') return this.fail(item, `${tool.name} returned ${checked}`);
-        try {
-          await this.store.writeSidecar(item.imagePath!, this.sidecar(item, testCase, { meta: result.meta }));
-          await this.store.writeImage(item.imagePath!, result.image);
-        } catch (error) {
-          await this.store.removePartial(item.imagePath!).catch(() => undefined);
-          return this.fail(item, storageError(error, item.imagePath!));
-        }
-        // A PNG is stored as it came: its pixels are the stored file's, for the evaluator.
-        if (isPng(result.image)) this.decoded.set(item.id, checked);
-        const { costUsd, ...meta } = result.meta;
-        return this.update(item, {
-          status: 'generated',
-          latencyMs: Math.round(performance.now() - started),
-          costUsd: typeof costUsd === 'number' ? costUsd : null,
-          meta: { ...meta, ...(costUsd !== undefined ? { costUsd } : {}) },
-          error: null,
-        });
+        return {
+          tool: tool.name,
+          image: result.image,
+          meta: result.meta,
+          latencyMs: performance.now() - started,
+        };
       }
       const failure = result.failure;
       if (!failure.retryable || attempt >= this.options.maxAttempts) {
         const tries = attempt > 1 ? ` (after ${attempt} attempts)` : '';
-        return this.fail(item, `${failure.message}${tries}`);
+        await this.fail(item, `${failure.message}${tries}`);
+        return undefined;
       }
       await this.update(item, { error: `Attempt ${attempt} failed: ${failure.message}; retrying` });
       try {
         await sleep(retryDelayMs(attempt, this.options.retryBaseMs, failure.retryAfterMs), signal);
       } catch {
-        return this.stopped(item, signal);
+        await this.stopped(item, signal);
+        return undefined;
       }
     }
+  }
+
+  /**
+   * Checks a tool's answer and stores it: the item is then generated, or failed. An answer in hand is
+   * stored even while the run stops, so the tool's work (and its cost) is never thrown away.
+   */
+  async keep(item: RunItem, testCase: TestCase, answer: ToolAnswer): Promise<void> {
+    const checked = await checkImage(answer.image);
+    if (typeof checked === 'string') return this.fail(item, `${answer.tool} returned ${checked}`);
+    try {
+      await this.store.writeSidecar(item.imagePath!, this.sidecar(item, testCase, { meta: answer.meta }));
+      await this.store.writeImage(item.imagePath!, answer.image);
+    } catch (error) {
+      await this.store.removePartial(item.imagePath!).catch(() => undefined);
+      return this.fail(item, storageError(error, item.imagePath!));
+    }
+    // A PNG is stored as it came: its pixels are the stored file's, for the evaluator.
+    if (isPng(answer.image)) this.decoded.set(item.id, checked);
+    const { costUsd, ...meta } = answer.meta;
+    return this.update(item, {
+      status: 'generated',
+      latencyMs: Math.round(answer.latencyMs),
+      costUsd: typeof costUsd === 'number' ? costUsd : null,
+      meta: { ...meta, ...(costUsd !== undefined ? { costUsd } : {}) },
+      error: null,
+    });
   }
 
   /** Reuses the output of an earlier item with identical inputs, if its image is still there. */

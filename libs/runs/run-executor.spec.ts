@@ -85,6 +85,15 @@ async function runToEnd(caseIds: string[], toolIds: string[], options: Options =
   return detail;
 }
 
+/** The cases of the items scored from now on, as the runner publishes them. */
+function watchScored(): { scored: Set<string>; unsubscribe: () => void } {
+  const scored = new Set<string>();
+  const unsubscribe = app.get(RunEventBus).subscribe((event) => {
+    if (event.type === 'update' && event.status === 'scored') scored.add(event.case_id);
+  });
+  return { scored, unsubscribe };
+}
+
 function item(detail: RunDetail, caseId: string, toolId = 'test_wide'): RunItemView {
   const found = detail.items.find((i) => i.case_id === caseId && i.tool_id === toolId);
   assert.ok(found, `no item ${caseId} × ${toolId}`);
@@ -248,8 +257,13 @@ describe('timeouts and cancel', () => {
       tool_ids: ['test_wide'],
       options: { cache: false, concurrency: 2 },
     });
+    const { scored, unsubscribe } = watchScored();
     const done = executor.execute(run.id);
-    await until(() => wide.calls.length === 3 && wide.inFlight === 2, 'two hanging calls');
+    await until(
+      () => scored.has(cases[0]) && wide.calls.length === 3 && wide.inFlight === 2,
+      'the first item scored and two hanging calls',
+    );
+    unsubscribe();
     await executor.stop(run.id, 'cancel');
     assert.equal(await done, 'canceled');
     const detail = await runs.detail(run.id);
@@ -295,8 +309,13 @@ describe('timeouts and cancel', () => {
       tool_ids: ['test_wide'],
       options: { cache: false, concurrency: 1 },
     });
+    const { scored, unsubscribe } = watchScored();
     const done = executor.execute(run.id);
-    await until(() => wide.calls.length === 2, 'the second call');
+    await until(
+      () => scored.has(cases[0]) && wide.calls.length === 2,
+      'the first item scored, the second call',
+    );
+    unsubscribe();
     await executor.stop(run.id, 'interrupt');
     assert.equal(await done, 'interrupted');
     const stopped = await runs.detail(run.id);

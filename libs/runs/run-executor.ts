@@ -13,7 +13,7 @@ import { UserError } from '../core/user-error';
 import { SwapEvaluator } from '../evaluator/swap-evaluator';
 import type { SwapTool } from '../tools/tool';
 import { ToolRegistry } from '../tools/tools.registry';
-import { ItemLifecycle } from './item-lifecycle';
+import { ItemLifecycle, type ToolAnswer } from './item-lifecycle';
 import { OutputStore } from './output-store';
 import { ReportVariantsWarmer } from './report-variants.warmer';
 import { RunItem } from './run-item.entity';
@@ -133,8 +133,11 @@ export class RunExecutor implements OnModuleDestroy {
       const casesById = await this.loadCases(run.caseIds);
       // The report's case images, at low priority (see ReportVariantsWarmer); never failing.
       for (const c of casesById.values()) if (typeof c === 'object') void this.reportVariants.warmCase(c);
-      const runPool: SlotPool = { key: `run:${runId}`, limit: run.options.concurrency };
-      await Promise.all(open.map((item) => this.runItem(item, lifecycle, casesById, runPool, signal)));
+      const pools: RunPools = {
+        generating: { key: `run:${runId}`, limit: run.options.concurrency },
+        after: { key: `after:${runId}`, limit: AFTER_PER_GENERATING * run.options.concurrency },
+      };
+      await Promise.all(open.map((item) => this.runItem(item, lifecycle, casesById, pools, signal)));
       // Every item is scored; the images that waited for that are made now, so the run ends with them
       // cached and nothing is written after it ends.
       if (!signal.aborted) await this.reportVariants.settled();
@@ -164,9 +167,11 @@ export class RunExecutor implements OnModuleDestroy {
     item: RunItem,
     lifecycle: ItemLifecycle,
     casesById: Map<string, TestCase | string>,
-    runPool: SlotPool,
+    pools: RunPools,
     signal: AbortSignal,
   ): Promise<void> {
+    // The item's place among those being stored and scored (see `RunPools.after`), once it has one.
+    let after: (() => void) | undefined;
     try {
       const testCase = casesById.get(item.caseId);
       if (typeof testCase !== 'object') {
@@ -182,10 +187,20 @@ export class RunExecutor implements OnModuleDestroy {
         const reused = lifecycle.options.cache && (await lifecycle.reuseCached(item));
         if (!reused) {
           const toolPool: SlotPool = { key: `tool:${tool.id}`, limit: tool.concurrency };
-          await this.slots.run([runPool, toolPool], () => lifecycle.generate(item, tool, testCase, signal));
+          const generating = await this.slots.acquire([pools.generating, toolPool]);
+          let answer: ToolAnswer | undefined;
+          try {
+            answer = await lifecycle.generate(item, tool, testCase, signal);
+            // The tool's place is given back once the answer has a place to be stored and scored in.
+            if (answer) after = await this.slots.acquire([pools.after]);
+          } finally {
+            generating();
+          }
+          if (answer) await lifecycle.keep(item, testCase, answer);
         }
       }
       if (item.status === 'generated' || item.status === 'evaluating') {
+        after ??= await this.slots.acquire([pools.after]);
         // The report's images are encoded off the item's path, when no item is being scored (see
         // ReportVariantsWarmer). A cached item's output is an earlier item's, whose images were made then.
         if (!item.cached) void this.reportVariants.warm(this.store.absolute(item.imagePath!));
@@ -199,6 +214,8 @@ export class RunExecutor implements OnModuleDestroy {
         `Item ${item.id} (${item.caseId} × ${item.toolId}) failed unexpectedly: ${(error as Error).stack}`,
       );
       await lifecycle.fail(item, `Internal error: ${(error as Error).message}`).catch(() => undefined);
+    } finally {
+      after?.();
     }
   }
 
@@ -251,6 +268,23 @@ export class RunExecutor implements OnModuleDestroy {
     this.bus.publish({ type: 'run_finished', run_id: runId, status: 'canceled', progress });
   }
 }
+
+/**
+ * A run's places: items calling a tool (the run's concurrency, shared with each tool's own limit), and
+ * items whose answer is being checked, stored and scored. An item takes its place after the tool's
+ * before it gives the tool's back, so a fast tool waits for scoring rather than piling up images in
+ * memory, and a tool never waits for the disk or the scorer while it has places free.
+ */
+interface RunPools {
+  generating: SlotPool;
+  after: SlotPool;
+}
+
+/**
+ * Places to store and score per place to generate: enough to keep the cores and the disk busy through
+ * the latency of each step (an output's file writes, its decode, its trips to the face workers).
+ */
+const AFTER_PER_GENERATING = 2;
 
 /** This process, as recorded in `runs.owner`. */
 const SELF = `${hostname()}:${process.pid}`;

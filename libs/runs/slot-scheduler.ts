@@ -21,14 +21,29 @@ export class SlotScheduler {
 
   /** Runs `work` once a place in each of `pools` is free; the places are given back when it settles. */
   async run<T>(pools: readonly SlotPool[], work: () => Promise<T>): Promise<T> {
-    if (!this.fits(pools)) await new Promise<void>((start) => this.waiting.push({ pools, start }));
-    else this.take(pools);
+    const release = await this.acquire(pools);
     try {
       return await work();
     } finally {
+      release();
+    }
+  }
+
+  /**
+   * Takes a place in each of `pools` once they are all free, and resolves with the function that gives
+   * them back (once; later calls do nothing): for work that hands over from one set of places to
+   * another without a moment in neither.
+   */
+  async acquire(pools: readonly SlotPool[]): Promise<() => void> {
+    if (!this.fits(pools)) await new Promise<void>((start) => this.waiting.push({ pools, start }));
+    else this.take(pools);
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
       this.give(pools);
       this.startWaiting();
-    }
+    };
   }
 
   /** Places in use in one pool (for tests and diagnostics). */
