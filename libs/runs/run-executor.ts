@@ -135,7 +135,7 @@ export class RunExecutor implements OnModuleDestroy {
       for (const c of casesById.values()) if (typeof c === 'object') void this.reportVariants.warmCase(c);
       const pools: RunPools = {
         generating: { key: `run:${runId}`, limit: run.options.concurrency },
-        after: { key: `after:${runId}`, limit: AFTER_PER_GENERATING * run.options.concurrency },
+        after: { key: `after:${runId}`, limit: run.options.concurrency },
       };
       await Promise.all(open.map((item) => this.runItem(item, lifecycle, casesById, pools, signal)));
       // Every item is scored; the images that waited for that are made now, so the run ends with them
@@ -270,21 +270,15 @@ export class RunExecutor implements OnModuleDestroy {
 }
 
 /**
- * A run's places: items calling a tool (the run's concurrency, shared with each tool's own limit), and
- * items whose answer is being checked, stored and scored. An item takes its place after the tool's
- * before it gives the tool's back, so a fast tool waits for scoring rather than piling up images in
- * memory, and a tool never waits for the disk or the scorer while it has places free.
+ * A run's places, as many of each as its concurrency: items calling a tool (shared with each tool's own
+ * limit), and items whose answer is being checked, stored and scored. An item takes its place in the
+ * second before it gives back the first, so a fast tool waits for scoring rather than piling up images
+ * in memory, and a tool never waits for the disk or the scorer while its answers have places.
  */
 interface RunPools {
   generating: SlotPool;
   after: SlotPool;
 }
-
-/**
- * Places to store and score per place to generate: enough to keep the cores and the disk busy through
- * the latency of each step (an output's file writes, its decode, its trips to the face workers).
- */
-const AFTER_PER_GENERATING = 2;
 
 /** This process, as recorded in `runs.owner`. */
 const SELF = `${hostname()}:${process.pid}`;
