@@ -213,25 +213,19 @@ function fitChannel(from: Float32Array, to: Float32Array, c: number): number[] |
   const n = from.length / 3;
   const weights = new Float32Array(n).fill(1);
   const errors = new Float32Array(n);
-  const row = new Float64Array(5);
   let coeffs: number[] | null = null;
   for (let pass = 0; pass < 4; pass++) {
+    // The weighted normal equations of the five terms (1, r, g, b, own²), summed sample by sample; the
+    // four-term fallback's are their first four rows and columns.
+    const sums = normalSums(from, to, weights, c);
     let fitted: number[] | null = null;
     for (const terms of [5, 4]) {
-      const a = Array.from({ length: terms }, () => new Float64Array(terms + 1));
-      for (let k = 0; k < n; k++) {
-        row[0] = 1;
-        row[1] = from[k * 3];
-        row[2] = from[k * 3 + 1];
-        row[3] = from[k * 3 + 2];
-        row[4] = from[k * 3 + c] * from[k * 3 + c];
-        const w = weights[k];
-        for (let i = 0; i < terms; i++) {
-          for (let j = i; j < terms; j++) a[i][j] += w * row[i] * row[j];
-          a[i][terms] += w * row[i] * to[k * 3 + c];
-        }
-      }
-      for (let i = 0; i < terms; i++) for (let j = 0; j < i; j++) a[i][j] = a[j][i];
+      const a = Array.from({ length: terms }, (_, i) => {
+        const rowOf = new Float64Array(terms + 1);
+        for (let j = 0; j < terms; j++) rowOf[j] = sums[Math.min(i, j) * 5 + Math.max(i, j)];
+        rowOf[terms] = sums[25 + i];
+        return rowOf;
+      });
       const solved = solveSystem(a);
       if (!solved) continue;
       const full = terms === 5 ? solved : [...solved, 0];
@@ -262,6 +256,75 @@ function fitChannel(from: Float32Array, to: Float32Array, c: number): number[] |
   // Its own channel's slope at mid-grey, in grey levels per grey level.
   const own = (coeffs[1 + c] + coeffs[4]) / 255;
   return own > 0.25 && own < 4 ? coeffs : null;
+}
+
+/**
+ * Σ w·xᵢ·xⱼ over the samples for the terms x = (1, r, g, b, own²) at `i * 5 + j` (i ≤ j), and Σ w·xᵢ·to
+ * at `25 + i`: each sum taken in sample order with the products grouped as (w·xᵢ)·xⱼ, one pass for all.
+ */
+function normalSums(from: Float32Array, to: Float32Array, weights: Float32Array, c: number): Float64Array {
+  let s00 = 0,
+    s01 = 0,
+    s02 = 0,
+    s03 = 0,
+    s04 = 0;
+  let s11 = 0,
+    s12 = 0,
+    s13 = 0,
+    s14 = 0;
+  let s22 = 0,
+    s23 = 0,
+    s24 = 0;
+  let s33 = 0,
+    s34 = 0;
+  let s44 = 0;
+  let t0 = 0,
+    t1 = 0,
+    t2 = 0,
+    t3 = 0,
+    t4 = 0;
+  for (let k = 0, n = weights.length; k < n; k++) {
+    const x1 = from[k * 3];
+    const x2 = from[k * 3 + 1];
+    const x3 = from[k * 3 + 2];
+    const x4 = from[k * 3 + c] * from[k * 3 + c];
+    const y = to[k * 3 + c];
+    const w = weights[k];
+    // x0 is 1: w·1·xⱼ, grouped as (w·1)·xⱼ like the others.
+    const w0 = w * 1;
+    s00 += w0 * 1;
+    s01 += w0 * x1;
+    s02 += w0 * x2;
+    s03 += w0 * x3;
+    s04 += w0 * x4;
+    t0 += w0 * y;
+    const w1 = w * x1;
+    s11 += w1 * x1;
+    s12 += w1 * x2;
+    s13 += w1 * x3;
+    s14 += w1 * x4;
+    t1 += w1 * y;
+    const w2 = w * x2;
+    s22 += w2 * x2;
+    s23 += w2 * x3;
+    s24 += w2 * x4;
+    t2 += w2 * y;
+    const w3 = w * x3;
+    s33 += w3 * x3;
+    s34 += w3 * x4;
+    t3 += w3 * y;
+    const w4 = w * x4;
+    s44 += w4 * x4;
+    t4 += w4 * y;
+  }
+  const sums = new Float64Array(30);
+  sums.set([s00, s01, s02, s03, s04], 0);
+  sums.set([s11, s12, s13, s14], 6);
+  sums.set([s22, s23, s24], 12);
+  sums.set([s33, s34], 18);
+  sums[24] = s44;
+  sums.set([t0, t1, t2, t3, t4], 25);
+  return sums;
 }
 
 /** Solves an augmented n×(n+1) system in place (Gauss–Jordan, partial pivoting); null when singular. */

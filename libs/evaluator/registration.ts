@@ -132,10 +132,9 @@ export function registerOutput(input: RegistrationInput): Registration {
 }
 
 /** The output's values at the samples under `t`, NaN where a sample falls outside the output. */
-function warpedSamples(level: Level, t: Similarity): Float32Array {
+function warpedSamples(level: Level, t: Similarity, out = new Float32Array(level.u.length)): Float32Array {
   const { frame, output, u, v } = level;
   const { width, height } = frame;
-  const out = new Float32Array(u.length);
   const s = 1 + t.a;
   for (let k = 0; k < u.length; k++) {
     const x = frame.x(s * u[k] - t.b * v[k] + t.tx);
@@ -181,13 +180,17 @@ function refine(level: Level, start: Similarity, iterations: number): Similarity
   if (n < 16) return t;
   const errors = new Float32Array(n);
   const weights = new Float32Array(n).fill(1);
+  const values = new Float32Array(n);
+  const sd = level.sd;
   for (let it = 0; it < iterations; it++) {
-    const values = warpedSamples(level, t);
+    warpedSamples(level, t, values);
     const { gain, offset } = photometric(level, values, weights);
     for (let k = 0; k < n; k++) errors[k] = gain * values[k] + offset - level.t[k];
     const huber = 1.345 * robustScale(errors);
-    const h = new Float64Array(16);
-    const g = new Float64Array(4);
+    // The weighted Gauss–Newton system, summed sample by sample with each product grouped as
+    // (w·sdᵢ)·sdⱼ: h holds its upper triangle (i ≤ j), g the right-hand side.
+    let [h00, h01, h02, h03, h11, h12, h13, h22, h23, h33] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    let [g0, g1, g2, g3] = [0, 0, 0, 0];
     for (let k = 0; k < n; k++) {
       const e = errors[k];
       if (Number.isNaN(e)) {
@@ -196,14 +199,31 @@ function refine(level: Level, start: Similarity, iterations: number): Similarity
       }
       const w = Math.abs(e) <= huber ? 1 : huber / Math.abs(e);
       weights[k] = w;
-      const row = 4 * k;
-      for (let i = 0; i < 4; i++) {
-        const wi = w * level.sd[row + i];
-        g[i] += wi * e;
-        for (let j = i; j < 4; j++) h[i * 4 + j] += wi * level.sd[row + j];
-      }
+      const d0 = sd[4 * k];
+      const d1 = sd[4 * k + 1];
+      const d2 = sd[4 * k + 2];
+      const d3 = sd[4 * k + 3];
+      const w0 = w * d0;
+      const w1 = w * d1;
+      const w2 = w * d2;
+      const w3 = w * d3;
+      g0 += w0 * e;
+      h00 += w0 * d0;
+      h01 += w0 * d1;
+      h02 += w0 * d2;
+      h03 += w0 * d3;
+      g1 += w1 * e;
+      h11 += w1 * d1;
+      h12 += w1 * d2;
+      h13 += w1 * d3;
+      g2 += w2 * e;
+      h22 += w2 * d2;
+      h23 += w2 * d3;
+      g3 += w3 * e;
+      h33 += w3 * d3;
     }
-    for (let i = 0; i < 4; i++) for (let j = 0; j < i; j++) h[i * 4 + j] = h[j * 4 + i];
+    const h = Float64Array.of(h00, h01, h02, h03, h01, h11, h12, h13, h02, h12, h22, h23, h03, h13, h23, h33);
+    const g = Float64Array.of(g0, g1, g2, g3);
     // The residuals are in the template's grey levels, like the steepest-descent rows.
     const step = solve4(h, g);
     if (!step) return t;
