@@ -106,7 +106,12 @@ async function main(): Promise<void> {
     process.execPath,
     [join(__dirname, '..', 'apps', 'cli', 'main.js'), 'serve', '--port', String(port)],
     {
-      env: { ...process.env, SWAPBENCH_CONFIG: config },
+      env: {
+        ...process.env,
+        SWAPBENCH_DATASETS: data.datasets,
+        SWAPBENCH_RUNS: data.runs,
+        SWAPBENCH_CONFIG: config,
+      },
       stdio: ['ignore', 'ignore', 'inherit'],
     },
   );

@@ -134,8 +134,8 @@ export class RunExecutor implements OnModuleDestroy {
       // The report's case images, at low priority (see ReportVariantsWarmer); never failing.
       for (const c of casesById.values()) if (typeof c === 'object') void this.reportVariants.warmCase(c);
       const pools: RunPools = {
-        generating: { key: `run:${runId}`, limit: run.options.concurrency },
-        after: { key: `after:${runId}`, limit: run.options.concurrency },
+        generate: { key: `run:${runId}`, limit: run.options.concurrency },
+        score: { key: `score:${runId}`, limit: run.options.concurrency },
       };
       await Promise.all(open.map((item) => this.runItem(item, lifecycle, casesById, pools, signal)));
       // Every item is scored; the images that waited for that are made now, so the run ends with them
@@ -170,8 +170,8 @@ export class RunExecutor implements OnModuleDestroy {
     pools: RunPools,
     signal: AbortSignal,
   ): Promise<void> {
-    // The item's place among those being stored and scored (see `RunPools.after`), once it has one.
-    let after: (() => void) | undefined;
+    // The item's place among those being stored and scored (see `RunPools`), once it has one.
+    let scoring: (() => void) | undefined;
     try {
       const testCase = casesById.get(item.caseId);
       if (typeof testCase !== 'object') {
@@ -187,12 +187,12 @@ export class RunExecutor implements OnModuleDestroy {
         const reused = lifecycle.options.cache && (await lifecycle.reuseCached(item));
         if (!reused) {
           const toolPool: SlotPool = { key: `tool:${tool.id}`, limit: tool.concurrency };
-          const generating = await this.slots.acquire([pools.generating, toolPool]);
+          const generating = await this.slots.acquire([pools.generate, toolPool]);
           let answer: ToolAnswer | undefined;
           try {
             answer = await lifecycle.generate(item, tool, testCase, signal);
             // The tool's place is given back once the answer has a place to be stored and scored in.
-            if (answer) after = await this.slots.acquire([pools.after]);
+            if (answer) scoring = await this.slots.acquire([pools.score]);
           } finally {
             generating();
           }
@@ -200,7 +200,7 @@ export class RunExecutor implements OnModuleDestroy {
         }
       }
       if (item.status === 'generated' || item.status === 'evaluating') {
-        after ??= await this.slots.acquire([pools.after]);
+        scoring ??= await this.slots.acquire([pools.score]);
         // The report's images are encoded off the item's path, when no item is being scored (see
         // ReportVariantsWarmer). A cached item's output is an earlier item's, whose images were made then.
         if (!item.cached) void this.reportVariants.warm(this.store.absolute(item.imagePath!));
@@ -215,7 +215,7 @@ export class RunExecutor implements OnModuleDestroy {
       );
       await lifecycle.fail(item, `Internal error: ${(error as Error).message}`).catch(() => undefined);
     } finally {
-      after?.();
+      scoring?.();
     }
   }
 
@@ -276,8 +276,8 @@ export class RunExecutor implements OnModuleDestroy {
  * in memory, and a tool never waits for the disk or the scorer while its answers have places.
  */
 interface RunPools {
-  generating: SlotPool;
-  after: SlotPool;
+  generate: SlotPool;
+  score: SlotPool;
 }
 
 /** This process, as recorded in `runs.owner`. */
