@@ -2,12 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { In, Not, QueryFailedError, type Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { TestCase } from '../cases/test-case';
+import { LoadingCache } from '../core/loading-cache';
 import { environmentSecrets, redactSecrets } from '../core/secret-redaction';
 import type { RunEventBus } from '../core/event-bus';
 import type { ItemStatus } from '../core/run-events';
 import type { SwapEvaluator } from '../evaluator/swap-evaluator';
 import { isPng, readRgbOnce, type DecodedImage } from '../faces/raster';
-import type { SwapTool, ToolFailure, ToolInput, ToolOutputMeta, ToolResult } from '../tools/tool';
+import type { SwapTool, ToolAvatar, ToolFailure, ToolInput, ToolOutputMeta, ToolResult } from '../tools/tool';
 import type { OutputStore } from './output-store';
 import { retryDelayMs, sleep } from './retry-policy';
 import { sampleOptions } from './run-plan';
@@ -33,6 +34,15 @@ export class ItemLifecycle {
   readonly options: RunOptions;
   /** Outputs generated and checked in this process, decoded, until they are scored (one decode each). */
   private readonly decoded = new Map<number, DecodedImage>();
+  /**
+   * The images each case's tools receive, read once for all the case's items (read per item, each
+   * item's copy lived through its tool call, long enough for V8 to need a full collection of the
+   * server's heap every few items to free them).
+   */
+  private readonly caseImages = new LoadingCache<CaseInputImages>(
+    CASE_INPUT_BYTES,
+    (images) => images.template.length + images.avatars.reduce((n, a) => n + a.image.length, 0),
+  );
 
   constructor(
     private readonly run: Run,
@@ -69,7 +79,8 @@ export class ItemLifecycle {
       });
       return undefined;
     }
-    const input = await toolInput(item, tool, testCase, this.options);
+    const images = await this.caseImages.get(testCase.contentHash, () => readCaseInputImages(testCase));
+    const input = toolInput(item, tool, testCase, this.options, images);
     const timeoutMs = this.options.timeoutMs ?? tool.timeoutMs;
     for (let attempt = item.attempts + 1; ; attempt++) {
       await this.update(item, {
@@ -274,23 +285,40 @@ export class ItemLifecycle {
   }
 }
 
-async function toolInput(
-  item: RunItem,
-  tool: SwapTool,
-  testCase: TestCase,
-  options: RunOptions,
-): Promise<Omit<ToolInput, 'signal'>> {
-  return {
-    caseId: testCase.id,
-    templatePath: testCase.templatePath,
-    template: await readFile(testCase.templatePath),
-    avatars: await Promise.all(
+/** A case's images as its tools receive them. */
+interface CaseInputImages {
+  template: Buffer;
+  avatars: ToolAvatar[];
+}
+
+/** Bytes of case images a run keeps for its tools: the templates and avatars of a few dozen cases. */
+const CASE_INPUT_BYTES = 64 * 2 ** 20;
+
+function readCaseInputImages(testCase: TestCase): Promise<CaseInputImages> {
+  return Promise.all([
+    readFile(testCase.templatePath),
+    Promise.all(
       testCase.slots.map(async (slot, i) => ({
         slotId: slot.id,
         path: testCase.avatarPaths[i],
         image: await readFile(testCase.avatarPaths[i]),
       })),
     ),
+  ]).then(([template, avatars]) => ({ template, avatars }));
+}
+
+function toolInput(
+  item: RunItem,
+  tool: SwapTool,
+  testCase: TestCase,
+  options: RunOptions,
+  images: CaseInputImages,
+): Omit<ToolInput, 'signal'> {
+  return {
+    caseId: testCase.id,
+    templatePath: testCase.templatePath,
+    template: images.template,
+    avatars: images.avatars,
     slots: testCase.slots,
     prompt: testCase.prompt ?? null,
     options: sampleOptions(tool, options.toolOptions[item.variant || tool.id] ?? {}, item.sample),

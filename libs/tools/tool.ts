@@ -18,7 +18,10 @@ export interface ToolAvatar {
   image: Buffer;
 }
 
-/** Everything a tool receives for one run item. */
+/**
+ * Everything a tool receives for one run item. The image buffers are shared by the items of one case:
+ * read them, never write into them.
+ */
 export interface ToolInput {
   caseId: string;
   templatePath: string;
