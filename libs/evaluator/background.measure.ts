@@ -283,11 +283,6 @@ class Tally {
 export function changeMap(output: RgbImage, template: RgbImage, rect: Rect, radius: number): Float32Array {
   const { width, height } = template;
   const out = scratch.float32(rect.width * rect.height);
-  // Untouched pixels (a tool that changed only the people) change nothing: the map is all 0.
-  if (
-    sameInRect(output, template, rectAround([rect.x, rect.y, rect.width, rect.height], radius, width, height))
-  )
-    return out;
   const o = output.pixels;
   const t = template.pixels;
   const span = rect.width + 2 * radius;

@@ -1,5 +1,5 @@
 import type { FaceBox } from '../faces/face.types';
-import { rectAround, shrink, type Rect, type RgbImage } from '../faces/raster';
+import { rectAround, sameInRect, shrink, type Rect, type RgbImage } from '../faces/raster';
 import { changeMap } from './background.measure';
 import { scaleBox } from './image-quality.score';
 import { scratch } from './scratch';
@@ -123,6 +123,10 @@ function hardCutPixels(
 ): number {
   const { width, height } = template;
   const crop = rectAround([band.x, band.y, band.width, band.height], hardCutReach(s), width, height);
+  // Untouched pixels (a tool that changed only the people) change nothing: no pixel reaches the
+  // unchanged level, so none is a candidate.
+  const read = rectAround([crop.x, crop.y, crop.width, crop.height], s.smoothRadius, width, height);
+  if (unchangedLevel > 0 && sameInRect(output, template, read)) return 0;
   const cw = crop.width;
   const change = changeMap(output, template, crop, s.smoothRadius);
   // Candidates first: unchanged band pixels on the edge of a change. Most outputs have few; an

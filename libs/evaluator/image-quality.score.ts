@@ -1,4 +1,4 @@
-import { lumaOf, rectAround, type Rect, type RgbImage } from '../faces/raster';
+import { lumaOf, rectAround, sameInRect, type Rect, type RgbImage } from '../faces/raster';
 import type { FaceBox } from '../faces/face.types';
 import { scratch } from './scratch';
 
@@ -50,8 +50,11 @@ export function excessEdges(
     for (const r of [...inner, ...outer.slice(0, k)]) clearRect(ringMask, rect, r);
     // One pixel more all round: the gradient reads the neighbours of the ring's outermost pixels.
     const crop = rectAround([rect.x, rect.y, rect.width, rect.height], 1, width, height);
-    const lo = lumaOf(output, crop, scratch.float32(crop.width * crop.height));
     const lt = lumaOf(template, crop, scratch.float32(crop.width * crop.height));
+    // Where the output's bytes are the template's, so are its luma and gradients.
+    const lo = sameInRect(output, template, crop)
+      ? lt
+      : lumaOf(output, crop, scratch.float32(crop.width * crop.height));
     const cw = crop.width;
     for (let y = 0; y < rect.height; y++) {
       const gy = rect.y + y;

@@ -60,7 +60,7 @@ function unchangedShare(a: RgbImage, b: RgbImage, mask: Uint8Array): number {
 
 function share(mask: Uint8Array): number {
   let n = 0;
-  for (const v of mask) n += v;
+  for (let i = 0; i < mask.length; i++) n += mask[i];
   return n / mask.length;
 }
 /** A sample is an inlier when its aligned, photometrically matched difference is below this (grey levels). */
