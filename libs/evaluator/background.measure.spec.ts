@@ -4,13 +4,16 @@ import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { packageRoot } from '../core/package-root';
 import type { FaceBox } from '../faces/face.types';
-import { readRgb, type RgbImage } from '../faces/raster';
+import { readRgb, type Rect, type RgbImage } from '../faces/raster';
 import { BACKGROUND_SAMPLE_PIXELS, backgroundTiles, measureBackground } from './background.measure';
 
 const photo = join(packageRoot(), 'datasets', 'sources', 'astronaut.png');
 
-/** SSIM, colour difference and change at every background pixel, straight from their definitions. */
-function reference(template: RgbImage, output: RgbImage, excluded: FaceBox[]) {
+/**
+ * SSIM, colour difference and change at every background pixel (or those of `tiles`), straight from
+ * their definitions.
+ */
+function reference(template: RgbImage, output: RgbImage, excluded: FaceBox[], tiles?: Rect[]) {
   const { width, height } = template;
   const at = (image: RgbImage, x: number, y: number, c: number) => {
     const cx = Math.min(width - 1, Math.max(0, x));
@@ -23,8 +26,16 @@ function reference(template: RgbImage, output: RgbImage, excluded: FaceBox[]) {
   let colour = 0;
   let n = 0;
   const changes: number[] = [];
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
+  const pixels = tiles
+    ? tiles.flatMap((t) =>
+        Array.from({ length: t.width * t.height }, (_, i) => [
+          t.x + (i % t.width),
+          t.y + Math.floor(i / t.width),
+        ]),
+      )
+    : Array.from({ length: width * height }, (_, i) => [i % width, Math.floor(i / width)]);
+  for (const [x, y] of pixels) {
+    {
       if (excluded.some(([bx, by, bw, bh]) => x >= bx && x < bx + bw && y >= by && y < by + bh)) continue;
       let [a, b, aa, bb, ab] = [0, 0, 0, 0, 0];
       for (let dy = -3; dy <= 3; dy++) {
@@ -73,6 +84,37 @@ describe('the background measures', () => {
     assert.ok(Math.abs(measured.colourDiff - expected.colourDiff) < 1e-9);
     assert.ok(Math.abs(measured.change - expected.change) < 1e-6, `${measured.change} vs ${expected.change}`);
     assert.equal(measured.pixels, 96 * 80 - 30 * 40);
+  });
+
+  it('give tiles whose pixels are the template’s own the values their definitions give', async () => {
+    const size = { width: 640, height: 480 };
+    const template = await readRgb(await sharp(photo).png().toBuffer(), size);
+    // The template with one block redrawn: most tiles untouched, some changed, some at the boundary.
+    const block = await sharp(photo)
+      .resize(size.width, size.height, { fit: 'fill' })
+      .extract({ left: 200, top: 150, width: 180, height: 140 })
+      .blur(2)
+      .modulate({ brightness: 1.2 })
+      .toBuffer();
+    const output = await readRgb(
+      await sharp(photo)
+        .resize(size.width, size.height, { fit: 'fill' })
+        .composite([{ input: block, left: 200, top: 150 }])
+        .png()
+        .toBuffer(),
+    );
+    const excluded: FaceBox[] = [[420, 40, 120, 140]];
+    const measured = measureBackground(template, output, excluded, covered(template), 1);
+    const expected = reference(
+      template,
+      output,
+      excluded,
+      backgroundTiles(640, 480, BACKGROUND_SAMPLE_PIXELS),
+    );
+    assert.ok(measured.ssim < 1 && measured.colourDiff > 0, 'the redrawn block is measured');
+    assert.ok(Math.abs(measured.ssim - expected.ssim) < 1e-6, `${measured.ssim} vs ${expected.ssim}`);
+    assert.ok(Math.abs(measured.colourDiff - expected.colourDiff) < 1e-9);
+    assert.ok(Math.abs(measured.change - expected.change) < 1e-6, `${measured.change} vs ${expected.change}`);
   });
 
   it('measure a large image on tiles within a small margin of measuring it whole', async () => {

@@ -85,6 +85,13 @@ async function runToEnd(caseIds: string[], toolIds: string[], options: Options =
   return detail;
 }
 
+/** A promise and the function that resolves it. */
+function gate(): { promise: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const promise = new Promise<void>((resolve) => (open = resolve));
+  return { promise, open };
+}
+
 /** The cases of the items scored from now on, as the runner publishes them. */
 function watchScored(): { scored: Set<string>; unsubscribe: () => void } {
   const scored = new Set<string>();
@@ -402,6 +409,32 @@ describe('secrets', () => {
 });
 
 describe('scoring', () => {
+  test('a tool is called again while its last answer is scored, and waits when scoring falls behind', async () => {
+    wide.script(succeedAfter(1));
+    const scoring = gate();
+    evaluator.hold = scoring.promise;
+    try {
+      const { run } = await runs.create({
+        case_ids: cases.slice(0, 4),
+        tool_ids: ['test_wide'],
+        options: { cache: false, concurrency: 1 },
+      });
+      const done = executor.execute(run.id);
+      await until(() => evaluator.evaluated.length === 1 && wide.calls.length === 2, 'a call during scoring');
+      // The second answer holds the tool's place until the first is scored: no third call yet.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(wide.calls.length, 2);
+      assert.equal(evaluator.evaluated.length, 1);
+      scoring.open();
+      assert.equal(await done, 'finished');
+      const detail = await runs.detail(run.id);
+      assert.ok(detail.items.every((i) => i.status === 'scored'));
+      assert.equal(wide.calls.length, 4);
+    } finally {
+      evaluator.hold = null;
+    }
+  });
+
   test('every output is scored; a scoring failure fails only its item and never regenerates it', async () => {
     wide.script(succeedAfter(1));
     evaluator.failFor.add(cases[2]);

@@ -182,14 +182,19 @@ export class ScriptedEvaluator extends SwapEvaluator {
     );
   }
 
-  evaluate(testCase: TestCase, outputPath: string): Promise<SwapScore> {
+  /** While set, every score waits for it (a slow scorer). */
+  hold: Promise<void> | null = null;
+
+  async evaluate(testCase: TestCase, outputPath: string): Promise<SwapScore> {
     this.evaluated.push(testCase.id);
-    if (this.failFor.has(testCase.id)) return Promise.reject(new Error(`no face in ${testCase.id}`));
-    if (!existsSync(outputPath)) return Promise.reject(new Error(`output ${outputPath} is missing`));
-    return Promise.resolve({ score: this.score, breakdown: { test: this.score / 100 } });
+    if (this.hold) await this.hold;
+    if (this.failFor.has(testCase.id)) throw new Error(`no face in ${testCase.id}`);
+    if (!existsSync(outputPath)) throw new Error(`output ${outputPath} is missing`);
+    return { score: this.score, breakdown: { test: this.score / 100 } };
   }
 
   reset(): void {
+    this.hold = null;
     this.version = 'scripted-1';
     this.score = 50;
     this.evaluated = [];
