@@ -35,33 +35,30 @@ function reference(template: RgbImage, output: RgbImage, excluded: FaceBox[], ti
       )
     : Array.from({ length: width * height }, (_, i) => [i % width, Math.floor(i / width)]);
   for (const [x, y] of pixels) {
-    {
-      if (excluded.some(([bx, by, bw, bh]) => x >= bx && x < bx + bw && y >= by && y < by + bh)) continue;
-      let [a, b, aa, bb, ab] = [0, 0, 0, 0, 0];
-      for (let dy = -3; dy <= 3; dy++) {
-        for (let dx = -3; dx <= 3; dx++) {
-          const la = Math.fround(luma(output, x + dx, y + dy));
-          const lb = Math.fround(luma(template, x + dx, y + dy));
-          [a, b, aa, bb, ab] = [a + la, b + lb, aa + la * la, bb + lb * lb, ab + la * lb];
-        }
+    if (excluded.some(([bx, by, bw, bh]) => x >= bx && x < bx + bw && y >= by && y < by + bh)) continue;
+    let [a, b, aa, bb, ab] = [0, 0, 0, 0, 0];
+    for (let dy = -3; dy <= 3; dy++) {
+      for (let dx = -3; dx <= 3; dx++) {
+        const la = Math.fround(luma(output, x + dx, y + dy));
+        const lb = Math.fround(luma(template, x + dx, y + dy));
+        [a, b, aa, bb, ab] = [a + la, b + lb, aa + la * la, bb + lb * lb, ab + la * lb];
       }
-      const [ma, mb] = [a / 49, b / 49];
-      const [va, vb, cov] = [aa / 49 - ma * ma, bb / 49 - mb * mb, ab / 49 - ma * mb];
-      const c1 = (0.01 * 255) ** 2;
-      const c2 = (0.03 * 255) ** 2;
-      ssim += ((2 * ma * mb + c1) * (2 * cov + c2)) / ((ma * ma + mb * mb + c1) * (va + vb + c2));
-      for (let c = 0; c < 3; c++) colour += Math.abs(at(output, x, y, c) - at(template, x, y, c));
-      n++;
-      if ((x | y) % 2 !== 0) continue;
-      const sums = [0, 1, 2].map((c) => {
-        let d = 0;
-        for (let dy = -1; dy <= 1; dy++)
-          for (let dx = -1; dx <= 1; dx++)
-            d += at(output, x + dx, y + dy, c) - at(template, x + dx, y + dy, c);
-        return Math.abs(d) / 9;
-      });
-      changes.push(Math.fround(Math.max(...sums)));
     }
+    const [ma, mb] = [a / 49, b / 49];
+    const [va, vb, cov] = [aa / 49 - ma * ma, bb / 49 - mb * mb, ab / 49 - ma * mb];
+    const c1 = (0.01 * 255) ** 2;
+    const c2 = (0.03 * 255) ** 2;
+    ssim += ((2 * ma * mb + c1) * (2 * cov + c2)) / ((ma * ma + mb * mb + c1) * (va + vb + c2));
+    for (let c = 0; c < 3; c++) colour += Math.abs(at(output, x, y, c) - at(template, x, y, c));
+    n++;
+    if ((x | y) % 2 !== 0) continue;
+    const sums = [0, 1, 2].map((c) => {
+      let d = 0;
+      for (let dy = -1; dy <= 1; dy++)
+        for (let dx = -1; dx <= 1; dx++) d += at(output, x + dx, y + dy, c) - at(template, x + dx, y + dy, c);
+      return Math.abs(d) / 9;
+    });
+    changes.push(Math.fround(Math.max(...sums)));
   }
   changes.sort((p, q) => p - q);
   return { ssim: ssim / n, colourDiff: colour / (3 * n), change: changes[Math.floor(changes.length / 2)] };

@@ -24,7 +24,7 @@ export async function readRgb(
   size?: { width: number; height: number },
   limitInputPixels?: number,
 ): Promise<RgbImage> {
-  let pipeline = sharp(image, { limitInputPixels }).rotate().removeAlpha().toColourspace('srgb');
+  let pipeline = decoding(image, limitInputPixels).removeAlpha();
   if (size) pipeline = pipeline.resize(size.width, size.height, { fit: 'fill' });
   const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
   return {
@@ -32,6 +32,11 @@ export async function readRgb(
     height: info.height,
     pixels: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
   };
+}
+
+/** The decode both `readRgb` and `readRgbOnce` start from: upright, in sRGB, alpha kept if any. */
+function decoding(image: Buffer, limitInputPixels?: number): sharp.Sharp {
+  return sharp(image, { limitInputPixels }).rotate().toColourspace('srgb');
 }
 
 /**
@@ -74,11 +79,7 @@ export async function readRgbOnce(bytes: Buffer, limitInputPixels?: number): Pro
       resizable: colourType === PNG_TRUECOLOUR,
     };
   }
-  const { data, info } = await sharp(bytes, { limitInputPixels })
-    .rotate()
-    .toColourspace('srgb')
-    .raw()
-    .toBuffer({ resolveWithObject: true });
+  const { data, info } = await decoding(bytes, limitInputPixels).raw().toBuffer({ resolveWithObject: true });
   const n = info.width * info.height;
   // In shared memory already: the scorer sends these pixels to its workers as they are (see `shared`).
   const pixels = sharedBytes(n * 3);

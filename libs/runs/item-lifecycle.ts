@@ -18,8 +18,6 @@ import { eventFields, progressOf, toItemView } from './run-views';
 
 /** A tool's image as it answered, before it is checked and stored. */
 export interface ToolAnswer {
-  /** The tool's name, for errors. */
-  tool: string;
   image: Buffer;
   meta: ToolOutputMeta;
   /** From the call to the answer. */
@@ -108,7 +106,6 @@ export class ItemLifecycle {
       }
       if (result.ok) {
         return {
-          tool: tool.name,
           image: result.image,
           meta: result.meta,
           latencyMs: performance.now() - started,
@@ -134,9 +131,9 @@ export class ItemLifecycle {
    * Checks a tool's answer and stores it: the item is then generated, or failed. An answer in hand is
    * stored even while the run stops, so the tool's work (and its cost) is never thrown away.
    */
-  async keep(item: RunItem, testCase: TestCase, answer: ToolAnswer): Promise<void> {
+  async keep(item: RunItem, tool: SwapTool, testCase: TestCase, answer: ToolAnswer): Promise<void> {
     const checked = await checkImage(answer.image);
-    if (typeof checked === 'string') return this.fail(item, `${answer.tool} returned ${checked}`);
+    if (typeof checked === 'string') return this.fail(item, `${tool.name} returned ${checked}`);
     try {
       await this.store.writeSidecar(item.imagePath!, this.sidecar(item, testCase, { meta: answer.meta }));
       await this.store.writeImage(item.imagePath!, answer.image);

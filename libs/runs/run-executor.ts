@@ -196,7 +196,7 @@ export class RunExecutor implements OnModuleDestroy {
           } finally {
             generating();
           }
-          if (answer) await lifecycle.keep(item, testCase, answer);
+          if (answer) await lifecycle.keep(item, tool, testCase, answer);
         }
       }
       if (item.status === 'generated' || item.status === 'evaluating') {
