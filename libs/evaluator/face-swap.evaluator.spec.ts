@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import sharp from 'sharp';
 import { FaceAnalyzer } from '../faces/face-analyzer.service';
 import { FaceSwapEvaluator } from './face-swap.evaluator';
 import { WEIGHTS } from './score.weights';
@@ -125,6 +126,21 @@ describe('FaceSwapEvaluator on the demo cases', () => {
       assert.deepEqual(second, first);
     } finally {
       await fresh.close();
+    }
+  });
+
+  it('scores the template returned byte for byte (whose decode it reuses) as the same pixels in a new file', async () => {
+    for (const testCase of [caseById('demo_duo'), caseById('demo_solo_hopper')]) {
+      const bytes = await readFile(testCase.templatePath);
+      const same = join(fixture.dir, `${testCase.id}-same-bytes.png`);
+      const reencoded = join(fixture.dir, `${testCase.id}-same-pixels.png`);
+      await writeFile(same, bytes);
+      await writeFile(reencoded, await sharp(bytes).removeAlpha().png({ compressionLevel: 1 }).toBuffer());
+      assert.notDeepEqual(await readFile(reencoded), bytes);
+      assert.deepEqual(
+        await evaluator.evaluate(testCase, same),
+        await evaluator.evaluate(testCase, reencoded),
+      );
     }
   });
 

@@ -48,7 +48,7 @@ export class FaceSwapEvaluator extends SwapEvaluator {
    */
   private readonly cases = new LoadingCache<CaseView>(
     CASE_CACHE_BYTES,
-    (v) => v.template.full.pixels.byteLength + v.template.work.pixels.byteLength,
+    (v) => v.template.bytes.length + v.template.full.pixels.byteLength + v.template.work.pixels.byteLength,
   );
 
   constructor(private readonly faces: FaceAnalyzer) {
@@ -71,32 +71,9 @@ export class FaceSwapEvaluator extends SwapEvaluator {
     decoded?: DecodedImage,
   ): Promise<SwapScore> {
     const { width, height } = testCase;
-    // Tools may answer at another size or aspect; the output is judged in the template's frame and
-    // registered at a working size. Most outputs decode once (`DecodedImage.resizable`), and the runner
-    // hands that decode on; the rest are decoded at each size, as resizing their pixels would change them.
-    let bytes: Promise<Buffer> | undefined;
-    const decode = async <T>(decoding: (bytes: Buffer) => Promise<T>): Promise<T> => {
-      bytes ??= readFile(outputPath).catch((error: NodeJS.ErrnoException) => {
-        throw new Error(`Cannot read the output image ${outputPath}: ${error.code ?? error.message}`);
-      });
-      const read = await bytes;
-      return decoding(read).catch((error: Error) => {
-        throw new Error(`The output image ${outputPath} cannot be decoded: ${error.message}`);
-      });
-    };
-    const [{ found, template }, own] = await Promise.all([
-      this.caseView(testCase),
-      decoded ?? decode((b) => readRgbOnce(b)),
-    ]);
+    const { found, template } = await this.caseView(testCase);
     if ('problems' in found) throw new Error(`Case ${testCase.id}: ${found.problems.join('; ')}`);
-    const at = (size: { width: number; height: number }): Promise<RgbImage> =>
-      // sharp's resize to the same size changes nothing.
-      own.width === size.width && own.height === size.height
-        ? Promise.resolve(own)
-        : own.resizable
-          ? resizeRgb(own, size)
-          : decode((b) => readRgb(b, size));
-    const [full, workOutput] = await Promise.all([at({ width, height }), at(workingSize(width, height))]);
+    const { full, work: workOutput } = await outputPixels(outputPath, template, { width, height }, decoded);
     // In shared memory: the alignment, the face analysis and the measures all read it without a copy.
     const output = shared(full);
     const templateOf = found.faces.map((f) => f.template);
@@ -195,6 +172,41 @@ export class FaceSwapEvaluator extends SwapEvaluator {
   }
 }
 
+/**
+ * The output's pixels at the template's size and at the working size. Tools may answer at another size
+ * or aspect; the output is judged in the template's frame and registered at a working size. Most outputs
+ * decode once (`DecodedImage.resizable`), and the runner hands that decode on; the rest are decoded at
+ * each size, as resizing their pixels would change them. An output that is the template byte for byte (a
+ * tool that changed nothing) has the template's pixels, decoded already.
+ */
+async function outputPixels(
+  outputPath: string,
+  template: CaseView['template'],
+  size: { width: number; height: number },
+  decoded: DecodedImage | undefined,
+): Promise<{ full: RgbImage; work: RgbImage }> {
+  let bytes: Promise<Buffer> | undefined;
+  const read = () =>
+    (bytes ??= readFile(outputPath).catch((error: NodeJS.ErrnoException) => {
+      throw new Error(`Cannot read the output image ${outputPath}: ${error.code ?? error.message}`);
+    }));
+  const decode = async <T>(decoding: (bytes: Buffer) => Promise<T>): Promise<T> =>
+    decoding(await read()).catch((error: Error) => {
+      throw new Error(`The output image ${outputPath} cannot be decoded: ${error.message}`);
+    });
+  if (!decoded && (await read()).equals(template.bytes)) return { full: template.full, work: template.work };
+  const own = decoded ?? (await decode((b) => readRgbOnce(b)));
+  const at = (to: { width: number; height: number }): Promise<RgbImage> =>
+    // sharp's resize to the same size changes nothing.
+    own.width === to.width && own.height === to.height
+      ? Promise.resolve(own)
+      : own.resizable
+        ? resizeRgb(own, to)
+        : decode((b) => readRgb(b, to));
+  const [full, work] = await Promise.all([at(size), at(workingSize(size.width, size.height))]);
+  return { full, work };
+}
+
 /** The face whose box overlaps `box` most, at least `minIou`. */
 function bestOverlap(box: FaceBox, faces: AnalyzedFace[], minIou: number): AnalyzedFace | undefined {
   const ranked = faces
@@ -210,8 +222,8 @@ const CASE_CACHE_BYTES = 128 * 2 ** 20;
 /** A case as its items are scored against it (see `FaceSwapEvaluator.caseView`). */
 interface CaseView {
   found: Awaited<ReturnType<typeof lookUpSlotFaces>>;
-  /** The template at its own size and at the registration's working size, in shared memory. */
-  template: { full: RgbImage; work: RgbImage };
+  /** The template's file, and its pixels at its own size and at the registration's working size, in shared memory. */
+  template: { bytes: Buffer; full: RgbImage; work: RgbImage };
 }
 
 async function loadCaseView(faces: FaceAnalyzer, testCase: TestCase): Promise<CaseView> {
@@ -224,7 +236,7 @@ async function loadCaseView(faces: FaceAnalyzer, testCase: TestCase): Promise<Ca
     readRgb(bytes),
     readRgb(bytes, workingSize(testCase.width, testCase.height)),
   ]);
-  return { found, template: { full: shared(full), work: shared(work) } };
+  return { found, template: { bytes, full: shared(full), work: shared(work) } };
 }
 
 /** The size registration works at: the template's, at most `CALIBRATION.registration.workSide` on its longer side. */

@@ -22,6 +22,8 @@ export interface ToolAnswer {
   meta: ToolOutputMeta;
   /** From the call to the answer. */
   latencyMs: number;
+  /** The case's template byte for byte (a tool that changed nothing): known to be a whole image. */
+  unchanged: boolean;
 }
 
 /**
@@ -109,6 +111,7 @@ export class ItemLifecycle {
           image: result.image,
           meta: result.meta,
           latencyMs: performance.now() - started,
+          unchanged: Buffer.isBuffer(result.image) && result.image.equals(images.template),
         };
       }
       const failure = result.failure;
@@ -132,7 +135,8 @@ export class ItemLifecycle {
    * stored even while the run stops, so the tool's work (and its cost) is never thrown away.
    */
   async keep(item: RunItem, tool: SwapTool, testCase: TestCase, answer: ToolAnswer): Promise<void> {
-    const checked = await checkImage(answer.image);
+    // The scorer knows the template's pixels: an unchanged answer is neither checked nor handed on decoded.
+    const checked = answer.unchanged ? undefined : await checkImage(answer.image);
     if (typeof checked === 'string') return this.fail(item, `${tool.name} returned ${checked}`);
     try {
       await this.store.writeSidecar(item.imagePath!, this.sidecar(item, testCase, { meta: answer.meta }));
@@ -142,7 +146,7 @@ export class ItemLifecycle {
       return this.fail(item, storageError(error, item.imagePath!));
     }
     // A PNG is stored as it came: its pixels are the stored file's, for the evaluator.
-    if (isPng(answer.image)) this.decoded.set(item.id, checked);
+    if (checked && isPng(answer.image)) this.decoded.set(item.id, checked);
     const { costUsd, ...meta } = answer.meta;
     return this.update(item, {
       status: 'generated',

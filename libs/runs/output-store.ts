@@ -2,6 +2,7 @@ import { access, readdir, readFile, rm } from 'node:fs/promises';
 import { basename, dirname, join, posix } from 'node:path';
 import sharp from 'sharp';
 import { writeFileAtomic } from '../core/atomic-write';
+import { isPng } from '../faces/raster';
 
 /**
  * Image files of run items: `runs/<day>/<tool_id>/<case_id>.png` with a JSON sidecar beside each.
@@ -29,10 +30,9 @@ export class OutputStore {
     );
   }
 
-  /** Stores a tool's image as PNG (converting other formats), atomically. */
+  /** Stores a tool's image (a whole image, checked) as PNG, converting other formats, atomically. */
   async writeImage(relativePath: string, image: Buffer): Promise<void> {
-    const meta = await sharp(image).metadata();
-    const png = meta.format === 'png' ? image : await sharp(image).png().toBuffer();
+    const png = isPng(image) ? image : await sharp(image).png().toBuffer();
     await writeFileAtomic(this.absolute(relativePath), png);
   }
 
