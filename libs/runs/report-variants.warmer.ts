@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import type { TestCase } from '../cases/test-case';
@@ -16,8 +17,10 @@ import { VARIANT_CACHE_FOLDER, VariantCache } from '../report-images/variant-cac
 export class ReportVariantsWarmer {
   private readonly logger = new Logger('ReportVariants');
   // One output at a time, its two encodes one after the other: a single libuv pool thread, so the
-  // database and file work of the run's items (also on the pool) never queue behind encodes.
+  // database and file work of the run's items (also on the pool) never queue behind encodes. More only
+  // while a run waits for its images (`settled`).
   private readonly limit = pLimit(1);
+  private settling = 0;
   /** Outputs encoded and the milliseconds spent (queueing excluded); for the runner bench. */
   readonly stats = { outputs: 0, ms: 0 };
   private readonly cache: VariantCache;
@@ -63,9 +66,19 @@ export class ReportVariantsWarmer {
     });
   }
 
-  /** Resolves when every encode asked for so far is done (or dropped by `stop`). */
+  /**
+   * Resolves when every encode asked for so far is done (or dropped by `stop`). A run waits here once its
+   * items are all scored: with nothing of its own left for the pool, its images take a thread per core
+   * until then.
+   */
   async settled(): Promise<void> {
-    while (this.pending.size > 0) await Promise.all([...this.pending.keys()]);
+    this.settling++;
+    this.limit.concurrency = availableParallelism();
+    try {
+      while (this.pending.size > 0) await Promise.all([...this.pending.keys()]);
+    } finally {
+      if (--this.settling === 0) this.limit.concurrency = 1;
+    }
   }
 
   /**
