@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import { isPng } from '../core/image-type';
 
 /** An RGB image as floats 0–255, row-major, 3 values per pixel: the working form for warps and metrics. */
 export interface Raster {
@@ -109,12 +110,6 @@ function plainPngColourType(bytes: Buffer): number {
   return -1;
 }
 
-/** Whether `bytes` start with the PNG signature. */
-export function isPng(bytes: Buffer): boolean {
-  return bytes.subarray(0, 8).equals(PNG_SIGNATURE);
-}
-
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 /** IHDR colour types: red, green and blue, no palette, without alpha (2) and with it (6). */
 const PNG_TRUECOLOUR = 2;
 const PNG_TRUECOLOUR_ALPHA = 6;

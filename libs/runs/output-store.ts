@@ -2,7 +2,7 @@ import { access, readdir, readFile, rm } from 'node:fs/promises';
 import { basename, dirname, join, posix } from 'node:path';
 import sharp from 'sharp';
 import { writeFileAtomic } from '../core/atomic-write';
-import { isPng } from '../faces/raster';
+import { isPng } from '../core/image-type';
 
 /**
  * Image files of run items: `runs/<day>/<tool_id>/<case_id>.png` with a JSON sidecar beside each.

@@ -1,11 +1,12 @@
 import sharp from 'sharp';
+import { sniffImageType, type CommonImageType } from '../../core/image-type';
 import type { ToolAvailability, ToolInput, ToolOptionSpec, ToolResult } from '../tool';
 import { keyMissingAvailability } from '../missing-key';
 import { buildSwapPrompt } from '../openai/swap-prompt.builder';
 
 /** An input image as services take it inline: its MIME type and bytes. */
 export interface InlineImage {
-  mimeType: 'image/png' | 'image/jpeg' | 'image/webp';
+  mimeType: CommonImageType;
   data: Buffer;
 }
 
@@ -102,15 +103,3 @@ export const DOWNLOAD_TIMEOUT_OPTION: ToolOptionSpec = {
   max: 600_000,
   integer: true,
 };
-
-function sniffImageType(bytes: Buffer): InlineImage['mimeType'] | null {
-  if (bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])))
-    return 'image/png';
-  if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg';
-  if (
-    bytes.subarray(0, 4).toString('latin1') === 'RIFF' &&
-    bytes.subarray(8, 12).toString('latin1') === 'WEBP'
-  )
-    return 'image/webp';
-  return null;
-}

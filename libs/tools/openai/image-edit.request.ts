@@ -1,6 +1,7 @@
 import { toFile, type Uploadable } from 'openai';
 import type { ImagesResponse } from 'openai/resources/images';
 import sharp from 'sharp';
+import { sniffImageType } from '../../core/image-type';
 import type { ToolInput, ToolResult } from '../tool';
 import { checkBase64Image, checkImageOutput, type ImageCheck } from './shared/image-output.validator';
 import {
@@ -163,16 +164,4 @@ export async function asUpload(image: Buffer, stem: string): Promise<Uploadable>
   if (type) return toFile(image, `${stem}.${type.split('/')[1]}`, { type });
   const png = await sharp(image).png().toBuffer();
   return toFile(png, `${stem}.png`, { type: 'image/png' });
-}
-
-function sniffImageType(bytes: Buffer): 'image/png' | 'image/jpeg' | 'image/webp' | null {
-  if (bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])))
-    return 'image/png';
-  if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg';
-  if (
-    bytes.subarray(0, 4).toString('latin1') === 'RIFF' &&
-    bytes.subarray(8, 12).toString('latin1') === 'WEBP'
-  )
-    return 'image/webp';
-  return null;
 }

@@ -3,6 +3,7 @@ import type { ChatCompletion, ChatCompletionContentPart } from 'openai/resources
 import type { ToolFailure, ToolInput } from '../tool';
 import { toolFailureFromError, type ProviderCallContext } from './shared/openai-errors.mapper';
 import { describeSlotPositions } from './swap-prompt.builder';
+import { sniffImageType } from '../../core/image-type';
 
 /** A scene description ready for a text-to-image model, with what it cost to get. */
 export interface SceneDescription {
@@ -100,11 +101,5 @@ export async function describeScene(
 }
 
 function dataUrl(bytes: Buffer): string {
-  const type =
-    bytes[0] === 0xff && bytes[1] === 0xd8
-      ? 'image/jpeg'
-      : bytes.subarray(8, 12).toString('latin1') === 'WEBP'
-        ? 'image/webp'
-        : 'image/png';
-  return `data:${type};base64,${bytes.toString('base64')}`;
+  return `data:${sniffImageType(bytes) ?? 'image/png'};base64,${bytes.toString('base64')}`;
 }
