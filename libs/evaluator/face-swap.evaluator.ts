@@ -194,7 +194,10 @@ async function outputPixels(
     decoding(await read()).catch((error: Error) => {
       throw new Error(`The output image ${outputPath} cannot be decoded: ${error.message}`);
     });
-  if (!decoded && (await read()).equals(template.bytes)) return { full: template.full, work: template.work };
+  const templateSize = template.full.width === size.width && template.full.height === size.height;
+  if (!decoded && templateSize && (await read()).equals(template.bytes)) {
+    return { full: template.full, work: template.work };
+  }
   const own = decoded ?? (await decode((b) => readRgbOnce(b)));
   const at = (to: { width: number; height: number }): Promise<RgbImage> =>
     // sharp's resize to the same size changes nothing.
