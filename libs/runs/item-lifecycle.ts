@@ -196,7 +196,7 @@ export class ItemLifecycle {
     signal: AbortSignal,
   ): Promise<void> {
     if (signal.aborted) return this.stopped(item, signal);
-    // A process killed while rewriting the sidecar after scoring left its temp file behind.
+    // A process killed while it rewrote the sidecar with the score left its temp file behind.
     if (!item.cached) await this.store.removePartial(item.imagePath!);
     await this.update(item, { status: 'evaluating' });
     try {
@@ -209,14 +209,19 @@ export class ItemLifecycle {
         decoded,
       );
       if (signal.aborted) return this.stopped(item, signal);
-      await this.update(item, {
-        status: 'scored',
+      const scored = {
+        status: 'scored' as const,
         score,
         breakdown,
         scorerVersion: evaluator.version,
         finishedAt: new Date().toISOString(),
-      });
-      if (!item.cached) await this.store.writeSidecar(item.imagePath!, this.sidecar(item, testCase, {}));
+      };
+      // The sidecar first: a process killed while writing it leaves the item unscored, so a resume
+      // scores it again and removes the temp file (above); recorded first, nothing would.
+      if (!item.cached) {
+        await this.store.writeSidecar(item.imagePath!, this.sidecar({ ...item, ...scored }, testCase, {}));
+      }
+      await this.update(item, scored);
     } catch (error) {
       if (signal.aborted) return this.stopped(item, signal);
       await this.fail(item, `Scoring failed: ${(error as Error).message}`);
