@@ -70,15 +70,19 @@ export class ItemLifecycle {
       await this.stopped(item, signal);
       return undefined;
     }
-    if (!item.imagePath) await this.reservePath(item);
-    else await this.store.removePartial(item.imagePath);
-    // A previous process may have written the image and died before recording it: keep that image.
-    if (await this.store.exists(item.imagePath!)) {
-      await this.update(item, {
-        status: 'generated',
-        finishedAt: item.finishedAt ?? new Date().toISOString(),
-      });
-      return undefined;
+    if (!item.imagePath) {
+      // A free name: nothing is there, and only this item writes there.
+      await this.reservePath(item);
+    } else {
+      await this.store.removePartial(item.imagePath);
+      // A previous process may have written the image and died before recording it: keep that image.
+      if (await this.store.exists(item.imagePath)) {
+        await this.update(item, {
+          status: 'generated',
+          finishedAt: item.finishedAt ?? new Date().toISOString(),
+        });
+        return undefined;
+      }
     }
     const images = await this.caseImages.get(testCase.contentHash, () => readCaseInputImages(testCase));
     const input = toolInput(item, tool, testCase, this.options, images);
