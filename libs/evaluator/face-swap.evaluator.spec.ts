@@ -129,7 +129,7 @@ describe('FaceSwapEvaluator on the demo cases', () => {
     }
   });
 
-  it('scores the template returned byte for byte (whose decode it reuses) as the same pixels in a new file', async () => {
+  it('scores the template returned byte for byte as the same pixels in a new file', async () => {
     for (const testCase of [caseById('demo_duo'), caseById('demo_solo_hopper')]) {
       const bytes = await readFile(testCase.templatePath);
       const same = join(fixture.dir, `${testCase.id}-same-bytes.png`);

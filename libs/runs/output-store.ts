@@ -30,7 +30,7 @@ export class OutputStore {
     );
   }
 
-  /** Stores a tool's image (a whole image, checked) as PNG, converting other formats, atomically. */
+  /** Stores a tool's image (a whole image: checked, or the case's template) as PNG, converting other formats, atomically. */
   async writeImage(relativePath: string, image: Buffer): Promise<void> {
     const png = isPng(image) ? image : await sharp(image).png().toBuffer();
     await writeFileAtomic(this.absolute(relativePath), png);
