@@ -14,7 +14,7 @@ import type { TestCase } from '../libs/cases/test-case';
 import { FaceAnalyzer } from '../libs/faces/face-analyzer.service';
 import { readRgb } from '../libs/faces/raster';
 import { lookUpSlotFaces } from '../libs/faces/slot-face.lookup';
-import { alignToTemplate } from '../libs/evaluator/alignment.task';
+import { alignToTemplate, measureFactor } from '../libs/evaluator/alignment.task';
 import { FaceSwapEvaluator } from '../libs/evaluator/face-swap.evaluator';
 import { measureFaceQuality } from '../libs/evaluator/face-quality.score';
 import { CALIBRATION, WEIGHTS } from '../libs/evaluator/score.weights';
@@ -153,7 +153,13 @@ async function measureNewParts(cases: TestCase[], outputs: Map<string, string>):
   for (let i = 0; i < runs + 3; i++) {
     const copy = (image: typeof o) => ({ ...image, pixels: Uint8Array.from(image.pixels) });
     const start = nodePerformance.now();
-    alignToTemplate({ workTemplate: tw, workOutput: ow, output: copy(o), exclude: [box] });
+    alignToTemplate({
+      workTemplate: tw,
+      workOutput: ow,
+      output: copy(o),
+      exclude: [box],
+      factor: measureFactor([box]),
+    });
     const mid = nodePerformance.now();
     measureFaceQuality(t, o, [{ output: mesh, template: mesh }]);
     const end = nodePerformance.now();

@@ -8,12 +8,13 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import sharp from 'sharp';
 import type { TestCase } from '../libs/cases/test-case';
-import { alignToTemplate } from '../libs/evaluator/alignment.task';
+import { alignToTemplate, measureFactor } from '../libs/evaluator/alignment.task';
 import { measureImage } from '../libs/evaluator/image-measures.task';
 import { demoFixture, referenceTools, runTool } from '../test/fixtures/evaluator/demo-fixture';
 import { redraw } from '../test/fixtures/evaluator/redraws';
 import { FaceAnalyzer } from '../libs/faces/face-analyzer.service';
-import { readRgb, type RgbImage } from '../libs/faces/raster';
+import { readRgb, shrink, type RgbImage } from '../libs/faces/raster';
+import type { FaceBox } from '../libs/faces/face.types';
 import { RunEventBus } from '../libs/core/event-bus';
 import { RunExecutor } from '../libs/runs/run-executor';
 import { RunsModule } from '../libs/runs/runs.module';
@@ -277,19 +278,42 @@ async function pixelCost(
     ]);
     const copy = (image: RgbImage): RgbImage => ({ ...image, pixels: new Uint8Array(image.pixels) });
     const exclude = [...testCase.slots.map((s) => s.box.map((v) => v * k) as typeof s.box), templateFace.box];
-    let aligned = alignToTemplate({ workTemplate: wt, workOutput: wo, output: copy(o), exclude });
+    // As the scorer keeps it per case: the template at the measures' scale.
+    const factor = measureFactor([templateFace.box]);
+    const measureTemplate = shrink(t, { x: 0, y: 0, width: t.width, height: t.height }, factor);
+    const at = (box: FaceBox) => box.map((v) => v / factor) as FaceBox;
+    let aligned = alignToTemplate({
+      workTemplate: wt,
+      workOutput: wo,
+      output: copy(o),
+      exclude,
+      factor,
+      templateKey: testCase.contentHash,
+    });
     const align = leastCpuMs(() => {
-      aligned = alignToTemplate({ workTemplate: wt, workOutput: wo, output: copy(o), exclude });
+      aligned = alignToTemplate({
+        workTemplate: wt,
+        workOutput: wo,
+        output: copy(o),
+        exclude,
+        factor,
+        templateKey: testCase.contentHash,
+      });
     });
     const measures = leastCpuMs(() =>
       measureImage({
-        template: t,
-        output: aligned.aligned,
-        faceBoxes: [...exclude, outputFace.box],
-        templateBoxes: [templateFace.box],
+        template: measureTemplate,
+        output: aligned.image,
+        faceBoxes: [...exclude, outputFace.box].map(at),
+        templateBoxes: [at(templateFace.box)],
         covered: aligned.covered,
-        faces: [{ output: outputFace.mesh, template: templateFace.mesh }],
-        faceImage: aligned.moved ? { image: o, colourMap: aligned.registration.colourMap } : undefined,
+        faces: {
+          template: t,
+          output: aligned.own,
+          pairs: [
+            { output: outputFace.mesh, template: templateFace.mesh, templateKey: testCase.contentHash },
+          ],
+        },
       }),
     );
     rows.push([name, align, measures]);

@@ -1,40 +1,51 @@
-import { sharedBytes, type RgbImage } from '../faces/raster';
+import { sharedBytes, shrink, type RgbImage } from '../faces/raster';
 import { isIdentityColourMap, preparedMap, recolourSpan, type ColourMap } from './colour-map';
 import { Frame, type Similarity } from './frame';
+import { scratch } from './scratch';
+
+/** The output colour-mapped where it is, and in the template's frame at the measures' scale. */
+export interface AlignedOutput {
+  /** The output through the colour map, in its own frame at full size: its faces are judged here. */
+  own: RgbImage;
+  /** `own` shrunk by the measures' factor (box means) and warped (bilinear) into the template's frame. */
+  image: RgbImage;
+  /** 1 where `image` has pixels of the output's (a shifted or zoomed-out output leaves a strip uncovered). */
+  covered: Uint8Array;
+}
 
 /**
- * The output warped into the template's frame at full resolution (bilinear) and passed through the
- * colour map (the output itself when neither changes anything), with a mask of the pixels the output covers (a shifted or zoomed-out output leaves a strip
- * it has no pixels for). With the identity transform the pixels are only colour-mapped.
+ * The output aligned with its template: colour-mapped, shrunk by a whole `factor` and warped through
+ * `transform`. Each step that changes nothing is skipped, so an output in the template's frame and
+ * colours, measured at full size, is its own alignment.
  */
 export function alignOutput(
   output: RgbImage,
   transform: Similarity,
   colourMap: ColourMap,
-): { image: RgbImage; covered: Uint8Array } {
-  const { width, height, pixels } = output;
+  factor: number,
+): AlignedOutput {
+  // Results in shared memory: analyzed and measured on the workers, they are sent on without a copy.
+  const own = isIdentityColourMap(colourMap) ? output : recoloured(output, colourMap);
+  const frame = Frame.shrunk(output.width, output.height, factor);
+  const { width, height } = frame;
   const identity = transform.a === 0 && transform.b === 0 && transform.tx === 0 && transform.ty === 0;
-  // Results in shared memory: measured and analyzed on the workers, they are sent on without a copy.
+  const whole = { x: 0, y: 0, width: output.width, height: output.height };
   if (identity) {
-    const covered = everywhere(width * height);
-    if (isIdentityColourMap(colourMap)) return { image: output, covered };
-    const mapped = new Uint8ClampedArray(new SharedArrayBuffer(pixels.length));
-    recolourSpan(preparedMap(colourMap), pixels, mapped, 0, pixels.length);
-    return { image: { width, height, pixels: new Uint8Array(mapped.buffer) }, covered };
+    const image = factor === 1 ? own : shrink(own, whole, factor, sharedBytes(width * height * 3));
+    return { own, image, covered: everywhere(width * height) };
   }
-  // Warped a row at a time, and each row colour-mapped in place while it is in cache: each bilinear
-  // value is rounded and clamped to a byte (as a stored image is), then mapped. A pixel the output does
-  // not cover is black, mapped.
-  const map = preparedMap(colourMap);
-  const warped = new Uint8ClampedArray(new SharedArrayBuffer(pixels.length));
+  const { pixels } = factor === 1 ? own : shrink(own, whole, factor, scratch.uint8(width * height * 3));
+  const warped = new Uint8ClampedArray(new SharedArrayBuffer(width * height * 3));
   const covered = sharedBytes(width * height);
-  const frame = new Frame(width, height, width, height);
   const s = 1 + transform.a;
   const stride = width * 3;
+  // Each bilinear value is rounded and clamped to a byte, as a stored image is; a pixel the output does
+  // not cover is black.
   for (let y = 0; y < height; y++) {
     const u0 = frame.u(0);
     const v = frame.v(y);
-    // The map is affine: step it along the row instead of recomputing it per pixel.
+    // The map is affine: step it along the row instead of recomputing it per pixel (the source is at
+    // the result's scale, so one pixel along the row is s, b pixels in the source).
     let ox = frame.x(s * u0 - transform.b * v + transform.tx);
     let oy = frame.y(transform.b * u0 + s * v + transform.ty);
     for (let x = 0; x < width; x++, ox += s, oy += transform.b) {
@@ -55,9 +66,14 @@ export function alignOutput(
       warped[p + 2] = pixels[i + 2] * w00 + pixels[i + 5] * w10 + pixels[j + 2] * w01 + pixels[j + 5] * w11;
       covered[y * width + x] = 1;
     }
-    recolourSpan(map, warped, warped, y * stride, (y + 1) * stride);
   }
-  return { image: { width, height, pixels: new Uint8Array(warped.buffer) }, covered };
+  return { own, image: { width, height, pixels: new Uint8Array(warped.buffer) }, covered };
+}
+
+function recoloured({ width, height, pixels }: RgbImage, colourMap: ColourMap): RgbImage {
+  const mapped = new Uint8ClampedArray(new SharedArrayBuffer(pixels.length));
+  recolourSpan(preparedMap(colourMap), pixels, mapped, 0, pixels.length);
+  return { width, height, pixels: new Uint8Array(mapped.buffer) };
 }
 
 /** The last all-covered mask made: read only, so outputs of one size share it (one less image per output). */

@@ -14,13 +14,20 @@ export interface ColourMap {
   mix: number[];
   /** What is left after the curves and mix, per colour: 9³ RGB lattice nodes, 3 values each (see `fitResidual`). */
   residual: Float32Array;
+  /** The lattice expanded for lookup (see `residualTable`), made once with it; null when it corrects nothing. */
+  table: Float32Array | null;
 }
 
 /** The map that changes nothing. */
 export function identityColourMap(): ColourMap {
   const curves = new Float32Array(768);
   for (let c = 0; c < 3; c++) for (let v = 0; v < 256; v++) curves[c * 256 + v] = v;
-  return { curves, mix: [0, 0, 0, 0, 0, 0, 0, 0, 0], residual: new Float32Array(LATTICE ** 3 * 3) };
+  return {
+    curves,
+    mix: [0, 0, 0, 0, 0, 0, 0, 0, 0],
+    residual: new Float32Array(LATTICE ** 3 * 3),
+    table: null,
+  };
 }
 
 /** Whether the map changes nothing (see `identityColourMap`). */
@@ -81,6 +88,7 @@ export function fitColourMap(
     for (let k = 0; k < 3; k++) map.mix[c * 3 + k] = k === c ? 0 : fit[1 + k] / 255;
   }
   fitResidual(map, from.subarray(0, n * 3), to.subarray(0, n * 3));
+  map.table = map.residual.some((v) => Math.abs(v) > 0.05) ? residualTable(map.residual) : null;
   return map;
 }
 
@@ -354,12 +362,8 @@ export interface PreparedMap {
   table: Float32Array | null;
 }
 
-export function preparedMap({ curves, mix, residual }: ColourMap): PreparedMap {
-  return {
-    curves,
-    mix: [mix[1], mix[2], mix[3], mix[5], mix[6], mix[7]],
-    table: residual.some((v) => Math.abs(v) > 0.05) ? residualTable(residual) : null,
-  };
+export function preparedMap({ curves, mix, table }: ColourMap): PreparedMap {
+  return { curves, mix: [mix[1], mix[2], mix[3], mix[5], mix[6], mix[7]], table };
 }
 
 /**

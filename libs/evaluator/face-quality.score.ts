@@ -1,5 +1,4 @@
 import type { RgbImage } from '../faces/raster';
-import { preparedMap, recolourSpan, type ColourMap, type PreparedMap } from './colour-map';
 import { scratch } from './scratch';
 
 type Point = readonly [number, number, number];
@@ -36,10 +35,15 @@ export interface FaceQualityMeasures {
   blocks: number;
 }
 
-/** A face to measure: its mesh in the output and the template face's mesh, both in the template's frame. */
+/** A face to measure: its mesh in the output image and the template face's mesh in the template. */
 export interface FaceQualityPair {
   output: readonly Point[];
   template: readonly Point[];
+  /**
+   * Names the template face (its case and slot): its own measures, which every output of the case is
+   * compared with, are then taken once and kept (see `templateFaceStats`).
+   */
+  templateKey?: string;
 }
 
 /**
@@ -50,8 +54,7 @@ export interface FaceQualityPair {
 const CELLS_PER_EYE_DISTANCE = 16;
 
 /**
- * The quality of each swapped face relative to the template face it replaces (the output's colours read
- * through `outputColours`, the registration's colour map, when given), measured where a person
+ * The quality of each swapped face relative to the template face it replaces, measured where a person
  * looks: each eye and the mouth (detail and contrast, the poorer feature counting), the plain skin
  * around them (grain), and the face as a whole (a JPEG block grid). Each face's regions come from its
  * own mesh, sized by its inter-ocular distance, so the measures hold when a redraw moves the face a
@@ -61,21 +64,24 @@ export function measureFaceQuality(
   template: RgbImage,
   output: RgbImage,
   pairs: readonly FaceQualityPair[],
-  outputColours?: ColourMap,
 ): FaceQualityMeasures[] {
-  // Luma only where the faces are: the rest of the image is never read.
-  const t = planeOf(
-    template,
-    pairs.map((p) => p.template),
-    null,
-  );
+  // Luma only where the faces are: the rest of the image is never read. A face's measures read only
+  // its own window, so a template face's are the same whichever other faces share the plane.
+  const kept = pairs.map((p) => (p.templateKey ? templateFaceStats.get(p.templateKey) : undefined));
+  const missing = pairs.filter((_, i) => !kept[i]);
+  const t =
+    missing.length > 0
+      ? planeOf(
+          template,
+          missing.map((p) => p.template),
+        )
+      : null;
   const o = planeOf(
     output,
     pairs.map((p) => p.output),
-    outputColours ? preparedMap(outputColours) : null,
   );
-  return pairs.map((pair) => {
-    const ts = faceStats(t, pair.template);
+  return pairs.map((pair, i) => {
+    const ts = kept[i] ?? keep(pair.templateKey, faceStats(t!, pair.template));
     const os = faceStats(o, pair.output);
     // Grain over the features is no detail: where plain skin got grainier than the template's, the
     // features' energy is discounted by the square root of that excess (noise lends a faint eye energy
@@ -89,16 +95,28 @@ export function measureFaceQuality(
   });
 }
 
+/** Template faces' own measures by `FaceQualityPair.templateKey`, the latest used last (per worker). */
+const templateFaceStats = new Map<string, FaceStats>();
+const KEPT_TEMPLATE_FACES = 64;
+
+function keep(key: string | undefined, stats: FaceStats): FaceStats {
+  if (key === undefined) return stats;
+  templateFaceStats.set(key, stats);
+  if (templateFaceStats.size > KEPT_TEMPLATE_FACES)
+    templateFaceStats.delete(templateFaceStats.keys().next().value!);
+  return stats;
+}
+
 function ratio(a: number, b: number): number {
   // A floor under both keeps a flat template region from turning any texture into a huge ratio.
   return (a + 1) / (b + 1);
 }
 
 /**
- * Luma (BT.601) around each mesh, each row's colours first mapped through `map` if given, on the smallest
- * window of the image that holds them all (elsewhere in the window, 0).
+ * Luma (BT.601) around each mesh, on the smallest window of the image that holds them all (elsewhere in
+ * the window, 0).
  */
-function planeOf(image: RgbImage, meshes: ReadonlyArray<readonly Point[]>, map: PreparedMap | null): Plane {
+function planeOf(image: RgbImage, meshes: ReadonlyArray<readonly Point[]>): Plane {
   const { width, height, pixels } = image;
   const boxes = meshes.map((mesh) => {
     const xs = mesh.map((q) => q[0]);
@@ -120,19 +138,9 @@ function planeOf(image: RgbImage, meshes: ReadonlyArray<readonly Point[]>, map: 
   const rows = Math.max(0, Math.max(top, ...boxes.map((b) => b.y1)) - top);
   const luma = scratch.float32(stride * rows);
   for (const { x0, x1, y0, y1 } of boxes) {
-    // The mapped row, as the aligned image would hold it (the same sums and rounding).
-    const row = map ? new Uint8ClampedArray(Math.max(0, x1 - x0) * 3) : null;
     for (let y = y0; y < y1; y++) {
-      const start = (y * width + x0) * 3;
-      let from: Uint8Array | Uint8ClampedArray = pixels;
-      let j = start;
-      if (row) {
-        recolourSpan(map!, pixels, row, start, start + row.length, 0);
-        from = row;
-        j = 0;
-      }
-      for (let x = x0, i = (y - top) * stride + x0 - left; x < x1; x++, i++, j += 3)
-        luma[i] = 0.299 * from[j] + 0.587 * from[j + 1] + 0.114 * from[j + 2];
+      for (let x = x0, i = (y - top) * stride + x0 - left, j = (y * width + x0) * 3; x < x1; x++, i++, j += 3)
+        luma[i] = 0.299 * pixels[j] + 0.587 * pixels[j + 1] + 0.114 * pixels[j + 2];
     }
   }
   return { luma, width, height, left, top, stride, rows };
@@ -158,6 +166,8 @@ function lumaAt(plane: Plane, x: number, y: number): number {
 }
 
 type Region = [number, number, number, number];
+
+type FaceStats = ReturnType<typeof faceStats>;
 
 function faceStats(plane: Plane, mesh: readonly Point[]) {
   const p = (name: keyof typeof MESH) => mesh[MESH[name]];

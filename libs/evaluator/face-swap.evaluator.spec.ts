@@ -3,6 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
+import { redraw } from '../../test/fixtures/evaluator/redraws';
 import { FaceAnalyzer } from '../faces/face-analyzer.service';
 import { FaceSwapEvaluator } from './face-swap.evaluator';
 import { WEIGHTS } from './score.weights';
@@ -116,17 +117,25 @@ describe('FaceSwapEvaluator on the demo cases', () => {
     });
   }
 
-  it('gives the same score and breakdown for the same input twice, across analyzers', async () => {
+  it('gives the same score and breakdown for the same input twice, across analyzers, with what a worker keeps per case', async () => {
     const testCase = caseById('demo_duo');
-    const path = outputs.get(testCase.id)!.get('classic_swap')!;
-    const first = await evaluator.evaluate(testCase, path);
-    const fresh = new FaceAnalyzer(1);
-    try {
-      const second = await new FaceSwapEvaluator(fresh).evaluate(testCase, path);
-      assert.deepEqual(second, first);
-    } finally {
-      await fresh.close();
+    // Moved and re-graded, so that every step runs: registration, colour map, warp, face quality.
+    const path = join(fixture.dir, 'demo_duo-moved.png');
+    const swap = await readFile(outputs.get(testCase.id)!.get('classic_swap')!);
+    await writeFile(path, await redraw(swap, [{ kind: 'shift', x: 0.02, y: 0.01 }, { kind: 'regrade' }]));
+    const scores = [];
+    for (let i = 0; i < 2; i++) {
+      // One worker each: its second output reuses what it kept of the case from the first.
+      const fresh = new FaceAnalyzer(1);
+      try {
+        const scorer = new FaceSwapEvaluator(fresh);
+        scores.push(await scorer.evaluate(testCase, path), await scorer.evaluate(testCase, path));
+      } finally {
+        await fresh.close();
+      }
     }
+    assert.ok(scores[0].breakdown.raw_align_dx > 0.01, JSON.stringify(scores[0].breakdown));
+    for (const score of scores.slice(1)) assert.deepEqual(score, scores[0]);
   });
 
   it('scores the template returned byte for byte as the same pixels in a new file', async () => {

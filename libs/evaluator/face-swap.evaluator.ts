@@ -5,16 +5,23 @@ import { LoadingCache } from '../core/loading-cache';
 import { FaceAnalyzer } from '../faces/face-analyzer.service';
 import type { AnalyzedFace, FaceBox } from '../faces/face.types';
 import { analyzeRegion } from '../faces/face-region';
-import { readRgb, readRgbOnce, resizeRgb, shared, type DecodedImage, type RgbImage } from '../faces/raster';
+import {
+  readRgb,
+  readRgbOnce,
+  resizeRgb,
+  shared,
+  shrink,
+  type DecodedImage,
+  type RgbImage,
+} from '../faces/raster';
 import { lookUpSlotFaces } from '../faces/slot-face.lookup';
 import { boxIou, matchSlots } from '../faces/slot-match';
 import { attributeScore } from './attribute.score';
 import { identityScore, ramp } from './identity.score';
-import { ALIGN_TO_TEMPLATE } from './alignment.task';
+import { ALIGN_TO_TEMPLATE, measureFactor } from './alignment.task';
 import type { FaceQualityMeasures } from './face-quality.score';
 import { IMAGE_MEASURES } from './image-measures.task';
-import type { ColourMap } from './colour-map';
-import { frameChange, mapToOutput, type FrameChange } from './frame';
+import { frameChange, FrameMapping, type FrameChange } from './frame';
 import { combineParts } from './score.combine';
 import { CALIBRATION, SCORER_VERSION, WEIGHTS, type ScorePart } from './score.weights';
 import { SwapEvaluator, type SwapScore } from './swap-evaluator';
@@ -31,8 +38,9 @@ const PERSON_PARTS: PersonPart[] = [
 
 /**
  * The machine score: the output is registered onto the template (shift, scale, rotation and a colour
- * map fitted on the background), faces of the template, the avatars and the aligned output are analyzed
- * offline, each template slot is matched to an output face, and person-level parts (identity,
+ * map fitted on the background), faces of the template, the avatars and the colour-mapped output are
+ * analyzed offline (the output's where it drew them, then placed in the template's frame), each
+ * template slot is matched to an output face, and person-level parts (identity,
  * assignment, pose, expression, placement, face quality) and image-level parts (background, seams,
  * framing) are combined by a weighted geometric mean. See docs/score.md. Same inputs always give the
  * same score.
@@ -48,7 +56,11 @@ export class FaceSwapEvaluator extends SwapEvaluator {
    */
   private readonly cases = new LoadingCache<CaseView>(
     CASE_CACHE_BYTES,
-    (v) => v.template.bytes.length + v.template.full.pixels.byteLength + v.template.work.pixels.byteLength,
+    (v) =>
+      v.template.bytes.length +
+      v.template.full.pixels.byteLength +
+      v.template.work.pixels.byteLength +
+      (v.template.factor > 1 ? v.template.measure.pixels.byteLength : 0),
   );
 
   constructor(private readonly faces: FaceAnalyzer) {
@@ -83,18 +95,33 @@ export class FaceSwapEvaluator extends SwapEvaluator {
     // Register the output onto the template (generative tools move, re-frame and re-grade the whole
     // frame), then judge everything in the template's frame.
     const c = CALIBRATION.image;
-    const { registration, aligned, covered, moved } = await this.faces.runTask(ALIGN_TO_TEMPLATE, {
+    const {
+      registration,
+      own,
+      image: aligned,
+      covered,
+    } = await this.faces.runTask(ALIGN_TO_TEMPLATE, {
       workTemplate: template.work,
       workOutput,
       output,
       exclude: [...testCase.slots.map((s) => s.box), ...templateOf.map((f) => f.box)],
+      factor: template.factor,
+      templateKey: testCase.contentHash,
     });
-    const outputFaceList = [...(await this.faces.analyzeRgb(aligned)).faces];
-    const closer = async (box: FaceBox) => {
-      const found = await analyzeRegion(this.faces, aligned, { width, height }, box);
-      outputFaceList.push(...found);
-      return found;
+    // Faces are analyzed where the tool drew them (colour-mapped, resampled by no warp), then placed in
+    // the template's frame; `ownFaces[j]` is `outputFaceList[j]` where the output drew it.
+    const inFrame = new FrameMapping(registration.transform, width, height);
+    const ownFaces: AnalyzedFace[] = [];
+    const outputFaceList: AnalyzedFace[] = [];
+    const add = (faces: AnalyzedFace[]) => {
+      const placed = faces.map((f) => inFrame.faceToTemplate(f));
+      ownFaces.push(...faces);
+      outputFaceList.push(...placed);
+      return placed;
     };
+    add((await this.faces.analyzeRgb(own)).faces);
+    const closer = async (box: FaceBox) =>
+      add(await analyzeRegion(this.faces, own, { width, height }, inFrame.boxToOutput(box)));
     // A slot whose template face only a closer look found is looked at the same way in the output.
     const regionFaces = new Map<number, AnalyzedFace[]>();
     for (const [i, f] of found.faces.entries()) if (f.region) regionFaces.set(i, await closer(f.region));
@@ -140,14 +167,13 @@ export class FaceSwapEvaluator extends SwapEvaluator {
 
     const image = await imageParts(this.faces, {
       testCase,
-      template: template.full,
+      template,
+      own,
       aligned,
       covered,
-      faceImage: moved ? output : null,
-      colourMap: registration.colourMap,
-      toOutput: mapToOutput(registration.transform, width, height),
       templateFaces: templateOf,
       outputFaces: outputFaceList,
+      ownFaces,
       slotOutput,
     });
     const frame = frameChange(registration.transform, width, height);
@@ -225,8 +251,11 @@ const CASE_CACHE_BYTES = 128 * 2 ** 20;
 /** A case as its items are scored against it (see `FaceSwapEvaluator.caseView`). */
 interface CaseView {
   found: Awaited<ReturnType<typeof lookUpSlotFaces>>;
-  /** The template's file, and its pixels at its own size and at the registration's working size, in shared memory. */
-  template: { bytes: Buffer; full: RgbImage; work: RgbImage };
+  /**
+   * The template's file, and its pixels (in shared memory) at its own size, at the registration's
+   * working size and at the image measures' scale: shrunk by `factor` (see `measureFactor`).
+   */
+  template: { bytes: Buffer; full: RgbImage; work: RgbImage; measure: RgbImage; factor: number };
 }
 
 async function loadCaseView(faces: FaceAnalyzer, testCase: TestCase): Promise<CaseView> {
@@ -239,7 +268,11 @@ async function loadCaseView(faces: FaceAnalyzer, testCase: TestCase): Promise<Ca
     readRgb(bytes),
     readRgb(bytes, workingSize(testCase.width, testCase.height)),
   ]);
-  return { found, template: { bytes, full: shared(full), work: shared(work) } };
+  const factor = 'faces' in found ? measureFactor(found.faces.map((f) => f.template.box)) : 1;
+  const fullSize = shared(full);
+  const whole = { x: 0, y: 0, width: full.width, height: full.height };
+  const measure = factor === 1 ? fullSize : shared(shrink(full, whole, factor));
+  return { found, template: { bytes, full: fullSize, work: shared(work), measure, factor } };
 }
 
 /** The size registration works at: the template's, at most `CALIBRATION.registration.workSide` on its longer side. */
@@ -278,35 +311,27 @@ function personParts(o: AnalyzedFace, a: AnalyzedFace, t: AnalyzedFace, otherAva
 /** What the image-level parts are measured on. */
 interface ImagePartsInput {
   testCase: TestCase;
-  template: RgbImage;
-  /** The output in the template's frame, colour-mapped. */
+  template: CaseView['template'];
+  /** The output colour-mapped in its own frame, at the template's size: faces are judged there. */
+  own: RgbImage;
+  /** The output in the template's frame at the measures' scale, colour-mapped (see `alignOutput`). */
   aligned: RgbImage;
   covered: Uint8Array;
-  /** The output in its own frame when the alignment moved it, else null (see `Alignment`). */
-  faceImage: RgbImage | null;
-  /** The colour map, applied to `faceImage` where faces are measured. */
-  colourMap: ColourMap;
-  /** Template frame → the output's own frame. */
-  toOutput: (x: number, y: number) => [number, number];
   templateFaces: AnalyzedFace[];
+  /** The output's faces in the template's frame, and the same faces where the output drew them. */
   outputFaces: AnalyzedFace[];
+  ownFaces: AnalyzedFace[];
   slotOutput: number[];
 }
 
 async function imageParts(faces: FaceAnalyzer, input: ImagePartsInput) {
-  const {
-    testCase,
-    template,
-    aligned,
-    covered,
-    faceImage,
-    colourMap,
-    toOutput,
-    templateFaces,
-    outputFaces,
-    slotOutput,
-  } = input;
+  const { testCase, template, own, aligned, covered, templateFaces, outputFaces, ownFaces, slotOutput } =
+    input;
   const c = CALIBRATION.image;
+  const atScale = ([x, y, w, h]: FaceBox): FaceBox => {
+    const k = 1 / template.factor;
+    return [x * k, y * k, w * k, h * k];
+  };
   const faceBoxes: FaceBox[] = [
     ...templateFaces.map((f) => f.box),
     ...testCase.slots.map((s) => s.box),
@@ -315,19 +340,20 @@ async function imageParts(faces: FaceAnalyzer, input: ImagePartsInput) {
   const matched = slotOutput.flatMap((j, i) => (j >= 0 ? [i] : []));
   // The pixel loops run on the face workers: the event loop only waits.
   const measures = await faces.runTask(IMAGE_MEASURES, {
-    template,
+    template: template.measure,
     output: aligned,
-    faceBoxes,
-    templateBoxes: templateFaces.map((f) => f.box),
+    faceBoxes: faceBoxes.map(atScale),
+    templateBoxes: templateFaces.map((f) => atScale(f.box)),
     covered,
-    faceImage: faceImage ? { image: faceImage, colourMap } : undefined,
-    faces: matched.map((i) => ({
-      // Faces are judged where the output drew them: in its own frame when it was moved.
-      output: faceImage
-        ? outputFaces[slotOutput[i]].mesh.map(([x, y, z]): [number, number, number] => [...toOutput(x, y), z])
-        : outputFaces[slotOutput[i]].mesh,
-      template: templateFaces[i].mesh,
-    })),
+    faces: {
+      template: template.full,
+      output: own,
+      pairs: matched.map((i) => ({
+        output: ownFaces[slotOutput[i]].mesh,
+        template: templateFaces[i].mesh,
+        templateKey: `${testCase.contentHash}/${testCase.slots[i].id}`,
+      })),
+    },
   });
   const { ssim, colourDiff, seam, hardCut } = measures;
   // A faceless slot has no face to judge: 0, like its person-level parts.

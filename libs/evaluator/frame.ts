@@ -1,3 +1,5 @@
+import type { AnalyzedFace, FaceBox } from '../faces/face.types';
+
 /**
  * A similarity transform from the template's frame to the output's, in the template's full-resolution
  * continuous coordinates normalised about the image centre: u = (x − W/2) / (S/2), v = (y − H/2) / (S/2),
@@ -35,35 +37,120 @@ export function frameChange(t: Similarity, width: number, height: number): Frame
 }
 
 /**
- * Maps points of the template's frame (full-resolution pixel coordinates) into the output's frame
- * through `t`: where the output shows what the template shows at that point.
+ * Points, boxes and faces between the template's frame and the output's own, through `t` (full-resolution
+ * pixel coordinates): where the output shows what the template shows at a point, and back.
  */
-export function mapToOutput(
-  t: Similarity,
-  width: number,
-  height: number,
-): (x: number, y: number) => [number, number] {
-  const half = Math.max(width, height) / 2;
-  return (x, y) => {
+export class FrameMapping {
+  private readonly half: number;
+  private readonly identity: boolean;
+  /** The transform's scale and rotation (radians). */
+  readonly scale: number;
+  readonly rotation: number;
+
+  constructor(
+    private readonly t: Similarity,
+    private readonly width: number,
+    private readonly height: number,
+  ) {
+    this.half = Math.max(width, height) / 2;
+    this.identity = t.a === 0 && t.b === 0 && t.tx === 0 && t.ty === 0;
+    this.scale = Math.hypot(1 + t.a, t.b);
+    this.rotation = Math.atan2(t.b, 1 + t.a);
+  }
+
+  /** A point of the template's frame in the output's. */
+  toOutput(x: number, y: number): [number, number] {
+    const { t, half, width, height } = this;
     const u = (x - width / 2) / half;
     const v = (y - height / 2) / half;
     return [
       ((1 + t.a) * u - t.b * v + t.tx) * half + width / 2,
       (t.b * u + (1 + t.a) * v + t.ty) * half + height / 2,
     ];
-  };
+  }
+
+  /** A point of the output's frame in the template's: z = (z' − c) / s, as complex numbers. */
+  toTemplate(x: number, y: number): [number, number] {
+    const { t, half, width, height } = this;
+    const [sr, si] = [1 + t.a, t.b];
+    const norm = sr * sr + si * si;
+    const u = (x - width / 2) / half - t.tx;
+    const v = (y - height / 2) / half - t.ty;
+    return [((sr * u + si * v) / norm) * half + width / 2, ((sr * v - si * u) / norm) * half + height / 2];
+  }
+
+  /** The box of the output's frame that holds a box of the template's (its four corners mapped). */
+  boxToOutput(box: FaceBox): FaceBox {
+    if (this.identity) return box;
+    const [x, y, w, h] = box;
+    const corners = [
+      this.toOutput(x, y),
+      this.toOutput(x + w, y),
+      this.toOutput(x, y + h),
+      this.toOutput(x + w, y + h),
+    ];
+    const xs = corners.map((p) => p[0]);
+    const ys = corners.map((p) => p[1]);
+    const [left, top] = [Math.min(...xs), Math.min(...ys)];
+    return [left, top, Math.max(...xs) - left, Math.max(...ys) - top];
+  }
+
+  /**
+   * A face the output drew, placed in the template's frame: its mesh mapped point by point, its boxes
+   * about their mapped centres at the template's scale, its roll less the frame's rotation.
+   */
+  faceToTemplate(face: AnalyzedFace): AnalyzedFace {
+    if (this.identity) return face;
+    const box = ([x, y, w, h]: FaceBox): FaceBox => {
+      const [cx, cy] = this.toTemplate(x + w / 2, y + h / 2);
+      const [sw, sh] = [w / this.scale, h / this.scale];
+      return [cx - sw / 2, cy - sh / 2, sw, sh];
+    };
+    return {
+      ...face,
+      box: box(face.box),
+      detectorBox: box(face.detectorBox),
+      mesh: face.mesh.map(([x, y, z]): [number, number, number] => [
+        ...this.toTemplate(x, y),
+        z / this.scale,
+      ]),
+      pose: { ...face.pose, roll: face.pose.roll - this.rotation },
+    };
+  }
 }
 
-/** Maps a working image's pixels to the normalised coordinates of the full-resolution frame. */
+/**
+ * Maps a working image's pixels to the normalised coordinates of the full-resolution frame. A working
+ * image is the full frame resized to `width` × `height`, or, given `pixel`, shrunk by that whole factor
+ * (each pixel a `pixel` × `pixel` block from the top left; the far edge's blocks may be partial).
+ */
 export class Frame {
   readonly half: number;
+  /** Working pixels per full-resolution pixel, as a fraction num / den per axis. */
+  private readonly num: [number, number];
+  private readonly den: [number, number];
   constructor(
     readonly width: number,
     readonly height: number,
     readonly fullWidth: number,
     readonly fullHeight: number,
+    pixel?: number,
   ) {
     this.half = Math.max(fullWidth, fullHeight) / 2;
+    this.num = pixel ? [1, 1] : [width, height];
+    this.den = pixel ? [pixel, pixel] : [fullWidth, fullHeight];
+  }
+
+  /** The full frame shrunk by a whole `factor` (see `shrink` in libs/faces/raster.ts). */
+  static shrunk(fullWidth: number, fullHeight: number, factor: number): Frame {
+    if (factor === 1) return new Frame(fullWidth, fullHeight, fullWidth, fullHeight);
+    return new Frame(
+      Math.ceil(fullWidth / factor),
+      Math.ceil(fullHeight / factor),
+      fullWidth,
+      fullHeight,
+      factor,
+    );
   }
 
   /** This frame at half the resolution (2×2 boxes, a trailing odd row or column dropped). */
@@ -73,18 +160,18 @@ export class Frame {
 
   /** Pixel column → u. Pixel centres sit at x + 0.5 in continuous coordinates. */
   u(x: number): number {
-    return ((x + 0.5) * (this.fullWidth / this.width) - this.fullWidth / 2) / this.half;
+    return ((x + 0.5) * (this.den[0] / this.num[0]) - this.fullWidth / 2) / this.half;
   }
 
   v(y: number): number {
-    return ((y + 0.5) * (this.fullHeight / this.height) - this.fullHeight / 2) / this.half;
+    return ((y + 0.5) * (this.den[1] / this.num[1]) - this.fullHeight / 2) / this.half;
   }
 
   x(u: number): number {
-    return ((u * this.half + this.fullWidth / 2) * this.width) / this.fullWidth - 0.5;
+    return ((u * this.half + this.fullWidth / 2) * this.num[0]) / this.den[0] - 0.5;
   }
 
   y(v: number): number {
-    return ((v * this.half + this.fullHeight / 2) * this.height) / this.fullHeight - 0.5;
+    return ((v * this.half + this.fullHeight / 2) * this.num[1]) / this.den[1] - 0.5;
   }
 }

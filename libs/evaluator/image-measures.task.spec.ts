@@ -21,7 +21,10 @@ describe('image measures on the face workers', () => {
   };
   const copy = (image: RgbImage): RgbImage => ({ ...image, pixels: Uint8Array.from(image.pixels) });
   /** Every pixel covered by the output, no faces matched. */
-  const rest = () => ({ covered: new Uint8Array(size.width * size.height).fill(1), faces: [] });
+  const rest = (template: RgbImage) => ({
+    covered: new Uint8Array(size.width * size.height).fill(1),
+    faces: { template, output: template, pairs: [] },
+  });
 
   it('gives bit-for-bit the numbers measured on this thread', async () => {
     const [template, output] = await images();
@@ -30,14 +33,14 @@ describe('image measures on the face workers', () => {
       output: copy(output),
       faceBoxes,
       templateBoxes: faceBoxes,
-      ...rest(),
+      ...rest(template),
     });
     const there = await analyzer.runTask(IMAGE_MEASURES, {
       template,
       output,
       faceBoxes,
       templateBoxes: faceBoxes,
-      ...rest(),
+      ...rest(template),
     });
     assert.deepEqual(there, here);
     // A blurred copy keeps the colours but not the structure.
@@ -53,7 +56,7 @@ describe('image measures on the face workers', () => {
         output: small,
         faceBoxes,
         templateBoxes: faceBoxes,
-        ...rest(),
+        ...rest(template),
       }),
       /Worker task measureImage failed: Output 100×240 and template 320×240 differ in size/,
     );
@@ -62,7 +65,7 @@ describe('image measures on the face workers', () => {
       output,
       faceBoxes,
       templateBoxes: faceBoxes,
-      ...rest(),
+      ...rest(template),
     });
     assert.ok(again.ssim > 0);
   });

@@ -5,27 +5,27 @@ import { measureFaceQuality, type FaceQualityMeasures, type FaceQualityPair } fr
 import { measureBackground } from './background.measure';
 import { excessEdges, scaleBox } from './image-quality.score';
 import { hardCutFraction } from './change-boundary.score';
-import type { ColourMap } from './colour-map';
 import { CALIBRATION } from './score.weights';
 import { withScratch } from './scratch';
 
-/** What the image-level parts are measured on: template and output at the same size, and where the faces are. */
+/**
+ * What the image-level parts are measured on: template and aligned output at the measures' scale (see
+ * `alignOutput`), and the faces where the output drew them.
+ */
 export interface ImageMeasureInput {
   template: RgbImage;
   output: RgbImage;
-  /** Every face box to cut out of the background (template faces, slots, matched output faces). */
+  /** Every face box to cut out of the background (template faces, slots, matched output faces), at this scale. */
   faceBoxes: FaceBox[];
-  /** The template's faces: seams are looked for around them. */
+  /** The template's faces, at this scale: seams are looked for around them. */
   templateBoxes: FaceBox[];
   /** 1 where the (aligned) output has pixels of its own; the rest is no background to compare. */
   covered: Uint8Array;
-  /** The matched faces whose quality is measured (output meshes in `faceImage`'s frame, template meshes). */
-  faces: FaceQualityPair[];
   /**
-   * Where the output faces are measured, when not `output` itself: the output in its own frame, and the
-   * colour map to apply to it there.
+   * The matched faces whose quality is measured, at full size: the template, the output colour-mapped
+   * in its own frame (see `AlignedOutput.own`), and each face's mesh in its image.
    */
-  faceImage?: { image: RgbImage; colourMap: ColourMap };
+  faces: { template: RgbImage; output: RgbImage; pairs: FaceQualityPair[] };
 }
 
 /** The raw image-level measures; `FaceSwapEvaluator` maps them to parts. */
@@ -55,7 +55,6 @@ export function measureImage({
   templateBoxes,
   covered,
   faces,
-  faceImage,
 }: ImageMeasureInput): ImageMeasures {
   const c = CALIBRATION.image;
   const { width, height } = template;
@@ -75,9 +74,7 @@ export function measureImage({
       colourDiff: background.colourDiff,
       seam: excessEdges(output, template, templateBoxes, { inner: c.seamInner, outer: c.seamOuter }),
       hardCut: hardCutFraction(output, template, templateBoxes, background.change, c.hardCut).faces,
-      faces: faceImage
-        ? measureFaceQuality(template, faceImage.image, faces, faceImage.colourMap)
-        : measureFaceQuality(template, output, faces),
+      faces: measureFaceQuality(faces.template, faces.output, faces.pairs),
     };
   });
 }

@@ -3,18 +3,22 @@ import type { RgbImage } from '../faces/raster';
 import type { Frame } from './frame';
 import { scratch } from './scratch';
 
-/** One level of the pyramid: both images' luma, the template's gradient, and the background samples. */
-export interface Level {
+/**
+ * The template's side of one level of the pyramid: its background samples (textured background pixels),
+ * each with its template value, u, v, and the steepest-descent row (4 values). It depends on the template
+ * and the mask alone, so one case's items share it (in ordinary memory, not `scratch`).
+ */
+export interface TemplateLevel {
   frame: Frame;
-  template: Float32Array;
-  output: Float32Array;
-  /** Pixel indices of the background samples (textured background pixels). */
-  samples: Int32Array;
-  /** Per sample: template value, u, v, and the steepest-descent row (4 values). */
   t: Float32Array;
   u: Float32Array;
   v: Float32Array;
   sd: Float32Array;
+}
+
+/** One level of the pyramid: the template's side, and the output's smoothed luma at that level. */
+export interface Level extends TemplateLevel {
+  output: Float32Array;
 }
 
 export function lumaOf({ width, height, pixels }: RgbImage): Float32Array {
@@ -42,26 +46,29 @@ export function backgroundMask(frame: Frame, exclude: FaceBox[]): Uint8Array {
   return mask;
 }
 
-export function pyramid(
-  template: Float32Array,
-  output: Float32Array,
-  mask: Uint8Array,
-  frame: Frame,
-): Level[] {
-  const levels: Level[] = [];
+/** The template's side of the pyramid, finest level first (see `TemplateLevel`). */
+export function templatePyramid(template: Float32Array, mask: Uint8Array, frame: Frame): TemplateLevel[] {
+  const levels: TemplateLevel[] = [];
   let t = smooth(template, frame.width, frame.height);
-  let o = smooth(output, frame.width, frame.height);
   let m = mask;
   let f = frame;
   for (;;) {
-    levels.push(level(f, t, o, m));
+    levels.push(level(f, t, m));
     if (Math.max(f.width, f.height) / 2 < MIN_LEVEL_SIDE) return levels;
     const next = f.halved();
     t = halve(t, f, next);
-    o = halve(o, f, next);
     m = halveMask(m, f, next);
     f = next;
   }
+}
+
+/** The template's pyramid with the output's luma smoothed and halved alongside, level by level. */
+export function withOutput(levels: TemplateLevel[], output: Float32Array): Level[] {
+  let o = smooth(output, levels[0].frame.width, levels[0].frame.height);
+  return levels.map((level, i) => {
+    if (i > 0) o = halve(o, levels[i - 1].frame, level.frame);
+    return { ...level, output: o };
+  });
 }
 
 /** A 3×3 binomial smoothing: Lucas–Kanade's linearisation holds over a wider range on smooth images. */
@@ -113,9 +120,9 @@ function halveMask(mask: Uint8Array, from: Frame, to: Frame): Uint8Array {
 }
 
 /** Most samples a level keeps: enough for a stable fit, few enough to stay cheap at the finest level. */
-const MAX_SAMPLES = 12000;
+const MAX_SAMPLES = 5000;
 
-function level(frame: Frame, template: Float32Array, output: Float32Array, mask: Uint8Array): Level {
+function level(frame: Frame, template: Float32Array, mask: Uint8Array): TemplateLevel {
   const { width, height } = frame;
   const gx = scratch.float32(width * height);
   const gy = scratch.float32(width * height);
@@ -150,10 +157,10 @@ function level(frame: Frame, template: Float32Array, output: Float32Array, mask:
     }
   }
   const samples = chosen.subarray(0, n);
-  const t = scratch.float32(n);
-  const u = scratch.float32(n);
-  const v = scratch.float32(n);
-  const sd = scratch.float32(n * 4);
+  const t = new Float32Array(n);
+  const u = new Float32Array(n);
+  const v = new Float32Array(n);
+  const sd = new Float32Array(n * 4);
   // Gradient per unit of u and v: pixels per unit times grey levels per pixel.
   const pxPerU = (frame.half * width) / frame.fullWidth;
   const pxPerV = (frame.half * height) / frame.fullHeight;
@@ -171,7 +178,7 @@ function level(frame: Frame, template: Float32Array, output: Float32Array, mask:
     sd[4 * k + 2] = du;
     sd[4 * k + 3] = dv;
   }
-  return { frame, template, output, samples, t, u, v, sd };
+  return { frame, t, u, v, sd };
 }
 
 export function bilinear(map: Float32Array, width: number, height: number, x: number, y: number): number {

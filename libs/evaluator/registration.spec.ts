@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { packageRoot } from '../core/package-root';
-import { readRgb } from '../faces/raster';
+import { readRgb, shrink } from '../faces/raster';
+import { identityColourMap } from './colour-map';
 import { alignOutput } from './align-output';
 import { frameChange, IDENTITY } from './frame';
 import { registerOutput } from './registration';
@@ -69,9 +70,60 @@ describe('registerOutput', () => {
     const template = await readRgb(await photo(), size);
     const output = await readRgb(await redraw(await photo(), [{ kind: 'regrade' }]), size);
     const before = meanAbsDiff(template.pixels, output.pixels);
-    const { image } = alignOutput(output, regraded.transform, regraded.colourMap);
+    const { image } = alignOutput(output, regraded.transform, regraded.colourMap, 1);
     const after = meanAbsDiff(template.pixels, image.pixels);
     assert.ok(after < before / 2, `colour difference ${before} → ${after}`);
+  });
+
+  it("registers as well with the template's side kept from an earlier output of the case", async () => {
+    const template = await readRgb(await photo(), size);
+    const input = async (steps: Redraw[]) => ({
+      template,
+      output: await readRgb(await redraw(await photo(), steps), size),
+      fullWidth: size.width,
+      fullHeight: size.height,
+      exclude: [face],
+    });
+    const shifted = await input([{ kind: 'shift', x: 0.02, y: 0 }, { kind: 'regrade' }]);
+    const turned = await input([{ kind: 'rotate', degrees: 1.5 }]);
+    // The first output makes the template's side, the second is registered with the one kept.
+    const keyed = [shifted, turned].map((i) => registerOutput({ ...i, templateKey: 'astronaut' }));
+    assert.deepEqual(keyed, [registerOutput(shifted), registerOutput(turned)]);
+    // Another exclusion is another side: not the one kept.
+    const wider = registerOutput({ ...turned, exclude: [[150, 50, 150, 150]], templateKey: 'astronaut' });
+    assert.deepEqual(wider, registerOutput({ ...turned, exclude: [[150, 50, 150, 150]] }));
+  });
+
+  it("aligns at the measures' scale: shrunk by a whole factor, in the same place", async () => {
+    const template = await readRgb(await photo(), size);
+    const output = await readRgb(await redraw(await photo(), [{ kind: 'shift', x: 0.02, y: 0.01 }]), size);
+    const { transform, colourMap } = registerOutput({
+      template,
+      output,
+      fullWidth: size.width,
+      fullHeight: size.height,
+      exclude: [face],
+    });
+    const whole = { x: 0, y: 0, width: size.width, height: size.height };
+    const half = alignOutput(output, transform, colourMap, 2);
+    const full = alignOutput(output, transform, colourMap, 1);
+    assert.deepEqual([half.image.width, half.image.height], [256, 256]);
+    // Away from the strip the shift uncovers, the half-size alignment is the full one shrunk.
+    const reference = shrink(full.image, whole, 2);
+    let sum = 0;
+    let n = 0;
+    for (let y = 8; y < 248; y++)
+      for (let x = 8; x < 240; x++)
+        for (let c = 0; c < 3; c++) {
+          const i = (y * 256 + x) * 3 + c;
+          sum += Math.abs(half.image.pixels[i] - reference.pixels[i]);
+          n++;
+        }
+    assert.ok(sum / n < 3, `mean difference ${sum / n}`);
+    const unaligned = meanAbsDiff(shrink(template, whole, 2).pixels, shrink(output, whole, 2).pixels);
+    assert.ok(sum / n < unaligned / 4, `mean difference ${sum / n}, unaligned ${unaligned}`);
+    // Unmoved and unmapped, it is the output shrunk.
+    assert.deepEqual(alignOutput(output, IDENTITY, identityColourMap(), 2).image, shrink(output, whole, 2));
   });
 
   it('finds no registration between two different pictures', async () => {

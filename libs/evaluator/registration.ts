@@ -3,7 +3,15 @@ import type { RgbImage } from '../faces/raster';
 import { fitColourMap, identityColourMap, type ColourMap } from './colour-map';
 import { Frame, IDENTITY, type Similarity } from './frame';
 import { robustScale } from './robust-scale';
-import { backgroundMask, bilinear, lumaOf, pyramid, type Level } from './registration-pyramid';
+import {
+  backgroundMask,
+  bilinear,
+  lumaOf,
+  templatePyramid,
+  withOutput,
+  type Level,
+  type TemplateLevel,
+} from './registration-pyramid';
 
 /** What registering an output onto its template found. */
 export interface Registration {
@@ -26,6 +34,11 @@ export interface RegistrationInput {
   fullHeight: number;
   /** Regions a swap may rightly change (slot and face boxes), in full-resolution pixels; grown here. */
   exclude: FaceBox[];
+  /**
+   * Names the template (its case's content hash): the template's side of the fit is then made once
+   * and kept for the case's next outputs (see `templateSide`).
+   */
+  templateKey?: string;
 }
 
 const LEVEL_ITERATIONS = [40, 20, 10, 6];
@@ -74,6 +87,55 @@ const GOOD_INLIERS = 0.7;
 /** How many of the coarse search's best starts are refined when the identity's fit is not good. */
 const STARTS = 3;
 
+/** What the fit needs of the template alone: the frame, the background mask and the template's pyramid. */
+interface TemplateSide {
+  frame: Frame;
+  mask: Uint8Array;
+  /** Made when first asked for (an output whose background is unchanged needs none). */
+  levels: () => TemplateLevel[];
+}
+
+/** Templates' sides kept by `templateSide`, the latest used last (a few cases' worth per worker). */
+const templateSides = new Map<string, TemplateSide>();
+const KEPT_TEMPLATE_SIDES = 8;
+
+/**
+ * The template's side of the fit, made anew, or kept from an earlier output of the same template: with
+ * `templateKey`, the same template, size and excluded regions give the same mask and pyramid.
+ */
+function templateSide(input: RegistrationInput): TemplateSide {
+  const { template, fullWidth, fullHeight, exclude, templateKey } = input;
+  const key =
+    templateKey &&
+    [templateKey, template.width, template.height, fullWidth, fullHeight, exclude.flat()].join();
+  const kept = key ? templateSides.get(key) : undefined;
+  if (key && kept) {
+    templateSides.delete(key);
+    templateSides.set(key, kept);
+    return kept;
+  }
+  const frame = new Frame(template.width, template.height, fullWidth, fullHeight);
+  // The people are left out with a generous margin (hair, neck, a paste's box), unless that leaves too
+  // little to register on (a face that fills the frame); then with a tight one.
+  let mask = backgroundMask(
+    frame,
+    exclude.map((b) => grow(b, EXCLUDE_GROWTH)),
+  );
+  if (share(mask) < MIN_BACKGROUND)
+    mask = backgroundMask(
+      frame,
+      exclude.map((b) => grow(b, EXCLUDE_TIGHT)),
+    );
+  if (key) mask = Uint8Array.from(mask);
+  let levels: TemplateLevel[] | undefined;
+  const side = { frame, mask, levels: () => (levels ??= templatePyramid(lumaOf(template), mask, frame)) };
+  if (key) {
+    templateSides.set(key, side);
+    if (templateSides.size > KEPT_TEMPLATE_SIDES) templateSides.delete(templateSides.keys().next().value!);
+  }
+  return side;
+}
+
 /**
  * Registers a tool's output onto its template: a similarity transform (shift, scale, rotation) estimated
  * on the background, then a per-channel colour map fitted there. Generative tools redraw the whole frame,
@@ -86,24 +148,13 @@ const STARTS = 3;
  */
 export function registerOutput(input: RegistrationInput): Registration {
   const { template, output, fullWidth, fullHeight } = input;
-  const frame = new Frame(template.width, template.height, fullWidth, fullHeight);
-  // The people are left out with a generous margin (hair, neck, a paste's box), unless that leaves too
-  // little to register on (a face that fills the frame); then with a tight one.
-  let mask = backgroundMask(
-    frame,
-    input.exclude.map((b) => grow(b, EXCLUDE_GROWTH)),
-  );
-  if (share(mask) < MIN_BACKGROUND)
-    mask = backgroundMask(
-      frame,
-      input.exclude.map((b) => grow(b, EXCLUDE_TIGHT)),
-    );
+  const { frame, mask, levels: templateLevels } = templateSide(input);
   // A tool that changed only the people leaves the template's own pixels around them: that output is
   // in the template's frame and colours, with nothing to fit.
   const unchanged = unchangedShare(template, output, mask);
   if (unchanged >= UNCHANGED_SHARE)
     return { found: true, transform: IDENTITY, inliers: unchanged, colourMap: identityColourMap() };
-  const levels = pyramid(lumaOf(template), lumaOf(output), mask, frame);
+  const levels = withOutput(templateLevels(), lumaOf(output));
   // Refined from the identity first (most outputs are in the template's frame or near it); unless
   // that lines the backgrounds up well, also from the coarse search's best starts, and the best fit
   // wins (a start far off can settle in a wrong minimum when little background is left).

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
-import { readRgb, readRgbOnce, resizeRgb } from './raster';
+import { readRgb, readRgbOnce, resizeRgb, shrink, type Rect, type RgbImage } from './raster';
 
 /** A 301 × 203 image of smooth gradients and hard noise, so any resampling difference would show. */
 function picture(): sharp.Sharp {
@@ -55,6 +55,43 @@ describe('decoding once', () => {
       const once = await readRgbOnce(bytes);
       assert.equal(once.resizable, false, name);
       assert.ok(same(once, await readRgb(bytes)), `${name}: the pixels readRgb gives`);
+    }
+  });
+});
+
+describe('shrink', () => {
+  /** Each block's rounded mean, one pixel at a time: what `shrink` must give at every factor. */
+  const blockMeans = ({ width, pixels }: RgbImage, rect: Rect, factor: number): Uint8Array => {
+    const [w, h] = [Math.ceil(rect.width / factor), Math.ceil(rect.height / factor)];
+    const out = new Uint8Array(w * h * 3);
+    for (let oy = 0; oy < h; oy++)
+      for (let ox = 0; ox < w; ox++)
+        for (let c = 0; c < 3; c++) {
+          let [sum, n] = [0, 0];
+          for (let y = oy * factor; y < Math.min(rect.height, (oy + 1) * factor); y++)
+            for (let x = ox * factor; x < Math.min(rect.width, (ox + 1) * factor); x++, n++)
+              sum += pixels[((rect.y + y) * width + rect.x + x) * 3 + c];
+          out[(oy * w + ox) * 3 + c] = Math.round(sum / n);
+        }
+    return out;
+  };
+
+  it('gives each block its rounded mean, by 2 (unrolled) as by any factor, odd edges and rectangles included', async () => {
+    const { data, info } = await picture().raw().toBuffer({ resolveWithObject: true });
+    const image = { width: info.width, height: info.height, pixels: new Uint8Array(data) };
+    for (const rect of [
+      { x: 0, y: 0, width: 301, height: 203 },
+      { x: 3, y: 5, width: 120, height: 77 },
+      { x: 10, y: 1, width: 1, height: 1 },
+    ]) {
+      for (const factor of [2, 3]) {
+        const shrunk = shrink(image, rect, factor);
+        assert.deepEqual(
+          shrunk.pixels,
+          blockMeans(image, rect, factor),
+          `${JSON.stringify(rect)} by ${factor}`,
+        );
+      }
     }
   });
 });
