@@ -309,7 +309,8 @@ async function pixelCost(
         covered: aligned.covered,
         faces: {
           template: t,
-          output: aligned.own,
+          output: o,
+          colourMap: aligned.registration.colourMap,
           pairs: [
             { output: outputFace.mesh, template: templateFace.mesh, templateKey: testCase.contentHash },
           ],

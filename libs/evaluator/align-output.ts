@@ -1,22 +1,24 @@
 import { sharedBytes, shrink, type RgbImage } from '../faces/raster';
 import { isIdentityColourMap, preparedMap, recolourSpan, type ColourMap } from './colour-map';
 import { Frame, type Similarity } from './frame';
-import { scratch } from './scratch';
 
-/** The output colour-mapped where it is, and in the template's frame at the measures' scale. */
+/** The output at the measures' scale, colour-mapped where it is and in the template's frame. */
 export interface AlignedOutput {
-  /** The output through the colour map, in its own frame at full size: its faces are judged here. */
+  /**
+   * The output shrunk by the measures' factor (box means) and colour-mapped, in its own frame: its
+   * faces are analyzed here.
+   */
   own: RgbImage;
-  /** `own` shrunk by the measures' factor (box means) and warped (bilinear) into the template's frame. */
+  /** `own` warped (bilinear) into the template's frame. */
   image: RgbImage;
   /** 1 where `image` has pixels of the output's (a shifted or zoomed-out output leaves a strip uncovered). */
   covered: Uint8Array;
 }
 
 /**
- * The output aligned with its template: colour-mapped, shrunk by a whole `factor` and warped through
+ * The output aligned with its template: shrunk by a whole `factor`, colour-mapped and warped through
  * `transform`. Each step that changes nothing is skipped, so an output in the template's frame and
- * colours, measured at full size, is its own alignment.
+ * colours, at factor 1, is its own alignment.
  */
 export function alignOutput(
   output: RgbImage,
@@ -24,17 +26,15 @@ export function alignOutput(
   colourMap: ColourMap,
   factor: number,
 ): AlignedOutput {
-  // Results in shared memory: analyzed and measured on the workers, they are sent on without a copy.
-  const own = isIdentityColourMap(colourMap) ? output : recoloured(output, colourMap);
   const frame = Frame.shrunk(output.width, output.height, factor);
   const { width, height } = frame;
-  const identity = transform.a === 0 && transform.b === 0 && transform.tx === 0 && transform.ty === 0;
   const whole = { x: 0, y: 0, width: output.width, height: output.height };
-  if (identity) {
-    const image = factor === 1 ? own : shrink(own, whole, factor, sharedBytes(width * height * 3));
-    return { own, image, covered: everywhere(width * height) };
-  }
-  const { pixels } = factor === 1 ? own : shrink(own, whole, factor, scratch.uint8(width * height * 3));
+  // Results in shared memory: analyzed and measured on the workers, they are sent on without a copy.
+  const small = factor === 1 ? output : shrink(output, whole, factor, sharedBytes(width * height * 3));
+  const own = isIdentityColourMap(colourMap) ? small : recoloured(small, colourMap, small !== output);
+  const identity = transform.a === 0 && transform.b === 0 && transform.tx === 0 && transform.ty === 0;
+  if (identity) return { own, image: own, covered: everywhere(width * height) };
+  const { pixels } = own;
   const warped = new Uint8ClampedArray(new SharedArrayBuffer(width * height * 3));
   const covered = sharedBytes(width * height);
   const s = 1 + transform.a;
@@ -70,10 +70,13 @@ export function alignOutput(
   return { own, image: { width, height, pixels: new Uint8Array(warped.buffer) }, covered };
 }
 
-function recoloured({ width, height, pixels }: RgbImage, colourMap: ColourMap): RgbImage {
-  const mapped = new Uint8ClampedArray(new SharedArrayBuffer(pixels.length));
+/** The image through the colour map, in place when `ours` (a copy made here), else in new shared memory. */
+function recoloured({ width, height, pixels }: RgbImage, colourMap: ColourMap, ours: boolean): RgbImage {
+  const mapped = ours
+    ? new Uint8ClampedArray(pixels.buffer, pixels.byteOffset, pixels.byteLength)
+    : new Uint8ClampedArray(new SharedArrayBuffer(pixels.length));
   recolourSpan(preparedMap(colourMap), pixels, mapped, 0, pixels.length);
-  return { width, height, pixels: new Uint8Array(mapped.buffer) };
+  return { width, height, pixels: new Uint8Array(mapped.buffer, mapped.byteOffset, mapped.byteLength) };
 }
 
 /** The last all-covered mask made: read only, so outputs of one size share it (one less image per output). */

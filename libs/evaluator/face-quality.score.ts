@@ -1,3 +1,4 @@
+import { preparedMap, recolourSpan, type ColourMap, type PreparedMap } from './colour-map';
 import type { RgbImage } from '../faces/raster';
 import { scratch } from './scratch';
 
@@ -54,7 +55,8 @@ export interface FaceQualityPair {
 const CELLS_PER_EYE_DISTANCE = 16;
 
 /**
- * The quality of each swapped face relative to the template face it replaces, measured where a person
+ * The quality of each swapped face relative to the template face it replaces (the output's colours read
+ * through `outputColours`, the registration's colour map, when given), measured where a person
  * looks: each eye and the mouth (detail and contrast, the poorer feature counting), the plain skin
  * around them (grain), and the face as a whole (a JPEG block grid). Each face's regions come from its
  * own mesh, sized by its inter-ocular distance, so the measures hold when a redraw moves the face a
@@ -64,6 +66,7 @@ export function measureFaceQuality(
   template: RgbImage,
   output: RgbImage,
   pairs: readonly FaceQualityPair[],
+  outputColours?: ColourMap,
 ): FaceQualityMeasures[] {
   // Luma only where the faces are: the rest of the image is never read. A face's measures read only
   // its own window, so a template face's are the same whichever other faces share the plane.
@@ -74,11 +77,13 @@ export function measureFaceQuality(
       ? planeOf(
           template,
           missing.map((p) => p.template),
+          null,
         )
       : null;
   const o = planeOf(
     output,
     pairs.map((p) => p.output),
+    outputColours ? preparedMap(outputColours) : null,
   );
   return pairs.map((pair, i) => {
     const ts = kept[i] ?? keep(pair.templateKey, faceStats(t!, pair.template));
@@ -113,10 +118,10 @@ function ratio(a: number, b: number): number {
 }
 
 /**
- * Luma (BT.601) around each mesh, on the smallest window of the image that holds them all (elsewhere in
- * the window, 0).
+ * Luma (BT.601) around each mesh, each row's colours first mapped through `map` if given, on the smallest
+ * window of the image that holds them all (elsewhere in the window, 0).
  */
-function planeOf(image: RgbImage, meshes: ReadonlyArray<readonly Point[]>): Plane {
+function planeOf(image: RgbImage, meshes: ReadonlyArray<readonly Point[]>, map: PreparedMap | null): Plane {
   const { width, height, pixels } = image;
   const boxes = meshes.map((mesh) => {
     const xs = mesh.map((q) => q[0]);
@@ -138,9 +143,19 @@ function planeOf(image: RgbImage, meshes: ReadonlyArray<readonly Point[]>): Plan
   const rows = Math.max(0, Math.max(top, ...boxes.map((b) => b.y1)) - top);
   const luma = scratch.float32(stride * rows);
   for (const { x0, x1, y0, y1 } of boxes) {
+    // The mapped row, as an aligned image would hold it (the same sums and rounding).
+    const row = map ? new Uint8ClampedArray(Math.max(0, x1 - x0) * 3) : null;
     for (let y = y0; y < y1; y++) {
-      for (let x = x0, i = (y - top) * stride + x0 - left, j = (y * width + x0) * 3; x < x1; x++, i++, j += 3)
-        luma[i] = 0.299 * pixels[j] + 0.587 * pixels[j + 1] + 0.114 * pixels[j + 2];
+      const start = (y * width + x0) * 3;
+      let from: Uint8Array | Uint8ClampedArray = pixels;
+      let j = start;
+      if (row) {
+        recolourSpan(map!, pixels, row, start, start + row.length, 0);
+        from = row;
+        j = 0;
+      }
+      for (let x = x0, i = (y - top) * stride + x0 - left; x < x1; x++, i++, j += 3)
+        luma[i] = 0.299 * from[j] + 0.587 * from[j + 1] + 0.114 * from[j + 2];
     }
   }
   return { luma, width, height, left, top, stride, rows };

@@ -138,6 +138,38 @@ describe('FaceSwapEvaluator on the demo cases', () => {
     for (const score of scores.slice(1)) assert.deepEqual(score, scores[0]);
   });
 
+  it('scores a case at twice the size as at its own: large faces are measured at their own scale', async () => {
+    // The hopper's face is about 170 px: at twice the size the measures and the face analysis work at half.
+    const testCase = caseById('demo_solo_hopper');
+    const size = { width: testCase.width * 2, height: testCase.height * 2 };
+    const twice = (path: string) =>
+      sharp(path).resize(size.width, size.height, { kernel: 'lanczos3' }).png().toBuffer();
+    const templatePath = join(fixture.dir, 'hopper-2x-template.png');
+    await writeFile(templatePath, await twice(testCase.templatePath));
+    const big = {
+      ...testCase,
+      id: 'hopper_2x',
+      templatePath,
+      ...size,
+      contentHash: `${testCase.contentHash}-2x`,
+      slots: testCase.slots.map((s) => ({ ...s, box: s.box.map((v) => v * 2) as typeof s.box })),
+    };
+    for (const tool of ['control_template', 'classic_swap', 'control_paste']) {
+      const path = join(fixture.dir, `hopper-2x-${tool}.png`);
+      await writeFile(
+        path,
+        tool === 'control_template'
+          ? await readFile(templatePath)
+          : await twice(outputs.get(testCase.id)!.get(tool)!),
+      );
+      const atTwice = (await evaluator.evaluate(big, path)).score;
+      const atOwn = await score(testCase.id, outputs.get(testCase.id)!.get(tool)!);
+      assert.ok(Math.abs(atTwice - atOwn) < 12, `${tool}: ${atOwn} at its own size, ${atTwice} at twice`);
+      if (tool === 'control_template')
+        assert.ok(atTwice < 1, `the unchanged template scores ${atTwice} at twice the size`);
+    }
+  });
+
   it('scores the template returned byte for byte as the same pixels in a new file', async () => {
     for (const testCase of [caseById('demo_duo'), caseById('demo_solo_hopper')]) {
       const bytes = await readFile(testCase.templatePath);

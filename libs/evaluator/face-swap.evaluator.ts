@@ -19,9 +19,10 @@ import { boxIou, matchSlots } from '../faces/slot-match';
 import { attributeScore } from './attribute.score';
 import { identityScore, ramp } from './identity.score';
 import { ALIGN_TO_TEMPLATE, measureFactor } from './alignment.task';
+import type { ColourMap } from './colour-map';
 import type { FaceQualityMeasures } from './face-quality.score';
 import { IMAGE_MEASURES } from './image-measures.task';
-import { frameChange, FrameMapping, type FrameChange } from './frame';
+import { enlargedFace, frameChange, FrameMapping, type FrameChange } from './frame';
 import { combineParts } from './score.combine';
 import { CALIBRATION, SCORER_VERSION, WEIGHTS, type ScorePart } from './score.weights';
 import { SwapEvaluator, type SwapScore } from './swap-evaluator';
@@ -108,20 +109,21 @@ export class FaceSwapEvaluator extends SwapEvaluator {
       factor: template.factor,
       templateKey: testCase.contentHash,
     });
-    // Faces are analyzed where the tool drew them (colour-mapped, resampled by no warp), then placed in
-    // the template's frame; `ownFaces[j]` is `outputFaceList[j]` where the output drew it.
-    const inFrame = new FrameMapping(registration.transform, width, height);
+    // Faces are analyzed where the tool drew them (colour-mapped, at the measures' scale, resampled by
+    // no warp), then placed in the template's frame; `ownFaces[j]` is `outputFaceList[j]` where the
+    // output drew it, at full size.
+    const inFrame = new FrameMapping(registration.transform, width, height, template.factor);
     const ownFaces: AnalyzedFace[] = [];
     const outputFaceList: AnalyzedFace[] = [];
     const add = (faces: AnalyzedFace[]) => {
       const placed = faces.map((f) => inFrame.faceToTemplate(f));
-      ownFaces.push(...faces);
+      ownFaces.push(...faces.map((f) => inFrame.ownToFull(f)));
       outputFaceList.push(...placed);
       return placed;
     };
     add((await this.faces.analyzeRgb(own)).faces);
     const closer = async (box: FaceBox) =>
-      add(await analyzeRegion(this.faces, own, { width, height }, inFrame.boxToOutput(box)));
+      add(await analyzeRegion(this.faces, own, own, inFrame.boxToOwn(box)));
     // A slot whose template face only a closer look found is looked at the same way in the output.
     const regionFaces = new Map<number, AnalyzedFace[]>();
     for (const [i, f] of found.faces.entries()) if (f.region) regionFaces.set(i, await closer(f.region));
@@ -168,9 +170,10 @@ export class FaceSwapEvaluator extends SwapEvaluator {
     const image = await imageParts(this.faces, {
       testCase,
       template,
-      own,
+      output,
       aligned,
       covered,
+      colourMap: registration.colourMap,
       templateFaces: templateOf,
       outputFaces: outputFaceList,
       ownFaces,
@@ -272,7 +275,17 @@ async function loadCaseView(faces: FaceAnalyzer, testCase: TestCase): Promise<Ca
   const fullSize = shared(full);
   const whole = { x: 0, y: 0, width: full.width, height: full.height };
   const measure = factor === 1 ? fullSize : shared(shrink(full, whole, factor));
-  return { found, template: { bytes, full: fullSize, work: shared(work), measure, factor } };
+  const template = { bytes, full: fullSize, work: shared(work), measure, factor };
+  if (factor === 1 || 'problems' in found) return { found, template };
+  // Outputs' faces are analyzed at the measures' scale: so are the template faces they are compared
+  // with (an unchanged face must compare as the same), each the one found where the slot's face is.
+  const scaled = (await faces.analyzeRgb(measure)).faces.map((f) => enlargedFace(f, factor));
+  const atScale = found.faces.map((f) => {
+    if (f.region) return f;
+    const best = bestOverlap(f.template.box, scaled, 0.5);
+    return best ? { ...f, template: best } : f;
+  });
+  return { found: { faces: atScale }, template };
 }
 
 /** The size registration works at: the template's, at most `CALIBRATION.registration.workSide` on its longer side. */
@@ -312,11 +325,13 @@ function personParts(o: AnalyzedFace, a: AnalyzedFace, t: AnalyzedFace, otherAva
 interface ImagePartsInput {
   testCase: TestCase;
   template: CaseView['template'];
-  /** The output colour-mapped in its own frame, at the template's size: faces are judged there. */
-  own: RgbImage;
+  /** The output as it came, at the template's size: face quality is measured there. */
+  output: RgbImage;
   /** The output in the template's frame at the measures' scale, colour-mapped (see `alignOutput`). */
   aligned: RgbImage;
   covered: Uint8Array;
+  /** Output colours → template colours, applied to `output` where faces are measured. */
+  colourMap: ColourMap;
   templateFaces: AnalyzedFace[];
   /** The output's faces in the template's frame, and the same faces where the output drew them. */
   outputFaces: AnalyzedFace[];
@@ -325,8 +340,18 @@ interface ImagePartsInput {
 }
 
 async function imageParts(faces: FaceAnalyzer, input: ImagePartsInput) {
-  const { testCase, template, own, aligned, covered, templateFaces, outputFaces, ownFaces, slotOutput } =
-    input;
+  const {
+    testCase,
+    template,
+    output,
+    aligned,
+    covered,
+    colourMap,
+    templateFaces,
+    outputFaces,
+    ownFaces,
+    slotOutput,
+  } = input;
   const c = CALIBRATION.image;
   const atScale = ([x, y, w, h]: FaceBox): FaceBox => {
     const k = 1 / template.factor;
@@ -347,7 +372,8 @@ async function imageParts(faces: FaceAnalyzer, input: ImagePartsInput) {
     covered,
     faces: {
       template: template.full,
-      output: own,
+      output,
+      colourMap,
       pairs: matched.map((i) => ({
         output: ownFaces[slotOutput[i]].mesh,
         template: templateFaces[i].mesh,

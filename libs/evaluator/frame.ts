@@ -38,7 +38,8 @@ export function frameChange(t: Similarity, width: number, height: number): Frame
 
 /**
  * Points, boxes and faces between the template's frame and the output's own, through `t` (full-resolution
- * pixel coordinates): where the output shows what the template shows at a point, and back.
+ * pixel coordinates): where the output shows what the template shows at a point, and back. The output's
+ * faces are analyzed shrunk by `factor` (see `alignOutput`).
  */
 export class FrameMapping {
   private readonly half: number;
@@ -51,6 +52,7 @@ export class FrameMapping {
     private readonly t: Similarity,
     private readonly width: number,
     private readonly height: number,
+    private readonly factor = 1,
   ) {
     this.half = Math.max(width, height) / 2;
     this.identity = t.a === 0 && t.b === 0 && t.tx === 0 && t.ty === 0;
@@ -79,20 +81,24 @@ export class FrameMapping {
     return [((sr * u + si * v) / norm) * half + width / 2, ((sr * v - si * u) / norm) * half + height / 2];
   }
 
-  /** The box of the output's frame that holds a box of the template's (its four corners mapped). */
-  boxToOutput(box: FaceBox): FaceBox {
-    if (this.identity) return box;
+  /** The box of the shrunk output that holds a box of the template's frame (its four corners mapped). */
+  boxToOwn(box: FaceBox): FaceBox {
     const [x, y, w, h] = box;
-    const corners = [
-      this.toOutput(x, y),
-      this.toOutput(x + w, y),
-      this.toOutput(x, y + h),
-      this.toOutput(x + w, y + h),
-    ];
-    const xs = corners.map((p) => p[0]);
-    const ys = corners.map((p) => p[1]);
+    const corners = this.identity
+      ? [
+          [x, y],
+          [x + w, y + h],
+        ]
+      : [this.toOutput(x, y), this.toOutput(x + w, y), this.toOutput(x, y + h), this.toOutput(x + w, y + h)];
+    const xs = corners.map((p) => p[0] / this.factor);
+    const ys = corners.map((p) => p[1] / this.factor);
     const [left, top] = [Math.min(...xs), Math.min(...ys)];
     return [left, top, Math.max(...xs) - left, Math.max(...ys) - top];
+  }
+
+  /** A face analyzed on the shrunk output, in the output's full-size coordinates. */
+  ownToFull(face: AnalyzedFace): AnalyzedFace {
+    return enlargedFace(face, this.factor);
   }
 
   /**
@@ -100,23 +106,36 @@ export class FrameMapping {
    * about their mapped centres at the template's scale, its roll less the frame's rotation.
    */
   faceToTemplate(face: AnalyzedFace): AnalyzedFace {
-    if (this.identity) return face;
+    const full = this.ownToFull(face);
+    if (this.identity) return full;
     const box = ([x, y, w, h]: FaceBox): FaceBox => {
       const [cx, cy] = this.toTemplate(x + w / 2, y + h / 2);
       const [sw, sh] = [w / this.scale, h / this.scale];
       return [cx - sw / 2, cy - sh / 2, sw, sh];
     };
     return {
-      ...face,
-      box: box(face.box),
-      detectorBox: box(face.detectorBox),
-      mesh: face.mesh.map(([x, y, z]): [number, number, number] => [
+      ...full,
+      box: box(full.box),
+      detectorBox: box(full.detectorBox),
+      mesh: full.mesh.map(([x, y, z]): [number, number, number] => [
         ...this.toTemplate(x, y),
         z / this.scale,
       ]),
-      pose: { ...face.pose, roll: face.pose.roll - this.rotation },
+      pose: { ...full.pose, roll: full.pose.roll - this.rotation },
     };
   }
+}
+
+/** A face found on an image shrunk by `k`, in the coordinates of the image at full size. */
+export function enlargedFace(face: AnalyzedFace, k: number): AnalyzedFace {
+  if (k === 1) return face;
+  const box = (b: FaceBox): FaceBox => [b[0] * k, b[1] * k, b[2] * k, b[3] * k];
+  return {
+    ...face,
+    box: box(face.box),
+    detectorBox: box(face.detectorBox),
+    mesh: face.mesh.map(([x, y, z]): [number, number, number] => [x * k, y * k, z * k]),
+  };
 }
 
 /**

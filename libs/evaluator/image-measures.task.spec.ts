@@ -7,6 +7,7 @@ import { packageRoot } from '../core/package-root';
 import { FaceAnalyzer } from '../faces/face-analyzer.service';
 import type { FaceBox } from '../faces/face.types';
 import { readRgb, type RgbImage } from '../faces/raster';
+import { identityColourMap } from './colour-map';
 import { IMAGE_MEASURES, measureImage } from './image-measures.task';
 
 describe('image measures on the face workers', () => {
@@ -23,7 +24,7 @@ describe('image measures on the face workers', () => {
   /** Every pixel covered by the output, no faces matched. */
   const rest = (template: RgbImage) => ({
     covered: new Uint8Array(size.width * size.height).fill(1),
-    faces: { template, output: template, pairs: [] },
+    faces: { template, output: template, colourMap: identityColourMap(), pairs: [] },
   });
 
   it('gives bit-for-bit the numbers measured on this thread', async () => {

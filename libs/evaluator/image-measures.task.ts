@@ -6,6 +6,7 @@ import { measureBackground } from './background.measure';
 import { excessEdges, scaleBox } from './image-quality.score';
 import { hardCutFraction } from './change-boundary.score';
 import { CALIBRATION } from './score.weights';
+import { isIdentityColourMap, type ColourMap } from './colour-map';
 import { withScratch } from './scratch';
 
 /**
@@ -22,10 +23,10 @@ export interface ImageMeasureInput {
   /** 1 where the (aligned) output has pixels of its own; the rest is no background to compare. */
   covered: Uint8Array;
   /**
-   * The matched faces whose quality is measured, at full size: the template, the output colour-mapped
-   * in its own frame (see `AlignedOutput.own`), and each face's mesh in its image.
+   * The matched faces whose quality is measured, at full size: the template, the output in its own
+   * frame and the colour map to read it through, and each face's mesh in its image.
    */
-  faces: { template: RgbImage; output: RgbImage; pairs: FaceQualityPair[] };
+  faces: { template: RgbImage; output: RgbImage; colourMap: ColourMap; pairs: FaceQualityPair[] };
 }
 
 /** The raw image-level measures; `FaceSwapEvaluator` maps them to parts. */
@@ -74,7 +75,12 @@ export function measureImage({
       colourDiff: background.colourDiff,
       seam: excessEdges(output, template, templateBoxes, { inner: c.seamInner, outer: c.seamOuter }),
       hardCut: hardCutFraction(output, template, templateBoxes, background.change, c.hardCut).faces,
-      faces: measureFaceQuality(faces.template, faces.output, faces.pairs),
+      faces: measureFaceQuality(
+        faces.template,
+        faces.output,
+        faces.pairs,
+        isIdentityColourMap(faces.colourMap) ? undefined : faces.colourMap,
+      ),
     };
   });
 }
