@@ -126,15 +126,23 @@ function fitResidual(map: ColourMap, from: Float32Array, to: Float32Array): void
   }
   const weights = new Float32Array(n).fill(1);
   const magnitude = new Float32Array(n);
+  // Each sample's lattice corners and weights, found once for both passes and the reading between.
+  const sampleNodes = new Int32Array(n * 8);
+  const sampleWeights = new Float32Array(n * 8);
+  for (let k = 0; k < n; k++) {
+    corners(from[k * 3] * 255, from[k * 3 + 1] * 255, from[k * 3 + 2] * 255, nodes, cornerWeights);
+    sampleNodes.set(nodes, k * 8);
+    sampleWeights.set(cornerWeights, k * 8);
+  }
   for (let pass = 0; pass < 2; pass++) {
     const sum = new Float32Array(LATTICE ** 3 * 3);
     const weight = new Float32Array(LATTICE ** 3);
     for (let k = 0; k < n; k++) {
-      corners(from[k * 3] * 255, from[k * 3 + 1] * 255, from[k * 3 + 2] * 255, nodes, cornerWeights);
       for (let j = 0; j < 8; j++) {
-        const w = cornerWeights[j] * weights[k];
-        weight[nodes[j]] += w;
-        for (let c = 0; c < 3; c++) sum[nodes[j] * 3 + c] += w * residuals[k * 3 + c];
+        const node = sampleNodes[k * 8 + j];
+        const w = sampleWeights[k * 8 + j] * weights[k];
+        weight[node] += w;
+        for (let c = 0; c < 3; c++) sum[node * 3 + c] += w * residuals[k * 3 + c];
       }
     }
     for (let node = 0; node < weight.length; node++)
@@ -143,15 +151,14 @@ function fitResidual(map: ColourMap, from: Float32Array, to: Float32Array): void
     if (pass === 1) break;
     // Samples the lattice does not explain (a changed region the mask missed) count less the second time.
     for (let k = 0; k < n; k++) {
-      latticeAt(
-        map.residual,
-        from[k * 3] * 255,
-        from[k * 3 + 1] * 255,
-        from[k * 3 + 2] * 255,
-        fitted,
-        nodes,
-        cornerWeights,
-      );
+      fitted[0] = fitted[1] = fitted[2] = 0;
+      for (let j = 0; j < 8; j++) {
+        const at = sampleNodes[k * 8 + j] * 3;
+        const w = sampleWeights[k * 8 + j];
+        fitted[0] += w * map.residual[at];
+        fitted[1] += w * map.residual[at + 1];
+        fitted[2] += w * map.residual[at + 2];
+      }
       let worst = 0;
       for (let c = 0; c < 3; c++) worst = Math.max(worst, Math.abs(residuals[k * 3 + c] - fitted[c]));
       magnitude[k] = worst;
@@ -178,26 +185,6 @@ function corners(r: number, g: number, b: number, nodes: Int32Array, weights: Fl
     const cb = (corner >> 2) & 1;
     weights[corner] = (cr ? dr : 1 - dr) * (cg ? dg : 1 - dg) * (cb ? db : 1 - db);
     nodes[corner] = ((ir + cr) * LATTICE + (ig + cg)) * LATTICE + (ib + cb);
-  }
-}
-
-/** The residual lattice read at a colour (trilinear), written into `out`. */
-function latticeAt(
-  lattice: Float32Array,
-  r: number,
-  g: number,
-  b: number,
-  out: Float32Array,
-  nodes: Int32Array,
-  weights: Float32Array,
-): void {
-  corners(r, g, b, nodes, weights);
-  out[0] = out[1] = out[2] = 0;
-  for (let k = 0; k < 8; k++) {
-    const at = nodes[k] * 3;
-    out[0] += weights[k] * lattice[at];
-    out[1] += weights[k] * lattice[at + 1];
-    out[2] += weights[k] * lattice[at + 2];
   }
 }
 
@@ -401,8 +388,8 @@ export function recolourSpan(
 
 /**
  * The residual lattice read trilinearly at every 8th grey level of each channel, for nearest lookup:
- * the same weights, products and single-precision sums as `latticeAt`, with each axis's cell and
- * fraction worked out once instead of per entry.
+ * the same weights, products and single-precision sums as `fitResidual` reads it with, with each axis's
+ * cell and fraction, and each red–green weight product, worked out once instead of per entry.
  */
 function residualTable(residual: Float32Array): Float32Array {
   const table = new Float32Array(TABLE ** 3 * 3);
@@ -414,20 +401,27 @@ function residualTable(residual: Float32Array): Float32Array {
     fraction[v] = f - (f | 0);
   }
   const f32 = Math.fround;
+  // Per corner (red bit, green bit): the red and green weights' product, and the corner's offset.
+  const rg = new Float64Array(4);
+  const base = new Int32Array(4);
   for (let r = 0; r < TABLE; r++)
-    for (let g = 0; g < TABLE; g++)
+    for (let g = 0; g < TABLE; g++) {
+      for (let corner = 0; corner < 4; corner++) {
+        const cr = corner & 1;
+        const cg = (corner >> 1) & 1;
+        rg[corner] = (cr ? fraction[r] : 1 - fraction[r]) * (cg ? fraction[g] : 1 - fraction[g]);
+        base[corner] = ((cell[r] + cr) * LATTICE + (cell[g] + cg)) * LATTICE;
+      }
       for (let b = 0; b < TABLE; b++) {
-        const [ir, ig, ib] = [cell[r], cell[g], cell[b]];
-        const [dr, dg, db] = [fraction[r], fraction[g], fraction[b]];
+        const ib = cell[b];
+        const db = fraction[b];
         let v0 = 0;
         let v1 = 0;
         let v2 = 0;
         for (let corner = 0; corner < 8; corner++) {
-          const cr = corner & 1;
-          const cg = (corner >> 1) & 1;
-          const cb = (corner >> 2) & 1;
-          const w = f32((cr ? dr : 1 - dr) * (cg ? dg : 1 - dg) * (cb ? db : 1 - db));
-          const at = (((ir + cr) * LATTICE + (ig + cg)) * LATTICE + (ib + cb)) * 3;
+          const cb = corner >> 2;
+          const w = f32(rg[corner & 3] * (cb ? db : 1 - db));
+          const at = (base[corner & 3] + ib + cb) * 3;
           v0 = f32(v0 + w * residual[at]);
           v1 = f32(v1 + w * residual[at + 1]);
           v2 = f32(v2 + w * residual[at + 2]);
@@ -437,5 +431,6 @@ function residualTable(residual: Float32Array): Float32Array {
         table[t + 1] = v1;
         table[t + 2] = v2;
       }
+    }
   return table;
 }

@@ -146,8 +146,10 @@ export function enlargedFace(face: AnalyzedFace, k: number): AnalyzedFace {
 export class Frame {
   readonly half: number;
   /** Working pixels per full-resolution pixel, as a fraction num / den per axis. */
-  private readonly num: [number, number];
-  private readonly den: [number, number];
+  private readonly numX: number;
+  private readonly denX: number;
+  private readonly numY: number;
+  private readonly denY: number;
   constructor(
     readonly width: number,
     readonly height: number,
@@ -156,8 +158,8 @@ export class Frame {
     pixel?: number,
   ) {
     this.half = Math.max(fullWidth, fullHeight) / 2;
-    this.num = pixel ? [1, 1] : [width, height];
-    this.den = pixel ? [pixel, pixel] : [fullWidth, fullHeight];
+    [this.numX, this.denX] = pixel ? [1, pixel] : [width, fullWidth];
+    [this.numY, this.denY] = pixel ? [1, pixel] : [height, fullHeight];
   }
 
   /** The full frame shrunk by a whole `factor` (see `shrink` in libs/faces/raster.ts). */
@@ -179,18 +181,18 @@ export class Frame {
 
   /** Pixel column → u. Pixel centres sit at x + 0.5 in continuous coordinates. */
   u(x: number): number {
-    return ((x + 0.5) * (this.den[0] / this.num[0]) - this.fullWidth / 2) / this.half;
+    return ((x + 0.5) * (this.denX / this.numX) - this.fullWidth / 2) / this.half;
   }
 
   v(y: number): number {
-    return ((y + 0.5) * (this.den[1] / this.num[1]) - this.fullHeight / 2) / this.half;
+    return ((y + 0.5) * (this.denY / this.numY) - this.fullHeight / 2) / this.half;
   }
 
   x(u: number): number {
-    return ((u * this.half + this.fullWidth / 2) * this.num[0]) / this.den[0] - 0.5;
+    return ((u * this.half + this.fullWidth / 2) * this.numX) / this.denX - 0.5;
   }
 
   y(v: number): number {
-    return ((v * this.half + this.fullHeight / 2) * this.num[1]) / this.den[1] - 0.5;
+    return ((v * this.half + this.fullHeight / 2) * this.numY) / this.denY - 0.5;
   }
 }
