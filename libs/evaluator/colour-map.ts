@@ -1,6 +1,7 @@
 import type { RgbImage } from '../faces/raster';
 import { Frame, type Similarity } from './frame';
 import { robustScale } from './robust-scale';
+import { scratch } from './scratch';
 
 /**
  * A global colour map, output → template: each channel's value is its own curve (offset, gain and a
@@ -55,8 +56,8 @@ export function fitColourMap(
 ): ColourMap {
   const { width, height } = frame;
   const stride = Math.max(1, Math.floor((width * height) / (COLOUR_SAMPLES * 2)));
-  const from = new Float32Array(COLOUR_SAMPLES * 3);
-  const to = new Float32Array(COLOUR_SAMPLES * 3);
+  const from = scratch.float32(COLOUR_SAMPLES * 3);
+  const to = scratch.float32(COLOUR_SAMPLES * 3);
   let n = 0;
   const s = 1 + t.a;
   for (let i = 0; i < width * height && n < COLOUR_SAMPLES; i += stride) {
@@ -108,7 +109,7 @@ const LATTICE_PRIOR = 4;
  */
 function fitResidual(map: ColourMap, from: Float32Array, to: Float32Array): void {
   const n = from.length / 3;
-  const residuals = new Float32Array(n * 3);
+  const residuals = scratch.float32(n * 3);
   const pixel = new Uint8ClampedArray(3);
   const nodes = new Int32Array(8);
   const cornerWeights = new Float32Array(8);
@@ -124,19 +125,19 @@ function fitResidual(map: ColourMap, from: Float32Array, to: Float32Array): void
     );
     for (let c = 0; c < 3; c++) residuals[k * 3 + c] = to[k * 3 + c] - pixel[c];
   }
-  const weights = new Float32Array(n).fill(1);
-  const magnitude = new Float32Array(n);
+  const weights = scratch.float32(n).fill(1);
+  const magnitude = scratch.float32(n);
   // Each sample's lattice corners and weights, found once for both passes and the reading between.
-  const sampleNodes = new Int32Array(n * 8);
-  const sampleWeights = new Float32Array(n * 8);
+  const sampleNodes = scratch.int32(n * 8);
+  const sampleWeights = scratch.float32(n * 8);
   for (let k = 0; k < n; k++) {
     corners(from[k * 3] * 255, from[k * 3 + 1] * 255, from[k * 3 + 2] * 255, nodes, cornerWeights);
     sampleNodes.set(nodes, k * 8);
     sampleWeights.set(cornerWeights, k * 8);
   }
   for (let pass = 0; pass < 2; pass++) {
-    const sum = new Float32Array(LATTICE ** 3 * 3);
-    const weight = new Float32Array(LATTICE ** 3);
+    const sum = scratch.float32(LATTICE ** 3 * 3);
+    const weight = scratch.float32(LATTICE ** 3);
     for (let k = 0; k < n; k++) {
       for (let j = 0; j < 8; j++) {
         const node = sampleNodes[k * 8 + j];
@@ -206,8 +207,8 @@ function applyGlobal(
 /** Robust fit of template channel `c` on the three output channels and the square of its own. */
 function fitChannel(from: Float32Array, to: Float32Array, c: number): number[] | null {
   const n = from.length / 3;
-  const weights = new Float32Array(n).fill(1);
-  const errors = new Float32Array(n);
+  const weights = scratch.float32(n).fill(1);
+  const errors = scratch.float32(n);
   let coeffs: number[] | null = null;
   for (let pass = 0; pass < 4; pass++) {
     // The weighted normal equations of the five terms (1, r, g, b, own²), summed sample by sample; the

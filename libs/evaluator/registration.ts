@@ -3,6 +3,7 @@ import type { RgbImage } from '../faces/raster';
 import { fitColourMap, identityColourMap, type ColourMap } from './colour-map';
 import { Frame, IDENTITY, type Similarity } from './frame';
 import { robustScale } from './robust-scale';
+import { scratch } from './scratch';
 import {
   backgroundMask,
   bilinear,
@@ -183,7 +184,7 @@ export function registerOutput(input: RegistrationInput): Registration {
 }
 
 /** The output's values at the samples under `t`, NaN where a sample falls outside the output. */
-function warpedSamples(level: Level, t: Similarity, out = new Float32Array(level.u.length)): Float32Array {
+function warpedSamples(level: Level, t: Similarity, out = scratch.float32(level.u.length)): Float32Array {
   const { frame, output, u, v } = level;
   const { width, height } = frame;
   const s = 1 + t.a;
@@ -229,9 +230,9 @@ function refine(level: Level, start: Similarity, iterations: number): Similarity
   let t = start;
   const n = level.t.length;
   if (n < 16) return t;
-  const errors = new Float32Array(n);
-  const weights = new Float32Array(n).fill(1);
-  const values = new Float32Array(n);
+  const errors = scratch.float32(n);
+  const weights = scratch.float32(n).fill(1);
+  const values = scratch.float32(n);
   const sd = level.sd;
   for (let it = 0; it < iterations; it++) {
     warpedSamples(level, t, values);
