@@ -145,11 +145,11 @@ export function enlargedFace(face: AnalyzedFace, k: number): AnalyzedFace {
  */
 export class Frame {
   readonly half: number;
-  /** Working pixels per full-resolution pixel, as a fraction num / den per axis. */
-  private readonly numX: number;
-  private readonly denX: number;
-  private readonly numY: number;
-  private readonly denY: number;
+  /** Working pixels per full-resolution pixel, as a fraction num / den per axis (see `x`, `y`). */
+  readonly numX: number;
+  readonly denX: number;
+  readonly numY: number;
+  readonly denY: number;
   constructor(
     readonly width: number,
     readonly height: number,

@@ -181,17 +181,4 @@ function level(frame: Frame, template: Float32Array, mask: Uint8Array): Template
   return { frame, t, u, v, sd };
 }
 
-export function bilinear(map: Float32Array, width: number, height: number, x: number, y: number): number {
-  const x0 = Math.floor(x);
-  const y0 = Math.floor(y);
-  const fx = x - x0;
-  const fy = y - y0;
-  const i = y0 * width + x0;
-  const a = map[i];
-  const b = map[i + 1];
-  const c = map[i + width];
-  const d = map[i + width + 1];
-  return (a + (b - a) * fx) * (1 - fy) + (c + (d - c) * fx) * fy;
-}
-
 const MIN_LEVEL_SIDE = 48;
