@@ -1,6 +1,6 @@
 import { sharedBytes, shrink, type RgbImage } from '../faces/raster';
 import { isIdentityColourMap, preparedMap, recolourSpan, type ColourMap } from './colour-map';
-import { Frame, type Similarity } from './frame';
+import { Frame, isIdentity, type Similarity } from './frame';
 
 /** The output at the measures' scale, colour-mapped where it is and in the template's frame. */
 export interface AlignedOutput {
@@ -32,8 +32,7 @@ export function alignOutput(
   // Results in shared memory: analyzed and measured on the workers, they are sent on without a copy.
   const small = factor === 1 ? output : shrink(output, whole, factor, sharedBytes(width * height * 3));
   const own = isIdentityColourMap(colourMap) ? small : recoloured(small, colourMap, small !== output);
-  const identity = transform.a === 0 && transform.b === 0 && transform.tx === 0 && transform.ty === 0;
-  if (identity) return { own, image: own, covered: everywhere(width * height) };
+  if (isIdentity(transform)) return { own, image: own, covered: everywhere(width * height) };
   const { pixels } = own;
   const warped = new Uint8ClampedArray(new SharedArrayBuffer(width * height * 3));
   const covered = sharedBytes(width * height);

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { preparedMap, recolourSpan, type ColourMap, type PreparedMap } from './colour-map';
 import type { RgbImage } from '../faces/raster';
 import { scratch } from './scratch';
@@ -100,15 +101,11 @@ export function measureFaceQuality(
   });
 }
 
-/** Template faces' own measures by `FaceQualityPair.templateKey`, the latest used last (per worker). */
-const templateFaceStats = new Map<string, FaceStats>();
-const KEPT_TEMPLATE_FACES = 64;
+/** Template faces' own measures by `FaceQualityPair.templateKey`, least recently used out first (per worker). */
+const templateFaceStats = new LRUCache<string, FaceStats>({ max: 64 });
 
 function keep(key: string | undefined, stats: FaceStats): FaceStats {
-  if (key === undefined) return stats;
-  templateFaceStats.set(key, stats);
-  if (templateFaceStats.size > KEPT_TEMPLATE_FACES)
-    templateFaceStats.delete(templateFaceStats.keys().next().value!);
+  if (key !== undefined) templateFaceStats.set(key, stats);
   return stats;
 }
 

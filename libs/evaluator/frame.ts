@@ -16,6 +16,11 @@ export interface Similarity {
 /** The identity transform: the output is in the template's frame already. */
 export const IDENTITY: Similarity = { a: 0, b: 0, tx: 0, ty: 0 };
 
+/** Whether `t` moves nothing (the registration gives exactly `IDENTITY`'s numbers then). */
+export function isIdentity(t: Similarity): boolean {
+  return t.a === 0 && t.b === 0 && t.tx === 0 && t.ty === 0;
+}
+
 /** How far the transform moves and turns the frame, in the units of the breakdown. */
 export interface FrameChange {
   /** Shift of the image centre as fractions of the width and the height. */
@@ -55,7 +60,7 @@ export class FrameMapping {
     private readonly factor = 1,
   ) {
     this.half = Math.max(width, height) / 2;
-    this.identity = t.a === 0 && t.b === 0 && t.tx === 0 && t.ty === 0;
+    this.identity = isIdentity(t);
     this.scale = Math.hypot(1 + t.a, t.b);
     this.rotation = Math.atan2(t.b, 1 + t.a);
   }

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { FaceBox } from '../faces/face.types';
 import type { RgbImage } from '../faces/raster';
 import { fitColourMap, identityColourMap, type ColourMap } from './colour-map';
@@ -95,9 +96,8 @@ interface TemplateSide {
   levels: () => TemplateLevel[];
 }
 
-/** Templates' sides kept by `templateSide`, the latest used last (a few cases' worth per worker). */
-const templateSides = new Map<string, TemplateSide>();
-const KEPT_TEMPLATE_SIDES = 8;
+/** Templates' sides kept by `templateSide`: a few cases' worth per worker, least recently used out first. */
+const templateSides = new LRUCache<string, TemplateSide>({ max: 8 });
 
 /**
  * The template's side of the fit, made anew, or kept from an earlier output of the same template: with
@@ -109,11 +109,7 @@ function templateSide(input: RegistrationInput): TemplateSide {
     templateKey &&
     [templateKey, template.width, template.height, fullWidth, fullHeight, exclude.flat()].join();
   const kept = key ? templateSides.get(key) : undefined;
-  if (key && kept) {
-    templateSides.delete(key);
-    templateSides.set(key, kept);
-    return kept;
-  }
+  if (kept) return kept;
   const frame = new Frame(template.width, template.height, fullWidth, fullHeight);
   // The people are left out with a generous margin (hair, neck, a paste's box), unless that leaves too
   // little to register on (a face that fills the frame); then with a tight one.
@@ -129,10 +125,7 @@ function templateSide(input: RegistrationInput): TemplateSide {
   if (key) mask = Uint8Array.from(mask);
   let levels: TemplateLevel[] | undefined;
   const side = { frame, mask, levels: () => (levels ??= templatePyramid(lumaOf(template), mask, frame)) };
-  if (key) {
-    templateSides.set(key, side);
-    if (templateSides.size > KEPT_TEMPLATE_SIDES) templateSides.delete(templateSides.keys().next().value!);
-  }
+  if (key) templateSides.set(key, side);
   return side;
 }
 
