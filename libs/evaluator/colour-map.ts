@@ -93,6 +93,8 @@ export function fitColourMap(
   return map;
 }
 
+const f32 = Math.fround;
+
 /** Nodes per axis of the residual lattice over RGB (a node every 32 grey levels). */
 const LATTICE = 9;
 
@@ -111,9 +113,6 @@ function fitResidual(map: ColourMap, from: Float32Array, to: Float32Array): void
   const n = from.length / 3;
   const residuals = scratch.float32(n * 3);
   const pixel = new Uint8ClampedArray(3);
-  const nodes = new Int32Array(8);
-  const cornerWeights = new Float32Array(8);
-  const fitted = new Float32Array(3);
   for (let k = 0; k < n; k++) {
     applyGlobal(
       map,
@@ -130,47 +129,69 @@ function fitResidual(map: ColourMap, from: Float32Array, to: Float32Array): void
   // Each sample's lattice corners and weights, found once for both passes and the reading between.
   const sampleNodes = scratch.int32(n * 8);
   const sampleWeights = scratch.float32(n * 8);
-  for (let k = 0; k < n; k++) {
-    corners(from[k * 3] * 255, from[k * 3 + 1] * 255, from[k * 3 + 2] * 255, nodes, cornerWeights);
-    sampleNodes.set(nodes, k * 8);
-    sampleWeights.set(cornerWeights, k * 8);
-  }
+  for (let k = 0; k < n; k++)
+    corners(
+      from[k * 3] * 255,
+      from[k * 3 + 1] * 255,
+      from[k * 3 + 2] * 255,
+      sampleNodes,
+      sampleWeights,
+      k * 8,
+    );
+  const { residual } = map;
   for (let pass = 0; pass < 2; pass++) {
     const sum = scratch.float32(LATTICE ** 3 * 3);
     const weight = scratch.float32(LATTICE ** 3);
     for (let k = 0; k < n; k++) {
-      for (let j = 0; j < 8; j++) {
-        const node = sampleNodes[k * 8 + j];
-        const w = sampleWeights[k * 8 + j] * weights[k];
+      const weightK = weights[k];
+      const r0 = residuals[k * 3];
+      const r1 = residuals[k * 3 + 1];
+      const r2 = residuals[k * 3 + 2];
+      for (let j = k * 8; j < k * 8 + 8; j++) {
+        const node = sampleNodes[j];
+        const w = sampleWeights[j] * weightK;
         weight[node] += w;
-        for (let c = 0; c < 3; c++) sum[node * 3 + c] += w * residuals[k * 3 + c];
+        sum[node * 3] += w * r0;
+        sum[node * 3 + 1] += w * r1;
+        sum[node * 3 + 2] += w * r2;
       }
     }
     for (let node = 0; node < weight.length; node++)
-      for (let c = 0; c < 3; c++)
-        map.residual[node * 3 + c] = sum[node * 3 + c] / (weight[node] + LATTICE_PRIOR);
+      for (let c = 0; c < 3; c++) residual[node * 3 + c] = sum[node * 3 + c] / (weight[node] + LATTICE_PRIOR);
     if (pass === 1) break;
     // Samples the lattice does not explain (a changed region the mask missed) count less the second time.
     for (let k = 0; k < n; k++) {
-      fitted[0] = fitted[1] = fitted[2] = 0;
-      for (let j = 0; j < 8; j++) {
-        const at = sampleNodes[k * 8 + j] * 3;
-        const w = sampleWeights[k * 8 + j];
-        fitted[0] += w * map.residual[at];
-        fitted[1] += w * map.residual[at + 1];
-        fitted[2] += w * map.residual[at + 2];
+      // The lattice read at the sample (single-precision sums).
+      let f0 = 0;
+      let f1 = 0;
+      let f2 = 0;
+      for (let j = k * 8; j < k * 8 + 8; j++) {
+        const at = sampleNodes[j] * 3;
+        const w = sampleWeights[j];
+        f0 = f32(f0 + w * residual[at]);
+        f1 = f32(f1 + w * residual[at + 1]);
+        f2 = f32(f2 + w * residual[at + 2]);
       }
-      let worst = 0;
-      for (let c = 0; c < 3; c++) worst = Math.max(worst, Math.abs(residuals[k * 3 + c] - fitted[c]));
-      magnitude[k] = worst;
+      magnitude[k] = Math.max(
+        Math.abs(residuals[k * 3] - f0),
+        Math.abs(residuals[k * 3 + 1] - f1),
+        Math.abs(residuals[k * 3 + 2] - f2),
+      );
     }
     const huber = 1.345 * Math.max(2, robustScale(magnitude));
     for (let k = 0; k < n; k++) weights[k] = magnitude[k] <= huber ? 1 : huber / magnitude[k];
   }
 }
 
-/** The 8 lattice nodes around a colour and their trilinear weights, written into `nodes` and `weights`. */
-function corners(r: number, g: number, b: number, nodes: Int32Array, weights: Float32Array): void {
+/** The 8 lattice nodes around a colour and their trilinear weights, written into `nodes` and `weights` from `at`. */
+function corners(
+  r: number,
+  g: number,
+  b: number,
+  nodes: Int32Array,
+  weights: Float32Array,
+  at: number,
+): void {
   const fr = Math.min(LATTICE - 1.000001, r / LATTICE_STEP);
   const fg = Math.min(LATTICE - 1.000001, g / LATTICE_STEP);
   const fb = Math.min(LATTICE - 1.000001, b / LATTICE_STEP);
@@ -184,8 +205,8 @@ function corners(r: number, g: number, b: number, nodes: Int32Array, weights: Fl
     const cr = corner & 1;
     const cg = (corner >> 1) & 1;
     const cb = (corner >> 2) & 1;
-    weights[corner] = (cr ? dr : 1 - dr) * (cg ? dg : 1 - dg) * (cb ? db : 1 - db);
-    nodes[corner] = ((ir + cr) * LATTICE + (ig + cg)) * LATTICE + (ib + cb);
+    weights[at + corner] = (cr ? dr : 1 - dr) * (cg ? dg : 1 - dg) * (cb ? db : 1 - db);
+    nodes[at + corner] = ((ir + cr) * LATTICE + (ig + cg)) * LATTICE + (ib + cb);
   }
 }
 
@@ -388,12 +409,10 @@ export function recolourSpan(
 }
 
 /**
- * The residual lattice read trilinearly at every 8th grey level of each channel, for nearest lookup:
- * the same weights, products and single-precision sums as `fitResidual` reads it with, with each axis's
- * cell and fraction, and each red–green weight product, worked out once instead of per entry.
+ * The residual lattice read trilinearly at every 8th grey level of each channel, for nearest lookup.
+ * Trilinear reading is separable: the lattice is read along blue, that along green, and that along red.
  */
 function residualTable(residual: Float32Array): Float32Array {
-  const table = new Float32Array(TABLE ** 3 * 3);
   const cell = new Int32Array(TABLE);
   const fraction = new Float64Array(TABLE);
   for (let v = 0; v < TABLE; v++) {
@@ -401,37 +420,33 @@ function residualTable(residual: Float32Array): Float32Array {
     cell[v] = f | 0;
     fraction[v] = f - (f | 0);
   }
-  const f32 = Math.fround;
-  // Per corner (red bit, green bit): the red and green weights' product, and the corner's offset.
-  const rg = new Float64Array(4);
-  const base = new Int32Array(4);
-  for (let r = 0; r < TABLE; r++)
-    for (let g = 0; g < TABLE; g++) {
-      for (let corner = 0; corner < 4; corner++) {
-        const cr = corner & 1;
-        const cg = (corner >> 1) & 1;
-        rg[corner] = (cr ? fraction[r] : 1 - fraction[r]) * (cg ? fraction[g] : 1 - fraction[g]);
-        base[corner] = ((cell[r] + cr) * LATTICE + (cell[g] + cg)) * LATTICE;
-      }
-      for (let b = 0; b < TABLE; b++) {
-        const ib = cell[b];
-        const db = fraction[b];
-        let v0 = 0;
-        let v1 = 0;
-        let v2 = 0;
-        for (let corner = 0; corner < 8; corner++) {
-          const cb = corner >> 2;
-          const w = f32(rg[corner & 3] * (cb ? db : 1 - db));
-          const at = (base[corner & 3] + ib + cb) * 3;
-          v0 = f32(v0 + w * residual[at]);
-          v1 = f32(v1 + w * residual[at + 1]);
-          v2 = f32(v2 + w * residual[at + 2]);
-        }
-        const t = ((r * TABLE + g) * TABLE + b) * 3;
-        table[t] = v0;
-        table[t + 1] = v1;
-        table[t + 2] = v2;
-      }
+  const row = TABLE * 3;
+  const alongBlue = new Float64Array(LATTICE * LATTICE * row);
+  for (let rg = 0; rg < LATTICE * LATTICE; rg++)
+    for (let b = 0; b < TABLE; b++) {
+      const at = (rg * LATTICE + cell[b]) * 3;
+      const d = fraction[b];
+      for (let c = 0; c < 3; c++)
+        alongBlue[rg * row + b * 3 + c] = (1 - d) * residual[at + c] + d * residual[at + 3 + c];
     }
+  const alongGreen = new Float64Array(LATTICE * TABLE * row);
+  for (let r = 0; r < LATTICE; r++)
+    for (let g = 0; g < TABLE; g++)
+      lerpRows(alongBlue, (r * LATTICE + cell[g]) * row, row, fraction[g], alongGreen, (r * TABLE + g) * row);
+  const table = new Float32Array(TABLE * TABLE * row);
+  const plane = TABLE * row;
+  for (let r = 0; r < TABLE; r++) lerpRows(alongGreen, cell[r] * plane, plane, fraction[r], table, r * plane);
   return table;
+}
+
+/** `out[at…at+n)` = (1 − d)·`from[lo…lo+n)` + d·`from[lo+n…lo+2n)`: between two neighbouring rows. */
+function lerpRows(
+  from: Float64Array,
+  lo: number,
+  n: number,
+  d: number,
+  out: Float64Array | Float32Array,
+  at: number,
+): void {
+  for (let i = 0; i < n; i++) out[at + i] = (1 - d) * from[lo + i] + d * from[lo + n + i];
 }

@@ -72,23 +72,14 @@ export function measureFaceQuality(
   // Luma only where the faces are: the rest of the image is never read. A face's measures read only
   // its own window, so a template face's are the same whichever other faces share the plane.
   const kept = pairs.map((p) => (p.templateKey ? templateFaceStats.get(p.templateKey) : undefined));
-  const missing = pairs.filter((_, i) => !kept[i]);
-  const t =
-    missing.length > 0
-      ? planeOf(
-          template,
-          missing.map((p) => p.template),
-          null,
-        )
-      : null;
-  const o = planeOf(
-    output,
-    pairs.map((p) => p.output),
-    outputColours ? preparedMap(outputColours) : null,
-  );
+  const missing = pairs.flatMap((p, i) => (kept[i] ? [] : [faceRegions(p.template)]));
+  const t = missing.length > 0 ? planeOf(template, missing, null) : null;
+  const outputRegions = pairs.map((p) => faceRegions(p.output));
+  const o = planeOf(output, outputRegions, outputColours ? preparedMap(outputColours) : null);
+  let next = 0;
   return pairs.map((pair, i) => {
-    const ts = kept[i] ?? keep(pair.templateKey, faceStats(t!, pair.template));
-    const os = faceStats(o, pair.output);
+    const ts = kept[i] ?? keep(pair.templateKey, faceStats(t!, missing[next++]));
+    const os = faceStats(o, outputRegions[i]);
     // Grain over the features is no detail: where plain skin got grainier than the template's, the
     // features' energy is discounted by the square root of that excess (noise lends a faint eye energy
     // it does not have; the square root leaves most of a real face's texture alone).
@@ -115,23 +106,23 @@ function ratio(a: number, b: number): number {
 }
 
 /**
- * Luma (BT.601) around each mesh, each row's colours first mapped through `map` if given, on the smallest
- * window of the image that holds them all (elsewhere in the window, 0).
+ * Luma (BT.601) of the pixels each face's measures read (`gridReach`, `blockReach`), each row's colours first mapped
+ * through `map` if given, on the smallest window of the image that holds them all (elsewhere in the
+ * window, 0).
  */
-function planeOf(image: RgbImage, meshes: ReadonlyArray<readonly Point[]>, map: PreparedMap | null): Plane {
+function planeOf(image: RgbImage, faces: readonly FaceRegions[], map: PreparedMap | null): Plane {
   const { width, height, pixels } = image;
-  const boxes = meshes.map((mesh) => {
-    const xs = mesh.map((q) => q[0]);
-    const ys = mesh.map((q) => q[1]);
-    // The mesh's box grown by a fifth covers every region measured (and their 1-pixel borders).
-    const [minX, maxX, minY, maxY] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-    const mx = 0.2 * (maxX - minX) + 2;
-    const my = 0.2 * (maxY - minY) + 2;
+  const boxes = faces.map(({ features, skin, box, cell }) => {
+    const reaches = [
+      ...features.map((r) => gridReach(r, cell)),
+      ...skin.map((r) => gridReach(r, 1)),
+      blockReach(box),
+    ];
     return {
-      x0: Math.max(0, Math.floor(minX - mx)),
-      x1: Math.min(width, Math.ceil(maxX + mx)),
-      y0: Math.max(0, Math.floor(minY - my)),
-      y1: Math.min(height, Math.ceil(maxY + my)),
+      x0: Math.max(0, Math.min(...reaches.map((r) => r[0]))),
+      y0: Math.max(0, Math.min(...reaches.map((r) => r[1]))),
+      x1: Math.min(width, Math.max(...reaches.map((r) => r[2]))),
+      y1: Math.min(height, Math.max(...reaches.map((r) => r[3]))),
     };
   });
   const left = Math.min(width, ...boxes.map((b) => b.x0));
@@ -158,6 +149,18 @@ function planeOf(image: RgbImage, meshes: ReadonlyArray<readonly Point[]>, map: 
   return { luma, width, height, left, top, stride, rows };
 }
 
+/** The pixels `gridStats` reads for a region, as [x0, y0, x1, y1) (before clamping to the image). */
+function gridReach([rx, ry, rw, rh]: Region, cell: number): Region {
+  const cols = Math.max(3, Math.round(rw / cell));
+  const rows = Math.max(3, Math.round(rh / cell));
+  return [Math.floor(rx), Math.floor(ry), Math.floor(rx + cols * cell) + 1, Math.floor(ry + rows * cell) + 1];
+}
+
+/** The pixels `blockGrid` reads for a region, as [x0, y0, x1, y1) (before clamping to the image). */
+function blockReach([rx, ry, rw, rh]: Region): Region {
+  return [Math.floor(rx), Math.floor(ry), Math.ceil(rx + rw) + 1, Math.ceil(ry + rh) + 1];
+}
+
 /** Luma over a window of an image: the pixel (x, y) is at `luma[(y - top) * stride + x - left]`. */
 interface Plane {
   luma: Float32Array;
@@ -170,18 +173,23 @@ interface Plane {
   rows: number;
 }
 
-/** The plane's luma at (x, y): 0 outside its window. */
-function lumaAt(plane: Plane, x: number, y: number): number {
-  const u = x - plane.left;
-  const v = y - plane.top;
-  return u >= 0 && v >= 0 && u < plane.stride && v < plane.rows ? plane.luma[v * plane.stride + u] : 0;
-}
-
 type Region = [number, number, number, number];
 
 type FaceStats = ReturnType<typeof faceStats>;
 
-function faceStats(plane: Plane, mesh: readonly Point[]) {
+/** Where a face's measures look, in its image's pixels. */
+interface FaceRegions {
+  /** The features' sampling cell (see `CELLS_PER_EYE_DISTANCE`). */
+  cell: number;
+  /** The eyes and the mouth. */
+  features: Region[];
+  /** Plain skin: the cheeks and the forehead. */
+  skin: Region[];
+  /** The mesh's box: the face as a whole. */
+  box: Region;
+}
+
+function faceRegions(mesh: readonly Point[]): FaceRegions {
   const p = (name: keyof typeof MESH) => mesh[MESH[name]];
   const dist = (a: Point, b: Point) => Math.hypot(a[0] - b[0], a[1] - b[1]);
   const d = Math.max(4, dist(p('leftEyeOuter'), p('rightEyeOuter')));
@@ -190,32 +198,40 @@ function faceStats(plane: Plane, mesh: readonly Point[]) {
     const cy = b ? (a[1] + b[1]) / 2 : a[1];
     return [cx - w / 2, cy - h / 2, w, h];
   };
-  // Never finer than 2 pixels: at the pixel scale itself any resampling reads as lost detail.
-  const cell = Math.max(2, d / CELLS_PER_EYE_DISTANCE);
   const mouthWidth = dist(p('mouthLeft'), p('mouthRight'));
-  const skinRegions = [
-    around(p('rightCheek'), null, 0.3 * d, 0.3 * d),
-    around(p('leftCheek'), null, 0.3 * d, 0.3 * d),
-    around(p('forehead'), null, 0.4 * d, 0.25 * d),
-  ];
-  const meanOf = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
-  const features = [
-    around(p('rightEyeOuter'), p('rightEyeInner'), 0.55 * d, 0.35 * d),
-    around(p('leftEyeOuter'), p('leftEyeInner'), 0.55 * d, 0.35 * d),
-    around(p('mouthRight'), p('mouthLeft'), Math.max(0.45 * d, 1.25 * mouthWidth), 0.4 * d),
-  ]
-    .map((r) => gridStats(plane, r, cell))
-    .map((f) => ({ energy: f.energy + 1, spread: f.spread + 1 }));
-  const skin = skinRegions.map((r) => gridStats(plane, r, 1).energy);
   const xs = mesh.slice(0, 468).map((q) => q[0]);
   const ys = mesh.slice(0, 468).map((q) => q[1]);
-  const box: Region = [
-    Math.min(...xs),
-    Math.min(...ys),
-    Math.max(...xs) - Math.min(...xs),
-    Math.max(...ys) - Math.min(...ys),
-  ];
-  return { features, skin: meanOf(skin), blocks: blockGrid(plane, box) };
+  return {
+    // Never finer than 2 pixels: at the pixel scale itself any resampling reads as lost detail.
+    cell: Math.max(2, d / CELLS_PER_EYE_DISTANCE),
+    features: [
+      around(p('rightEyeOuter'), p('rightEyeInner'), 0.55 * d, 0.35 * d),
+      around(p('leftEyeOuter'), p('leftEyeInner'), 0.55 * d, 0.35 * d),
+      around(p('mouthRight'), p('mouthLeft'), Math.max(0.45 * d, 1.25 * mouthWidth), 0.4 * d),
+    ],
+    skin: [
+      around(p('rightCheek'), null, 0.3 * d, 0.3 * d),
+      around(p('leftCheek'), null, 0.3 * d, 0.3 * d),
+      around(p('forehead'), null, 0.4 * d, 0.25 * d),
+    ],
+    box: [
+      Math.min(...xs),
+      Math.min(...ys),
+      Math.max(...xs) - Math.min(...xs),
+      Math.max(...ys) - Math.min(...ys),
+    ],
+  };
+}
+
+function faceStats(plane: Plane, { cell, features, skin, box }: FaceRegions) {
+  const meanOf = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+  return {
+    features: features
+      .map((r) => gridStats(plane, r, cell))
+      .map((f) => ({ energy: f.energy + 1, spread: f.spread + 1 })),
+    skin: meanOf(skin.map((r) => gridStats(plane, r, 1).energy)),
+    blocks: blockGrid(plane, box),
+  };
 }
 
 /**
@@ -275,11 +291,14 @@ function blockGrid(plane: Plane, [rx, ry, rw, rh]: Region): number {
   const y1 = Math.min(plane.height - 1, Math.ceil(ry + rh));
   const cols = new Float64Array(8);
   const rows = new Float64Array(8);
+  // Within the plane's window (see `blockReach`): read straight from it.
+  const { luma, stride, left, top } = plane;
   for (let y = y0; y < y1; y++) {
+    const row = (y - top) * stride - left;
     for (let x = x0; x < x1; x++) {
-      const here = lumaAt(plane, x, y);
-      cols[x & 7] += Math.abs(lumaAt(plane, x + 1, y) - here);
-      rows[y & 7] += Math.abs(lumaAt(plane, x, y + 1) - here);
+      const here = luma[row + x];
+      cols[x & 7] += Math.abs(luma[row + x + 1] - here);
+      rows[y & 7] += Math.abs(luma[row + stride + x] - here);
     }
   }
   const peak = (phases: Float64Array) => {

@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { redraw } from '../../test/fixtures/evaluator/redraws';
 import { FaceAnalyzer } from '../faces/face-analyzer.service';
+import { sourceDigest } from '../report-images/variant-cache';
 import { FaceSwapEvaluator } from './face-swap.evaluator';
 import { WEIGHTS } from './score.weights';
 import { DEGRADATION_LEVELS, degrade, type Degradation } from '../../test/fixtures/evaluator/degradations';
@@ -136,6 +137,33 @@ describe('FaceSwapEvaluator on the demo cases', () => {
     }
     assert.ok(scores[0].breakdown.raw_align_dx > 0.01, JSON.stringify(scores[0].breakdown));
     for (const score of scores.slice(1)) assert.deepEqual(score, scores[0]);
+  });
+
+  it('scores an output it has scored before, by its digest, without scoring it again', async () => {
+    const fresh = new FaceAnalyzer(1);
+    try {
+      const scorer = new FaceSwapEvaluator(fresh);
+      let tasks = 0;
+      const runTask = fresh.runTask.bind(fresh);
+      fresh.runTask = (task, input) => (tasks++, runTask(task, input));
+      const duo = caseById('demo_duo');
+      const path = outputs.get(duo.id)!.get('classic_swap')!;
+      const known = { digest: sourceDigest(await readFile(path)) };
+      const first = await scorer.evaluate(duo, path, undefined, known);
+      const afterFirst = tasks;
+      assert.ok(afterFirst > 0);
+      first.breakdown.background = -1;
+      const again = await scorer.evaluate(duo, path, undefined, known);
+      assert.equal(tasks, afterFirst);
+      assert.deepEqual(again, await scorer.evaluate(duo, path));
+      assert.ok(tasks > afterFirst);
+      // The same bytes against another case are another question.
+      const hopper = caseById('demo_solo_hopper');
+      const other = await scorer.evaluate(hopper, path, undefined, known);
+      assert.notEqual(other.score, again.score);
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('scores a case at twice the size as at its own: large faces are measured at their own scale', async () => {

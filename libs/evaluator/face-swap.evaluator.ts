@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { readFile } from 'node:fs/promises';
 import type { TestCase } from '../cases/test-case';
 import { LoadingCache } from '../core/loading-cache';
@@ -25,7 +26,7 @@ import { IMAGE_MEASURES } from './image-measures.task';
 import { enlargedFace, frameChange, FrameMapping, type FrameChange } from './frame';
 import { combineParts } from './score.combine';
 import { CALIBRATION, SCORER_VERSION, WEIGHTS, type ScorePart } from './score.weights';
-import { SwapEvaluator, type SwapScore } from './swap-evaluator';
+import { SwapEvaluator, type KnownOutput, type SwapScore } from './swap-evaluator';
 
 type PersonPart = 'identity_transfer' | 'identity_match' | 'assignment' | 'pose' | 'expression' | 'placement';
 const PERSON_PARTS: PersonPart[] = [
@@ -64,6 +65,13 @@ export class FaceSwapEvaluator extends SwapEvaluator {
       (v.template.factor > 1 ? v.template.measure.pixels.byteLength : 0),
   );
 
+  /**
+   * Scores by case and output digest (`KnownOutput.digest`). The score is a function of the case and
+   * the output's bytes, so an output byte for byte like one scored before (a deterministic tool run
+   * again, a tool that answers with the template) is not scored again.
+   */
+  private readonly scores = new LRUCache<string, SwapScore>({ max: SCORES_KEPT });
+
   constructor(private readonly faces: FaceAnalyzer) {
     super();
   }
@@ -81,7 +89,22 @@ export class FaceSwapEvaluator extends SwapEvaluator {
     testCase: TestCase,
     outputPath: string,
     signal?: AbortSignal,
-    decoded?: DecodedImage,
+    known: KnownOutput = {},
+  ): Promise<SwapScore> {
+    const key = known.digest === undefined ? undefined : `${testCase.contentHash}/${known.digest}`;
+    let result = key === undefined ? undefined : this.scores.get(key);
+    if (!result) {
+      result = await this.score(testCase, outputPath, signal, known.decoded);
+      if (key !== undefined) this.scores.set(key, result);
+    }
+    return { score: result.score, breakdown: { ...result.breakdown } };
+  }
+
+  private async score(
+    testCase: TestCase,
+    outputPath: string,
+    signal: AbortSignal | undefined,
+    decoded: DecodedImage | undefined,
   ): Promise<SwapScore> {
     const { width, height } = testCase;
     const { found, template } = await this.caseView(testCase);
@@ -247,6 +270,9 @@ function bestOverlap(box: FaceBox, faces: AnalyzedFace[], minIou: number): Analy
     .sort((a, b) => b.iou - a.iou);
   return ranked[0]?.f;
 }
+
+/** Scores kept by case and output digest (see `FaceSwapEvaluator.scores`): a few hundred bytes each. */
+const SCORES_KEPT = 10_000;
 
 /** Bytes of decoded templates kept (full and working size): a few dozen 1024-px cases. */
 const CASE_CACHE_BYTES = 128 * 2 ** 20;

@@ -8,6 +8,17 @@ export interface SwapScore {
 }
 
 /**
+ * What the caller knows of an output file already, so that it is neither decoded nor hashed twice: the
+ * runner decodes every output to check it and hashes it once for the report's images.
+ */
+export interface KnownOutput {
+  /** The file decoded at its own size (see `readRgbOnce`). */
+  decoded?: DecodedImage;
+  /** `sourceDigest` of the file's bytes. */
+  digest?: string;
+}
+
+/**
  * Scores a tool's output against its test case. The runner depends on this token; the evaluator module
  * provides the face-analysis implementation.
  */
@@ -18,16 +29,12 @@ export abstract class SwapEvaluator {
    */
   abstract readonly version: string;
 
-  /**
-   * Scores the output at `outputPath`. `decoded` is that file already decoded at its own size (see
-   * `readRgbOnce`), when the caller has it: the runner decodes every output to check it, and hands the
-   * pixels on so they are not decoded twice.
-   */
+  /** Scores the output at `outputPath`, with what the caller `known`s of that file. */
   abstract evaluate(
     testCase: TestCase,
     outputPath: string,
     signal?: AbortSignal,
-    decoded?: DecodedImage,
+    known?: KnownOutput,
   ): Promise<SwapScore>;
 
   /**

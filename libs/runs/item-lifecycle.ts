@@ -6,9 +6,10 @@ import { LoadingCache } from '../core/loading-cache';
 import { environmentSecrets, redactSecrets } from '../core/secret-redaction';
 import type { RunEventBus } from '../core/event-bus';
 import type { ItemStatus } from '../core/run-events';
-import type { SwapEvaluator } from '../evaluator/swap-evaluator';
+import type { KnownOutput, SwapEvaluator } from '../evaluator/swap-evaluator';
 import { isPng } from '../core/image-type';
 import { readRgbOnce, type DecodedImage } from '../faces/raster';
+import { sourceDigest } from '../report-images/variant-cache';
 import type { SwapTool, ToolAvatar, ToolFailure, ToolInput, ToolOutputMeta, ToolResult } from '../tools/tool';
 import type { OutputStore } from './output-store';
 import { retryDelayMs, sleep } from './retry-policy';
@@ -33,8 +34,11 @@ export interface ToolAnswer {
  */
 export class ItemLifecycle {
   readonly options: RunOptions;
-  /** Outputs generated and checked in this process, decoded, until they are scored (one decode each). */
-  private readonly decoded = new Map<number, DecodedImage>();
+  /**
+   * Outputs generated and checked in this process, until they are scored: decoded and hashed once
+   * each, for the scorer and the report's images.
+   */
+  private readonly known = new Map<number, KnownOutput>();
   /**
    * The images each case's tools receive, read once for all the case's items (read per item, each
    * item's copy lived through its tool call, long enough for V8 to need a full collection of the
@@ -143,15 +147,20 @@ export class ItemLifecycle {
     // The scorer knows the template's pixels: an unchanged answer is neither checked nor handed on decoded.
     const checked = answer.unchanged ? undefined : await checkImage(answer.image);
     if (typeof checked === 'string') return this.fail(item, `${tool.name} returned ${checked}`);
+    let stored: Buffer;
     try {
       await this.store.writeSidecar(item.imagePath!, this.sidecar(item, testCase, { meta: answer.meta }));
-      await this.store.writeImage(item.imagePath!, answer.image);
+      stored = await this.store.writeImage(item.imagePath!, answer.image);
     } catch (error) {
       await this.store.removePartial(item.imagePath!).catch(() => undefined);
       return this.fail(item, storageError(error, item.imagePath!));
     }
     // A PNG is stored as it came: its pixels are the stored file's, for the evaluator.
-    if (checked && isPng(answer.image)) this.decoded.set(item.id, checked);
+    const decoded = checked && isPng(answer.image) ? checked : undefined;
+    const digest = answer.unchanged
+      ? (await this.caseImages.get(testCase.contentHash, () => readCaseInputImages(testCase))).templateDigest
+      : sourceDigest(stored);
+    this.known.set(item.id, { decoded, digest });
     const { costUsd, ...meta } = answer.meta;
     return this.update(item, {
       status: 'generated',
@@ -160,6 +169,11 @@ export class ItemLifecycle {
       meta: { ...meta, ...(costUsd !== undefined ? { costUsd } : {}) },
       error: null,
     });
+  }
+
+  /** The `sourceDigest` of the item's output, when this process stored it and has not scored it yet. */
+  outputDigest(itemId: number): string | undefined {
+    return this.known.get(itemId)?.digest;
   }
 
   /** Reuses the output of an earlier item with identical inputs, if its image is still there. */
@@ -204,13 +218,13 @@ export class ItemLifecycle {
     if (!item.cached) await this.store.removePartial(item.imagePath!);
     await this.update(item, { status: 'evaluating' });
     try {
-      const decoded = this.decoded.get(item.id);
-      this.decoded.delete(item.id);
+      const known = this.known.get(item.id);
+      this.known.delete(item.id);
       const { score, breakdown } = await evaluator.evaluate(
         testCase,
         this.store.absolute(item.imagePath!),
         signal,
-        decoded,
+        known,
       );
       if (signal.aborted) return this.stopped(item, signal);
       const scored = {
@@ -296,9 +310,10 @@ export class ItemLifecycle {
   }
 }
 
-/** A case's images as its tools receive them. */
+/** A case's images as its tools receive them, and the template's `sourceDigest`. */
 interface CaseInputImages {
   template: Buffer;
+  templateDigest: string;
   avatars: ToolAvatar[];
 }
 
@@ -315,7 +330,7 @@ function readCaseInputImages(testCase: TestCase): Promise<CaseInputImages> {
         image: await readFile(testCase.avatarPaths[i]),
       })),
     ),
-  ]).then(([template, avatars]) => ({ template, avatars }));
+  ]).then(([template, avatars]) => ({ template, templateDigest: sourceDigest(template), avatars }));
 }
 
 function toolInput(

@@ -30,10 +30,14 @@ export class OutputStore {
     );
   }
 
-  /** Stores a tool's image (a whole image: checked, or the case's template) as PNG, converting other formats, atomically. */
-  async writeImage(relativePath: string, image: Buffer): Promise<void> {
+  /**
+   * Stores a tool's image (a whole image: checked, or the case's template) as PNG, converting other
+   * formats, atomically; returns the bytes stored.
+   */
+  async writeImage(relativePath: string, image: Buffer): Promise<Buffer> {
     const png = isPng(image) ? image : await sharp(image).png().toBuffer();
     await writeFileAtomic(this.absolute(relativePath), png);
+    return png;
   }
 
   async readImage(relativePath: string): Promise<Buffer> {

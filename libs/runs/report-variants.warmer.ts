@@ -45,12 +45,15 @@ export class ReportVariantsWarmer {
     }
   }
 
-  /** Encodes the output at `imageFile` unless the cache has it. Resolves when done; never rejects. */
-  warm(imageFile: string): Promise<void> {
+  /**
+   * Encodes the output at `imageFile` unless the cache has it; `digest` is its `sourceDigest`, when
+   * known. Resolves when done; never rejects.
+   */
+  warm(imageFile: string, digest?: string): Promise<void> {
     return this.queue(imageFile, async (cache) => {
       const started = performance.now();
       const before = cache.encoded;
-      await cache.output(await readFile(imageFile));
+      await cache.output(await readFile(imageFile), digest);
       if (cache.encoded > before) {
         this.stats.outputs++;
         this.stats.ms += performance.now() - started;

@@ -26,6 +26,7 @@ import {
   WideTool,
   type Behavior,
 } from '../../test/support/test-tools';
+import { sourceDigest } from '../report-images/variant-cache';
 import { RunExecutor } from './run-executor';
 import type { RunRequest } from './run-request';
 import type { RunDetail, RunItemView } from './run-views';
@@ -74,6 +75,7 @@ type Options = NonNullable<RunRequest['options']>;
 /** Creates a run and executes it to its end. Cache is off unless asked for, so runs stay independent. */
 async function runToEnd(caseIds: string[], toolIds: string[], options: Options = {}): Promise<RunDetail> {
   evaluator.evaluated = [];
+  evaluator.digests = [];
   const { run } = await runs.create({
     case_ids: caseIds,
     tool_ids: toolIds,
@@ -459,6 +461,15 @@ describe('scoring', () => {
     } finally {
       evaluator.failFor.clear();
     }
+  });
+
+  test("the scorer is handed each output's digest, taken once when it was stored", async () => {
+    wide.script(succeedAfter(1));
+    const detail = await runToEnd(cases.slice(0, 3), ['test_wide']);
+    const stored = cases
+      .slice(0, 3)
+      .map((c) => sourceDigest(readFileSync(join(data.runs, item(detail, c).image_path!))));
+    assert.deepEqual([...evaluator.digests].sort(), stored.sort());
   });
 });
 

@@ -203,7 +203,12 @@ export class RunExecutor implements OnModuleDestroy {
         scoring ??= await this.slots.acquire([pools.score]);
         // The report's images are encoded off the item's path, when no item is being scored (see
         // ReportVariantsWarmer). A cached item's output is an earlier item's, whose images were made then.
-        if (!item.cached) void this.reportVariants.warm(this.store.absolute(item.imagePath!));
+        if (!item.cached) {
+          void this.reportVariants.warm(
+            this.store.absolute(item.imagePath!),
+            lifecycle.outputDigest(item.id),
+          );
+        }
         await this.reportVariants.whileScoring(() =>
           lifecycle.evaluate(item, this.evaluator, testCase, signal),
         );

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { existsSync } from 'node:fs';
 import sharp from 'sharp';
 import type { TestCase } from '../../libs/cases/test-case';
-import { SwapEvaluator, type SwapScore } from '../../libs/evaluator/swap-evaluator';
+import { SwapEvaluator, type KnownOutput, type SwapScore } from '../../libs/evaluator/swap-evaluator';
 import {
   fail,
   type SwapTool,
@@ -167,6 +167,8 @@ export class ScriptedEvaluator extends SwapEvaluator {
   version = 'scripted-1';
   score = 50;
   evaluated: string[] = [];
+  /** The output digest each `evaluate` was handed (`KnownOutput.digest`), in order. */
+  digests: Array<string | undefined> = [];
   /** Cases asked about with `unscorable`, in order. */
   checked: string[] = [];
   failFor = new Set<string>();
@@ -185,8 +187,14 @@ export class ScriptedEvaluator extends SwapEvaluator {
   /** While set, every score waits for it (a slow scorer). */
   hold: Promise<void> | null = null;
 
-  async evaluate(testCase: TestCase, outputPath: string): Promise<SwapScore> {
+  async evaluate(
+    testCase: TestCase,
+    outputPath: string,
+    _signal?: AbortSignal,
+    known?: KnownOutput,
+  ): Promise<SwapScore> {
     this.evaluated.push(testCase.id);
+    this.digests.push(known?.digest);
     if (this.hold) await this.hold;
     if (this.failFor.has(testCase.id)) throw new Error(`no face in ${testCase.id}`);
     if (!existsSync(outputPath)) throw new Error(`output ${outputPath} is missing`);
@@ -198,6 +206,7 @@ export class ScriptedEvaluator extends SwapEvaluator {
     this.version = 'scripted-1';
     this.score = 50;
     this.evaluated = [];
+    this.digests = [];
     this.checked = [];
     this.failFor.clear();
     this.unscorableFor.clear();
