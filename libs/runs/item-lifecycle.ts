@@ -74,10 +74,7 @@ export class ItemLifecycle {
       await this.stopped(item, signal);
       return undefined;
     }
-    if (!item.imagePath) {
-      // A free name: nothing is there, and only this item writes there.
-      await this.reservePath(item);
-    } else {
+    if (item.imagePath) {
       await this.store.removePartial(item.imagePath);
       // A previous process may have written the image and died before recording it: keep that image.
       if (await this.store.exists(item.imagePath)) {
@@ -92,11 +89,14 @@ export class ItemLifecycle {
     const input = toolInput(item, tool, testCase, this.options, images);
     const timeoutMs = this.options.timeoutMs ?? tool.timeoutMs;
     for (let attempt = item.attempts + 1; ; attempt++) {
-      await this.update(item, {
+      const generating: Partial<RunItem> = {
         status: 'generating',
         attempts: attempt,
         startedAt: item.startedAt ?? new Date().toISOString(),
-      });
+      };
+      // An item without a name for its image claims one in the same write (one write less per item).
+      if (item.imagePath) await this.update(item, generating);
+      else await this.reservePath(item, generating);
       const started = performance.now();
       // Not AbortSignal.timeout(): its timer is unref'd, so a tool that hangs without holding the event
       // loop open would let the process exit mid-run (silently, status 0) instead of timing out.
@@ -264,14 +264,15 @@ export class ItemLifecycle {
     });
   }
 
-  /** Claims the first free name for the item's image; the unique index makes the claim safe across processes. */
-  private async reservePath(item: RunItem): Promise<void> {
+  /**
+   * Claims the first free name for the item's image (nothing is there, and only this item writes there)
+   * with `changes`; the unique index makes the claim safe across processes.
+   */
+  private async reservePath(item: RunItem, changes: Partial<RunItem>): Promise<void> {
     for (const candidate of this.store.candidates(this.run.day, item.toolId, outputName(item))) {
       if (await this.store.exists(candidate)) continue;
       try {
-        await this.items.update(item.id, { imagePath: candidate });
-        item.imagePath = candidate;
-        return;
+        return await this.update(item, { ...changes, imagePath: candidate });
       } catch (error) {
         if (error instanceof QueryFailedError && /UNIQUE/i.test(error.message)) continue;
         throw error;
@@ -282,9 +283,9 @@ export class ItemLifecycle {
   private async update(item: RunItem, changes: Partial<RunItem>): Promise<void> {
     if (typeof changes.error === 'string')
       changes = { ...changes, error: redactSecrets(changes.error, environmentSecrets()) };
-    Object.assign(item, changes);
     const { run: _run, ...columns } = changes;
     await this.items.update(item.id, columns as QueryDeepPartialEntity<RunItem>);
+    Object.assign(item, changes);
     this.statuses.set(item.id, item.status);
     const progress = progressOf([...this.statuses.values()]);
     this.bus.publish({ type: 'update', ...eventFields(toItemView(item)), progress });
