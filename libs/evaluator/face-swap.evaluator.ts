@@ -271,8 +271,8 @@ function bestOverlap(box: FaceBox, faces: AnalyzedFace[], minIou: number): Analy
   return ranked[0]?.f;
 }
 
-/** Scores kept by case and output digest (see `FaceSwapEvaluator.scores`): a few hundred bytes each. */
-const SCORES_KEPT = 10_000;
+/** Scores kept by case and output digest (see `FaceSwapEvaluator.scores`): about a kilobyte each. */
+const SCORES_KEPT = 4096;
 
 /** Bytes of decoded templates kept (full and working size): a few dozen 1024-px cases. */
 const CASE_CACHE_BYTES = 128 * 2 ** 20;
