@@ -13,7 +13,7 @@ import { measureImage } from '../libs/evaluator/image-measures.task';
 import { demoFixture, referenceTools, runTool } from '../test/fixtures/evaluator/demo-fixture';
 import { redraw } from '../test/fixtures/evaluator/redraws';
 import { FaceAnalyzer } from '../libs/faces/face-analyzer.service';
-import { readRgb, shrink, type RgbImage } from '../libs/faces/raster';
+import { readRgb, shared, shrink } from '../libs/faces/raster';
 import type { FaceBox } from '../libs/faces/face.types';
 import { RunEventBus } from '../libs/core/event-bus';
 import { RunExecutor } from '../libs/runs/run-executor';
@@ -281,13 +281,15 @@ async function pixelCost(
     ['moved and re-graded', moved],
   ] as const) {
     const outputFace = (await analyzer.analyze(output)).faces[0];
-    const [t, wt, o, wo] = await Promise.all([
-      readRgb(template),
-      readRgb(template, work),
-      readRgb(output, size),
-      readRgb(output, work),
-    ]);
-    const copy = (image: RgbImage): RgbImage => ({ ...image, pixels: new Uint8Array(image.pixels) });
+    // In shared memory, as the scorer hands them to its workers (the alignment never writes to its input).
+    const [t, wt, o, wo] = (
+      await Promise.all([
+        readRgb(template),
+        readRgb(template, work),
+        readRgb(output, size),
+        readRgb(output, work),
+      ])
+    ).map(shared);
     const exclude = [...testCase.slots.map((s) => s.box.map((v) => v * k) as typeof s.box), templateFace.box];
     // As the scorer keeps it per case: the template at the measures' scale.
     const factor = measureFactor([templateFace.box]);
@@ -297,7 +299,7 @@ async function pixelCost(
       alignToTemplate({
         workTemplate: wt,
         workOutput: wo,
-        output: copy(o),
+        output: o,
         exclude,
         factor,
         templateKey: testCase.contentHash,

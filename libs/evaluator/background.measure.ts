@@ -76,9 +76,8 @@ function backgroundWeight(
   imageWidth: number,
   weight: Uint8Array,
 ): boolean {
-  for (let y = 0; y < tile.height; y++) {
-    const from = (tile.y + y) * imageWidth + tile.x;
-    weight.set(covered.subarray(from, from + tile.width), y * tile.width);
+  for (let y = 0, i = 0; y < tile.height; y++) {
+    for (let x = 0, j = (tile.y + y) * imageWidth + tile.x; x < tile.width; x++) weight[i++] = covered[j++];
   }
   for (const r of excluded) {
     const x0 = Math.max(r.x, tile.x) - tile.x;

@@ -152,12 +152,14 @@ function hardCutPixels(
     }
   }
   if (candidates.length === 0) return 0;
-  const strongLevel = unchangedLevel + s.jump;
-  const strong = new SummedArea(crop, above(change, strongLevel, false));
+  const { strong, changed, changedSum } = SummedArea.ofChange(
+    crop,
+    change,
+    unchangedLevel,
+    unchangedLevel + s.jump,
+  );
   // Eroded: every pixel within `minRegionRadius` strong (strong regions thinner than that are dropped).
-  const eroded = new SummedArea(crop, strong.full(s.minRegionRadius));
-  const changed = new SummedArea(crop, above(change, unchangedLevel, false));
-  const changedSum = new SummedArea(crop, above(change, unchangedLevel, true));
+  const eroded = SummedArea.of(crop, strong.full(s.minRegionRadius));
   // Near a strong region: an eroded pixel within `reach` of its dilation by `minRegionRadius`.
   const near = s.reach + s.minRegionRadius;
   let cut = 0;
@@ -178,13 +180,6 @@ function hardCutPixels(
   return cut;
 }
 
-/** Where `values` exceed `level`: 1 there (or the value, with `keep`), else 0; in scratch memory. */
-function above(values: Float32Array, level: number, keep: boolean): Float32Array {
-  const out = scratch.float32(values.length);
-  for (let i = 0; i < values.length; i++) if (values[i] > level) out[i] = keep ? values[i] : 1;
-  return out;
-}
-
 /**
  * How far from a band pixel its verdict reads the change map: its 4 neighbours, the strong regions
  * within `reach` of their dilation and erosion (2 × `minRegionRadius`), and the plateau around it.
@@ -198,23 +193,69 @@ export function hardCutReach(s: HardCutSettings): number {
  * edges are the image's or lie beyond every window read) in four reads.
  */
 class SummedArea {
-  private readonly sums: Float64Array;
   private readonly stride: number;
 
-  constructor(
+  private constructor(
     private readonly crop: Rect,
-    values: Float32Array,
+    private readonly sums: Float64Array,
   ) {
+    this.stride = crop.width + 1;
+  }
+
+  /** The table of `values` over the crop. */
+  static of(crop: Rect, values: Float32Array): SummedArea {
     const { width, height } = crop;
-    this.stride = width + 1;
-    this.sums = scratch.float64((width + 1) * (height + 1));
+    const stride = width + 1;
+    const sums = scratch.float64(stride * (height + 1));
     for (let y = 0; y < height; y++) {
       let row = 0;
       for (let x = 0; x < width; x++) {
         row += values[y * width + x];
-        this.sums[(y + 1) * this.stride + x + 1] = this.sums[y * this.stride + x + 1] + row;
+        sums[(y + 1) * stride + x + 1] = sums[y * stride + x + 1] + row;
       }
     }
+    return new SummedArea(crop, sums);
+  }
+
+  /**
+   * In one pass over a change map, the tables of the pixels where it exceeds `unchanged` (1 each) and of
+   * its values there, and of the pixels where it exceeds `strong` (1 each): each the table `of` makes of
+   * that map.
+   */
+  static ofChange(
+    crop: Rect,
+    change: Float32Array,
+    unchanged: number,
+    strong: number,
+  ): { changed: SummedArea; changedSum: SummedArea; strong: SummedArea } {
+    const { width, height } = crop;
+    const stride = width + 1;
+    const changed = scratch.float64(stride * (height + 1));
+    const changedSum = scratch.float64(stride * (height + 1));
+    const strongOnes = scratch.float64(stride * (height + 1));
+    for (let y = 0; y < height; y++) {
+      let count = 0;
+      let sum = 0;
+      let strongCount = 0;
+      for (let x = 0; x < width; x++) {
+        const value = change[y * width + x];
+        if (value > unchanged) {
+          count++;
+          sum += value;
+        }
+        if (value > strong) strongCount++;
+        const at = (y + 1) * stride + x + 1;
+        const up = y * stride + x + 1;
+        changed[at] = changed[up] + count;
+        changedSum[at] = changedSum[up] + sum;
+        strongOnes[at] = strongOnes[up] + strongCount;
+      }
+    }
+    return {
+      changed: new SummedArea(crop, changed),
+      changedSum: new SummedArea(crop, changedSum),
+      strong: new SummedArea(crop, strongOnes),
+    };
   }
 
   /** Sum over the pixels within `radius` (Chebyshev) of (x, y), crop coordinates. */
