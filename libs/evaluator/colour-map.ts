@@ -433,7 +433,9 @@ function residualTable(residual: Float32Array): Float32Array {
   for (let r = 0; r < LATTICE; r++)
     for (let g = 0; g < TABLE; g++)
       lerpRows(alongBlue, (r * LATTICE + cell[g]) * row, row, fraction[g], alongGreen, (r * TABLE + g) * row);
-  const table = new Float32Array(TABLE * TABLE * row);
+  // In shared memory: the map goes from the registration's worker to the measures' through the event
+  // loop, and its 430-KB table is then never copied.
+  const table = new Float32Array(new SharedArrayBuffer(TABLE * TABLE * row * 4));
   const plane = TABLE * row;
   for (let r = 0; r < TABLE; r++) lerpRows(alongGreen, cell[r] * plane, plane, fraction[r], table, r * plane);
   return table;

@@ -271,7 +271,7 @@ function bestOverlap(box: FaceBox, faces: AnalyzedFace[], minIou: number): Analy
   return ranked[0]?.f;
 }
 
-/** Scores kept by case and output digest (see `FaceSwapEvaluator.scores`): about a kilobyte each. */
+/** Scores kept by case and output digest (see `FaceSwapEvaluator.scores`), each with its breakdown. */
 const SCORES_KEPT = 4096;
 
 /** Bytes of decoded templates kept (full and working size): a few dozen 1024-px cases. */

@@ -29,7 +29,7 @@ export abstract class SwapEvaluator {
    */
   abstract readonly version: string;
 
-  /** Scores the output at `outputPath`, with what the caller `known`s of that file. */
+  /** Scores the output at `outputPath`; `known` is what the caller knows of that file already. */
   abstract evaluate(
     testCase: TestCase,
     outputPath: string,

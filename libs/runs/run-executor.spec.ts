@@ -463,7 +463,7 @@ describe('scoring', () => {
     }
   });
 
-  test("the scorer is handed each output's digest, taken once when it was stored", async () => {
+  test("the scorer is handed the digest of each stored output's file", async () => {
     wide.script(succeedAfter(1));
     const detail = await runToEnd(cases.slice(0, 3), ['test_wide']);
     const stored = cases
