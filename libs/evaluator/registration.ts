@@ -55,27 +55,31 @@ function grow([x, y, w, h]: FaceBox, factor: number): FaceBox {
   return [x + (w * (1 - factor)) / 2, y + (h * (1 - factor)) / 2, w * factor, h * factor];
 }
 
-/** Share of the pixels in `mask` where no channel of the two images differs by more than 1. */
-function unchangedShare(a: RgbImage, b: RgbImage, mask: Uint8Array): number {
-  let same = 0;
-  let total = 0;
+/**
+ * Share of the `masked` pixels in `mask` where no channel of the two images differs by more than 1; null
+ * as soon as too many have changed for it to reach `UNCHANGED_SHARE` (a moved or re-graded output is
+ * told after a few rows).
+ */
+function unchangedShare(a: RgbImage, b: RgbImage, mask: Uint8Array, masked: number): number | null {
+  const allowed = masked - UNCHANGED_SHARE * masked + 1;
+  let changed = 0;
   for (let p = 0, i = 0; p < mask.length; p++, i += 3) {
     if (!mask[p]) continue;
-    total++;
     if (
-      Math.abs(a.pixels[i] - b.pixels[i]) <= 1 &&
-      Math.abs(a.pixels[i + 1] - b.pixels[i + 1]) <= 1 &&
-      Math.abs(a.pixels[i + 2] - b.pixels[i + 2]) <= 1
-    )
-      same++;
+      Math.abs(a.pixels[i] - b.pixels[i]) > 1 ||
+      Math.abs(a.pixels[i + 1] - b.pixels[i + 1]) > 1 ||
+      Math.abs(a.pixels[i + 2] - b.pixels[i + 2]) > 1
+    ) {
+      if (++changed > allowed) return null;
+    }
   }
-  return total > 0 ? same / total : 0;
+  return masked > 0 ? (masked - changed) / masked : null;
 }
 
-function share(mask: Uint8Array): number {
+function count(mask: Uint8Array): number {
   let n = 0;
   for (let i = 0; i < mask.length; i++) n += mask[i];
-  return n / mask.length;
+  return n;
 }
 /** A sample is an inlier when its aligned, photometrically matched difference is below this (grey levels). */
 const INLIER_DIFF = 12;
@@ -92,6 +96,8 @@ const STARTS = 3;
 interface TemplateSide {
   frame: Frame;
   mask: Uint8Array;
+  /** Pixels in `mask`. */
+  masked: number;
   /** Made when first asked for (an output whose background is unchanged needs none). */
   levels: () => TemplateLevel[];
 }
@@ -117,14 +123,19 @@ function templateSide(input: RegistrationInput): TemplateSide {
     frame,
     exclude.map((b) => grow(b, EXCLUDE_GROWTH)),
   );
-  if (share(mask) < MIN_BACKGROUND)
+  if (count(mask) / mask.length < MIN_BACKGROUND)
     mask = backgroundMask(
       frame,
       exclude.map((b) => grow(b, EXCLUDE_TIGHT)),
     );
   if (key) mask = Uint8Array.from(mask);
   let levels: TemplateLevel[] | undefined;
-  const side = { frame, mask, levels: () => (levels ??= templatePyramid(lumaOf(template), mask, frame)) };
+  const side = {
+    frame,
+    mask,
+    masked: count(mask),
+    levels: () => (levels ??= templatePyramid(lumaOf(template), mask, frame)),
+  };
   if (key) templateSides.set(key, side);
   return side;
 }
@@ -141,11 +152,11 @@ function templateSide(input: RegistrationInput): TemplateSide {
  */
 export function registerOutput(input: RegistrationInput): Registration {
   const { template, output, fullWidth, fullHeight } = input;
-  const { frame, mask, levels: templateLevels } = templateSide(input);
+  const { frame, mask, masked, levels: templateLevels } = templateSide(input);
   // A tool that changed only the people leaves the template's own pixels around them: that output is
   // in the template's frame and colours, with nothing to fit.
-  const unchanged = unchangedShare(template, output, mask);
-  if (unchanged >= UNCHANGED_SHARE)
+  const unchanged = unchangedShare(template, output, mask, masked);
+  if (unchanged !== null && unchanged >= UNCHANGED_SHARE)
     return { found: true, transform: IDENTITY, inliers: unchanged, colourMap: identityColourMap() };
   const levels = withOutput(templateLevels(), lumaOf(output));
   // Refined from the identity first (most outputs are in the template's frame or near it); unless
