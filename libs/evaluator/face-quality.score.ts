@@ -106,9 +106,9 @@ function ratio(a: number, b: number): number {
 }
 
 /**
- * Luma (BT.601) of the pixels each face's measures read (`gridReach`, `blockReach`), each row's colours first mapped
- * through `map` if given, on the smallest window of the image that holds them all (elsewhere in the
- * window, 0).
+ * Luma (BT.601) of the pixels each face's measures read (`gridReach`, `blockReach`), each row's colours
+ * first mapped through `map` if given, on the smallest window of the image that holds them all
+ * (elsewhere in the window, 0).
  */
 function planeOf(image: RgbImage, faces: readonly FaceRegions[], map: PreparedMap | null): Plane {
   const { width, height, pixels } = image;
@@ -150,9 +150,9 @@ function planeOf(image: RgbImage, faces: readonly FaceRegions[], map: PreparedMa
 }
 
 /** The pixels `gridStats` reads for a region, as [x0, y0, x1, y1) (before clamping to the image). */
-function gridReach([rx, ry, rw, rh]: Region, cell: number): Region {
-  const cols = Math.max(3, Math.round(rw / cell));
-  const rows = Math.max(3, Math.round(rh / cell));
+function gridReach(region: Region, cell: number): Region {
+  const [rx, ry] = region;
+  const { cols, rows } = gridSize(region, cell);
   return [Math.floor(rx), Math.floor(ry), Math.floor(rx + cols * cell) + 1, Math.floor(ry + rows * cell) + 1];
 }
 
@@ -234,13 +234,18 @@ function faceStats(plane: Plane, { cell, features, skin, box }: FaceRegions) {
   };
 }
 
+/** The grid a region is sampled on with `cell`-pixel cells: at least 3 × 3. */
+function gridSize([, , rw, rh]: Region, cell: number): { cols: number; rows: number } {
+  return { cols: Math.max(3, Math.round(rw / cell)), rows: Math.max(3, Math.round(rh / cell)) };
+}
+
 /**
  * Over a region sampled on a grid of `cell`-pixel cells (each the mean of the pixels it covers): the
  * mean squared Laplacian of the grid and the standard deviation of its values.
  */
-function gridStats(plane: Plane, [rx, ry, rw, rh]: Region, cell: number): { energy: number; spread: number } {
-  const cols = Math.max(3, Math.round(rw / cell));
-  const rows = Math.max(3, Math.round(rh / cell));
+function gridStats(plane: Plane, region: Region, cell: number): { energy: number; spread: number } {
+  const [rx, ry] = region;
+  const { cols, rows } = gridSize(region, cell);
   const grid = new Float32Array(cols * rows);
   for (let gy = 0; gy < rows; gy++) {
     for (let gx = 0; gx < cols; gx++) {

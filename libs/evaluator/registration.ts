@@ -123,17 +123,20 @@ function templateSide(input: RegistrationInput): TemplateSide {
     frame,
     exclude.map((b) => grow(b, EXCLUDE_GROWTH)),
   );
-  if (count(mask) / mask.length < MIN_BACKGROUND)
+  let masked = count(mask);
+  if (masked / mask.length < MIN_BACKGROUND) {
     mask = backgroundMask(
       frame,
       exclude.map((b) => grow(b, EXCLUDE_TIGHT)),
     );
+    masked = count(mask);
+  }
   if (key) mask = Uint8Array.from(mask);
   let levels: TemplateLevel[] | undefined;
   const side = {
     frame,
     mask,
-    masked: count(mask),
+    masked,
     levels: () => (levels ??= templatePyramid(lumaOf(template), mask, frame)),
   };
   if (key) templateSides.set(key, side);

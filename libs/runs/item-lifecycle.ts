@@ -85,7 +85,7 @@ export class ItemLifecycle {
         return undefined;
       }
     }
-    const images = await this.caseImages.get(testCase.contentHash, () => readCaseInputImages(testCase));
+    const images = await this.inputImages(testCase);
     const input = toolInput(item, tool, testCase, this.options, images);
     const timeoutMs = this.options.timeoutMs ?? tool.timeoutMs;
     for (let attempt = item.attempts + 1; ; attempt++) {
@@ -158,7 +158,7 @@ export class ItemLifecycle {
     // A PNG is stored as it came: its pixels are the stored file's, for the evaluator.
     const decoded = checked && isPng(answer.image) ? checked : undefined;
     const digest = answer.unchanged
-      ? (await this.caseImages.get(testCase.contentHash, () => readCaseInputImages(testCase))).templateDigest
+      ? (await this.inputImages(testCase)).templateDigest
       : sourceDigest(stored);
     this.known.set(item.id, { decoded, digest });
     const { costUsd, ...meta } = answer.meta;
@@ -169,6 +169,11 @@ export class ItemLifecycle {
       meta: { ...meta, ...(costUsd !== undefined ? { costUsd } : {}) },
       error: null,
     });
+  }
+
+  /** The case's images as its tools receive them, read once for all its items. */
+  private inputImages(testCase: TestCase): Promise<CaseInputImages> {
+    return this.caseImages.get(testCase.contentHash, () => readCaseInputImages(testCase));
   }
 
   /** The `sourceDigest` of the item's output, when this process stored it and has not scored it yet. */
