@@ -197,6 +197,7 @@ export class FaceSwapEvaluator extends SwapEvaluator {
       aligned,
       covered,
       colourMap: registration.colourMap,
+      registered: registration.found,
       templateFaces: templateOf,
       outputFaces: outputFaceList,
       ownFaces,
@@ -358,6 +359,8 @@ interface ImagePartsInput {
   covered: Uint8Array;
   /** Output colours → template colours, applied to `output` where faces are measured. */
   colourMap: ColourMap;
+  /** Whether the registration found the template's picture in the output (see `Registration.found`). */
+  registered: boolean;
   templateFaces: AnalyzedFace[];
   /** The output's faces in the template's frame, and the same faces where the output drew them. */
   outputFaces: AnalyzedFace[];
@@ -373,6 +376,7 @@ async function imageParts(faces: FaceAnalyzer, input: ImagePartsInput) {
     aligned,
     covered,
     colourMap,
+    registered,
     templateFaces,
     outputFaces,
     ownFaces,
@@ -383,10 +387,14 @@ async function imageParts(faces: FaceAnalyzer, input: ImagePartsInput) {
     const k = 1 / template.factor;
     return [x * k, y * k, w * k, h * k];
   };
+  // The output's own faces are left out of the background only when the registration found the template's
+  // picture in it (a face drawn larger in place is the person's parts' to judge). Another picture's faces
+  // may stand where the template has background: there the template's background is judged whole, or an
+  // avatar returned as the output, its face filling the frame, would leave no background to judge.
   const faceBoxes: FaceBox[] = [
     ...templateFaces.map((f) => f.box),
     ...testCase.slots.map((s) => s.box),
-    ...slotOutput.filter((j) => j >= 0).map((j) => outputFaces[j].box),
+    ...(registered ? slotOutput.filter((j) => j >= 0).map((j) => outputFaces[j].box) : []),
   ];
   const matched = slotOutput.flatMap((j, i) => (j >= 0 ? [i] : []));
   // The pixel loops run on the face workers: the event loop only waits.

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { packageRoot } from '../core/package-root';
 import { readRgb, shrink } from '../faces/raster';
-import { identityColourMap } from './colour-map';
+import { identityColourMap, isIdentityColourMap } from './colour-map';
 import { alignOutput } from './align-output';
 import { frameChange, IDENTITY } from './frame';
 import { registerOutput } from './registration';
@@ -131,7 +131,7 @@ describe('registerOutput', () => {
     assert.deepEqual(alignOutput(output, IDENTITY, identityColourMap(), 2).image, shrink(output, whole, 2));
   });
 
-  it('finds no registration between two different pictures', async () => {
+  it('finds no registration between two different pictures, and no colour map', async () => {
     const template = await photo();
     const other = await readFile(join(packageRoot(), 'datasets', 'sources', 'camera.png'));
     const result = registerOutput({
@@ -143,6 +143,8 @@ describe('registerOutput', () => {
     });
     assert.equal(result.found, false);
     assert.deepEqual(result.transform, IDENTITY);
+    // Colours of pixels that do not correspond say nothing of a re-grade: the output keeps its own.
+    assert.ok(isIdentityColourMap(result.colourMap));
   });
 });
 

@@ -185,7 +185,7 @@ export function registerOutput(input: RegistrationInput): Registration {
     found,
     transform: final,
     inliers: fit.inliers,
-    colourMap: fitColourMap(template, output, mask, frame, final),
+    colourMap: found ? fitColourMap(template, output, mask, frame, final) : identityColourMap(),
   };
 }
 

@@ -7,7 +7,7 @@
  * The scorer's version (see `SwapEvaluator.version`): raise it with any change to the parts, their
  * weights or calibration, or the face lookup, that can move a score.
  */
-export const SCORER_VERSION = '2.2.0';
+export const SCORER_VERSION = '2.2.1';
 
 export const WEIGHTS = {
   identity_transfer: 0.18,
