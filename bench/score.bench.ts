@@ -1,16 +1,19 @@
 /**
  * Machine-score bench: the validation of docs/score.md on the demo and validation cases (controls and
- * their parts; a good swap under benign redraws; the same swap damaged), then the cost of registration
+ * their parts; another picture as the output; the swap done with another person's avatar; a good swap
+ * under benign redraws; the same swap damaged), then the cost of registration
  * and face quality per output, then performance (cold start of a worker, images scored per second with
  * one and two faces at 1024 px, event-loop responsiveness while scoring). Every figure is measured in
  * this run.
  */
+import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { monitorEventLoopDelay, performance as nodePerformance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import type { TestCase } from '../libs/cases/test-case';
+import { cosine } from '../libs/core/cosine';
 import { FaceAnalyzer } from '../libs/faces/face-analyzer.service';
 import { readRgb } from '../libs/faces/raster';
 import { lookUpSlotFaces } from '../libs/faces/slot-face.lookup';
@@ -67,17 +70,41 @@ async function main(): Promise<void> {
         );
       }
       // Another picture as the output: each case's avatars, the worst (highest) score of them.
-      const others = await Promise.all(
-        fixture.cases.flatMap((c) => c.avatarPaths).map(async (path) => (await score(testCase, path)).score),
+      const others = fixture.cases.flatMap((c) => c.avatarPaths);
+      const worst = Math.max(
+        ...(await Promise.all(others.map(async (p) => (await score(testCase, p)).score))),
       );
       console.log(
-        [
-          testCase.id.padEnd(20),
-          '(any avatar)'.padEnd(17),
-          Math.max(...others)
-            .toFixed(2)
-            .padStart(6),
-        ].join(' '),
+        [testCase.id.padEnd(20), '(any avatar)'.padEnd(17), worst.toFixed(2).padStart(6)].join(' '),
+      );
+    }
+
+    console.log(
+      "\nThe classic swap done with another person's avatar, scored against the case (one-person cases)\n",
+    );
+    const [classic] = referenceTools(analyzer).filter((t) => t.id === 'classic_swap');
+    // Each avatar picture once (validation cases reuse the demo cases' avatars), with its face's embedding.
+    const avatarFaces = new Map<string, { path: string; embedding: number[] }>();
+    for (const path of fixture.cases.flatMap((c) => c.avatarPaths)) {
+      const bytes = await readFile(path);
+      const key = createHash('sha256').update(bytes).digest('hex');
+      if (avatarFaces.has(key)) continue;
+      const [face] = (await analyzer.analyze(bytes)).faces;
+      if (face) avatarFaces.set(key, { path, embedding: face.embedding });
+    }
+    for (const testCase of fixture.cases.filter((c) => c.slots.length === 1)) {
+      const [own] = (await analyzer.analyze(await readFile(testCase.avatarPaths[0]))).faces;
+      const right = (await score(testCase, outputs.get(`${testCase.id}/classic_swap`)!)).score;
+      const wrong: string[] = [];
+      for (const { path, embedding } of avatarFaces.values()) {
+        // Another person: further from the case's avatar than two photos of one person come.
+        if (cosine(embedding, own.embedding) >= CALIBRATION.identity.samePersonLo) continue;
+        const stranger = { ...testCase, id: `${testCase.id}-stranger-${wrong.length}`, avatarPaths: [path] };
+        const value = (await score(testCase, await runTool(fixture, stranger, classic))).score;
+        wrong.push(value.toFixed(1));
+      }
+      console.log(
+        `${testCase.id.padEnd(20)} right person ${right.toFixed(1)}, other people ${wrong.join(' ')}`,
       );
     }
 
