@@ -1,10 +1,9 @@
 /**
  * Machine-score bench: the validation of docs/score.md on the demo and validation cases (controls and
  * their parts; another picture as the output; the swap done with another person's avatar; a good swap
- * under benign redraws; the same swap damaged), then the cost of registration
- * and face quality per output, then performance (cold start of a worker, images scored per second with
- * one and two faces at 1024 px, event-loop responsiveness while scoring). Every figure is measured in
- * this run.
+ * under benign redraws; the same swap damaged), then the cost of registration and face quality per
+ * output, then performance (cold start of a worker, images scored per second with one and two faces at
+ * 1024 px, event-loop responsiveness while scoring). Every figure is measured in this run.
  */
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
