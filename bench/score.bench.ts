@@ -5,7 +5,6 @@
  * output, then performance (cold start of a worker, images scored per second with one and two faces at
  * 1024 px, event-loop responsiveness while scoring). Every figure is measured in this run.
  */
-import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
@@ -16,6 +15,7 @@ import { cosine } from '../libs/core/cosine';
 import { FaceAnalyzer } from '../libs/faces/face-analyzer.service';
 import { readRgb } from '../libs/faces/raster';
 import { lookUpSlotFaces } from '../libs/faces/slot-face.lookup';
+import { sourceDigest } from '../libs/report-images/variant-cache';
 import { alignToTemplate, measureFactor } from '../libs/evaluator/alignment.task';
 import { FaceSwapEvaluator } from '../libs/evaluator/face-swap.evaluator';
 import { measureFaceQuality } from '../libs/evaluator/face-quality.score';
@@ -38,6 +38,35 @@ const ABBREV: Record<string, string> = {
   face_quality: 'qual',
 };
 
+interface AvatarPicture {
+  path: string;
+  embedding: number[];
+}
+
+/**
+ * The cases' avatar pictures by path, the same picture under several paths once (the validation cases
+ * reuse the demo cases' avatars), each with its face's embedding.
+ */
+async function distinctAvatars(
+  analyzer: FaceAnalyzer,
+  cases: TestCase[],
+): Promise<Map<string, AvatarPicture>> {
+  const byDigest = new Map<string, AvatarPicture>();
+  const byPath = new Map<string, AvatarPicture>();
+  for (const path of cases.flatMap((c) => c.avatarPaths)) {
+    const bytes = await readFile(path);
+    const digest = sourceDigest(bytes);
+    let picture = byDigest.get(digest);
+    if (!picture) {
+      const [face] = (await analyzer.analyze(bytes)).faces;
+      picture = { path, embedding: face.embedding };
+      byDigest.set(digest, picture);
+    }
+    byPath.set(path, picture);
+  }
+  return byPath;
+}
+
 async function main(): Promise<void> {
   const fixture = await demoFixture({ validation: true });
   const analyzer = new FaceAnalyzer();
@@ -53,6 +82,8 @@ async function main(): Promise<void> {
         ...PARTS.map((p) => ABBREV[p].padStart(5)),
       ].join(' '),
     );
+    const avatars = await distinctAvatars(analyzer, fixture.cases);
+    const pictures = [...new Set(avatars.values())];
     const outputs = new Map<string, string>();
     for (const testCase of fixture.cases) {
       for (const tool of referenceTools(analyzer)) {
@@ -68,10 +99,9 @@ async function main(): Promise<void> {
           ].join(' '),
         );
       }
-      // Another picture as the output: each case's avatars, the worst (highest) score of them.
-      const others = fixture.cases.flatMap((c) => c.avatarPaths);
+      // Another picture as the output: every avatar picture, the worst (highest) score of them.
       const worst = Math.max(
-        ...(await Promise.all(others.map(async (p) => (await score(testCase, p)).score))),
+        ...(await Promise.all(pictures.map(async (a) => (await score(testCase, a.path)).score))),
       );
       console.log(
         [testCase.id.padEnd(20), '(any avatar)'.padEnd(17), worst.toFixed(2).padStart(6)].join(' '),
@@ -82,20 +112,11 @@ async function main(): Promise<void> {
       "\nThe classic swap done with another person's avatar, scored against the case (one-person cases)\n",
     );
     const [classic] = referenceTools(analyzer).filter((t) => t.id === 'classic_swap');
-    // Each avatar picture once (validation cases reuse the demo cases' avatars), with its face's embedding.
-    const avatarFaces = new Map<string, { path: string; embedding: number[] }>();
-    for (const path of fixture.cases.flatMap((c) => c.avatarPaths)) {
-      const bytes = await readFile(path);
-      const key = createHash('sha256').update(bytes).digest('hex');
-      if (avatarFaces.has(key)) continue;
-      const [face] = (await analyzer.analyze(bytes)).faces;
-      if (face) avatarFaces.set(key, { path, embedding: face.embedding });
-    }
     for (const testCase of fixture.cases.filter((c) => c.slots.length === 1)) {
-      const [own] = (await analyzer.analyze(await readFile(testCase.avatarPaths[0]))).faces;
+      const own = avatars.get(testCase.avatarPaths[0])!;
       const right = (await score(testCase, outputs.get(`${testCase.id}/classic_swap`)!)).score;
       const wrong: string[] = [];
-      for (const { path, embedding } of avatarFaces.values()) {
+      for (const { path, embedding } of pictures) {
         // Another person: further from the case's avatar than two photos of one person come.
         if (cosine(embedding, own.embedding) >= CALIBRATION.identity.samePersonLo) continue;
         const stranger = { ...testCase, id: `${testCase.id}-stranger-${wrong.length}`, avatarPaths: [path] };
