@@ -95,7 +95,7 @@ async function main(): Promise<void> {
             testCase.id.padEnd(20),
             tool.id.padEnd(17),
             value.toFixed(2).padStart(6),
-            ...PARTS.map((p) => breakdown[p].toFixed(2).padStart(5)),
+            ...PARTS.map((p) => Number(breakdown[p]).toFixed(2).padStart(5)),
           ].join(' '),
         );
       }

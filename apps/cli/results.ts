@@ -1,3 +1,4 @@
+import type { ScoreBreakdown } from '../../libs/core/run-events';
 import type { RunDetail, RunItemView } from '../../libs/runs/run-views';
 import type { SkippedCase } from '../../libs/runs/scorability.service';
 import { join } from 'node:path';
@@ -18,7 +19,7 @@ export interface RunResultJson {
     score: number | null;
     error: string | null;
     cached: boolean;
-    breakdown: Record<string, number> | null;
+    breakdown: ScoreBreakdown | null;
     scorer_version: string | null;
   }>;
   /** One row per variant (a tool's own id when the run gave it no label). */

@@ -34,7 +34,7 @@ export interface ItemUpdated {
   sample: number;
   error: string | null;
   cached: boolean;
-  breakdown: Record<string, number> | null;
+  breakdown: ScoreBreakdown | null;
   progress: RunProgress;
 }
 
@@ -52,3 +52,9 @@ export interface RunFinished {
 }
 
 export type RunEvent = ItemUpdated | RunStarted | RunFinished;
+
+/**
+ * The parts of a machine score and the raw measures behind them, by name: numbers, and a few verdicts
+ * in words (`slot.<id>.identity_verdict`: `same`, `other` or `template`; see docs/score.md).
+ */
+export type ScoreBreakdown = Record<string, number | string>;

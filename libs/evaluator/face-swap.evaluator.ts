@@ -171,8 +171,11 @@ export class FaceSwapEvaluator extends SwapEvaluator {
     }
     signal?.throwIfAborted();
 
-    const breakdown: Record<string, number> = {};
-    const personTotals = Object.fromEntries(PERSON_PARTS.map((p) => [p, 0])) as Record<PersonPart, number>;
+    const breakdown: Record<string, number | string> = {};
+    // Every person counts: a person-level part is its worst slot's, so one ruined or wrong face is not
+    // carried by a good one beside it.
+    const personWorst = Object.fromEntries(PERSON_PARTS.map((p) => [p, 1])) as Record<PersonPart, number>;
+    let gate = 1;
     for (const [i, slot] of testCase.slots.entries()) {
       const o = outputFaceList[slotOutput[i]];
       // Assignment is a question only when there are several people to confuse; alone, it is identity.
@@ -181,11 +184,13 @@ export class FaceSwapEvaluator extends SwapEvaluator {
       for (const part of PERSON_PARTS) {
         const value = parts ? parts[part] : 0;
         breakdown[`slot.${slot.id}.${part}`] = round(value);
-        personTotals[part] += value / testCase.slots.length;
+        personWorst[part] = Math.min(personWorst[part], value);
       }
       if (parts) {
-        breakdown[`slot.${slot.id}.raw_cos_avatar`] = round(parts.cosAvatar);
-        breakdown[`slot.${slot.id}.raw_cos_template`] = round(parts.cosTemplate);
+        breakdown[`slot.${slot.id}.identity_verdict`] = parts.verdict;
+        breakdown[`slot.${slot.id}.raw_identity_cos_avatar`] = round(parts.cosAvatar);
+        breakdown[`slot.${slot.id}.raw_identity_cos_template`] = round(parts.cosTemplate);
+        gate = Math.min(gate, parts.gate);
       }
     }
     breakdown.faces_found = round(slotOutput.filter((j) => j >= 0).length / testCase.slots.length);
@@ -205,7 +210,7 @@ export class FaceSwapEvaluator extends SwapEvaluator {
     });
     const frame = frameChange(registration.transform, width, height);
     const parts: Record<ScorePart, number> = {
-      ...personTotals,
+      ...personWorst,
       ...image.parts,
       framing: registration.found ? framingScore(frame) : c.unregisteredFraming,
     };
@@ -221,7 +226,8 @@ export class FaceSwapEvaluator extends SwapEvaluator {
       raw_align_inliers: round(registration.inliers),
       raw_align_found: registration.found ? 1 : 0,
     });
-    return { score: combineParts(parts), breakdown: sortKeys(breakdown) };
+    breakdown.identity_gate = round(gate);
+    return { score: combineParts(parts, gate), breakdown: sortKeys(breakdown) };
   }
 }
 
@@ -343,6 +349,8 @@ function personParts(o: AnalyzedFace, a: AnalyzedFace, t: AnalyzedFace, otherAva
     identity_match: identity.match,
     assignment: identity.assignment,
     ...attributes,
+    verdict: identity.verdict,
+    gate: identity.gate,
     cosAvatar: identity.cosAvatar,
     cosTemplate: identity.cosTemplate,
   };
@@ -436,7 +444,7 @@ async function imageParts(faces: FaceAnalyzer, input: ImagePartsInput) {
         ramp(-colourDiff, -c.colourDiffZeroAt, -c.colourDiffFullAt),
       // Two signs of a seam: edges the template lacks around the face, and an edit that stops abruptly.
       seams: newEdgeScore(seam) * hardCutScore(mean(hardCut)),
-      face_quality: mean(faceQuality),
+      face_quality: Math.min(...faceQuality),
     },
     faceQuality,
     raw: {
@@ -500,6 +508,6 @@ function round(value: number): number {
   return Math.round(value * 10000) / 10000;
 }
 
-function sortKeys(record: Record<string, number>): Record<string, number> {
+function sortKeys<V>(record: Record<string, V>): Record<string, V> {
   return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
 }

@@ -7,7 +7,7 @@
  * The scorer's version (see `SwapEvaluator.version`): raise it with any change to the parts, their
  * weights or calibration, or the face lookup, that can move a score.
  */
-export const SCORER_VERSION = '2.2.1';
+export const SCORER_VERSION = '3.0.0';
 
 export const WEIGHTS = {
   identity_transfer: 0.18,
@@ -27,22 +27,34 @@ export type ScorePart = keyof typeof WEIGHTS;
 /** Where each raw measurement maps to 0 and to 1. */
 export const CALIBRATION = {
   identity: {
-    /** Cosine to the avatar at which "looks like the avatar" starts (different people measured 0.28–0.65)… */
-    sameLo: 0.3,
-    /** …and is complete (re-crops of one photo of one person reach 0.84–0.96). */
-    sameHi: 0.85,
     /**
-     * Rounding of that ramp's foot (see `softRamp`): cosine 0.3 scores 0.13 instead of 0, 0.22 (a face
-     * under heavy noise) 0.07; from 0.5 up it is within 0.03 of the straight ramp.
+     * Cosine to the avatar (identity model, docs/score.md) at which a face counts as the avatar's person.
+     * Measured on the validation cases: a good swap with the right avatar 0.52–0.61, two photos of one
+     * person 0.62, the same swap with another person's avatar −0.08–0.25, a face smeared by a failed swap
+     * 0.05–0.32.
      */
-    sameSoftness: 0.1,
+    sameAt: 0.38,
+    /** Half-width of the gate's smooth step around `sameAt`. */
+    gateWidth: 0.08,
+    /**
+     * What a slot judged another person (or still the template's) leaves of the score: a well-drawn
+     * stranger keeps at most this share of what the right person's swap would score.
+     */
+    gateFloor: 0.4,
+    /** Cosine to the avatar at which "looks like the avatar" starts and is complete… */
+    matchLo: 0.2,
+    matchHi: 0.6,
+    /**
+     * …and the rounding of that ramp's foot (see `softRamp`), so that a failed identity still tells a
+     * nearer miss from a farther one.
+     */
+    matchSoftness: 0.05,
     /** Avatar and template cosine over which they count more and more as the same person. */
-    samePersonLo: 0.7,
-    samePersonHi: 0.85,
+    samePersonLo: 0.5,
+    samePersonHi: 0.7,
     /**
      * Position between the nearest other avatar (-1) and the slot's own (+1) that scores 0 and 1 (at
-     * -margin and +margin). The avatar's own face pasted in reaches 0.4–0.6, a warp that keeps the
-     * template's head shape −0.1–0.3: real outputs stay well inside ±1.
+     * -margin and +margin).
      */
     assignmentMargin: 0.5,
   },

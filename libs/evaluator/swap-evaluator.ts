@@ -1,10 +1,11 @@
 import type { TestCase } from '../cases/test-case';
+import type { ScoreBreakdown } from '../core/run-events';
 import type { DecodedImage } from '../faces/raster';
 
 /** The machine score of one output: 0–100 plus the parts it was made from, each 0–1 unless named otherwise. */
 export interface SwapScore {
   score: number;
-  breakdown: Record<string, number>;
+  breakdown: ScoreBreakdown;
 }
 
 /**

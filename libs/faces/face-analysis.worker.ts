@@ -3,10 +3,12 @@ import type { Human } from '@vladmandic/human';
 import { expressionGeometry } from './face-expression';
 import type { AnalyzedFace, FaceBox, FaceWorkerRequest, FaceWorkerResponse } from './face.types';
 import { loadHuman } from './human.loader';
+import { alignedFaceTensor, fivePoints } from './face-alignment';
+import { loadIdentityModel, type IdentityModel } from './identity.model';
 import { isTaskModule } from './worker-task';
 
 /**
- * Worker thread: loads Human once, then handles one message at a time: an image to analyze, or a pixel
+ * Worker thread: loads Human (detector, mesh) and the identity model once, then handles one message at a time: an image to analyze, or a pixel
  * task (see `WorkerTask`). WASM inference and pixel loops block the thread they run on, which is why
  * they live here and not on the server's event loop.
  */
@@ -14,7 +16,7 @@ async function main(): Promise<void> {
   const port = parentPort;
   if (!port) throw new Error('face-analysis.worker must run as a worker thread');
   const started = performance.now();
-  const human = await loadHuman();
+  const [human, identity] = await Promise.all([loadHuman(), loadIdentityModel()]);
   port.postMessage({
     kind: 'ready',
     loadMs: performance.now() - started,
@@ -30,7 +32,7 @@ async function main(): Promise<void> {
       } satisfies FaceWorkerResponse);
     switch (request.kind) {
       case 'analyze':
-        analyze(human, request).then(
+        analyze(human, identity, request).then(
           (faces) => port.postMessage({ kind: 'result', id: request.id, faces } satisfies FaceWorkerResponse),
           fail,
         );
@@ -61,6 +63,7 @@ async function runTask(request: Extract<FaceWorkerRequest, { kind: 'task' }>): P
 
 async function analyze(
   human: Human,
+  identity: IdentityModel,
   request: Extract<FaceWorkerRequest, { kind: 'analyze' }>,
 ): Promise<AnalyzedFace[]> {
   // Human types its tfjs handle as `any`; it is tfjs-core, whose types we have.
@@ -68,24 +71,26 @@ async function analyze(
   const input = tf.tensor3d(request.pixels, [request.height, request.width, 3], 'int32');
   try {
     const result = await human.detect(input);
-    return result.face
-      .filter((face) => face.mesh.length >= 468 && face.embedding && face.embedding.length > 0)
-      .map((face): AnalyzedFace => {
-        const mesh = face.mesh.map(([x, y, z]): [number, number, number] => [x, y, z ?? 0]);
-        return {
-          box: meshBox(mesh),
-          detectorBox: face.box.map((v) => Math.round(v * 10) / 10) as FaceBox,
-          score: face.score,
-          mesh,
-          embedding: normalize(face.embedding ?? []),
-          pose: {
-            yaw: face.rotation?.angle.yaw ?? 0,
-            pitch: face.rotation?.angle.pitch ?? 0,
-            roll: face.rotation?.angle.roll ?? 0,
-          },
-          expression: expressionGeometry(mesh),
-        };
+    const faces: AnalyzedFace[] = [];
+    for (const face of result.face) {
+      if (face.mesh.length < 468) continue;
+      const mesh = face.mesh.map(([x, y, z]): [number, number, number] => [x, y, z ?? 0]);
+      const aligned = alignedFaceTensor(request.pixels, request.width, request.height, fivePoints(mesh));
+      faces.push({
+        box: meshBox(mesh),
+        detectorBox: face.box.map((v) => Math.round(v * 10) / 10) as FaceBox,
+        score: face.score,
+        mesh,
+        embedding: await identity.embed(aligned),
+        pose: {
+          yaw: face.rotation?.angle.yaw ?? 0,
+          pitch: face.rotation?.angle.pitch ?? 0,
+          roll: face.rotation?.angle.roll ?? 0,
+        },
+        expression: expressionGeometry(mesh),
       });
+    }
+    return faces;
   } finally {
     input.dispose();
   }
@@ -130,10 +135,6 @@ function meshBox(mesh: Array<[number, number, number]>): FaceBox {
   return [round(x0), round(y0), round(Math.max(...xs) - x0), round(Math.max(...ys) - y0)];
 }
 
-function normalize(vector: number[]): number[] {
-  const norm = Math.hypot(...vector) || 1;
-  return vector.map((v) => v / norm);
-}
 
 main().catch((error: unknown) => {
   // The pool turns this into a readable error for every waiting caller.

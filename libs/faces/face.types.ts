@@ -26,7 +26,10 @@ export interface AnalyzedFace {
    * points). `triangles` indexes the first 468.
    */
   mesh: Array<[number, number, number]>;
-  /** Identity embedding (1024-d, unit length): compare two faces with the cosine of their embeddings. */
+  /**
+   * Identity embedding (512-d, unit length, from the identity model on the face aligned by its mesh;
+   * see identity.model.ts): compare two faces with the cosine of their embeddings.
+   */
   embedding: number[];
   pose: HeadPose;
   /** Mouth and eye openings measured on the mesh (see `expressionGeometry`). */

@@ -55,7 +55,9 @@ function humanConfig(wasmPath: string): Partial<Config> {
       },
       mesh: { enabled: true },
       iris: { ...fresh, enabled: true },
-      description: { ...fresh, enabled: true, minConfidence: 0 },
+      // Identity comes from the ONNX model (identity.model.ts): Human's own embedding (faceres) told
+      // people apart less well and was most of an analysis's cost.
+      description: { enabled: false },
       // Expression is measured on the mesh (see face-expression.ts): the emotion classifier swung by up
       // to 0.4 under mild JPEG.
       emotion: { enabled: false },

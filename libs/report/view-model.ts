@@ -4,7 +4,7 @@
  * report). The components import these types, so a change here is checked on both sides.
  */
 import type { Slot } from '../cases/test-case';
-import type { ItemStatus, RunProgress, RunStatus } from '../core/run-events';
+import type { ItemStatus, RunProgress, RunStatus, ScoreBreakdown } from '../core/run-events';
 import type { RunJudgement } from '../judgement/judgement.service';
 import type { ToolOptionSpec } from '../tools/tool';
 
@@ -54,7 +54,7 @@ export interface CellModel {
   toolId: string;
   status: ItemStatus;
   score: number | null;
-  breakdown: Record<string, number> | null;
+  breakdown: ScoreBreakdown | null;
   error: string | null;
   cached: boolean;
   /** Mean stars over the raters (one rating in force each), and how many raters. */

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { ScoreBreakdown } from '../core/run-events';
 import type { RunDetail, RunItemView } from '../runs/run-views';
 
 /** The fixed columns of `export` (SPEC §11), in order; one column per breakdown part follows in CSV. */
@@ -23,7 +24,7 @@ type ExportValue = string | number | null;
 
 /** One exported item: the fixed columns, and its breakdown (nested in JSON, spread into columns in CSV). */
 export type ExportRow = Record<(typeof EXPORT_COLUMNS)[number], ExportValue> & {
-  breakdown: Record<string, number> | null;
+  breakdown: ScoreBreakdown | null;
 };
 
 /**

@@ -1,5 +1,5 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
-import type { ItemStatus } from '../core/run-events';
+import type { ItemStatus, ScoreBreakdown } from '../core/run-events';
 import { Run } from './run.entity';
 
 @Entity('run_items')
@@ -58,7 +58,7 @@ export class RunItem {
   scorerVersion!: string | null;
 
   @Column('simple-json', { nullable: true })
-  breakdown!: Record<string, number> | null;
+  breakdown!: ScoreBreakdown | null;
 
   @Column('text', { nullable: true })
   error!: string | null;

@@ -1,4 +1,4 @@
-import type { ItemStatus, RunProgress, RunStatus } from '../core/run-events';
+import type { ItemStatus, RunProgress, RunStatus, ScoreBreakdown } from '../core/run-events';
 import { ratingFields } from '../ratings/ratings-in-force';
 import { runsUrl } from './output-store';
 import type { RunItem } from './run-item.entity';
@@ -23,7 +23,7 @@ export interface RunItemView {
   /** Output path relative to the runs folder, or null. */
   image_path: string | null;
   score: number | null;
-  breakdown: Record<string, number> | null;
+  breakdown: ScoreBreakdown | null;
   /** Version of the scorer that gave `score`; null when unscored or scored before versions existed. */
   scorer_version: string | null;
   error: string | null;

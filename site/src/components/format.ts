@@ -48,7 +48,9 @@ export function date(iso: string): string {
   return iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC');
 }
 
-export function breakdownValue(value: number): string {
+/** A breakdown value as shown: a verdict as it is, a number to two decimals (whole numbers as they are). */
+export function breakdownValue(value: number | string): string {
+  if (typeof value === 'string') return value;
   return Number.isInteger(value) ? String(value) : value.toFixed(2);
 }
 
