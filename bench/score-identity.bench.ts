@@ -60,7 +60,9 @@ async function main(): Promise<void> {
         );
       const right = await scoreOf(await runTool(fixture, testCase, classic));
       const pasted = await runTool(fixture, testCase, paste);
-      console.log(`\n${testCase.id} (${testCase.slots.length} ${testCase.slots.length === 1 ? 'person' : 'people'})`);
+      console.log(
+        `\n${testCase.id} (${testCase.slots.length} ${testCase.slots.length === 1 ? 'person' : 'people'})`,
+      );
       line('classic swap, right avatars', right);
       line('control_paste', await scoreOf(pasted));
       const ghostPath = join(fixture.dir, `${testCase.id}-ghost.png`);
@@ -74,13 +76,18 @@ async function main(): Promise<void> {
           if (person(path) === own) continue;
           const output = await withAvatar(fixture, testCase, classic, k, path, `${slot.id}-other${n}`);
           const result = await scoreOf(output);
-          const ok = result.score <= TARGET.strangerAtMost && right.score - result.score >= TARGET.overStranger;
+          const ok =
+            result.score <= TARGET.strangerAtMost && right.score - result.score >= TARGET.overStranger;
           line(`${slot.id} given ${person(path)} (${basename(path)})`, result, mark(ok));
         }
       }
       if (testCase.slots.length > 1) {
         const swappedAround = await scoreOf(await exchanged(fixture, testCase, classic));
-        line('people exchanged', swappedAround, mark(right.score - swappedAround.score >= TARGET.overExchanged));
+        line(
+          'people exchanged',
+          swappedAround,
+          mark(right.score - swappedAround.score >= TARGET.overExchanged),
+        );
         for (const [k, slot] of testCase.slots.entries()) {
           const half = await scoreOf(await onlyOneSwapped(fixture, testCase, classic, k));
           line(`only ${slot.id} swapped`, half, mark(right.score - half.score >= TARGET.overHalf));

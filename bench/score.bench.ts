@@ -19,7 +19,7 @@ import { sourceDigest } from '../libs/report-images/variant-cache';
 import { alignToTemplate, measureFactor } from '../libs/evaluator/alignment.task';
 import { FaceSwapEvaluator } from '../libs/evaluator/face-swap.evaluator';
 import { measureFaceQuality } from '../libs/evaluator/face-quality.score';
-import { CALIBRATION, WEIGHTS } from '../libs/evaluator/score.weights';
+import { CALIBRATION, WEIGHTS } from '../libs/evaluator/score.calibration';
 import { degrade, removeEyes } from '../test/fixtures/evaluator/degradations';
 import { demoFixture, referenceTools, runTool } from '../test/fixtures/evaluator/demo-fixture';
 import { BENIGN_REDRAWS, redraw, redrawName } from '../test/fixtures/evaluator/redraws';

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { SCORER_VERSION } from '../libs/evaluator/score.weights';
+import { SCORER_VERSION } from '../libs/evaluator/score.calibration';
 import { cliEnv, swapbench, type CliResult } from './support/cli';
 import { filesUnder, makeTempData, writeCase } from './support/fixtures';
 import { querySqlite } from './support/sqlite-probe';

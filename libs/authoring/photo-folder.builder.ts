@@ -9,15 +9,16 @@ import { cosine } from '../core/cosine';
 import { FaceAnalyzer } from '../faces/face-analyzer.service';
 import type { FaceBox } from '../faces/face.types';
 import { seededRandom } from '../core/seeded-random';
+import { CALIBRATION } from '../evaluator/score.calibration';
 import { faceCrop, seedFor, shuffled } from './face-crop';
 import { clampBox, slugPart } from './template-slots';
 import { MAX_IMAGE_BYTES, normalizeImage } from './uploaded-image';
 
 /**
  * Two faces whose identity embeddings are at least this similar are taken for the same person (the
- * evaluator's `samePersonLo`): such a face is never the avatar for a template showing that person.
+ * score's own threshold): such a face is never the avatar for a template showing that person.
  */
-const SAME_PERSON = 0.7;
+const SAME_PERSON = CALIBRATION.identity.sameAt;
 const MAX_SLOTS = 16;
 const IMAGE_NAME = /\.(png|jpe?g|webp)$/i;
 

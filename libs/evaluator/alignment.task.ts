@@ -3,7 +3,7 @@ import type { RgbImage } from '../faces/raster';
 import { workerTask } from '../faces/worker-task';
 import { alignOutput, type AlignedOutput } from './align-output';
 import { registerOutput, type Registration } from './registration';
-import { CALIBRATION } from './score.weights';
+import { CALIBRATION } from './score.calibration';
 import { withScratch } from './scratch';
 
 /** What aligning an output needs: template and output at a working size, and the output at full size. */

@@ -1,7 +1,7 @@
 import type { ExpressionGeometry } from '../faces/face-expression';
 import type { AnalyzedFace } from '../faces/face.types';
 import { boxIou } from '../faces/slot-match';
-import { CALIBRATION } from './score.weights';
+import { CALIBRATION } from './score.calibration';
 
 /** How well the output face keeps the template face's pose, expression and place, each 0–1. */
 export interface AttributeScore {

@@ -1,6 +1,7 @@
 import type { FaceBox } from '../faces/face.types';
 import { rectAround, sameInRect, type Rect, type RgbImage } from '../faces/raster';
 import { scratch } from './scratch';
+import { CALIBRATION } from './score.calibration';
 
 /** What the background of an aligned output measures against the template's. */
 export interface BackgroundMeasures {
@@ -19,10 +20,8 @@ export interface BackgroundMeasures {
  * `TILE`-pixel tiles spread evenly over it. Each sampled pixel's value is the whole image's; only the
  * set of pixels averaged is smaller (docs/score.md, "Speed", gives what that moves).
  */
-export const BACKGROUND_SAMPLE_PIXELS = 1 << 16;
-const TILE = 16;
-/** SSIM windows are 7×7 box windows. */
-const SSIM_RADIUS = 3;
+export const BACKGROUND_SAMPLE_PIXELS = CALIBRATION.background.samplePixels;
+const { tile: TILE, ssimRadius: SSIM_RADIUS } = CALIBRATION.background;
 const C1 = (0.01 * 255) ** 2;
 const C2 = (0.03 * 255) ** 2;
 

@@ -8,7 +8,7 @@ import { readRgb, type RgbImage } from '../faces/raster';
 import { measureBackground } from './background.measure';
 import { hardCutFraction } from './change-boundary.score';
 import { scaleBox } from './image-quality.score';
-import { CALIBRATION } from './score.weights';
+import { CALIBRATION } from './score.calibration';
 
 describe('hardCutFraction on a face pasted onto a photo', () => {
   const sources = join(packageRoot(), 'datasets', 'sources');

@@ -2,6 +2,7 @@ import type { RgbImage } from '../faces/raster';
 import { Frame, type Similarity } from './frame';
 import { robustScale } from './robust-scale';
 import { scratch } from './scratch';
+import { CALIBRATION } from './score.calibration';
 
 /**
  * A global colour map, output → template: each channel's value is its own curve (offset, gain and a
@@ -37,8 +38,12 @@ export function isIdentityColourMap({ curves, mix, residual }: ColourMap): boole
   return mix.every((m) => m === 0) && residual.every((r) => r === 0);
 }
 
-/** Background pixels the colour map is fitted on: plenty for three coefficients per channel. */
-const COLOUR_SAMPLES = 8000;
+const {
+  samples: COLOUR_SAMPLES,
+  lattice: LATTICE,
+  latticePrior: LATTICE_PRIOR,
+  table: TABLE,
+} = CALIBRATION.colourMap;
 
 /**
  * The colour map, output → template, fitted on the aligned background: per output channel, an offset,
@@ -95,13 +100,7 @@ export function fitColourMap(
 
 const f32 = Math.fround;
 
-/** Nodes per axis of the residual lattice over RGB (a node every 32 grey levels). */
-const LATTICE = 9;
-
 const LATTICE_STEP = 255 / (LATTICE - 1);
-
-/** Pseudo-weight pulling each lattice node towards no correction, so sparse colours stay on the global map. */
-const LATTICE_PRIOR = 4;
 
 /**
  * What the global map leaves over, as a function of colour: a re-grade that bends some colours more than
@@ -360,9 +359,6 @@ function solveSystem(a: Float64Array[]): number[] | null {
   }
   return a.map((row, i) => row[n] / row[i]);
 }
-
-/** Nodes per axis of the table the residual lattice is expanded into for lookup (every 8 grey levels). */
-const TABLE = 33;
 
 /** A colour map ready to apply: its mix terms and its residual lattice expanded into a table (if any). */
 export interface PreparedMap {

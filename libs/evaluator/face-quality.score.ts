@@ -2,6 +2,7 @@ import { LRUCache } from 'lru-cache';
 import { preparedMap, recolourSpan, type ColourMap, type PreparedMap } from './colour-map';
 import type { RgbImage } from '../faces/raster';
 import { scratch } from './scratch';
+import { CALIBRATION } from './score.calibration';
 
 type Point = readonly [number, number, number];
 
@@ -48,12 +49,8 @@ export interface FaceQualityPair {
   templateKey?: string;
 }
 
-/**
- * Inter-ocular distances per sampling cell: each face is measured on a grid this fine relative to its
- * size, so the measures see the same features at any resolution, and resampling (a redraw at another
- * size, a sub-pixel shift) moves them little while blur takes the features' detail away.
- */
-const CELLS_PER_EYE_DISTANCE = 16;
+/** See `CALIBRATION.quality.cellsPerEyeDistance`. */
+const CELLS_PER_EYE_DISTANCE = CALIBRATION.quality.cellsPerEyeDistance;
 
 /**
  * The quality of each swapped face relative to the template face it replaces (the output's colours read

@@ -7,7 +7,7 @@ import { redraw } from '../../test/fixtures/evaluator/redraws';
 import { FaceAnalyzer } from '../faces/face-analyzer.service';
 import { sourceDigest } from '../report-images/variant-cache';
 import { FaceSwapEvaluator } from './face-swap.evaluator';
-import { WEIGHTS } from './score.weights';
+import { WEIGHTS } from './score.calibration';
 import { DEGRADATION_LEVELS, degrade, type Degradation } from '../../test/fixtures/evaluator/degradations';
 import {
   demoFixture,

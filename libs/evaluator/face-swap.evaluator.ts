@@ -25,7 +25,7 @@ import type { FaceQualityMeasures } from './face-quality.score';
 import { IMAGE_MEASURES } from './image-measures.task';
 import { enlargedFace, frameChange, FrameMapping, type FrameChange } from './frame';
 import { combineParts } from './score.combine';
-import { CALIBRATION, SCORER_VERSION, WEIGHTS, type ScorePart } from './score.weights';
+import { CALIBRATION, SCORER_VERSION, WEIGHTS, type ScorePart } from './score.calibration';
 import { SwapEvaluator, type KnownOutput, type SwapScore } from './swap-evaluator';
 
 type PersonPart = 'identity_transfer' | 'identity_match' | 'assignment' | 'pose' | 'expression' | 'placement';
@@ -429,7 +429,7 @@ async function imageParts(faces: FaceAnalyzer, input: ImagePartsInput) {
   const raw: Record<string, number> = {};
   for (const [k, i] of matched.entries()) {
     const m = measures.faces[k];
-    faceQuality[i] = faceQualityScore(m);
+    faceQuality[i] = faceQualityScore(m, eyeSpan(templateFaces[i].mesh));
     const slot = testCase.slots[i].id;
     raw[`slot.${slot}.raw_quality_detail`] = round(m.detail);
     raw[`slot.${slot}.raw_quality_contrast`] = round(m.contrast);
@@ -464,21 +464,28 @@ async function imageParts(faces: FaceAnalyzer, input: ImagePartsInput) {
  * falls exponentially in the log of the ratio, never reaching 0, so worse damage always scores lower; the
  * product sits on a soft floor.
  */
-function faceQualityScore(m: FaceQualityMeasures): number {
+function faceQualityScore(m: FaceQualityMeasures, span: number): number {
   const q = CALIBRATION.quality;
+  // A small face's pixel-scale signs are read with a wider tolerance (see `smallFaceSpan`).
+  const small = Math.min(1, span / q.smallFaceSpan);
   const below = (value: number, full: number, scale: number) =>
     Math.exp(-Math.max(0, Math.log(full / Math.max(value, 1e-6))) / scale);
   const above = (value: number, tolerated: number, scale: number) =>
     Math.exp(-Math.max(0, Math.log(value / tolerated)) / scale);
   const signs =
-    below(m.detail, q.detailFullAt, q.detailScale) *
+    below(m.detail, q.detailFullAt * small, q.detailScale) *
     below(m.contrast, q.contrastFullAt, q.contrastScale) *
-    above(m.grain, q.grainTolerated, q.grainScale) *
-    below(m.grain, q.smoothTolerated, q.smoothScale) *
+    above(m.grain, q.grainTolerated / small, q.grainScale) *
+    below(m.grain, q.smoothTolerated * small, q.smoothScale) *
     above(m.blocks, q.blocksTolerated, q.blocksScale);
   // A soft floor: among faces already ruined, a little more or less of one sign (noise lending a faint
   // eye some energy) must not swing the score through the geometric mean.
   return (signs + q.floor) / (1 + q.floor);
+}
+
+/** Distance between the outer eye corners of a face's mesh (MediaPipe points 33 and 263), in pixels. */
+function eyeSpan(mesh: ReadonlyArray<readonly number[]>): number {
+  return Math.hypot(mesh[263][0] - mesh[33][0], mesh[263][1] - mesh[33][1]);
 }
 
 /**

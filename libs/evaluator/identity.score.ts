@@ -1,6 +1,6 @@
 import { cosine } from '../core/cosine';
 import type { AnalyzedFace } from '../faces/face.types';
-import { CALIBRATION } from './score.weights';
+import { CALIBRATION } from './score.calibration';
 
 /** Linear ramp from 0 at `lo` to 1 at `hi`, clamped. */
 export function ramp(value: number, lo: number, hi: number): number {

@@ -5,7 +5,7 @@ import { measureFaceQuality, type FaceQualityMeasures, type FaceQualityPair } fr
 import { measureBackground } from './background.measure';
 import { excessEdges, scaleBox } from './image-quality.score';
 import { hardCutFraction } from './change-boundary.score';
-import { CALIBRATION } from './score.weights';
+import { CALIBRATION } from './score.calibration';
 import { isIdentityColourMap, type ColourMap } from './colour-map';
 import { withScratch } from './scratch';
 

@@ -2,6 +2,7 @@ import type { FaceBox } from '../faces/face.types';
 import type { RgbImage } from '../faces/raster';
 import type { Frame } from './frame';
 import { scratch } from './scratch';
+import { CALIBRATION } from './score.calibration';
 
 /**
  * The template's side of one level of the pyramid: its background samples (textured background pixels),
@@ -119,8 +120,7 @@ function halveMask(mask: Uint8Array, from: Frame, to: Frame): Uint8Array {
   return out;
 }
 
-/** Most samples a level keeps: enough for a stable fit, few enough to stay cheap at the finest level. */
-const MAX_SAMPLES = 5000;
+const { maxSamples: MAX_SAMPLES, minLevelSide: MIN_LEVEL_SIDE } = CALIBRATION.registration;
 
 function level(frame: Frame, template: Float32Array, mask: Uint8Array): TemplateLevel {
   const { width, height } = frame;
@@ -180,5 +180,3 @@ function level(frame: Frame, template: Float32Array, mask: Uint8Array): Template
   }
   return { frame, t, u, v, sd };
 }
-
-const MIN_LEVEL_SIDE = 48;

@@ -4,6 +4,7 @@ import type { RgbImage } from '../faces/raster';
 import { fitColourMap, identityColourMap, type ColourMap } from './colour-map';
 import { Frame, IDENTITY, type Similarity } from './frame';
 import { robustScale } from './robust-scale';
+import { CALIBRATION } from './score.calibration';
 import { scratch } from './scratch';
 import {
   backgroundMask,
@@ -42,14 +43,20 @@ export interface RegistrationInput {
   templateKey?: string;
 }
 
-const LEVEL_ITERATIONS = [40, 20, 10, 6];
-/** Share of the background that must be unchanged (every channel within 1 level) to skip the fit. */
-const UNCHANGED_SHARE = 0.98;
-/** Growth of the excluded boxes about their centres, and the tighter one used when little is left. */
-const EXCLUDE_GROWTH = 1.9;
-const EXCLUDE_TIGHT = 1.25;
-/** Share of the frame the background must keep for the generous exclusion to stand. */
-const MIN_BACKGROUND = 0.3;
+const {
+  levelIterations: LEVEL_ITERATIONS,
+  unchangedShare: UNCHANGED_SHARE,
+  excludeGrowth: EXCLUDE_GROWTH,
+  excludeTight: EXCLUDE_TIGHT,
+  minBackground: MIN_BACKGROUND,
+  inlierDiff: INLIER_DIFF,
+  minInliers: MIN_INLIERS,
+  minCorrelation: MIN_CORRELATION,
+  goodInliers: GOOD_INLIERS,
+  starts: STARTS,
+  searchShifts: SEARCH_SHIFTS,
+  searchScales: SEARCH_SCALES,
+} = CALIBRATION.registration;
 
 function grow([x, y, w, h]: FaceBox, factor: number): FaceBox {
   return [x + (w * (1 - factor)) / 2, y + (h * (1 - factor)) / 2, w * factor, h * factor];
@@ -81,16 +88,6 @@ function count(mask: Uint8Array): number {
   for (let i = 0; i < mask.length; i++) n += mask[i];
   return n;
 }
-/** A sample is an inlier when its aligned, photometrically matched difference is below this (grey levels). */
-const INLIER_DIFF = 12;
-/** The registration counts as found when this share of the background samples are inliers… */
-const MIN_INLIERS = 0.35;
-/** …and the aligned backgrounds correlate at least this much. */
-const MIN_CORRELATION = 0.5;
-/** A fit from the identity this good needs no other start. */
-const GOOD_INLIERS = 0.7;
-/** How many of the coarse search's best starts are refined when the identity's fit is not good. */
-const STARTS = 3;
 
 /** What the fit needs of the template alone: the frame, the background mask and the template's pyramid. */
 interface TemplateSide {
@@ -388,10 +385,6 @@ function residuals(level: Level, t: Similarity): { inliers: number; correlation:
   // Samples that fell outside the output count as outliers: a frame shifted off the image is not lined up.
   return { inliers: inliers / level.t.length, correlation: cov / denom };
 }
-
-/** Starting shifts and scales tried on the coarsest level, as fractions of the frame. */
-const SEARCH_SHIFTS = [-0.12, -0.08, -0.04, 0, 0.04, 0.08, 0.12];
-const SEARCH_SCALES = [0.92, 1, 1.08];
 
 /** Starts of the fit: the candidates whose aligned samples correlate best with the template's. */
 function coarseSearch(level: Level): Similarity[] {

@@ -1,4 +1,4 @@
-import { WEIGHTS, type ScorePart } from './score.weights';
+import { WEIGHTS, type ScorePart } from './score.calibration';
 
 /**
  * Weighted geometric mean of the parts, times 100. A part at 0 makes the score 0, and a weak part

@@ -39,20 +39,17 @@ export function fivePoints(mesh: ReadonlyArray<readonly number[]>): Point[] {
     indices.reduce((s, i) => s + mesh[i][0], 0) / indices.length,
     indices.reduce((s, i) => s + mesh[i][1], 0) / indices.length,
   ];
-  return [
-    mean(EYE_ON_LEFT),
-    mean(EYE_ON_RIGHT),
-    mean([NOSE_TIP]),
-    mean([MOUTH_LEFT]),
-    mean([MOUTH_RIGHT]),
-  ];
+  return [mean(EYE_ON_LEFT), mean(EYE_ON_RIGHT), mean([NOSE_TIP]), mean([MOUTH_LEFT]), mean([MOUTH_RIGHT])];
 }
 
 /**
  * The similarity transform (uniform scale, rotation, shift; no reflection) that maps `from` onto `to`
  * with the least squared error: `[a, b, tx, ty]` for x' = a·x − b·y + tx, y' = b·x + a·y + ty.
  */
-export function fitSimilarity(from: readonly Point[], to: readonly Point[]): [number, number, number, number] {
+export function fitSimilarity(
+  from: readonly Point[],
+  to: readonly Point[],
+): [number, number, number, number] {
   const n = from.length;
   let fx = 0;
   let fy = 0;

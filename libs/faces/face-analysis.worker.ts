@@ -135,7 +135,6 @@ function meshBox(mesh: Array<[number, number, number]>): FaceBox {
   return [round(x0), round(y0), round(Math.max(...xs) - x0), round(Math.max(...ys) - y0)];
 }
 
-
 main().catch((error: unknown) => {
   // The pool turns this into a readable error for every waiting caller.
   parentPort?.postMessage({

@@ -54,7 +54,11 @@ export async function loadIdentityModel(): Promise<IdentityModel> {
 
 /** Where the identity model's weights are on disk (inside the installed npm package). */
 export function identityWeightsPath(): string {
-  return join(dirname(require.resolve('faceplugin-face-recognition-js/package.json')), 'model', 'fr_feature.onnx');
+  return join(
+    dirname(require.resolve('faceplugin-face-recognition-js/package.json')),
+    'model',
+    'fr_feature.onnx',
+  );
 }
 
 function unit(values: Float32Array): number[] {

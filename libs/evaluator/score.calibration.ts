@@ -121,6 +121,32 @@ export const CALIBRATION = {
   registration: {
     /** Longer side of the images the registration works on (pixels). */
     workSide: 384,
+    /** Lucas–Kanade iterations per pyramid level, coarsest first. */
+    levelIterations: [40, 20, 10, 6],
+    /** Levels of the pyramid stop above this side (pixels). */
+    minLevelSide: 48,
+    /** Most samples a level keeps: enough for a stable fit, few enough to stay cheap at the finest level. */
+    maxSamples: 5000,
+    /** Share of the background that must be unchanged (every channel within 1 level) to skip the fit. */
+    unchangedShare: 0.98,
+    /** Growth of the excluded boxes about their centres, and the tighter one used when little is left… */
+    excludeGrowth: 1.9,
+    excludeTight: 1.25,
+    /** …when the generous exclusion would leave the background less than this share of the frame. */
+    minBackground: 0.3,
+    /** A sample is an inlier when its aligned, photometrically matched difference is below this (grey levels). */
+    inlierDiff: 12,
+    /** The registration counts as found when this share of the background samples are inliers… */
+    minInliers: 0.35,
+    /** …and the aligned backgrounds correlate at least this much. */
+    minCorrelation: 0.5,
+    /** A fit from the identity this good needs no other start. */
+    goodInliers: 0.7,
+    /** How many of the coarse search's best starts are refined when the identity's fit is not good. */
+    starts: 3,
+    /** Starting shifts (fractions of the frame) and scales tried on the coarsest level. */
+    searchShifts: [-0.12, -0.08, -0.04, 0, 0.04, 0.08, 0.12],
+    searchScales: [0.92, 1, 1.08],
     /** Shift of the frame (fraction of its size) that is free, as a redraw moves the content… */
     shiftTolerated: 0.03,
     /** …and beyond it, the shift over which `framing` falls by e. */
@@ -132,7 +158,32 @@ export const CALIBRATION = {
     rotationTolerated: 2,
     rotationScale: 4,
   },
+  colourMap: {
+    /** Background pixels the colour map is fitted on: plenty for three coefficients per channel. */
+    samples: 8000,
+    /** Nodes per axis of the residual lattice over RGB (a node every 32 grey levels). */
+    lattice: 9,
+    /** Pseudo-weight pulling each lattice node towards no correction, so sparse colours stay on the global map. */
+    latticePrior: 4,
+    /** Nodes per axis of the table the residual lattice is expanded into for lookup (every 8 grey levels). */
+    table: 33,
+  },
+  background: {
+    /**
+     * The background is measured on at most this many pixels: a smaller image whole, a larger one on
+     * `tile`-pixel tiles spread evenly over it (docs/score.md, "Speed", gives what that moves).
+     */
+    samplePixels: 1 << 16,
+    tile: 16,
+    /** SSIM windows are (2r + 1)² box windows. */
+    ssimRadius: 3,
+  },
   quality: {
+    /**
+     * Inter-ocular distances per sampling cell: each face is measured on a grid this fine relative to its
+     * size, so the measures see the same features at any resolution.
+     */
+    cellsPerEyeDistance: 16,
     /** Detail at the poorest feature (output/template) kept in full, and the log shortfall over which it falls by e. */
     detailFullAt: 0.35,
     detailScale: 0.4,
@@ -150,6 +201,15 @@ export const CALIBRATION = {
     smoothScale: 0.4,
     /** Block-grid strength (output/template) that is tolerated, and the log excess over which it falls by e. */
     blocksTolerated: 1.15,
+    /**
+     * Distance between the outer eye corners (template face, pixels) from which the signs are read at
+     * their full tolerance. Below it, a face's eyes and skin patches are a few pixels wide and the signs
+     * that read them pixel by pixel (detail, grain, smoothness) swing with any resampling (a 54-px face's
+     * detail 0.20 → 0.45 under a 1.5× resample), so their tolerances widen in proportion: detail and
+     * smoothness are asked for `span / smallFaceSpan` of the template's, grain may reach its tolerance
+     * times the inverse. Contrast and blocks are read over whole features and keep theirs.
+     */
+    smallFaceSpan: 64,
     /** Soft floor under the product of the signs (see `faceQualityScore`): the part stays above floor / (1 + floor). */
     floor: 0.05,
     blocksScale: 0.15,
