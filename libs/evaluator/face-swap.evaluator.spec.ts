@@ -53,22 +53,35 @@ describe('FaceSwapEvaluator on the demo cases', () => {
     }
   });
 
-  it('orders control_paste < classic_swap on every demo case, by a clear margin', async () => {
+  it("orders control_paste < classic_swap where the classic swap draws the avatars' people, and says where it does not", async () => {
+    // The classic swap warps each avatar's face onto the template's mesh: with a near-profile avatar
+    // (demo_duo's p1, the profile case) that smears the face into nobody, which the identity verdict says.
+    const verdicts: Record<string, string[]> = {};
     const failures: string[] = [];
     for (const testCase of fixture.cases) {
       const byTool = outputs.get(testCase.id)!;
       const paste = await evaluator.evaluate(testCase, byTool.get('control_paste')!);
       const classic = await evaluator.evaluate(testCase, byTool.get('classic_swap')!);
+      verdicts[testCase.id] = testCase.slots.map((s) =>
+        String(classic.breakdown[`slot.${s.id}.identity_verdict`]),
+      );
+      if (verdicts[testCase.id].some((v) => v !== 'same')) continue;
       // A clear margin: the paste at most 95% of the classic swap, not a tie decided by jitter.
       if (!(paste.score <= 0.95 * classic.score))
         failures.push(`${testCase.id}: paste ${paste.score} vs classic ${classic.score}`);
       // And for the reason a person sees: the pasted rectangle's hard edges.
-      if (!(paste.breakdown.seams < 0.2 && classic.breakdown.seams > 0.9))
+      if (!(Number(paste.breakdown.seams) < 0.2 && Number(classic.breakdown.seams) > 0.9))
         failures.push(
           `${testCase.id}: seams paste ${paste.breakdown.seams}, classic ${classic.breakdown.seams}`,
         );
     }
     assert.deepEqual(failures, []);
+    assert.deepEqual(verdicts, {
+      demo_duo: ['other', 'same'],
+      demo_solo_astronaut: ['same'],
+      demo_solo_hopper: ['same'],
+      demo_solo_profile: ['other'],
+    });
   });
 
   it('scores another picture returned as the output near zero: any of the avatars, on every case', async () => {
@@ -80,7 +93,7 @@ describe('FaceSwapEvaluator on the demo cases', () => {
       for (const avatar of avatars) {
         const { score, breakdown } = await evaluator.evaluate(testCase, avatar.path);
         // Its face may fill the frame: the template's background is still judged, and found gone.
-        if (!(score <= 5 && breakdown.raw_align_found === 0 && breakdown.background < 0.5))
+        if (!(score <= 5 && breakdown.raw_align_found === 0 && Number(breakdown.background) < 0.5))
           failures.push(`${testCase.id}: ${avatar.name} scores ${score}, background ${breakdown.background}`);
       }
     }
@@ -98,11 +111,12 @@ describe('FaceSwapEvaluator on the demo cases', () => {
       wrong.score < correct.score,
       `exchanged ${wrong.score} should be below correct ${correct.score}`,
     );
-    assert.ok(wrong.breakdown.assignment < correct.breakdown.assignment);
+    assert.ok(Number(wrong.breakdown.assignment) < Number(correct.breakdown.assignment));
   });
 
-  // Every demo case: two people, two frontal portraits, a near-profile avatar on a frontal template.
-  for (const caseId of ['demo_duo', 'demo_solo_astronaut', 'demo_solo_hopper', 'demo_solo_profile']) {
+  // Two people and two frontal portraits. Not the profile case: its classic swap is already a failed one
+  // (another person, on the identity gate's floor), and how a smeared face analyzes under noise moves it.
+  for (const caseId of ['demo_duo', 'demo_solo_astronaut', 'demo_solo_hopper']) {
     it(`lowers the score step by step (within 0.5 point) under blur, noise and JPEG (${caseId})`, async () => {
       const good = outputs.get(caseId)!.get('classic_swap')!;
       const base = await score(caseId, good);
@@ -144,7 +158,7 @@ describe('FaceSwapEvaluator on the demo cases', () => {
         await fresh.close();
       }
     }
-    assert.ok(scores[0].breakdown.raw_align_dx > 0.01, JSON.stringify(scores[0].breakdown));
+    assert.ok(Number(scores[0].breakdown.raw_align_dx) > 0.01, JSON.stringify(scores[0].breakdown));
     for (const score of scores.slice(1)) assert.deepEqual(score, scores[0]);
   });
 
@@ -227,7 +241,7 @@ describe('FaceSwapEvaluator on the demo cases', () => {
     const result = await evaluator.evaluate(testCase, outputs.get(testCase.id)!.get('classic_swap')!);
     for (const part of Object.keys(WEIGHTS)) {
       const value = result.breakdown[part];
-      assert.ok(value >= 0 && value <= 1, `${part} = ${value}`);
+      assert.ok(typeof value === 'number' && value >= 0 && value <= 1, `${part} = ${value}`);
     }
     assert.ok(result.score > 0 && result.score <= 100);
   });

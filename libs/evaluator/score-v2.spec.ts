@@ -14,16 +14,15 @@ import {
 } from '../../test/fixtures/evaluator/demo-fixture';
 import { BENIGN_REDRAWS, redraw, redrawName } from '../../test/fixtures/evaluator/redraws';
 
-describe('machine score v2: redraws, damage and small faces', () => {
+describe('machine score: redraws, damage and small faces', () => {
   const analyzer = new FaceAnalyzer();
   const evaluator = new FaceSwapEvaluator(analyzer);
   let fixture: DemoFixture;
   const good = new Map<string, string>();
   const paste = new Map<string, number>();
-  // Where docs/score.md reports the targets met (its tables list the cases where they are not).
-  const BENIGN_CASES = ['demo_solo_astronaut', 'demo_duo', 'demo_solo_hopper'];
-  const DAMAGE_CASES = ['demo_duo', 'demo_solo_hopper'];
-  const CASES = BENIGN_CASES;
+  // Where docs/score.md reports the targets met (its tables list the cases where they are not). The
+  // targets are a good swap's: the classic swap is one on these cases (judged the avatar's person).
+  const CASES = ['demo_solo_astronaut', 'demo_solo_hopper'];
 
   before(async () => {
     fixture = await demoFixture({ validation: true });
@@ -61,7 +60,7 @@ describe('machine score v2: redraws, damage and small faces', () => {
 
   it('scores blur σ 3, JPEG 8, noise σ 24 and removed eyes at most 60% of the clean swap', async () => {
     const failures: string[] = [];
-    for (const id of DAMAGE_CASES) {
+    for (const id of CASES) {
       const clean = (await evaluator.evaluate(caseById(id), good.get(id)!)).score;
       const bytes = await readFile(good.get(id)!);
       const found = await lookUpSlotFaces(analyzer, caseById(id).slots, {

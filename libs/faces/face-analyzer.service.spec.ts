@@ -27,7 +27,7 @@ describe('FaceAnalyzer', () => {
         `${file}: detected ${faces[0].box.join(',')} vs recorded ${face.join(',')}`,
       );
       assert.equal(faces[0].mesh.length, 478);
-      assert.equal(faces[0].embedding.length, 1024);
+      assert.equal(faces[0].embedding.length, 512);
     }
   });
 
