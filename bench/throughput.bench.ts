@@ -5,6 +5,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { packageRoot } from '../libs/core/package-root';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import sharp from 'sharp';
 import type { TestCase } from '../libs/cases/test-case';
@@ -34,18 +37,23 @@ import { settingsFor, useTempData } from '../test/support/temp-data';
  *       report images that waited for scoring, and the CPU per item includes them), with the event
  *       loop's delay meanwhile;
  *   (c) CPU per output of the pixel work at 512 and 1024 px: the alignment and the image measures, on
- *       this thread, for an output in place (background untouched) and one a redraw moved and re-graded.
+ *       this thread, for an output in place (background untouched) and one a redraw moved and re-graded;
+ *   (w) the same as a user runs it: `swapbench run` as its own process, timed from its start to its exit
+ *       (start-up, model loads and the report images included) — one item, (a)'s 1,000 items against
+ *       their ideal, and (b)'s fresh outputs per second.
  * Each also prints the process's CPU time per item, which other load on the machine barely moves.
  * `npm run bench -- throughput`; `THROUGHPUT_ITEMS` changes the 1,000 of (a), `THROUGHPUT_PARTS=c`
  * runs only the parts named.
  */
+
+const execFileAsync = promisify(execFile);
 
 const TOOLS = 100;
 const ITEMS = Number(process.env.THROUGHPUT_ITEMS ?? 1000);
 const WAIT_MS = 100;
 const CONCURRENCY = 8;
 const FRESH_ITEMS = 48;
-const PARTS = process.env.THROUGHPUT_PARTS ?? 'abc';
+const PARTS = process.env.THROUGHPUT_PARTS ?? 'abcw';
 
 /**
  * A plugin of `count` tools that wait, then answer with the template itself, the template in new bytes
@@ -121,8 +129,10 @@ async function writeLargeFaceCase(datasets: string, id: string, side: number): P
   writeFileSync(join(dir, 'case.json'), JSON.stringify(manifest, null, 2));
 }
 
-async function runnerFigures(): Promise<void> {
-  const data = useTempData('bench-throughput');
+/** The tools of `writePlugin` in a config file, with the cases they run on; returns the config's path. */
+async function writeBenchData(
+  data: ReturnType<typeof useTempData>,
+): Promise<{ config: string; cases: string[] }> {
   const plugin = writePlugin(data.root);
   const config = join(data.root, 'swapbench.config.json');
   writeFileSync(
@@ -137,6 +147,15 @@ async function runnerFigures(): Promise<void> {
   );
   const cases = await writeFaceCases(data.datasets, Math.ceil(ITEMS / TOOLS), 'tp');
   await writeLargeFaceCase(data.datasets, 'tp_large', 1024);
+  return { config, cases };
+}
+
+const toolIds = (prefix: string, count: number) =>
+  Array.from({ length: count }, (_, k) => `${prefix}_${String(k).padStart(3, '0')}`);
+
+async function runnerFigures(): Promise<void> {
+  const data = useTempData('bench-throughput');
+  const { config, cases } = await writeBenchData(data);
   const app = await NestFactory.createApplicationContext(
     withSettings(RunsModule, settingsFor(data, { SWAPBENCH_CONFIG: config })),
     { logger: false },
@@ -167,8 +186,6 @@ async function runnerFigures(): Promise<void> {
       const seconds = (lastScored - started) / 1000;
       return { seconds, ended, scored, items: detail.items.length, cpuMsPerItem };
     };
-    const toolIds = (prefix: string, count: number) =>
-      Array.from({ length: count }, (_, k) => `${prefix}_${String(k).padStart(3, '0')}`);
     const waitTools = toolIds('wait', TOOLS);
     const stampTools = toolIds('stamp', TOOLS);
     const freshTools = toolIds('fresh', FRESH_ITEMS);
@@ -339,10 +356,61 @@ async function pixelCost(
   return { rows, analysis };
 }
 
+/** (w): `swapbench run` in its own process, as a user runs it, timed from spawn to exit. */
+async function wholeProcessFigures(): Promise<void> {
+  const data = useTempData('bench-throughput-process');
+  const { config, cases } = await writeBenchData(data);
+  const cli = join(packageRoot(), 'bin', 'swapbench.js');
+  const env = {
+    ...process.env,
+    SWAPBENCH_CONFIG: config,
+    SWAPBENCH_DATASETS: data.datasets,
+    SWAPBENCH_RUNS: data.runs,
+  };
+  const timed = async (caseIds: string[], tools: string[]) => {
+    const started = performance.now();
+    const { stdout } = await execFileAsync(
+      process.execPath,
+      [
+        cli,
+        'run',
+        '--cases',
+        caseIds.join(','),
+        '--tools',
+        tools.join(','),
+        '--concurrency',
+        String(CONCURRENCY),
+        '--no-cache',
+        '--json',
+      ],
+      { env, maxBuffer: 64 * 2 ** 20 },
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const items = (JSON.parse(stdout) as { items: Array<{ status: string }> }).items;
+    return { seconds, scored: items.filter((i) => i.status === 'scored').length, items: items.length };
+  };
+  const one = await timed([cases[0]], toolIds('wait', 1));
+  console.log(
+    `\n(w) whole process: a one-item run of a 100-ms tool takes ${one.seconds.toFixed(2)} s from start to exit`,
+  );
+  const a = await timed(cases, toolIds('wait', Math.min(TOOLS, ITEMS)));
+  const ideal = (a.items * WAIT_MS) / CONCURRENCY / 1000;
+  console.log(
+    `(w) (a)'s ${a.items} items, whole process: ${a.seconds.toFixed(1)} s against an ideal of ${ideal.toFixed(1)} s = ` +
+      `${(ideal / a.seconds).toFixed(2)} of ideal (${a.scored} scored)`,
+  );
+  const b = await timed(['tp_large'], toolIds('fresh', FRESH_ITEMS));
+  console.log(
+    `(w) (b)'s ${b.items} fresh one-face 1024-px outputs, whole process: ${(b.scored / b.seconds).toFixed(2)}/s ` +
+      `start to exit (${b.seconds.toFixed(1)} s; ${(b.scored / (b.seconds - one.seconds)).toFixed(2)}/s without a one-item run's time)`,
+  );
+}
+
 async function main(): Promise<void> {
   console.log(`Throughput (${availableParallelism()} cores)\n`);
   if (/[ab]/.test(PARTS)) await runnerFigures();
   if (PARTS.includes('c')) await pixelFigures();
+  if (PARTS.includes('w')) await wholeProcessFigures();
 }
 
 main().catch((error: unknown) => {

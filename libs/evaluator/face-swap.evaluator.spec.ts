@@ -114,9 +114,10 @@ describe('FaceSwapEvaluator on the demo cases', () => {
     assert.ok(Number(wrong.breakdown.assignment) < Number(correct.breakdown.assignment));
   });
 
-  // Two people and two frontal portraits. Not the profile case: its classic swap is already a failed one
-  // (another person, on the identity gate's floor), and how a smeared face analyzes under noise moves it.
-  for (const caseId of ['demo_duo', 'demo_solo_astronaut', 'demo_solo_hopper']) {
+  // The two frontal portraits. Not the cases with a near-profile avatar: their classic swap is a failed
+  // one already (another person, on the identity gate's floor), and how a smeared face analyzes under
+  // damage moves it about there.
+  for (const caseId of ['demo_solo_astronaut', 'demo_solo_hopper']) {
     it(`lowers the score step by step (within 0.5 point) under blur, noise and JPEG (${caseId})`, async () => {
       const good = outputs.get(caseId)!.get('classic_swap')!;
       const base = await score(caseId, good);

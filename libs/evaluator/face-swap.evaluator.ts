@@ -181,6 +181,8 @@ export class FaceSwapEvaluator extends SwapEvaluator {
       // Assignment is a question only when there are several people to confuse; alone, it is identity.
       const otherAvatars = avatarOf.filter((_, j) => j !== i);
       const parts = o ? personParts(o, avatarOf[i], templateOf[i], otherAvatars) : null;
+      // A slot with no face is no one: it fails the gate as another person would (its parts are 0 too).
+      gate = Math.min(gate, parts ? parts.gate : CALIBRATION.identity.gateFloor);
       for (const part of PERSON_PARTS) {
         const value = parts ? parts[part] : 0;
         breakdown[`slot.${slot.id}.${part}`] = round(value);
@@ -190,7 +192,6 @@ export class FaceSwapEvaluator extends SwapEvaluator {
         breakdown[`slot.${slot.id}.identity_verdict`] = parts.verdict;
         breakdown[`slot.${slot.id}.raw_identity_cos_avatar`] = round(parts.cosAvatar);
         breakdown[`slot.${slot.id}.raw_identity_cos_template`] = round(parts.cosTemplate);
-        gate = Math.min(gate, parts.gate);
       }
     }
     breakdown.faces_found = round(slotOutput.filter((j) => j >= 0).length / testCase.slots.length);

@@ -3,13 +3,13 @@ import { describe, it } from 'node:test';
 import { AnalysisCache, analysisBytes } from './analysis-cache';
 import type { AnalyzedFace, FaceAnalysis } from './face.types';
 
-/** An analysis with `faces` faces of the real sizes (478 mesh points, 1024-d embedding), marked by `seed`. */
+/** An analysis with `faces` faces of the real sizes (468 mesh points, 512-d embedding), marked by `seed`. */
 function analysis(seed: number, faces = 1): FaceAnalysis {
   const face = (k: number): AnalyzedFace => ({
     box: [seed, k, 10, 10],
     detectorBox: [seed, k, 12, 12],
     score: 0.9,
-    mesh: Array.from({ length: 478 }, (_, i) => [seed + i, k + i, 0] as [number, number, number]),
+    mesh: Array.from({ length: 468 }, (_, i) => [seed + i, k + i, 0] as [number, number, number]),
     embedding: Array.from({ length: 1024 }, (_, i) => Math.sin(seed + i)),
     pose: { yaw: 0, pitch: 0, roll: 0 },
     expression: { mouthOpen: 0, mouthWidth: 1, leftEyeOpen: 0.3, rightEyeOpen: 0.3, mouthCornerLift: 0 },
@@ -32,7 +32,7 @@ function counting() {
 describe('AnalysisCache', () => {
   it('estimates an analysis by its faces: mesh points and embedding values dominate', () => {
     const one = analysisBytes(analysis(1, 1));
-    assert.ok(one > 478 * 120 + 1024 * 16, `${one} bytes for one face`);
+    assert.ok(one > 468 * 120 + 512 * 16, `${one} bytes for one face`);
     assert.ok(one < 120_000, `${one} bytes for one face`);
     assert.ok(Math.abs(analysisBytes(analysis(1, 3)) - 256 - 3 * (one - 256)) < 1);
     assert.equal(analysisBytes({ width: 1, height: 1, faces: [] }), 256);

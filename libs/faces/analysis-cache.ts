@@ -1,7 +1,7 @@
 import { LoadingCache } from '../core/loading-cache';
 import type { FaceAnalysis } from './face.types';
 
-/** Default memory for finished analyses: about 560 one-face images (a 478-point mesh and a 1024-d embedding each). */
+/** Default memory for finished analyses: about 560 one-face images (a 468-point mesh and a 512-d embedding each). */
 export const ANALYSIS_CACHE_BYTES = 48 * 2 ** 20;
 
 /**

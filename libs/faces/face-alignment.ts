@@ -1,3 +1,5 @@
+import { shrink } from './raster';
+
 /**
  * Aligns a face for an identity model of the ArcFace class: five landmarks (eye centres, nose tip,
  * mouth corners) taken from the face mesh are mapped by a least-squares similarity transform onto the
@@ -83,9 +85,10 @@ export function fitSimilarity(
 /**
  * The face whose five points are `points`, resampled onto the template, as the model's input: planar
  * RGB (channel, row, column), each value (v − 127.5) / 128. `pixels` is packed RGB, `width` × `height`.
- * Each crop pixel averages a grid of bilinear samples as wide as the source pixels it covers, so a large
- * face is shrunk without aliasing and a small one is enlarged smoothly. Outside the image counts as its
- * nearest edge pixel.
+ * A face more than twice the crop's size is first shrunk by a whole factor (box means over the part of
+ * the image the crop covers), then each crop pixel averages a grid of bilinear samples as wide as the
+ * source pixels it covers: no aliasing, and a small face is enlarged smoothly. Outside the image counts
+ * as its nearest edge pixel.
  */
 export function alignedFaceTensor(
   pixels: Uint8Array,
@@ -93,18 +96,49 @@ export function alignedFaceTensor(
   height: number,
   points: readonly Point[],
 ): Float32Array {
-  // The inverse of the crop → image transform: fitted from the template onto the image's points.
-  const [a, b, tx, ty] = fitSimilarity(ARCFACE_TEMPLATE, points);
-  const scale = Math.hypot(a, b);
-  const taps = Math.max(1, Math.ceil(scale));
+  // The crop → image transform: fitted from the template onto the image's points.
+  let [a, b, tx, ty] = fitSimilarity(ARCFACE_TEMPLATE, points);
+  const side = ALIGNED_SIDE;
+  const factor = Math.floor(Math.hypot(a, b));
+  let source = { width, height, pixels };
+  if (factor >= 2) {
+    const corners = [
+      [0, 0],
+      [side, 0],
+      [0, side],
+      [side, side],
+    ].map(([u, v]) => [a * u - b * v + tx, b * u + a * v + ty]);
+    const clampX = (x: number) => Math.min(width, Math.max(0, x));
+    const clampY = (y: number) => Math.min(height, Math.max(0, y));
+    const x0 = Math.floor(clampX(Math.min(...corners.map((c) => c[0])) - factor));
+    const y0 = Math.floor(clampY(Math.min(...corners.map((c) => c[1])) - factor));
+    const x1 = Math.ceil(clampX(Math.max(...corners.map((c) => c[0])) + factor));
+    const y1 = Math.ceil(clampY(Math.max(...corners.map((c) => c[1])) + factor));
+    if (x1 - x0 >= factor && y1 - y0 >= factor) {
+      source = shrink({ width, height, pixels }, { x: x0, y: y0, width: x1 - x0, height: y1 - y0 }, factor);
+      // A shrunk pixel i covers source pixels x0 + i·f … x0 + (i + 1)·f − 1: its centre is there.
+      const shift = (factor - 1) / 2;
+      [a, b, tx, ty] = [a / factor, b / factor, (tx - x0 - shift) / factor, (ty - y0 - shift) / factor];
+    }
+  }
+  return resample(source, [a, b, tx, ty]);
+}
+
+/** The crop through the similarity `[a, b, tx, ty]` (crop → image), as `alignedFaceTensor` returns it. */
+function resample(
+  { width, height, pixels }: { width: number; height: number; pixels: Uint8Array },
+  [a, b, tx, ty]: [number, number, number, number],
+): Float32Array {
   const side = ALIGNED_SIDE;
   const plane = side * side;
+  const taps = Math.max(1, Math.ceil(Math.hypot(a, b)));
   const out = new Float32Array(3 * plane);
-  const sample = (x: number, y: number, into: Float64Array) => {
+  const sum = new Float64Array(3);
+  const sample = (x: number, y: number) => {
     const cx = Math.min(Math.max(x, 0), width - 1);
     const cy = Math.min(Math.max(y, 0), height - 1);
-    const x0 = Math.min(Math.floor(cx), width - 2 < 0 ? 0 : width - 2);
-    const y0 = Math.min(Math.floor(cy), height - 2 < 0 ? 0 : height - 2);
+    const x0 = Math.floor(cx);
+    const y0 = Math.floor(cy);
     const x1 = Math.min(x0 + 1, width - 1);
     const y1 = Math.min(y0 + 1, height - 1);
     const fx = cx - x0;
@@ -116,10 +150,9 @@ export function alignedFaceTensor(
     for (let c = 0; c < 3; c++) {
       const top = pixels[i00 + c] + (pixels[i01 + c] - pixels[i00 + c]) * fx;
       const bottom = pixels[i10 + c] + (pixels[i11 + c] - pixels[i10 + c]) * fx;
-      into[c] += top + (bottom - top) * fy;
+      sum[c] += top + (bottom - top) * fy;
     }
   };
-  const sum = new Float64Array(3);
   const weight = 1 / (taps * taps);
   for (let row = 0; row < side; row++) {
     for (let col = 0; col < side; col++) {
@@ -128,7 +161,7 @@ export function alignedFaceTensor(
         const v = row + (j + 0.5) / taps - 0.5;
         for (let i = 0; i < taps; i++) {
           const u = col + (i + 0.5) / taps - 0.5;
-          sample(a * u - b * v + tx, b * u + a * v + ty, sum);
+          sample(a * u - b * v + tx, b * u + a * v + ty);
         }
       }
       const at = row * side + col;

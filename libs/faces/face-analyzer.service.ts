@@ -31,7 +31,7 @@ export class FaceAnalyzer implements OnModuleDestroy {
   }
 
   /**
-   * The faces in an encoded image (PNG, JPEG, WebP…), with boxes, 478-point mesh, identity embedding,
+   * The faces in an encoded image (PNG, JPEG, WebP…), with boxes, 468-point mesh, identity embedding,
    * head pose and expression. Faces are sorted left to right (then top to bottom), so equal images give
    * equal results in equal order. Rejects with a readable error when the image cannot be decoded.
    */

@@ -22,8 +22,7 @@ export interface AnalyzedFace {
   /** Detection confidence, 0–1. */
   score: number;
   /**
-   * 478 mesh points `[x, y, z]` in image pixels (468 face points of MediaPipe FaceMesh, then 10 iris
-   * points). `triangles` indexes the first 468.
+   * 468 mesh points `[x, y, z]` in image pixels (MediaPipe FaceMesh). `triangles` indexes them.
    */
   mesh: Array<[number, number, number]>;
   /**
