@@ -23,9 +23,14 @@ import {
 } from '../test/fixtures/evaluator/demo-fixture';
 import type { TestCase } from '../libs/cases/test-case';
 import { BENIGN_REDRAWS, redraw, redrawName } from '../test/fixtures/evaluator/redraws';
-import { exchanged, ghostOf, onlyOneSwapped, withAvatar } from '../test/fixtures/evaluator/identity-outputs';
+import {
+  exchanged,
+  ghostOf,
+  onlyOneSwapped,
+  withAvatar,
+  personIn,
+} from '../test/fixtures/evaluator/identity-outputs';
 import { smearFace } from '../test/fixtures/evaluator/degradations';
-import { basename, extname } from 'node:path';
 
 async function main(): Promise<void> {
   const dir = process.argv[2] ?? 'blind-set';
@@ -115,11 +120,6 @@ async function baseItems(
   return items;
 }
 
-/** Who a picture shows, from the name the case builder gave it (`1_hopper.png` → hopper). */
-function person(path: string): string {
-  return basename(path, extname(path)).replace(/^\d+_/, '');
-}
-
 /** The second set's outputs for one case (see the file's comment). */
 async function identityItems(
   fixture: DemoFixture,
@@ -132,7 +132,7 @@ async function identityItems(
   const pasted = await runTool(fixture, c, paste);
   const slot = pick(c.slots.map((_, i) => i));
   const pictures = [...new Set(fixture.cases.flatMap((x) => x.avatarPaths))];
-  const stranger = pick(pictures.filter((p) => person(p) !== person(c.avatarPaths[slot])));
+  const stranger = pick(pictures.filter((p) => personIn(p) !== personIn(c.avatarPaths[slot])));
   const wrong = await readFile(await withAvatar(fixture, c, classic, slot, stranger, 'blind-stranger'));
   const benign = pick(BENIGN_REDRAWS);
   const found = await lookUpSlotFaces(analyzer, c.slots, {
@@ -142,10 +142,10 @@ async function identityItems(
   const smearAt = pick(c.slots.map((_, i) => i));
   const items = [
     { caseId: c.id, kind: 'classic_swap', image: good },
-    { caseId: c.id, kind: `${c.slots[slot].id} given ${person(stranger)}`, image: wrong },
+    { caseId: c.id, kind: `${c.slots[slot].id} given ${personIn(stranger)}`, image: wrong },
     {
       caseId: c.id,
-      kind: `${c.slots[slot].id} given ${person(stranger)} + ${redrawName(benign)}`,
+      kind: `${c.slots[slot].id} given ${personIn(stranger)} + ${redrawName(benign)}`,
       image: await redraw(wrong, benign),
     },
     { caseId: c.id, kind: 'paste at half opacity', image: await ghostOf(pasted, c.templatePath) },

@@ -5,7 +5,7 @@
  * with its verdicts, and ✗ where a target is missed. `npm run bench -- score` runs it beside score.bench.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { basename, extname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { TestCase } from '../libs/cases/test-case';
 import { FaceAnalyzer } from '../libs/faces/face-analyzer.service';
 import { lookUpSlotFaces } from '../libs/faces/slot-face.lookup';
@@ -14,18 +14,16 @@ import type { SwapScore } from '../libs/evaluator/swap-evaluator';
 import { sourceDigest } from '../libs/report-images/variant-cache';
 import { smearFace } from '../test/fixtures/evaluator/degradations';
 import { demoFixture, referenceTools, runTool } from '../test/fixtures/evaluator/demo-fixture';
-import { exchanged, ghostOf, onlyOneSwapped, withAvatar } from '../test/fixtures/evaluator/identity-outputs';
+import {
+  exchanged,
+  ghostOf,
+  onlyOneSwapped,
+  withAvatar,
+  personIn,
+} from '../test/fixtures/evaluator/identity-outputs';
 
 /** Targets of the issue that introduced scorer 3, in points. */
 const TARGET = { overStranger: 15, strangerAtMost: 40, overExchanged: 15, overHalf: 10, ghostAtMost: 30 };
-
-/**
- * Who a picture shows, from the name the case builder gave it (`1_hopper.png` → hopper): ground truth
- * that does not come from the identity model being validated.
- */
-function person(path: string): string {
-  return basename(path, extname(path)).replace(/^\d+_/, '');
-}
 
 function verdicts(result: SwapScore, testCase: TestCase): string {
   return testCase.slots
@@ -71,14 +69,14 @@ async function main(): Promise<void> {
       line('paste at half opacity (ghost)', ghost, mark(ghost.score <= TARGET.ghostAtMost));
 
       for (const [k, slot] of testCase.slots.entries()) {
-        const own = person(testCase.avatarPaths[k]);
+        const own = personIn(testCase.avatarPaths[k]);
         for (const [n, path] of [...pictures.values()].entries()) {
-          if (person(path) === own) continue;
+          if (personIn(path) === own) continue;
           const output = await withAvatar(fixture, testCase, classic, k, path, `${slot.id}-other${n}`);
           const result = await scoreOf(output);
           const ok =
             result.score <= TARGET.strangerAtMost && right.score - result.score >= TARGET.overStranger;
-          line(`${slot.id} given ${person(path)} (${basename(path)})`, result, mark(ok));
+          line(`${slot.id} given ${personIn(path)} (${basename(path)})`, result, mark(ok));
         }
       }
       if (testCase.slots.length > 1) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
-import { basename, extname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TestCase } from '../cases/test-case';
 import { FaceAnalyzer } from '../faces/face-analyzer.service';
@@ -12,12 +12,14 @@ import {
   runTool,
   type DemoFixture,
 } from '../../test/fixtures/evaluator/demo-fixture';
-import { exchanged, onlyOneSwapped, withAvatar } from '../../test/fixtures/evaluator/identity-outputs';
+import {
+  exchanged,
+  onlyOneSwapped,
+  withAvatar,
+  personIn,
+} from '../../test/fixtures/evaluator/identity-outputs';
 import { FaceSwapEvaluator } from './face-swap.evaluator';
 import type { SwapScore } from './swap-evaluator';
-
-/** Who a picture shows, from the name the case builder gave it (`1_hopper.png` → hopper). */
-const person = (path: string) => basename(path, extname(path)).replace(/^\d+_/, '');
 
 describe('scorer 3: the right person, every person (real models on the demo and validation cases)', () => {
   const analyzer = new FaceAnalyzer();
@@ -61,7 +63,9 @@ describe('scorer 3: the right person, every person (real models on the demo and 
       for (const [k, slot] of testCase.slots.entries()) {
         // One picture per other person.
         const others = new Map(
-          pictures.filter((p) => person(p) !== person(testCase.avatarPaths[k])).map((p) => [person(p), p]),
+          pictures
+            .filter((p) => personIn(p) !== personIn(testCase.avatarPaths[k]))
+            .map((p) => [personIn(p), p]),
         );
         for (const [name, path] of others) {
           const result = await evaluator.evaluate(
