@@ -27,6 +27,7 @@ import { enlargedFace, frameChange, FrameMapping, type FrameChange } from './fra
 import { combineParts } from './score.combine';
 import { CALIBRATION, SCORER_VERSION, WEIGHTS, type ScorePart } from './score.calibration';
 import { SwapEvaluator, type KnownOutput, type SwapScore } from './swap-evaluator';
+import type { ScoreBreakdown } from '../core/run-events';
 
 type PersonPart = 'identity_transfer' | 'identity_match' | 'assignment' | 'pose' | 'expression' | 'placement';
 const PERSON_PARTS: PersonPart[] = [
@@ -43,9 +44,10 @@ const PERSON_PARTS: PersonPart[] = [
  * map fitted on the background), faces of the template, the avatars and the colour-mapped output are
  * analyzed offline (the output's where it drew them, then placed in the template's frame), each
  * template slot is matched to an output face, and person-level parts (identity,
- * assignment, pose, expression, placement, face quality) and image-level parts (background, seams,
- * framing) are combined by a weighted geometric mean. See docs/score.md. Same inputs always give the
- * same score.
+ * assignment, pose, expression, placement, face quality; each the worst person's) and image-level
+ * parts (background, seams, framing) are combined by a weighted geometric mean, times the identity gate
+ * (a slot whose face is not the avatar's person caps the score). See docs/score.md. Same inputs always
+ * give the same score.
  */
 @Injectable()
 export class FaceSwapEvaluator extends SwapEvaluator {
@@ -171,7 +173,7 @@ export class FaceSwapEvaluator extends SwapEvaluator {
     }
     signal?.throwIfAborted();
 
-    const breakdown: Record<string, number | string> = {};
+    const breakdown: ScoreBreakdown = {};
     // Every person counts: a person-level part is its worst slot's, so one ruined or wrong face is not
     // carried by a good one beside it.
     const personWorst = Object.fromEntries(PERSON_PARTS.map((p) => [p, 1])) as Record<PersonPart, number>;
