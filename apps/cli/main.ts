@@ -7,14 +7,14 @@ import { parseSettings } from '../../libs/core/config/swapbench-settings';
 import { packageVersion } from '../../libs/core/package-root';
 import { exitOnError } from '../../libs/core/user-error';
 import { CliLogger } from './cli-logger';
-import { CliModule } from './cli.module';
-import { isServeRequest, serve } from './serve-door';
+import { isServeRequest } from './commands/serve.options';
 
 /**
  * Exit codes: 0 ok, 1 the run did not meet `--fail-under` or had failures asked to fail, 2 bad input.
  *
  * The door is chosen from the arguments before any Nest container exists: `serve` builds the server's
- * application only; every other command (and every `--help`) runs in the CLI's container.
+ * application only; every other command (and every `--help`) runs in the CLI's container. Each door's
+ * modules are loaded only when it is chosen: the web server's stack is no part of a `run`'s start-up.
  */
 async function main(): Promise<void> {
   loadDotenv({ quiet: true });
@@ -22,11 +22,13 @@ async function main(): Promise<void> {
   const verbose: LogLevel[] = ['error', 'warn', 'log'];
   const args = process.argv.slice(2);
   if (isServeRequest(args)) {
+    const { serve } = await import('./serve-door.js');
     // A server's warnings are worth seeing; a command's are noise unless asked for.
     await serve(args, settings, new CliLogger({ logLevels: settings.debug ? verbose : ['error', 'warn'] }));
     return;
   }
   const levels: LogLevel[] = settings.debug ? verbose : ['error'];
+  const { CliModule } = await import('./cli.module.js');
   await CommandFactory.run(withSettings(CliModule, settings), {
     cliName: 'swapbench',
     version: packageVersion(),

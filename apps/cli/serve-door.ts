@@ -10,14 +10,6 @@ import { parseWholeNumber } from './cli-args';
 import { SERVE_COMMAND, SERVE_OPTIONS, type ServeFlags } from './commands/serve.options';
 
 /**
- * Whether the arguments ask for the server: `swapbench serve ...`, except its `--help`, which the CLI's
- * command tree prints (with every other command's help, from the same option definitions).
- */
-export function isServeRequest(args: string[]): boolean {
-  return args[0] === SERVE_COMMAND.name && !args.includes('--help') && !args.includes('-h');
-}
-
-/**
  * `swapbench serve`: the server's application and nothing else in this process — no CLI container, so one
  * database connection, one set of tools and plugins, one event bus. Resolves once the server listens;
  * the open server keeps the process alive until it is stopped.

@@ -9,6 +9,14 @@ export const SERVE_COMMAND = {
     'Run the web app and API (default http://127.0.0.1:8000). Binding another host needs --host and is a risk: there is no login.',
 } as const;
 
+/**
+ * Whether the arguments ask for the server: `swapbench serve ...`, except its `--help`, which the CLI's
+ * command tree prints (with every other command's help, from the same option definitions).
+ */
+export function isServeRequest(args: string[]): boolean {
+  return args[0] === SERVE_COMMAND.name && !args.includes('--help') && !args.includes('-h');
+}
+
 export const SERVE_OPTIONS = {
   port: { flags: '--port <n>', description: 'port to listen on (default 8000)' },
   host: {
