@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { cliEnv, swapbench, type CliResult } from './support/cli';
 import { makeTempData, writeCase } from './support/fixtures';
 
-// The CLI contract of SPEC §8, through real child processes of `node bin/swapbench.js` (the build must
+// The CLI contract of docs/cli.md, through real child processes of `node bin/swapbench.js` (the build must
 // have run) with temp data folders.
 
 const data = makeTempData('cli');

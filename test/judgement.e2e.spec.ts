@@ -13,8 +13,8 @@ import { WebModule } from '../libs/web/web.module';
 import { mentions } from './support/text';
 
 /**
- * People's judgement over HTTP (SPEC §13) on a fabricated finished run of 5 cases × 3 tools: raters and
- * their ratings, agreement against a value worked out by hand, the arena's pair choice and votes, blind
+ * People's judgement over HTTP (docs/judgement.md) on a fabricated finished run of 5 cases × 3 tools: raters
+ * and their ratings, agreement against a value worked out by hand, the arena's pair choice and votes, blind
  * fragments, and the report's arena leaderboard and agreement. Bad input is refused naming the field.
  */
 describe("people's judgement over HTTP", () => {

@@ -16,8 +16,8 @@ import { after, before, describe, test } from 'node:test';
 import { packageRoot } from '../libs/core/package-root';
 import { finished } from './support/cli';
 
-// Installable (SPEC §11): the package `npm pack` makes, installed in an empty folder, runs there with its
-// data in that folder and its web assets and face models found inside the installed package. The build
+// Installable (docs/cli.md §1): the package `npm pack` makes, installed in an empty folder, runs there with
+// its data in that folder and its web assets and face models found inside the installed package. The build
 // has run (CI builds before testing), so the pack skips `prepack`. sqlite3's native addon is copied from
 // the repository's install instead of compiled again (two minutes that test nothing of swapbench's own
 // packaging): every other file comes from the tarball and the npm cache.

@@ -5,7 +5,7 @@ import { after, test } from 'node:test';
 import { cliEnv, finished, startSwapbench, swapbench } from './support/cli';
 import { filesUnder, makeTempData, writeFaceCases } from './support/fixtures';
 
-// Crash safety (SPEC §4) end to end: a real `swapbench run` is killed with SIGKILL mid-run, then
+// Crash safety (docs/api.md §4.3) end to end: a real `swapbench run` is killed with SIGKILL mid-run, then
 // `swapbench run --resume <id> --json` finishes it. The tool is a plugin that logs every call to a file.
 
 const data = makeTempData('resume');

@@ -23,7 +23,7 @@ const OPENAI_KEY = `sk-swapbench-SECRET-${randomBytes(12).toString('hex')}`;
 const COMPAT_KEY = `swapbench-COMPAT-SECRET-${randomBytes(12).toString('hex')}`;
 const COMPAT_ENV = 'SWAPBENCH_TEST_COMPAT_KEY';
 const COMPAT_TOOL = 'compat_secret';
-/** The hosted services of SPEC §12, each against its own fake; their keys are random per process too. */
+/** The hosted services of docs/tools.md, each against its own fake; their keys are random per process too. */
 const HOSTED = Object.keys(HOSTED_KEY_ENV) as Array<keyof typeof HOSTED_KEY_ENV>;
 const TOOLS = ['baseline_gpt', COMPAT_TOOL, 'baseline_dalle3', ...HOSTED];
 /** The hosted fakes and their keys; started before the NEEDLES are needed. */

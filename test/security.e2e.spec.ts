@@ -11,8 +11,8 @@ import { cliEnv, startSwapbench } from './support/cli';
 import { makeTempData, writeFaceCases } from './support/fixtures';
 import { errorOf, rawRequest } from './support/raw-http';
 
-// SPEC §10 and issue 8: a server on the user's machine, protected from other web pages (DNS rebinding,
-// cross-site requests, framing, injected markup) and from other machines unless the user opts in.
+// docs/api.md §2.1 and issue 8: a server on the user's machine, protected from other web pages (DNS
+// rebinding, cross-site requests, framing, injected markup) and from other machines unless the user opts in.
 
 const data = makeTempData('security');
 let app: INestApplication;

@@ -8,7 +8,7 @@ import { cliEnv, swapbench, type CliResult } from './support/cli';
 import { makeTempData, writeFaceCase } from './support/fixtures';
 import { querySqlite } from './support/sqlite-probe';
 
-// Benchmark as code (SPEC §11) through the real CLI: a suite file with two variants of one plugin tool
+// Benchmark as code (docs/suites.md) through the real CLI: a suite file with two variants of one plugin tool
 // (it logs the options it receives), samples and tags; runs listed, exported, compared and deleted; the
 // cache missing when a command tool's script changes; bad suites refused naming file, line and field.
 
@@ -169,7 +169,7 @@ describe('run --suite', () => {
     assert.equal(runs.find((r) => r.id === run.run_id)!.suite_path, null);
   });
 
-  test('export gives one CSV row per item with the SPEC columns, and JSON with the breakdown nested', async () => {
+  test('export gives one CSV row per item with the docs/cli.md §9 columns, and JSON with the breakdown nested', async () => {
     const csv = await swapbench(['export', first.run_id, '--format', 'csv'], env);
     assert.equal(csv.code, 0, csv.stderr);
     const rows = parse<Record<string, string>>(csv.stdout, { columns: true });

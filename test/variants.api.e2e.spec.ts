@@ -9,7 +9,7 @@ import { writeFaceCase } from './support/fixtures';
 import { useTempData } from './support/temp-data';
 
 // POST /api/run with variants and samples, the items and events that carry them, and GET /api/compare
-// (SPEC §11), against the real server with the real scorer.
+// (docs/suites.md), against the real server with the real scorer.
 
 describe('variants, samples and comparisons over HTTP', () => {
   let data: ReturnType<typeof useTempData>;

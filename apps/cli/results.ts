@@ -4,7 +4,10 @@ import type { SkippedCase } from '../../libs/runs/scorability.service';
 import { join } from 'node:path';
 import { renderTable } from './terminal-table';
 
-/** The `run --json` contract (SPEC §8): `{run_id, items:[{id, case_id, tool_id, status, image_path, score, error}]}`. */
+/**
+ * The `run --json` contract (docs/cli.md §7.3):
+ * `{run_id, items:[{id, case_id, tool_id, status, image_path, score, error}]}`.
+ */
 export interface RunResultJson {
   run_id: string;
   status: string;

@@ -9,7 +9,7 @@ const relativeFile = z
     'must be a path inside the case folder',
   );
 
-/** The `case.json` format (SPEC §2). Unknown keys are refused so that typos are caught. */
+/** The `case.json` format (docs/api.md §1.2). Unknown keys are refused so that typos are caught. */
 export const caseManifestSchema = z
   .object({
     id: z.string().regex(SLUG_PATTERN, 'must be a slug: a-z, 0-9, _ or -, at most 64 characters'),

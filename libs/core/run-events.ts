@@ -17,7 +17,7 @@ export interface RunProgress {
 }
 
 /**
- * The progress event of the API contract (SPEC §6). The first six fields are fixed by the contract;
+ * The progress event of the API contract (docs/api.md §3.1). The first six fields are fixed by the contract;
  * the rest are additions that clients may rely on.
  */
 export interface ItemUpdated {
@@ -29,7 +29,7 @@ export interface ItemUpdated {
   score: number | null;
   run_id: string;
   item_id: number;
-  /** The variant's label and the 0-based sample (SPEC §11). */
+  /** The variant's label and the 0-based sample (docs/suites.md). */
   variant: string;
   sample: number;
   error: string | null;

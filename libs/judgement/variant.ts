@@ -1,4 +1,4 @@
-/** The label the arena and its leaderboard group outputs by: the item's variant (SPEC §11). */
+/** The label the arena and its leaderboard group outputs by: the item's variant (docs/suites.md). */
 export function variantOf(item: { variant: string }): string {
   return item.variant;
 }

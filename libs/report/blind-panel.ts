@@ -3,8 +3,8 @@ import { blindImageUrl } from '../judgement/arena.service';
 import type { CellModel, RunPanelModel, RunSummaryModel, ToolCardModel } from './view-model';
 
 /**
- * Blind rating (SPEC §13): the panel a rater sees before revealing. Tool names and machine scores are
- * not hidden by CSS but never rendered: the columns become "Output 1…n", each case's outputs are put in
+ * Blind rating (docs/judgement.md): the panel a rater sees before revealing. Tool names and machine scores
+ * are not hidden by CSS but never rendered: the columns become "Output 1…n", each case's outputs are put in
  * an order shuffled per rater, run and case (stable, so a reload shows the same order), and each cell
  * loses its tool, score, breakdown, error, latency and cost, and shows its image through a URL that does
  * not name the tool.

@@ -49,7 +49,8 @@ export class ReportService {
         `render ${ms.toFixed(0)} ms)`,
     );
     if (options.baseline === undefined) return html;
-    // The comparison with a baseline run (SPEC §11) is a section of its own beside the shared components.
+    // The comparison with a baseline run (docs/suites.md) is a section of its own beside the shared
+    // components.
     const baseline = await this.runs.detail(options.baseline);
     return insertSection(html, comparisonSection(compareRuns(baseline, run)));
   }

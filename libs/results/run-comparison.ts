@@ -1,7 +1,7 @@
 import type { RunDetail, RunItemView } from '../runs/run-views';
 import { pairedDifference, seedOfText } from './paired-stats';
 
-/** One variant's paired comparison over the cases both runs scored (SPEC §11). */
+/** One variant's paired comparison over the cases both runs scored (docs/suites.md). */
 export interface VariantComparison {
   variant: string;
   n_cases: number;

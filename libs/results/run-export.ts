@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { ScoreBreakdown } from '../core/run-events';
 import type { RunDetail, RunItemView } from '../runs/run-views';
 
-/** The fixed columns of `export` (SPEC §11), in order; one column per breakdown part follows in CSV. */
+/** The fixed columns of `export` (docs/cli.md §9), in order; one column per breakdown part follows in CSV. */
 export const EXPORT_COLUMNS = [
   'run_id',
   'item_id',

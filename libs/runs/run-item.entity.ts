@@ -24,7 +24,10 @@ export class RunItem {
   @Column('varchar', { name: 'tool_id' })
   toolId!: string;
 
-  /** The variant's label (SPEC §11): the tool id unless the run gave the tool a label with its own options. */
+  /**
+   * The variant's label (docs/suites.md): the tool id unless the run gave the tool a label with its own
+   * options.
+   */
   @Column('varchar', { default: '' })
   variant!: string;
 

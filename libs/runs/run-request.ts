@@ -7,7 +7,7 @@ const idList = z.union([z.literal('all'), z.array(z.string().min(1).max(64)).min
 
 const optionValues = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
 
-/** A tool under its own label with its own options (SPEC §11); the label defaults to the tool id. */
+/** A tool under its own label with its own options (docs/suites.md); the label defaults to the tool id. */
 export const variantSchema = z
   .object({
     tool_id: z.string().min(1).max(64),

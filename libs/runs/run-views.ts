@@ -13,7 +13,7 @@ export interface RunItemView {
   run_id: string;
   case_id: string;
   tool_id: string;
-  /** The variant's label (the tool id unless the run labelled it, SPEC §11). */
+  /** The variant's label (the tool id unless the run labelled it, docs/suites.md). */
   variant: string;
   /** 0-based sample of the case × variant. */
   sample: number;

@@ -21,7 +21,7 @@ export interface RunOptions {
   retryBaseMs: number;
 }
 
-/** A tool under a label with its own options (SPEC §11). */
+/** A tool under a label with its own options (docs/suites.md). */
 export interface RunVariant {
   label: string;
   toolId: string;

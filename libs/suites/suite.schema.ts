@@ -20,7 +20,7 @@ const suiteTool = z.union([
 ]);
 
 /**
- * A suite file (SPEC §11): a benchmark kept under version control. Every field but `cases` and `tools`
+ * A suite file (docs/suites.md): a benchmark kept under version control. Every field but `cases` and `tools`
  * has the same default as `swapbench run`; unknown fields are an error, so a typo never goes unnoticed.
  */
 export const suiteSchema = z.strictObject({

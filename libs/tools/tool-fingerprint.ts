@@ -7,7 +7,7 @@ import { packageVersion } from '../core/package-root';
 import type { SwapTool } from './tool';
 
 /**
- * Where a tool's definition came from, so that the cache can tell when it changed (SPEC §11): a config
+ * Where a tool's definition came from, so that the cache can tell when it changed (docs/suites.md): a config
  * entry (its fields, and the files a command runs), or a plugin module (its package version and file).
  * Built-in tools have no origin: their version is their own `version`, or swapbench's.
  */

@@ -33,7 +33,7 @@ export interface ToolInput {
   prompt: string | null;
   /** The tool's options, defaults filled in and validated (a `seed` option moved on by the sample). */
   options: ToolOptionValues;
-  /** Which sample of this case × variant the call draws, 0-based (SPEC §11). */
+  /** Which sample of this case × variant the call draws, 0-based (docs/suites.md). */
   sample?: number;
   /** Fires on cancel or timeout; a tool must stop its work and return soon after. */
   signal: AbortSignal;
@@ -88,8 +88,8 @@ export interface SwapTool {
   availability(): Promise<ToolAvailability>;
   generate(input: ToolInput): Promise<ToolResult>;
   /**
-   * What else defines this tool's outputs, for the cache key (SPEC §11): for example the base URL it calls.
-   * Never a secret. Optional; config entries and plugin versions are fingerprinted without it.
+   * What else defines this tool's outputs, for the cache key (docs/suites.md): for example the base URL it
+   * calls. Never a secret. Optional; config entries and plugin versions are fingerprinted without it.
    */
   fingerprint?(): string;
 }

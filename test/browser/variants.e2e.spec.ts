@@ -12,7 +12,7 @@ import { launchChromium } from '../support/chromium';
 import { useTempData } from '../support/temp-data';
 
 /**
- * Variants, samples and comparisons in a real Chromium against the real server (SPEC §11): the tool
+ * Variants, samples and comparisons in a real Chromium against the real server (docs/suites.md): the tool
  * picker shows a tool's options with their defaults and adds a second variant under a label; the grid has
  * one column per variant and a strip of every sample in a cell; "compare with…" shows the paired
  * comparison with an earlier run. Screenshots go to `test-results/`.

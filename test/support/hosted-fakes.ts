@@ -6,7 +6,7 @@ import { FakeGeminiServer } from '../fake-gemini/fake-gemini.server';
 import type { FakeHostedServer } from '../fake-hosted/fake-hosted.server';
 import { FakeReplicateServer } from '../fake-replicate/fake-replicate.server';
 
-/** The hosted tools of SPEC §12 with the variable each reads its key from. */
+/** The hosted tools of docs/tools.md with the variable each reads its key from. */
 export const HOSTED_KEY_ENV = {
   gemini_image: 'GEMINI_API_KEY',
   flux_kontext: 'BFL_API_KEY',

@@ -1,6 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** The first schema: runs, their items, and human ratings (SPEC §4). */
+/** The first schema: runs, their items, and human ratings (docs/api.md §6). */
 export class InitialSchema1764230400000 implements MigrationInterface {
   name = 'InitialSchema1764230400000';
 

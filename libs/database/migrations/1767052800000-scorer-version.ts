@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Every score records the version of the scorer that gave it (SPEC §5), so scores of different scorers
+ * Every score records the version of the scorer that gave it (docs/score.md), so scores of different scorers
  * are never compared unknowingly. Items scored before versions existed keep null: "unversioned".
  */
 export class ScorerVersion1767052800000 implements MigrationInterface {

@@ -1,8 +1,9 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Benchmark as code (SPEC §11): every item names its variant (a tool under a label with its own options)
- * and its sample (0-based), and a run started from a suite file keeps the file's path and content hash.
+ * Benchmark as code (docs/suites.md): every item names its variant (a tool under a label with its own
+ * options) and its sample (0-based), and a run started from a suite file keeps the file's path and content
+ * hash.
  * Items stored before variants existed become their tool's default variant, sample 0.
  */
 export class VariantsSamples1767139200001 implements MigrationInterface {

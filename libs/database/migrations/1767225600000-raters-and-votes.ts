@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * People's judgement (SPEC §13): every rating has a rater and says whether it was given blind, and a
+ * People's judgement (docs/judgement.md): every rating has a rater and says whether it was given blind, and a
  * rater can withdraw a rating (a row with no stars); earlier ratings become `anonymous`, not blind.
  * Pairwise arena votes get their own table. SQLite cannot relax a NOT NULL column in place, so
  * `human_scores` is rebuilt with every row copied.

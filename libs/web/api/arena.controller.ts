@@ -23,7 +23,10 @@ const voteSchema = z
   })
   .strict();
 
-/** The pairwise arena (SPEC §13): next pair, votes, Bradley–Terry leaderboard; and a run's agreement. */
+/**
+ * The pairwise arena (docs/api.md §2.6): next pair, votes, Bradley–Terry leaderboard; and a run's
+ * agreement.
+ */
 @ApiTags('people’s judgement')
 @Controller()
 export class ArenaController {

@@ -4,7 +4,7 @@ import { UserError } from '../../core/user-error';
 import { compareRuns, type RunComparison } from '../../results/run-comparison';
 import { RunsService } from '../../runs/runs.service';
 
-/** Paired comparison of two runs (SPEC §11), as `swapbench compare --json` prints it. */
+/** Paired comparison of two runs (docs/api.md §2.7), as `swapbench compare --json` prints it. */
 @ApiTags('runs')
 @Controller('api')
 export class CompareController {

@@ -139,7 +139,10 @@ export class SiteController {
     sendHtml(res, await this.renderer.cell(cell, 'app', `${title} × ${name}`));
   }
 
-  /** The pairwise arena (SPEC §13): two outputs of a case side by side, names hidden. `?run=<id>` picks the run. */
+  /**
+   * The pairwise arena (docs/judgement.md): two outputs of a case side by side, names hidden. `?run=<id>`
+   * picks the run.
+   */
   @Get('arena')
   @ApiExcludeEndpoint()
   async arenaPage(@Query('run') run: unknown, @Res() res: Response): Promise<void> {

@@ -1,5 +1,5 @@
 /**
- * The tool picker's options and variants (SPEC §11): each ticked tool runs with the option values shown
+ * The tool picker's options and variants (docs/suites.md): each ticked tool runs with the option values shown
  * (only changed ones are sent), and "Add a variant" adds the same tool again under a label of its own with
  * a copy of the options to change.
  */
