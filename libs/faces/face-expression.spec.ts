@@ -23,7 +23,7 @@ function face(change: Partial<Record<number, Point>> = {}): Point[] {
     291: [120, 162, 0],
     ...change,
   };
-  return Array.from({ length: 478 }, (_, i) => points[i] ?? [0, 0, 0]);
+  return Array.from({ length: 468 }, (_, i) => points[i] ?? [0, 0, 0]);
 }
 
 /** Turns the head by `yaw` about the vertical axis through (100, ·, 0), scales it and moves it. */

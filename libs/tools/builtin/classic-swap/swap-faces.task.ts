@@ -10,7 +10,7 @@ type MeshPoint = [number, number, number];
 /** One slot to swap: the avatar's pixels and face, and the template face it replaces. */
 export interface FaceSwapSlot {
   avatar: RgbImage;
-  /** The avatar face's 478-point mesh, in avatar pixels. */
+  /** The avatar face's 468-point mesh, in avatar pixels. */
   sourceMesh: MeshPoint[];
   /** The template face's mesh, in template pixels. */
   targetMesh: MeshPoint[];
