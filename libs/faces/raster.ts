@@ -160,16 +160,6 @@ export function rectAround(
   return { x: x0, y: y0, width: Math.max(0, x1 - x0), height: Math.max(0, y1 - y0) };
 }
 
-/** The float working form of one rectangle of packed RGB bytes (see `rasterFromRgb`). */
-export function cropRaster({ width, pixels }: RgbImage, rect: Rect): Raster {
-  const data = new Float32Array(rect.width * rect.height * 3);
-  for (let y = 0; y < rect.height; y++) {
-    const from = ((rect.y + y) * width + rect.x) * 3;
-    data.set(pixels.subarray(from, from + rect.width * 3), y * rect.width * 3);
-  }
-  return { width: rect.width, height: rect.height, data };
-}
-
 /** Whether two images of the same size have the same bytes over a rectangle. */
 export function sameInRect(a: RgbImage, b: RgbImage, rect: Rect): boolean {
   const p = a.pixels;

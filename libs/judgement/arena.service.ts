@@ -7,7 +7,6 @@ import type { RunItem } from '../runs/run-item.entity';
 import { RunsService } from '../runs/runs.service';
 import { ArenaVote, type Winner } from './arena-vote.entity';
 import { standings, type PairOutcome, type Standing } from './bradley-terry';
-import { variantOf } from './variant';
 
 /** One side of a pair: no tool name, and an image URL that does not name the tool either. */
 export interface ArenaSide {
@@ -206,12 +205,12 @@ function pairKey(a: number, b: number): string {
 export function variantLabels(items: Array<Pick<RunItem, 'id' | 'runId' | 'variant'>>): Map<number, string> {
   const runsOf = new Map<string, Set<string>>();
   for (const item of items) {
-    const v = variantOf(item);
+    const v = item.variant;
     runsOf.set(v, (runsOf.get(v) ?? new Set()).add(item.runId));
   }
   return new Map(
     items.map((item) => {
-      const v = variantOf(item);
+      const v = item.variant;
       return [item.id, (runsOf.get(v)?.size ?? 0) > 1 ? `${v}@${item.runId}` : v];
     }),
   );

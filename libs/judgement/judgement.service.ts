@@ -3,7 +3,6 @@ import { RatingsService } from '../ratings/ratings.service';
 import { RunsService } from '../runs/runs.service';
 import { runAgreement, type RunAgreement } from './agreement';
 import { ArenaService, type ArenaStandings } from './arena.service';
-import { variantOf } from './variant';
 
 /** A run's people's-judgement figures: the arena leaderboard and the agreement, for the app and report. */
 export interface RunJudgement {
@@ -27,7 +26,7 @@ export class JudgementService {
     ]);
     const items = run.items.map((i) => ({
       id: i.id,
-      variant: variantOf(i),
+      variant: i.variant,
       score: i.status === 'scored' ? i.score : null,
     }));
     return { arena, agreement: runAgreement(run.id, items, ratings, arena) };

@@ -302,10 +302,10 @@ export class ItemLifecycle {
       item_id: item.id,
       case_id: item.caseId,
       tool_id: item.toolId,
-      variant: item.variant || item.toolId,
+      variant: item.variant,
       sample: item.sample,
       case_hash: testCase.contentHash,
-      tool_options: this.options.toolOptions[item.variant || item.toolId] ?? {},
+      tool_options: this.options.toolOptions[item.variant] ?? {},
       attempts: item.attempts,
       meta: extra.meta ?? item.meta,
       score: item.score,
@@ -353,7 +353,7 @@ function toolInput(
     avatars: images.avatars,
     slots: testCase.slots,
     prompt: testCase.prompt ?? null,
-    options: sampleOptions(tool, options.toolOptions[item.variant || tool.id] ?? {}, item.sample),
+    options: sampleOptions(tool, options.toolOptions[item.variant] ?? {}, item.sample),
     sample: item.sample,
   };
 }
@@ -363,7 +363,7 @@ function toolInput(
  * label when it is not the tool's own id, then `sN` for samples after the first.
  */
 function outputName(item: RunItem): string {
-  const variant = item.variant && item.variant !== item.toolId ? `.${item.variant}` : '';
+  const variant = item.variant !== item.toolId ? `.${item.variant}` : '';
   const sample = item.sample > 0 ? `.s${item.sample}` : '';
   return `${item.caseId}${variant}${sample}`;
 }

@@ -55,4 +55,3 @@ export const runRequestSchema = z
   });
 
 export type RunRequest = z.infer<typeof runRequestSchema>;
-export type VariantRequest = z.infer<typeof variantSchema>;

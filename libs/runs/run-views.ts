@@ -112,7 +112,7 @@ export function toItemView(item: RunItem, rating: ItemRatingFields = ratingField
     run_id: item.runId,
     case_id: item.caseId,
     tool_id: item.toolId,
-    variant: item.variant || item.toolId,
+    variant: item.variant,
     sample: item.sample ?? 0,
     status: item.status,
     image_url: item.status === 'queued' || item.status === 'generating' ? null : runsUrl(item.imagePath),
