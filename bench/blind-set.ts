@@ -13,13 +13,13 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { seededRandom } from '../libs/core/seeded-random';
 import { FaceAnalyzer } from '../libs/faces/face-analyzer.service';
-import { lookUpSlotFaces } from '../libs/faces/slot-face.lookup';
 import { degrade, removeEyes } from '../test/fixtures/evaluator/degradations';
 import {
   demoFixture,
   referenceTools,
   runTool,
   type DemoFixture,
+  slotFacesOf,
 } from '../test/fixtures/evaluator/demo-fixture';
 import type { TestCase } from '../libs/cases/test-case';
 import { BENIGN_REDRAWS, redraw, redrawName } from '../test/fixtures/evaluator/redraws';
@@ -92,10 +92,7 @@ async function baseItems(
   const out: Record<string, Buffer> = {};
   for (const tool of referenceTools(analyzer)) out[tool.id] = await readFile(await runTool(fixture, c, tool));
   const good = out.classic_swap;
-  const found = await lookUpSlotFaces(analyzer, c.slots, {
-    template: await readFile(c.templatePath),
-    avatars: await Promise.all(c.avatarPaths.map((p) => readFile(p))),
-  });
+  const found = await slotFacesOf(analyzer, c);
   const meshes = 'faces' in found ? found.faces.map((f) => f.template.mesh) : [];
   const benign = pick(BENIGN_REDRAWS.slice(0, 8));
   const combo = pick(BENIGN_REDRAWS.slice(8));
@@ -135,10 +132,7 @@ async function identityItems(
   const stranger = pick(pictures.filter((p) => personIn(p) !== personIn(c.avatarPaths[slot])));
   const wrong = await readFile(await withAvatar(fixture, c, classic, slot, stranger, 'blind-stranger'));
   const benign = pick(BENIGN_REDRAWS);
-  const found = await lookUpSlotFaces(analyzer, c.slots, {
-    template: await readFile(c.templatePath),
-    avatars: await Promise.all(c.avatarPaths.map((p) => readFile(p))),
-  });
+  const found = await slotFacesOf(analyzer, c);
   const smearAt = pick(c.slots.map((_, i) => i));
   const items = [
     { caseId: c.id, kind: 'classic_swap', image: good },

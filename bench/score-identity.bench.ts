@@ -8,12 +8,16 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { TestCase } from '../libs/cases/test-case';
 import { FaceAnalyzer } from '../libs/faces/face-analyzer.service';
-import { lookUpSlotFaces } from '../libs/faces/slot-face.lookup';
 import { FaceSwapEvaluator } from '../libs/evaluator/face-swap.evaluator';
 import type { SwapScore } from '../libs/evaluator/swap-evaluator';
-import { sourceDigest } from '../libs/report-images/variant-cache';
 import { smearFace } from '../test/fixtures/evaluator/degradations';
-import { demoFixture, referenceTools, runTool } from '../test/fixtures/evaluator/demo-fixture';
+import {
+  demoFixture,
+  referenceTools,
+  runTool,
+  slotFacesOf,
+  distinctAvatarPictures,
+} from '../test/fixtures/evaluator/demo-fixture';
 import {
   exchanged,
   ghostOf,
@@ -40,10 +44,7 @@ async function main(): Promise<void> {
   const analyzer = new FaceAnalyzer();
   const evaluator = new FaceSwapEvaluator(analyzer);
   const [, paste, classic] = referenceTools(analyzer);
-  // Every distinct avatar picture of the cases (the validation cases reuse the demo cases' pictures).
-  const pictures = new Map<string, string>();
-  for (const path of fixture.cases.flatMap((c) => c.avatarPaths))
-    pictures.set(sourceDigest(await readFile(path)), path);
+  const pictures = await distinctAvatarPictures(fixture.cases);
   let misses = 0;
   const mark = (ok: boolean) => {
     if (!ok) misses++;
@@ -70,7 +71,7 @@ async function main(): Promise<void> {
 
       for (const [k, slot] of testCase.slots.entries()) {
         const own = personIn(testCase.avatarPaths[k]);
-        for (const [n, path] of [...pictures.values()].entries()) {
+        for (const [n, path] of pictures.entries()) {
           if (personIn(path) === own) continue;
           const output = await withAvatar(fixture, testCase, classic, k, path, `${slot.id}-other${n}`);
           const result = await scoreOf(output);
@@ -91,10 +92,7 @@ async function main(): Promise<void> {
           line(`only ${slot.id} swapped`, half, mark(right.score - half.score >= TARGET.overHalf));
         }
       }
-      const found = await lookUpSlotFaces(analyzer, testCase.slots, {
-        template: await readFile(testCase.templatePath),
-        avatars: await Promise.all(testCase.avatarPaths.map((p) => readFile(p))),
-      });
+      const found = await slotFacesOf(analyzer, testCase);
       if ('faces' in found) {
         const good = await readFile(join(fixture.dir, `${testCase.id}__classic_swap.png`));
         for (const [k, slot] of testCase.slots.entries()) {

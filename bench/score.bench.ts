@@ -1,7 +1,7 @@
 /**
  * Machine-score bench: the validation of docs/score.md on the demo and validation cases (controls and
- * their parts; another picture as the output; the swap done with another person's avatar; a good swap
- * under benign redraws; the same swap damaged), then the cost of registration and face quality per
+ * their parts; another picture as the output; a good swap under benign redraws; the same swap damaged;
+ * who is in the photo is score-identity.bench.ts's), then the cost of registration and face quality per
  * output, then performance (cold start of a worker, images scored per second with one and two faces at
  * 1024 px, event-loop responsiveness while scoring). Every figure is measured in this run.
  */
@@ -11,17 +11,20 @@ import { availableParallelism } from 'node:os';
 import { monitorEventLoopDelay, performance as nodePerformance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import type { TestCase } from '../libs/cases/test-case';
-import { cosine } from '../libs/core/cosine';
 import { FaceAnalyzer } from '../libs/faces/face-analyzer.service';
 import { readRgb } from '../libs/faces/raster';
-import { lookUpSlotFaces } from '../libs/faces/slot-face.lookup';
-import { sourceDigest } from '../libs/report-images/variant-cache';
 import { alignToTemplate, measureFactor } from '../libs/evaluator/alignment.task';
 import { FaceSwapEvaluator } from '../libs/evaluator/face-swap.evaluator';
 import { measureFaceQuality } from '../libs/evaluator/face-quality.score';
 import { CALIBRATION, WEIGHTS } from '../libs/evaluator/score.calibration';
 import { degrade, removeEyes } from '../test/fixtures/evaluator/degradations';
-import { demoFixture, referenceTools, runTool } from '../test/fixtures/evaluator/demo-fixture';
+import {
+  demoFixture,
+  referenceTools,
+  runTool,
+  slotFacesOf,
+  distinctAvatarPictures,
+} from '../test/fixtures/evaluator/demo-fixture';
 import { BENIGN_REDRAWS, redraw, redrawName } from '../test/fixtures/evaluator/redraws';
 
 const PARTS = Object.keys(WEIGHTS);
@@ -38,35 +41,6 @@ const ABBREV: Record<string, string> = {
   face_quality: 'qual',
 };
 
-interface AvatarPicture {
-  path: string;
-  embedding: number[];
-}
-
-/**
- * The cases' avatar pictures by path, the same picture under several paths once (the validation cases
- * reuse the demo cases' avatars), each with its face's embedding.
- */
-async function distinctAvatars(
-  analyzer: FaceAnalyzer,
-  cases: TestCase[],
-): Promise<Map<string, AvatarPicture>> {
-  const byDigest = new Map<string, AvatarPicture>();
-  const byPath = new Map<string, AvatarPicture>();
-  for (const path of cases.flatMap((c) => c.avatarPaths)) {
-    const bytes = await readFile(path);
-    const digest = sourceDigest(bytes);
-    let picture = byDigest.get(digest);
-    if (!picture) {
-      const [face] = (await analyzer.analyze(bytes)).faces;
-      picture = { path, embedding: face.embedding };
-      byDigest.set(digest, picture);
-    }
-    byPath.set(path, picture);
-  }
-  return byPath;
-}
-
 async function main(): Promise<void> {
   const fixture = await demoFixture({ validation: true });
   const analyzer = new FaceAnalyzer();
@@ -82,8 +56,7 @@ async function main(): Promise<void> {
         ...PARTS.map((p) => ABBREV[p].padStart(5)),
       ].join(' '),
     );
-    const avatars = await distinctAvatars(analyzer, fixture.cases);
-    const pictures = [...new Set(avatars.values())];
+    const pictures = await distinctAvatarPictures(fixture.cases);
     const outputs = new Map<string, string>();
     for (const testCase of fixture.cases) {
       for (const tool of referenceTools(analyzer)) {
@@ -101,30 +74,10 @@ async function main(): Promise<void> {
       }
       // Another picture as the output: every avatar picture, the worst (highest) score of them.
       const worst = Math.max(
-        ...(await Promise.all(pictures.map(async (a) => (await score(testCase, a.path)).score))),
+        ...(await Promise.all(pictures.map(async (path) => (await score(testCase, path)).score))),
       );
       console.log(
         [testCase.id.padEnd(20), '(any avatar)'.padEnd(17), worst.toFixed(2).padStart(6)].join(' '),
-      );
-    }
-
-    console.log(
-      "\nThe classic swap done with another person's avatar, scored against the case (one-person cases)\n",
-    );
-    const [classic] = referenceTools(analyzer).filter((t) => t.id === 'classic_swap');
-    for (const testCase of fixture.cases.filter((c) => c.slots.length === 1)) {
-      const own = avatars.get(testCase.avatarPaths[0])!;
-      const right = (await score(testCase, outputs.get(`${testCase.id}/classic_swap`)!)).score;
-      const wrong: string[] = [];
-      for (const { path, embedding } of pictures) {
-        // Another person: further from the case's avatar than two photos of one person come.
-        if (cosine(embedding, own.embedding) >= CALIBRATION.identity.samePersonLo) continue;
-        const stranger = { ...testCase, id: `${testCase.id}-stranger-${wrong.length}`, avatarPaths: [path] };
-        const value = (await score(testCase, await runTool(fixture, stranger, classic))).score;
-        wrong.push(value.toFixed(1));
-      }
-      console.log(
-        `${testCase.id.padEnd(20)} right person ${right.toFixed(1)}, other people ${wrong.join(' ')}`,
       );
     }
 
@@ -145,10 +98,7 @@ async function main(): Promise<void> {
         const ok = Math.abs(value - clean) <= Math.max(5, 0.1 * clean) && value > paste;
         cells.push(`${redrawName(steps)} ${value.toFixed(1)}${ok ? '' : ' ✗'}`);
       }
-      const found = await lookUpSlotFaces(analyzer, testCase.slots, {
-        template: await readFile(testCase.templatePath),
-        avatars: await Promise.all(testCase.avatarPaths.map((p) => readFile(p))),
-      });
+      const found = await slotFacesOf(analyzer, testCase);
       const meshes = 'faces' in found ? found.faces.map((f) => f.template.mesh) : [];
       const damaged: Array<[string, Buffer]> = [
         ['blur 3', await degrade(bytes, 'blur', 3)],

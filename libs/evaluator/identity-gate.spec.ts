@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TestCase } from '../cases/test-case';
 import { FaceAnalyzer } from '../faces/face-analyzer.service';
-import { lookUpSlotFaces } from '../faces/slot-face.lookup';
 import { smearFace } from '../../test/fixtures/evaluator/degradations';
 import {
   demoFixture,
   referenceTools,
   runTool,
   type DemoFixture,
+  slotFacesOf,
 } from '../../test/fixtures/evaluator/demo-fixture';
 import {
   exchanged,
@@ -101,10 +101,7 @@ describe('scorer 3: the right person, every person (real models on the demo and 
     }
 
     // One ruined face beside a good one: the worst person counts, not the mean.
-    const found = await lookUpSlotFaces(analyzer, testCase.slots, {
-      template: await readFile(testCase.templatePath),
-      avatars: await Promise.all(testCase.avatarPaths.map((p) => readFile(p))),
-    });
+    const found = await slotFacesOf(analyzer, testCase);
     assert.ok('faces' in found);
     const good2 = await readFile(join(fixture.dir, `${testCase.id}__classic_swap.png`));
     for (const k of [0, 1]) {

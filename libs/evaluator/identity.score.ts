@@ -87,7 +87,7 @@ export function identityScore(
  * at least as near the template face as the avatar and near enough to count as that person, unless the
  * two are one person (`distinct` ≈ 0).
  */
-export function identityVerdict(cosAvatar: number, cosTemplate: number, distinct = 1): IdentityVerdict {
+function identityVerdict(cosAvatar: number, cosTemplate: number, distinct: number): IdentityVerdict {
   const { sameAt } = CALIBRATION.identity;
   if (distinct > 0.5 && cosTemplate >= sameAt && cosTemplate >= cosAvatar) return 'template';
   return cosAvatar >= sameAt ? 'same' : 'other';

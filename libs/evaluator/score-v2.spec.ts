@@ -3,7 +3,6 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FaceAnalyzer } from '../faces/face-analyzer.service';
-import { lookUpSlotFaces } from '../faces/slot-face.lookup';
 import { FaceSwapEvaluator } from './face-swap.evaluator';
 import { degrade, removeEyes } from '../../test/fixtures/evaluator/degradations';
 import {
@@ -11,6 +10,7 @@ import {
   referenceTools,
   runTool,
   type DemoFixture,
+  slotFacesOf,
 } from '../../test/fixtures/evaluator/demo-fixture';
 import { BENIGN_REDRAWS, redraw, redrawName } from '../../test/fixtures/evaluator/redraws';
 
@@ -63,10 +63,7 @@ describe('machine score: redraws, damage and small faces', () => {
     for (const id of CASES) {
       const clean = (await evaluator.evaluate(caseById(id), good.get(id)!)).score;
       const bytes = await readFile(good.get(id)!);
-      const found = await lookUpSlotFaces(analyzer, caseById(id).slots, {
-        template: await readFile(caseById(id).templatePath),
-        avatars: await Promise.all(caseById(id).avatarPaths.map((p) => readFile(p))),
-      });
+      const found = await slotFacesOf(analyzer, caseById(id));
       assert.ok('faces' in found);
       const damaged: Array<[string, Buffer]> = [
         ['blur 3', await degrade(bytes, 'blur', 3)],
@@ -90,10 +87,7 @@ describe('machine score: redraws, damage and small faces', () => {
 
   it('finds a small near-profile template face with a closer look, and scores the unchanged template near 0', async () => {
     const filming = caseById('val_filming');
-    const found = await lookUpSlotFaces(analyzer, filming.slots, {
-      template: await readFile(filming.templatePath),
-      avatars: await Promise.all(filming.avatarPaths.map((p) => readFile(p))),
-    });
+    const found = await slotFacesOf(analyzer, filming);
     assert.ok('faces' in found, JSON.stringify(found));
     assert.deepEqual(await evaluator.unscorable(filming), []);
     const [template, , classic] = referenceTools(analyzer);

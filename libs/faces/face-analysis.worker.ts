@@ -8,9 +8,9 @@ import { loadIdentityModel, type IdentityModel } from './identity.model';
 import { isTaskModule } from './worker-task';
 
 /**
- * Worker thread: loads Human (detector, mesh) and the identity model once, then handles one message at a time: an image to analyze, or a pixel
- * task (see `WorkerTask`). WASM inference and pixel loops block the thread they run on, which is why
- * they live here and not on the server's event loop.
+ * Worker thread: loads Human (detector, mesh) and the identity model once, then handles one message at a
+ * time: an image to analyze, or a pixel task (see `WorkerTask`). WASM inference and pixel loops block the
+ * thread they run on, which is why they live here and not on the server's event loop.
  */
 async function main(): Promise<void> {
   const port = parentPort;

@@ -8,11 +8,8 @@ import { ALIGNED_SIDE } from './face-alignment';
  * distributions (docs/score.md), so another model means new calibration and a new scorer version.
  */
 export interface IdentityModel {
-  /** Which weights these are, for diagnostics and docs. */
-  readonly name: string;
   /** The unit-length embedding of one aligned face (planar RGB, 3 × 112 × 112, (v − 127.5) / 128). */
   embed(face: Float32Array): Promise<number[]>;
-  release(): Promise<void>;
 }
 
 /**
@@ -37,7 +34,6 @@ export async function loadIdentityModel(): Promise<IdentityModel> {
   const [input] = session.inputNames;
   const [output] = session.outputNames;
   return {
-    name: 'faceplugin fr_feature (512-D)',
     async embed(face) {
       if (face.length !== 3 * ALIGNED_SIDE * ALIGNED_SIDE)
         throw new Error(`An aligned face has ${3 * ALIGNED_SIDE * ALIGNED_SIDE} values, got ${face.length}`);
@@ -48,12 +44,11 @@ export async function loadIdentityModel(): Promise<IdentityModel> {
       result[output].dispose();
       return unit(values);
     },
-    release: () => session.release(),
   };
 }
 
 /** Where the identity model's weights are on disk (inside the installed npm package). */
-export function identityWeightsPath(): string {
+function identityWeightsPath(): string {
   return join(
     dirname(require.resolve('faceplugin-face-recognition-js/package.json')),
     'model',
