@@ -1,22 +1,18 @@
 import { readFile } from 'node:fs/promises';
 import { In, Not, QueryFailedError, type Repository } from 'typeorm';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { TestCase } from '../cases/test-case';
 import { LoadingCache } from '../core/loading-cache';
-import { environmentSecrets, redactSecrets } from '../core/secret-redaction';
-import type { RunEventBus } from '../core/event-bus';
-import type { ItemStatus } from '../core/run-events';
 import type { KnownOutput, SwapEvaluator } from '../evaluator/swap-evaluator';
 import { isPng } from '../core/image-type';
 import { readRgbOnce, type DecodedImage } from '../faces/raster';
 import { sourceDigest } from '../report-images/variant-cache';
 import type { SwapTool, ToolAvatar, ToolFailure, ToolInput, ToolOutputMeta, ToolResult } from '../tools/tool';
+import { nextStep, type ItemEvent, type ItemMachine } from './item-machine';
 import type { OutputStore } from './output-store';
 import { retryDelayMs, sleep } from './retry-policy';
 import { sampleOptions } from './run-plan';
 import type { RunItem } from './run-item.entity';
 import type { Run, RunOptions } from './run.entity';
-import { eventFields, progressOf, toItemView } from './run-views';
 
 /** A tool's image as it answered, before it is checked and stored. */
 export interface ToolAnswer {
@@ -28,9 +24,17 @@ export interface ToolAnswer {
   unchanged: boolean;
 }
 
+/** An item after its tool was called: with the answer to `keep`, or ended (or found generated) without one. */
+export interface Generation {
+  item: RunItem;
+  answer?: ToolAnswer;
+}
+
 /**
- * The state transitions of one run's items. Every change is written to the database first and then
- * published, so that what a client sees is always what a resumed run would find.
+ * The work of one run's items: calling the tool, storing its answer, scoring it. Every change of an
+ * item's status is an event of the `ItemMachine`; each step takes the item as it stands and resolves with
+ * the item after it. The files an item's row points to are written before the row points to them (see
+ * `keep` and `evaluate`), so a process can die between any two steps and a resume finds a state it handles.
  */
 export class ItemLifecycle {
   readonly options: RunOptions;
@@ -53,50 +57,39 @@ export class ItemLifecycle {
     private readonly run: Run,
     private readonly items: Repository<RunItem>,
     private readonly store: OutputStore,
-    private readonly bus: RunEventBus,
-    private readonly statuses: Map<number, ItemStatus>,
+    private readonly machine: ItemMachine,
   ) {
     this.options = run.options;
   }
 
   /**
    * Calls the item's tool, with retries, until it answers with an image, which is returned to be
-   * `keep`-ed; or ends the item (failed, canceled, or generated already by a process that died) and
-   * returns undefined. Only this part holds the tool's place in the run (see RunExecutor).
+   * `keep`-ed; or ends the item (failed, canceled, or generated already by a process that died) without
+   * an answer. Only this part holds the tool's place in the run (see RunExecutor).
    */
   async generate(
     item: RunItem,
     tool: SwapTool,
     testCase: TestCase,
     signal: AbortSignal,
-  ): Promise<ToolAnswer | undefined> {
-    if (signal.aborted) {
-      await this.stopped(item, signal);
-      return undefined;
-    }
+  ): Promise<Generation> {
+    if (signal.aborted) return { item: await this.stopped(item, signal) };
     if (item.imagePath) {
       await this.store.removePartial(item.imagePath);
       // A previous process may have written the image and died before recording it: keep that image.
       if (await this.store.exists(item.imagePath)) {
-        await this.update(item, {
-          status: 'generated',
-          finishedAt: item.finishedAt ?? new Date().toISOString(),
-        });
-        return undefined;
+        return { item: await this.machine.apply(item, { type: 'found_output' }) };
       }
     }
     const images = await this.inputImages(testCase);
     const input = toolInput(item, tool, testCase, this.options, images);
     const timeoutMs = this.options.timeoutMs ?? tool.timeoutMs;
     for (let attempt = item.attempts + 1; ; attempt++) {
-      const generating: Partial<RunItem> = {
-        status: 'generating',
-        attempts: attempt,
-        startedAt: item.startedAt ?? new Date().toISOString(),
-      };
-      // An item without a name for its image claims one in the same write (one write less per item).
-      if (item.imagePath) await this.update(item, generating);
-      else await this.reservePath(item, generating);
+      // The image's name is claimed before the tool is called: whatever the tool's answer becomes, a
+      // resumed run knows where to look for it.
+      item = item.imagePath
+        ? await this.machine.apply(item, { type: 'start', attempt })
+        : await this.claimName(item, attempt);
       const started = performance.now();
       // Not AbortSignal.timeout(): its timer is unref'd, so a tool that hangs without holding the event
       // loop open would let the process exit mid-run (silently, status 0) instead of timing out.
@@ -111,30 +104,26 @@ export class ItemLifecycle {
         signal,
         timeoutMs,
       ).finally(() => clearTimeout(timer));
-      if (signal.aborted) {
-        await this.stopped(item, signal);
-        return undefined;
-      }
+      if (signal.aborted) return { item: await this.stopped(item, signal) };
       if (result.ok) {
-        return {
+        const answer: ToolAnswer = {
           image: result.image,
           meta: result.meta,
           latencyMs: performance.now() - started,
           unchanged: Buffer.isBuffer(result.image) && result.image.equals(images.template),
         };
+        return { item, answer };
       }
       const failure = result.failure;
       if (!failure.retryable || attempt >= this.options.maxAttempts) {
         const tries = attempt > 1 ? ` (after ${attempt} attempts)` : '';
-        await this.fail(item, `${failure.message}${tries}`);
-        return undefined;
+        return { item: await this.fail(item, `${failure.message}${tries}`) };
       }
-      await this.update(item, { error: `Attempt ${attempt} failed: ${failure.message}; retrying` });
+      item = await this.machine.apply(item, { type: 'retry', attempt, error: failure.message });
       try {
         await sleep(retryDelayMs(attempt, this.options.retryBaseMs, failure.retryAfterMs), signal);
       } catch {
-        await this.stopped(item, signal);
-        return undefined;
+        return { item: await this.stopped(item, signal) };
       }
     }
   }
@@ -142,18 +131,23 @@ export class ItemLifecycle {
   /**
    * Checks a tool's answer and stores it: the item is then generated, or failed. An answer in hand is
    * stored even while the run stops, so the tool's work (and its cost) is never thrown away.
+   *
+   * Order: the sidecar, then the image, then the row. A process that dies before the image is renamed
+   * into place leaves the item generating with no image, and a resume calls the tool again; one that dies
+   * after leaves an image that a resume finds (`found_output`), never an image without its sidecar.
    */
-  async keep(item: RunItem, tool: SwapTool, testCase: TestCase, answer: ToolAnswer): Promise<void> {
+  async keep(item: RunItem, tool: SwapTool, testCase: TestCase, answer: ToolAnswer): Promise<RunItem> {
     // The scorer knows the template's pixels: an unchanged answer is neither checked nor handed on decoded.
     const checked = answer.unchanged ? undefined : await checkImage(answer.image);
     if (typeof checked === 'string') return this.fail(item, `${tool.name} returned ${checked}`);
+    const imagePath = item.imagePath!;
     let stored: Buffer;
     try {
-      await this.store.writeSidecar(item.imagePath!, this.sidecar(item, testCase, { meta: answer.meta }));
-      stored = await this.store.writeImage(item.imagePath!, answer.image);
+      await this.store.writeSidecar(imagePath, this.sidecar(item, testCase, { meta: answer.meta }));
+      stored = await this.store.writeImage(imagePath, answer.image);
     } catch (error) {
-      await this.store.removePartial(item.imagePath!).catch(() => undefined);
-      return this.fail(item, storageError(error, item.imagePath!));
+      await this.store.removePartial(imagePath).catch(() => undefined);
+      return this.fail(item, storageError(error, imagePath));
     }
     // A PNG is stored as it came: its pixels are the stored file's, for the evaluator.
     const decoded = checked && isPng(answer.image) ? checked : undefined;
@@ -162,12 +156,11 @@ export class ItemLifecycle {
       : sourceDigest(stored);
     this.known.set(item.id, { decoded, digest });
     const { costUsd, ...meta } = answer.meta;
-    return this.update(item, {
-      status: 'generated',
-      latencyMs: Math.round(answer.latencyMs),
+    return this.machine.apply(item, {
+      type: 'generated',
+      latencyMs: answer.latencyMs,
       costUsd: typeof costUsd === 'number' ? costUsd : null,
-      meta: { ...meta, ...(costUsd !== undefined ? { costUsd } : {}) },
-      error: null,
+      meta,
     });
   }
 
@@ -181,8 +174,8 @@ export class ItemLifecycle {
     return this.known.get(itemId)?.digest;
   }
 
-  /** Reuses the output of an earlier item with identical inputs, if its image is still there. */
-  async reuseCached(item: RunItem): Promise<boolean> {
+  /** The item reusing the output of an earlier item with identical inputs, or as it was when none is left. */
+  async reuseCached(item: RunItem): Promise<RunItem> {
     const earlier = await this.items.find({
       where: { cacheKey: item.cacheKey, id: Not(item.id), status: In(['scored', 'generated', 'evaluating']) },
       order: { id: 'DESC' },
@@ -190,38 +183,27 @@ export class ItemLifecycle {
     });
     for (const hit of earlier) {
       if (!hit.imagePath || !(await this.store.exists(hit.imagePath))) continue;
-      const scored = hit.status === 'scored' && hit.score !== null;
-      const now = new Date().toISOString();
-      await this.update(item, {
-        status: scored ? 'scored' : 'generated',
-        cached: true,
-        imagePath: hit.imagePath,
-        meta: { ...hit.meta, cachedFromItem: hit.id },
-        score: scored ? hit.score : null,
-        breakdown: scored ? hit.breakdown : null,
-        // The earlier item's score, so its scorer's version too (a rescore brings it up to date).
-        scorerVersion: scored ? hit.scorerVersion : null,
-        latencyMs: 0,
-        costUsd: 0,
-        startedAt: now,
-        finishedAt: scored ? now : null,
-        error: null,
-      });
-      return true;
+      return this.machine.apply(item, { type: 'reused', from: hit });
     }
-    return false;
+    return item;
   }
 
+  /**
+   * Scores the item's stored output. Order: the sidecar with the score, then the row. A process killed
+   * while writing the sidecar leaves the item unscored, so a resume scores it again and removes the temp
+   * file; with the row first, nothing would, and the sidecar would lack the score for good.
+   */
   async evaluate(
     item: RunItem,
     evaluator: SwapEvaluator,
     testCase: TestCase,
     signal: AbortSignal,
-  ): Promise<void> {
+  ): Promise<RunItem> {
     if (signal.aborted) return this.stopped(item, signal);
     // A process killed while it rewrote the sidecar with the score left its temp file behind.
     if (!item.cached) await this.store.removePartial(item.imagePath!);
-    await this.update(item, { status: 'evaluating' });
+    item = await this.machine.apply(item, { type: 'evaluate' });
+    let scored: Extract<ItemEvent, { type: 'scored' }>;
     try {
       const known = this.known.get(item.id);
       this.known.delete(item.id);
@@ -231,69 +213,54 @@ export class ItemLifecycle {
         signal,
         known,
       );
-      if (signal.aborted) return this.stopped(item, signal);
-      const scored = {
-        status: 'scored' as const,
-        score,
-        breakdown,
-        scorerVersion: evaluator.version,
-        finishedAt: new Date().toISOString(),
-      };
-      // The sidecar first: a process killed while writing it leaves the item unscored, so a resume
-      // scores it again and removes the temp file (above); recorded first, nothing would.
-      if (!item.cached) {
-        await this.store.writeSidecar(item.imagePath!, this.sidecar({ ...item, ...scored }, testCase, {}));
-      }
-      await this.update(item, scored);
+      scored = { type: 'scored', score, breakdown, scorerVersion: evaluator.version };
     } catch (error) {
       if (signal.aborted) return this.stopped(item, signal);
-      await this.fail(item, `Scoring failed: ${(error as Error).message}`);
+      return this.fail(item, `Scoring failed: ${(error as Error).message}`);
     }
+    if (signal.aborted) return this.stopped(item, signal);
+    if (!item.cached) {
+      const { score, breakdown, scorerVersion } = scored;
+      const sidecar = this.sidecar({ ...item, score, breakdown, scorerVersion }, testCase, {});
+      try {
+        await this.store.writeSidecar(item.imagePath!, sidecar);
+      } catch (error) {
+        return this.fail(item, `Scoring failed: ${storageError(error, item.imagePath!)}`);
+      }
+    }
+    return this.machine.apply(item, scored);
   }
 
-  fail(item: RunItem, error: string): Promise<void> {
-    return this.update(item, { status: 'failed', error, finishedAt: new Date().toISOString() });
+  fail(item: RunItem, error: string): Promise<RunItem> {
+    return this.machine.apply(item, { type: 'fail', error });
+  }
+
+  /** Fails the item as the database has it now, if it is still open: for a step that broke off midway. */
+  async failStored(itemId: number, error: string): Promise<void> {
+    const item = await this.items.findOneBy({ id: itemId });
+    if (item && nextStep(item.status) !== 'none') await this.fail(item, error);
   }
 
   /** Ends an item whose run was stopped: canceled for good, or back to where a resume picks it up. */
-  private stopped(item: RunItem, signal: AbortSignal): Promise<void> {
-    if (signal.reason === 'interrupt') {
-      const back: ItemStatus =
-        item.status === 'evaluating' ? 'generated' : item.status === 'generating' ? 'queued' : item.status;
-      return this.update(item, { status: back });
-    }
-    return this.update(item, {
-      status: 'canceled',
-      error: 'Canceled by the user',
-      finishedAt: new Date().toISOString(),
-    });
+  private stopped(item: RunItem, signal: AbortSignal): Promise<RunItem> {
+    return this.machine.apply(item, { type: signal.reason === 'interrupt' ? 'interrupt' : 'cancel' });
   }
 
   /**
-   * Claims the first free name for the item's image (nothing is there, and only this item writes there)
-   * with `changes`; the unique index makes the claim safe across processes.
+   * Starts the attempt claiming the first free name for the item's image (nothing is there, and no other
+   * item has it): the unique index on the name makes the claim safe across processes.
    */
-  private async reservePath(item: RunItem, changes: Partial<RunItem>): Promise<void> {
-    for (const candidate of this.store.candidates(this.run.day, item.toolId, outputName(item))) {
-      if (await this.store.exists(candidate)) continue;
+  private async claimName(item: RunItem, attempt: number): Promise<RunItem> {
+    for (const imagePath of this.store.candidates(this.run.day, item.toolId, outputName(item))) {
+      if (await this.store.exists(imagePath)) continue;
       try {
-        return await this.update(item, { ...changes, imagePath: candidate });
+        return await this.machine.apply(item, { type: 'start', attempt, imagePath });
       } catch (error) {
-        if (error instanceof QueryFailedError && /UNIQUE/i.test(error.message)) continue;
+        if (error instanceof QueryFailedError && /UNIQUE|duplicate key/i.test(error.message)) continue;
         throw error;
       }
     }
-  }
-
-  private async update(item: RunItem, changes: Partial<RunItem>): Promise<void> {
-    if (typeof changes.error === 'string')
-      changes = { ...changes, error: redactSecrets(changes.error, environmentSecrets()) };
-    const { run: _run, ...columns } = changes;
-    await this.items.update(item.id, columns as QueryDeepPartialEntity<RunItem>);
-    Object.assign(item, changes);
-    this.statuses.set(item.id, item.status);
-    const progress = progressOf([...this.statuses.values()]);
-    this.bus.publish({ type: 'update', ...eventFields(toItemView(item)), progress });
+    throw new Error('unreachable: the candidates never end');
   }
 
   private sidecar(item: RunItem, testCase: TestCase, extra: { meta?: object }) {

@@ -5,8 +5,10 @@ import { Repository } from 'typeorm';
 import { CasesService } from '../cases/cases.service';
 import type { TestCase } from '../cases/test-case';
 import { SwapbenchSettings } from '../core/config/swapbench-settings';
+import { RunEventBus } from '../core/event-bus';
 import { UserError } from '../core/user-error';
 import { SwapEvaluator, type SwapScore } from '../evaluator/swap-evaluator';
+import { isRescorable, ItemMachine, RunTally } from './item-machine';
 import { OutputStore } from './output-store';
 import { RunItem } from './run-item.entity';
 import { Run } from './run.entity';
@@ -65,6 +67,7 @@ export class RescoreService {
     @InjectRepository(RunItem) private readonly items: Repository<RunItem>,
     private readonly cases: CasesService,
     private readonly evaluator: SwapEvaluator,
+    private readonly bus: RunEventBus,
     settings: SwapbenchSettings,
   ) {
     this.store = new OutputStore(settings.runs);
@@ -123,6 +126,7 @@ export class RescoreService {
       items: [],
     };
     const casesById = await this.loadCases(run.caseIds);
+    const machine = new ItemMachine(this.items, this.bus, RunTally.of(all.map((item) => item.status)));
     // A cached item points at an earlier item's image: the same image of the same case is scored once.
     const scores = new Map<string, Promise<SwapScore>>();
     const limit = pLimit(RESCORE_CONCURRENCY);
@@ -132,7 +136,7 @@ export class RescoreService {
       due.map((item) =>
         limit(async () => {
           if (signal?.aborted) return null;
-          const outcome = await this.rescoreItem(item, casesById, scores, version, signal);
+          const outcome = await this.rescoreItem(item, machine, casesById, scores, version, signal);
           if (outcome) {
             done++;
             const shown = outcome.score === null ? 'failed' : outcome.score.toFixed(1);
@@ -159,6 +163,7 @@ export class RescoreService {
   /** Scores one item again and stores the outcome; null when stopped before it was stored. */
   private async rescoreItem(
     item: RunItem,
+    machine: ItemMachine,
     casesById: Map<string, TestCase | string>,
     scores: Map<string, Promise<SwapScore>>,
     version: string,
@@ -194,25 +199,12 @@ export class RescoreService {
     try {
       const { score, breakdown } = await scoring;
       if (signal?.aborted) return null;
-      await this.items.update(item.id, {
-        status: 'scored',
-        score,
-        breakdown,
-        scorerVersion: version,
-        error: null,
-      });
+      await machine.apply(item, { type: 'rescored', score, breakdown, scorerVersion: version });
       return { ...outcome, score, scorer_version: version };
     } catch (error) {
       if (signal?.aborted) return null;
-      // Judged by this version too, so a second rescore does not try it again.
       const message = `Scoring failed: ${(error as Error).message}`;
-      await this.items.update(item.id, {
-        status: 'failed',
-        score: null,
-        breakdown: null,
-        scorerVersion: version,
-        error: message,
-      });
+      await machine.apply(item, { type: 'rescore_failed', error: message, scorerVersion: version });
       return { ...outcome, scorer_version: version, error: message };
     }
   }
@@ -226,10 +218,4 @@ export class RescoreService {
       if (ids.includes(c.id)) map.set(c.id, `test case "${c.id}" is invalid now: ${c.error}`);
     return map;
   }
-}
-
-/** An item with an output to score: scored, or failed at scoring after its image was stored. */
-function isRescorable(item: RunItem): boolean {
-  if (!item.imagePath) return false;
-  return item.status === 'scored' || (item.status === 'failed' && /^Scoring failed/.test(item.error ?? ''));
 }

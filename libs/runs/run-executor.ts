@@ -2,24 +2,24 @@ import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
-import { Not, In, Repository } from 'typeorm';
+import { In, Repository } from 'typeorm';
 import { CasesService } from '../cases/cases.service';
 import type { TestCase } from '../cases/test-case';
 import { SwapbenchSettings } from '../core/config/swapbench-settings';
 import { RunEventBus } from '../core/event-bus';
 import { processAlive } from '../core/process-alive';
-import { TERMINAL_STATUSES, type RunStatus } from '../core/run-events';
+import type { RunStatus } from '../core/run-events';
 import { UserError } from '../core/user-error';
 import { SwapEvaluator } from '../evaluator/swap-evaluator';
 import type { SwapTool } from '../tools/tool';
 import { ToolRegistry } from '../tools/tools.registry';
-import { ItemLifecycle, type ToolAnswer } from './item-lifecycle';
+import { ItemLifecycle, type Generation } from './item-lifecycle';
+import { ItemMachine, ItemMoved, nextStep, RunTally } from './item-machine';
 import { OutputStore } from './output-store';
 import { ReportVariantsWarmer } from './report-variants.warmer';
 import { RunItem } from './run-item.entity';
 import { Run } from './run.entity';
 import { SlotScheduler, type SlotPool } from './slot-scheduler';
-import { eventFields, progressOf, toItemView } from './run-views';
 
 /** Why a run stops before its end: the user canceled it, or the process is going away (resume later). */
 export type StopReason = 'cancel' | 'interrupt';
@@ -34,11 +34,11 @@ interface ActiveRun {
 }
 
 /**
- * Executes runs: every item goes queued → generating → generated → evaluating → scored, or ends failed or
- * canceled, with the run's global concurrency limit and each tool's own limit (shared by all runs of the
- * process; an item starts only when both have a place, see `SlotScheduler`). Item state lives in the
- * database; the runner can die at any point and `execute` again finishes the run without losing an item
- * or generating one twice.
+ * Executes runs: schedules each open item through its steps (`ItemLifecycle`; its statuses move only by
+ * the `ItemMachine`'s events) with the run's global concurrency limit and each tool's own limit (shared
+ * by all runs of the process; an item starts only when both have a place, see `SlotScheduler`). Item
+ * state lives in the database; the runner can die at any point and `execute` again finishes the run
+ * without losing an item or generating one twice.
  */
 @Injectable()
 export class RunExecutor implements OnModuleDestroy {
@@ -113,7 +113,7 @@ export class RunExecutor implements OnModuleDestroy {
       throw new UserError(`Run ${runId} is being executed by another swapbench process right now.`, 409);
     }
     const items = await this.items.find({ where: { runId }, order: { position: 'ASC' } });
-    const open = items.filter((item) => !TERMINAL_STATUSES.has(item.status));
+    const open = items.filter((item) => nextStep(item.status) !== 'none');
     if (run.status !== 'running' && open.length === 0) return run.status;
 
     await this.runs.update(runId, {
@@ -124,10 +124,10 @@ export class RunExecutor implements OnModuleDestroy {
     });
     const heartbeat = setInterval(() => void this.beat(runId), HEARTBEAT_EVERY_MS);
     heartbeat.unref();
-    const statuses = new Map(items.map((item) => [item.id, item.status]));
-    const lifecycle = new ItemLifecycle(run, this.items, this.store, this.bus, statuses);
+    const machine = new ItemMachine(this.items, this.bus, RunTally.of(items.map((item) => item.status)));
+    const lifecycle = new ItemLifecycle(run, this.items, this.store, machine);
     await this.reportVariants.removePartials();
-    this.bus.publish({ type: 'run_started', run_id: runId, progress: progressOf([...statuses.values()]) });
+    this.bus.publish({ type: 'run_started', run_id: runId, progress: machine.progress() });
 
     try {
       const casesById = await this.loadCases(run.caseIds);
@@ -158,7 +158,7 @@ export class RunExecutor implements OnModuleDestroy {
       type: 'run_finished',
       run_id: runId,
       status,
-      progress: progressOf([...statuses.values()]),
+      progress: machine.progress(),
     });
     return status;
   }
@@ -175,31 +175,35 @@ export class RunExecutor implements OnModuleDestroy {
     try {
       const testCase = casesById.get(item.caseId);
       if (typeof testCase !== 'object') {
-        return await lifecycle.fail(item, testCase ?? `Test case "${item.caseId}" no longer exists`);
+        await lifecycle.fail(item, testCase ?? `Test case "${item.caseId}" no longer exists`);
+        return;
       }
       let tool: SwapTool;
       try {
         tool = this.tools.get(item.toolId);
       } catch {
-        return await lifecycle.fail(item, `Tool "${item.toolId}" is no longer registered`);
+        await lifecycle.fail(item, `Tool "${item.toolId}" is no longer registered`);
+        return;
       }
-      if (item.status === 'queued' || item.status === 'generating') {
-        const reused = lifecycle.options.cache && (await lifecycle.reuseCached(item));
-        if (!reused) {
-          const toolPool: SlotPool = { key: `tool:${tool.id}`, limit: tool.concurrency };
-          const generating = await this.slots.acquire([pools.generate, toolPool]);
-          let answer: ToolAnswer | undefined;
-          try {
-            answer = await lifecycle.generate(item, tool, testCase, signal);
-            // The tool's place is given back once the answer has a place to be stored and scored in.
-            if (answer) scoring = await this.slots.acquire([pools.score]);
-          } finally {
-            generating();
-          }
-          if (answer) await lifecycle.keep(item, tool, testCase, answer);
+      if (nextStep(item.status) === 'generate' && lifecycle.options.cache) {
+        item = await lifecycle.reuseCached(item);
+      }
+      if (nextStep(item.status) === 'generate') {
+        const toolPool: SlotPool = { key: `tool:${tool.id}`, limit: tool.concurrency };
+        const generating = await this.slots.acquire([pools.generate, toolPool]);
+        let generation: Generation;
+        try {
+          generation = await lifecycle.generate(item, tool, testCase, signal);
+          // The tool's place is given back once the answer has a place to be stored and scored in.
+          if (generation.answer) scoring = await this.slots.acquire([pools.score]);
+        } finally {
+          generating();
         }
+        item = generation.answer
+          ? await lifecycle.keep(generation.item, tool, testCase, generation.answer)
+          : generation.item;
       }
-      if (item.status === 'generated' || item.status === 'evaluating') {
+      if (nextStep(item.status) === 'score') {
         scoring ??= await this.slots.acquire([pools.score]);
         // The report's images are encoded off the item's path, when no item is being scored (see
         // ReportVariantsWarmer). A cached item's output is an earlier item's, whose images were made then.
@@ -209,16 +213,21 @@ export class RunExecutor implements OnModuleDestroy {
             lifecycle.outputDigest(item.id),
           );
         }
+        const toScore = item;
         await this.reportVariants.whileScoring(() =>
-          lifecycle.evaluate(item, this.evaluator, testCase, signal),
+          lifecycle.evaluate(toScore, this.evaluator, testCase, signal),
         );
       }
     } catch (error) {
+      // Another process (a cancel through the server) moved the item first: its change stands.
+      if (error instanceof ItemMoved) return this.logger.debug(error.message);
       // Anything unexpected ends this item only; the run and its other items go on.
       this.logger.error(
         `Item ${item.id} (${item.caseId} × ${item.toolId}) failed unexpectedly: ${(error as Error).stack}`,
       );
-      await lifecycle.fail(item, `Internal error: ${(error as Error).message}`).catch(() => undefined);
+      await lifecycle
+        .failStored(item.id, `Internal error: ${(error as Error).message}`)
+        .catch(() => undefined);
     } finally {
       scoring?.();
     }
@@ -256,21 +265,15 @@ export class RunExecutor implements OnModuleDestroy {
         409,
       );
     }
-    const now = new Date().toISOString();
-    const terminal = [...TERMINAL_STATUSES];
-    const open = await this.items.find({ where: { runId, status: Not(In(terminal)) } });
-    await this.items.update(
-      { runId, status: Not(In(terminal)) },
-      { status: 'canceled', error: 'Canceled by the user', finishedAt: now },
-    );
-    await this.runs.update(runId, { status: 'canceled', finishedAt: now });
-    const all = await this.items.find({ where: { runId } });
-    const progress = progressOf(all.map((i) => i.status));
-    for (const item of open) {
-      const view = toItemView({ ...item, status: 'canceled', error: 'Canceled by the user' });
-      this.bus.publish({ type: 'update', ...eventFields(view), progress });
-    }
-    this.bus.publish({ type: 'run_finished', run_id: runId, status: 'canceled', progress });
+    const machine = new ItemMachine(this.items, this.bus, await RunTally.load(this.items, runId));
+    await machine.applyToRun(runId, 'cancel');
+    await this.runs.update(runId, { status: 'canceled', finishedAt: new Date().toISOString() });
+    this.bus.publish({
+      type: 'run_finished',
+      run_id: runId,
+      status: 'canceled',
+      progress: machine.progress(),
+    });
   }
 }
 

@@ -3,8 +3,10 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { rm } from 'node:fs/promises';
 import { In, Like, Not, Repository } from 'typeorm';
 import { SwapbenchSettings } from '../core/config/swapbench-settings';
+import { RunEventBus } from '../core/event-bus';
 import { UserError } from '../core/user-error';
 import { HEARTBEAT_STALE_MS, RunExecutor } from './run-executor';
+import { ItemMachine, RunTally } from './item-machine';
 import { OutputStore, sidecarPath } from './output-store';
 import { RunItem } from './run-item.entity';
 import { Run } from './run.entity';
@@ -26,6 +28,7 @@ export class RunMaintenanceService {
     @InjectRepository(Run) private readonly runs: Repository<Run>,
     @InjectRepository(RunItem) private readonly items: Repository<RunItem>,
     private readonly executor: RunExecutor,
+    private readonly bus: RunEventBus,
     settings: SwapbenchSettings,
   ) {
     this.store = new OutputStore(settings.runs);
@@ -48,14 +51,10 @@ export class RunMaintenanceService {
   async requeueFailed(runId: string): Promise<number> {
     const run = await this.runOf(runId);
     this.refuseWhileRunning(run, 'retry its failed items');
-    const failed = await this.items.find({ where: { runId: run.id, status: 'failed' } });
-    if (failed.length === 0) return 0;
-    await this.items.update(
-      { runId: run.id, status: 'failed' },
-      { status: 'queued', attempts: 0, error: null, finishedAt: null, startedAt: null },
-    );
-    await this.runs.update(run.id, { status: 'interrupted', finishedAt: null });
-    return failed.length;
+    const machine = new ItemMachine(this.items, this.bus, await RunTally.load(this.items, run.id));
+    const requeued = await machine.applyToRun(run.id, 'requeue');
+    if (requeued > 0) await this.runs.update(run.id, { status: 'interrupted', finishedAt: null });
+    return requeued;
   }
 
   /**
