@@ -411,6 +411,8 @@ describe('secrets', () => {
 });
 
 describe('scoring', () => {
+  // The order that keeps memory bounded: an answer takes its place among those being scored before it gives
+  // back its tool's place, so a fast tool waits for a slow scorer instead of piling up images.
   test('a tool is called again while its last answer is scored, and waits when scoring falls behind', async () => {
     wide.script(succeedAfter(1));
     const scoring = gate();
