@@ -6,6 +6,7 @@ import { ToolsModule } from '../../libs/tools/tools.module';
 import { AuthoringModule } from '../../libs/authoring/authoring.module';
 import { CacheClearCommand, CacheCommand } from './commands/cache.command';
 import { CompareCommand } from './commands/compare.command';
+import { DbCommand, DbMigrateCommand } from './commands/db.command';
 import { ExportCommand } from './commands/export.command';
 import { RunsDeleteCommand } from './commands/runs-delete.command';
 import { CasesValidateCommand } from './commands/cases-validate.command';
@@ -38,6 +39,8 @@ import { ToolsCommand } from './commands/tools.command';
     RescoreCommand,
     ServeCommand,
     ReportCommand,
+    DbCommand,
+    DbMigrateCommand,
   ],
 })
 export class CliModule {}

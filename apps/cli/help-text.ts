@@ -25,6 +25,8 @@ const EXAMPLES: Record<string, string[]> = {
   report: ['swapbench report <run_id> --out report.html', 'swapbench report <run_b> --baseline <run_a>'],
   rescore: ['swapbench rescore <run_id>', 'swapbench rescore --all --json'],
   serve: ['swapbench serve --port 8000'],
+  db: ['swapbench db migrate'],
+  'db migrate': ['SWAPBENCH_DATABASE_URL=postgres://swapbench@db.example/swapbench swapbench db migrate'],
 };
 
 /** The environment variables swapbench reads, for every `--help`. */
@@ -33,6 +35,8 @@ const ENVIRONMENT = [
   ['SWAPBENCH_RUNS', 'folder of run outputs and swapbench.db (default ./runs)'],
   ['SWAPBENCH_CONFIG', 'config file with more tools (default ./swapbench.config.json)'],
   ['SWAPBENCH_DEBUG', 'log what the modules do, on stderr'],
+  ['SWAPBENCH_DATABASE_URL', 'a Postgres database in place of runs/swapbench.db (docs/team.md)'],
+  ['SWAPBENCH_REDIS_URL', "team mode's Redis, with SWAPBENCH_DATABASE_URL (docs/team.md)"],
   ['OPENAI_API_KEY, OPENAI_BASE_URL', 'for the OpenAI tools (also read from .env)'],
   ['NO_COLOR', 'no colour in any output (none in pipes either way)'],
 ];

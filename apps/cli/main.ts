@@ -7,6 +7,7 @@ import { parseSettings } from '../../libs/core/config/swapbench-settings';
 import { packageVersion } from '../../libs/core/package-root';
 import { exitOnError } from '../../libs/core/user-error';
 import { CliLogger } from './cli-logger';
+import { isDbRequest } from './commands/db.options';
 import { isServeRequest } from './commands/serve.options';
 
 /**
@@ -25,6 +26,11 @@ async function main(): Promise<void> {
     const { serve } = await import('./serve-door.js');
     // A server's warnings are worth seeing; a command's are noise unless asked for.
     await serve(args, settings, new CliLogger({ logLevels: settings.debug ? verbose : ['error', 'warn'] }));
+    return;
+  }
+  if (isDbRequest(args)) {
+    const { migrate } = await import('./db-door.js');
+    await migrate(args, settings);
     return;
   }
   const levels: LogLevel[] = settings.debug ? verbose : ['error'];

@@ -77,10 +77,12 @@ export class RunMaintenanceService {
       for (const user of users) if (user.imagePath) borrowed.add(user.imagePath);
     }
     await this.runs.manager.transaction(async (tx) => {
-      await tx.query(
-        `DELETE FROM "human_scores" WHERE "run_item_id" IN (SELECT "id" FROM "run_items" WHERE "run_id" = ?)`,
-        [run.id],
-      );
+      await tx
+        .createQueryBuilder()
+        .delete()
+        .from('human_scores')
+        .where(`"run_item_id" IN (SELECT "id" FROM "run_items" WHERE "run_id" = :runId)`, { runId: run.id })
+        .execute();
       await tx.delete(RunItem, { runId: run.id });
       await tx.delete(Run, { id: run.id });
     });

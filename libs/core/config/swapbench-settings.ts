@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { publicUrl } from '../secret-redaction';
 import { UserError } from '../user-error';
 
 /** The config file's name in the working directory when `SWAPBENCH_CONFIG` does not name one. */
@@ -8,7 +9,14 @@ export const CONFIG_FILE_NAME = 'swapbench.config.json';
 /** The environment variables the settings come from; everything else in the environment is ignored here. */
 export type SettingsEnv = Partial<
   Record<
-    'SWAPBENCH_DATASETS' | 'SWAPBENCH_RUNS' | 'SWAPBENCH_CONFIG' | 'SWAPBENCH_DEBUG' | 'PORT' | 'HOST',
+    | 'SWAPBENCH_DATASETS'
+    | 'SWAPBENCH_RUNS'
+    | 'SWAPBENCH_CONFIG'
+    | 'SWAPBENCH_DEBUG'
+    | 'SWAPBENCH_DATABASE_URL'
+    | 'SWAPBENCH_REDIS_URL'
+    | 'PORT'
+    | 'HOST',
     string
   >
 >;
@@ -40,8 +48,15 @@ export class SwapbenchSettings {
   readonly debug: boolean;
   /** The working directory the relative paths above were resolved against; config-relative paths use it. */
   readonly cwd: string;
+  /**
+   * A Postgres database in place of the SQLite file: `SWAPBENCH_DATABASE_URL` (`postgres://…`), for team
+   * mode (docs/team.md). Holds the password, if the URL has one: show it only through `publicUrl`.
+   */
+  readonly databaseUrl: string | null;
+  /** The Redis server of team mode's queues and events: `SWAPBENCH_REDIS_URL` (`redis://…`). */
+  readonly redisUrl: string | null;
 
-  constructor(values: Omit<SwapbenchSettings, 'withData' | 'database'>) {
+  constructor(values: Omit<SwapbenchSettings, 'withData' | 'database' | 'teamMode'>) {
     this.datasets = values.datasets;
     this.runs = values.runs;
     this.configFile = values.configFile;
@@ -49,9 +64,16 @@ export class SwapbenchSettings {
     this.host = values.host;
     this.debug = values.debug;
     this.cwd = values.cwd;
+    this.databaseUrl = values.databaseUrl;
+    this.redisUrl = values.redisUrl;
   }
 
-  /** The SQLite database file inside the runs folder. */
+  /** Team mode: a Postgres database and a Redis server shared by one server and its workers. */
+  get teamMode(): boolean {
+    return this.databaseUrl !== null && this.redisUrl !== null;
+  }
+
+  /** The SQLite database file inside the runs folder (unless `databaseUrl` names a Postgres database). */
   get database(): string {
     return resolve(this.runs, 'swapbench.db');
   }
@@ -100,11 +122,35 @@ const host = z
     return raw.trim();
   });
 
+/** A server's URL with one of the schemes it may have; its password never appears in the error. */
+function serverUrl(schemes: string[], example: string) {
+  return optionalText.transform((raw, ctx) => {
+    if (raw === undefined) return null;
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `must be a URL such as ${example}` });
+      return z.NEVER;
+    }
+    if (!schemes.includes(url.protocol.replace(/:$/, ''))) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be a URL such as ${example}, got ${publicUrl(raw)}`,
+      });
+      return z.NEVER;
+    }
+    return raw;
+  });
+}
+
 const settingsEnvSchema = z.object({
   SWAPBENCH_DATASETS: optionalText,
   SWAPBENCH_RUNS: optionalText,
   SWAPBENCH_CONFIG: optionalText,
   SWAPBENCH_DEBUG: optionalText,
+  SWAPBENCH_DATABASE_URL: serverUrl(['postgres', 'postgresql'], 'postgres://user@host:5432/swapbench'),
+  SWAPBENCH_REDIS_URL: serverUrl(['redis', 'rediss'], 'redis://host:6379'),
   PORT: port,
   HOST: host,
 });
@@ -131,6 +177,8 @@ export function parseSettings(env: SettingsEnv | NodeJS.ProcessEnv, cwd = proces
     host: values.HOST,
     debug: values.SWAPBENCH_DEBUG !== undefined,
     cwd,
+    databaseUrl: values.SWAPBENCH_DATABASE_URL,
+    redisUrl: values.SWAPBENCH_REDIS_URL,
   });
 }
 
