@@ -1,0 +1,79 @@
+import { final, type ToolFailure } from '../tool';
+import type { GatewayToolConfig } from '../config/swapbench-config.schema';
+import { HostedTool, JOB_OPTIONS, type HostedToolSpec } from './hosted-tool';
+import { mappingMaxImages, type InputMapping } from './input-mapping';
+
+/** What tells one gateway from another beside its wire: its names, its presets and its own options. */
+export interface GatewaySpec extends Omit<HostedToolSpec, 'description' | 'model' | 'options'> {
+  /** What the service calls a model in messages: `model` (Replicate), `endpoint` (fal). */
+  modelNoun: string;
+  /** The `model` option: its default and what it takes, e.g. `Endpoint id`. */
+  defaultModel: string;
+  modelTakes: string;
+  /** Input mappings of well-known models, by model name without a version. */
+  presets: Readonly<Record<string, InputMapping>>;
+  /** The config file's section for more models of this gateway. */
+  configSection: string;
+  /** The gateway's own options, between `model` and the job options. */
+  options?: HostedToolSpec['options'];
+}
+
+/**
+ * A gateway that serves many models (Replicate, fal): the built-in tool takes the model as an option and
+ * places the request by a preset input mapping; a config entry fixes the model under its own id and may
+ * bring its own mapping.
+ */
+export abstract class GatewayTool extends HostedTool {
+  constructor(
+    private readonly config: GatewayToolConfig | null,
+    private readonly gateway: GatewaySpec,
+  ) {
+    super({
+      ...gateway,
+      id: config?.id ?? gateway.id,
+      name: config?.name ?? gateway.name,
+      description:
+        config?.description ??
+        (config
+          ? `${config.model} on ${gateway.service}.`
+          : `A ${gateway.service} image-editing ${gateway.modelNoun} (option \`model\`) with the template and avatars as inputs.`),
+      concurrency: config?.concurrency,
+      timeoutMs: config?.timeout_ms,
+      model: config?.model,
+      options: {
+        ...(config
+          ? {}
+          : {
+              model: {
+                type: 'string',
+                default: gateway.defaultModel,
+                description: `${gateway.modelTakes} with a built-in input mapping: ${Object.keys(gateway.presets).join(', ')}. Others go in the config file with their mapping.`,
+              },
+            }),
+        ...gateway.options,
+        ...JOB_OPTIONS,
+      },
+    });
+  }
+
+  /** Where `model`'s inputs take the request: the config entry's mapping, else the model's preset. */
+  protected mappingOf(model: string): InputMapping | undefined {
+    return this.config?.input ?? this.gateway.presets[model.split(':')[0]];
+  }
+
+  /** Why a model without a mapping cannot be asked, and where its mapping goes. */
+  protected unmapped(model: string): { failure: ToolFailure } {
+    const { service, modelNoun, presets, configSection } = this.gateway;
+    return {
+      failure: final(
+        'bad_request',
+        `No input mapping for ${service} ${modelNoun} "${model}". Built in: ${Object.keys(presets).join(', ')}; declare others under "${configSection}" in the config file with an "input" mapping.`,
+      ),
+    };
+  }
+
+  protected maxInputImages(model: string): number | undefined {
+    const mapping = this.mappingOf(model);
+    return mapping && mappingMaxImages(mapping);
+  }
+}
