@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { final } from '../tool';
 import { Tool } from '../tool.decorator';
+import { SEED_OPTION } from '../hosted/hosted-input';
 import {
   HostedTool,
   JOB_OPTIONS,
@@ -58,13 +59,7 @@ export class FluxKontextTool extends HostedTool {
           max: 6,
           integer: true,
         },
-        seed: {
-          type: 'number',
-          default: -1,
-          description: 'Seed for a repeatable result; -1 leaves it random.',
-          integer: true,
-          min: -1,
-        },
+        seed: SEED_OPTION,
         ...JOB_OPTIONS,
       },
     });

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { final, type ToolFailure } from '../tool';
+import { final } from '../tool';
 import { Tool } from '../tool.decorator';
-import type { HostedService } from '../hosted/hosted-failures';
 import { dataUri } from '../hosted/hosted-input';
-import { FAL_PRESETS, mappedInput } from '../hosted/input-mapping';
+import { FAL_PRESETS, mappedInput, type InputMapping } from '../hosted/input-mapping';
 import { GatewayTool } from '../hosted/gateway-tool';
 import type { HostedCall, ServiceAnswer } from '../hosted/hosted-tool';
 import type { GatewayToolConfig } from '../config/swapbench-config.schema';
@@ -36,18 +35,13 @@ export class FalTool extends GatewayTool {
       presets: FAL_PRESETS,
       configSection: 'fal',
       keyEnv: ['FAL_KEY'],
+      errorTable: falFailure,
       baseUrlEnv: 'FAL_QUEUE_URL',
       defaultBaseUrl: FAL_DEFAULT_QUEUE_URL,
     });
   }
 
-  protected override failureOf(error: unknown, service: HostedService, signal: AbortSignal): ToolFailure {
-    return falFailure(error, service, signal);
-  }
-
-  protected async send(call: HostedCall): Promise<ServiceAnswer> {
-    const mapping = this.mappingOf(call.model);
-    if (!mapping) return this.unmapped(call.model);
+  protected async sendMapped(call: HostedCall, mapping: InputMapping): Promise<ServiceAnswer> {
     const { model, signal } = call;
     // Loaded on first use, so that commands which never call fal do not load its SDK.
     const { createFalClient } = await import('@fal-ai/client');

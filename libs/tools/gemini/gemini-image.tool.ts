@@ -1,8 +1,7 @@
 import type { Part } from '@google/genai';
 import { Injectable } from '@nestjs/common';
-import { final, type ToolFailure } from '../tool';
+import { final } from '../tool';
 import { Tool } from '../tool.decorator';
-import type { HostedService } from '../hosted/hosted-failures';
 import { HostedTool, type HostedCall, type ServiceAnswer } from '../hosted/hosted-tool';
 import { geminiFailure } from './gemini-errors';
 
@@ -40,6 +39,7 @@ export class GeminiImageTool extends HostedTool {
       description: 'Google Gemini image model with the template and avatars as inline images.',
       service: 'Gemini',
       keyEnv: ['GEMINI_API_KEY', 'GOOGLE_API_KEY'],
+      errorTable: geminiFailure,
       baseUrlEnv: 'GEMINI_BASE_URL',
       defaultBaseUrl: GEMINI_DEFAULT_BASE_URL,
       options: {
@@ -60,10 +60,6 @@ export class GeminiImageTool extends HostedTool {
 
   protected maxInputImages(model: string): number | undefined {
     return GEMINI_MAX_INPUT_IMAGES[model];
-  }
-
-  protected override failureOf(error: unknown, service: HostedService, signal: AbortSignal): ToolFailure {
-    return geminiFailure(error, service, signal);
   }
 
   protected async send(call: HostedCall): Promise<ServiceAnswer> {

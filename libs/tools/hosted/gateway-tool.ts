@@ -1,6 +1,12 @@
-import { final, type ToolFailure } from '../tool';
+import { final } from '../tool';
 import type { GatewayToolConfig } from '../config/swapbench-config.schema';
-import { HostedTool, JOB_OPTIONS, type HostedToolSpec } from './hosted-tool';
+import {
+  HostedTool,
+  JOB_OPTIONS,
+  type HostedCall,
+  type HostedToolSpec,
+  type ServiceAnswer,
+} from './hosted-tool';
 import { mappingMaxImages, type InputMapping } from './input-mapping';
 
 /** What tells one gateway from another beside its wire: its names, its presets and its own options. */
@@ -56,24 +62,29 @@ export abstract class GatewayTool extends HostedTool {
     });
   }
 
-  /** Where `model`'s inputs take the request: the config entry's mapping, else the model's preset. */
-  protected mappingOf(model: string): InputMapping | undefined {
-    return this.config?.input ?? this.gateway.presets[model.split(':')[0]];
-  }
+  /** Sends the request with the model's inputs placed by `mapping`. */
+  protected abstract sendMapped(call: HostedCall, mapping: InputMapping): Promise<ServiceAnswer>;
 
-  /** Why a model without a mapping cannot be asked, and where its mapping goes. */
-  protected unmapped(model: string): { failure: ToolFailure } {
+  /** A model without a mapping is refused with where its mapping goes; nothing is sent. */
+  protected send(call: HostedCall): Promise<ServiceAnswer> {
+    const mapping = this.mappingOf(call.model);
+    if (mapping) return this.sendMapped(call, mapping);
     const { service, modelNoun, presets, configSection } = this.gateway;
-    return {
+    return Promise.resolve({
       failure: final(
         'bad_request',
-        `No input mapping for ${service} ${modelNoun} "${model}". Built in: ${Object.keys(presets).join(', ')}; declare others under "${configSection}" in the config file with an "input" mapping.`,
+        `No input mapping for ${service} ${modelNoun} "${call.model}". Built in: ${Object.keys(presets).join(', ')}; declare others under "${configSection}" in the config file with an "input" mapping.`,
       ),
-    };
+    });
   }
 
   protected maxInputImages(model: string): number | undefined {
     const mapping = this.mappingOf(model);
     return mapping && mappingMaxImages(mapping);
+  }
+
+  /** Where `model`'s inputs take the request: the config entry's mapping, else the model's preset. */
+  private mappingOf(model: string): InputMapping | undefined {
+    return this.config?.input ?? this.gateway.presets[model.split(':')[0]];
   }
 }

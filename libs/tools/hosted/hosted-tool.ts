@@ -1,6 +1,6 @@
+import { ApiTool, type ApiToolIdentity } from '../api-tool';
 import {
   failed,
-  type SwapTool,
   type ToolAvailability,
   type ToolFailure,
   type ToolInput,
@@ -28,16 +28,11 @@ import { hostedImagePrice } from './hosted-prices';
 import { cancelOnAbort, CANCEL_TIMEOUT_MS, pollJob, type PollStep } from './job-polling';
 import { downloadResultImage } from './result-download';
 
+/** The service's own reading of what its client threw (status, body, headers), as a typed failure. */
+export type ErrorTable = (error: unknown, service: HostedService, signal: AbortSignal) => ToolFailure;
+
 /** Who a hosted tool is and where its service lives: all that tells one hosted tool from another but its wire. */
-export interface HostedToolSpec {
-  id: string;
-  name: string;
-  description: string;
-  options: Record<string, ToolOptionSpec>;
-  /** Items at once; 2 unless a config entry says otherwise. */
-  concurrency?: number;
-  /** Per-item time limit in ms; 300 s unless a config entry says otherwise. */
-  timeoutMs?: number;
+export interface HostedToolSpec extends ApiToolIdentity<Record<string, ToolOptionSpec>> {
   /** The service's name in messages and in the sidecar's `provider`, e.g. `Gemini`. */
   service: string;
   /** Variables the key may come from; the first one set wins. */
@@ -47,6 +42,8 @@ export interface HostedToolSpec {
   defaultBaseUrl: string;
   /** The model of every call when it is fixed (a config entry); otherwise the `model` option. */
   model?: string;
+  /** How the service's SDK errors read; plain `fetch` errors (no answer at all) when absent. */
+  errorTable?: ErrorTable;
 }
 
 /** One item's request, ready for a wire to send. */
@@ -102,39 +99,18 @@ export const JOB_OPTIONS: Record<string, ToolOptionSpec> = {
  * the prompt and the input images, the job's polling with backoff and its cancel at the service when the
  * item is canceled, the result download within its limits, thrown errors as typed failures, the price, and
  * the sidecar. A service adds its wire format (`send`), how many images a model takes, and its error table
- * (`failureOf`); see docs/tools.md, "Adding a hosted service".
+ * (`errorTable`); see docs/tools.md, "Adding a hosted service".
  */
-export abstract class HostedTool implements SwapTool {
-  readonly id: string;
-  readonly name: string;
-  readonly description: string;
-  readonly kind = 'api' as const;
-  readonly concurrency: number;
-  readonly timeoutMs: number;
-  readonly options: Record<string, ToolOptionSpec>;
-
+export abstract class HostedTool extends ApiTool {
   constructor(private readonly spec: HostedToolSpec) {
-    this.id = spec.id;
-    this.name = spec.name;
-    this.description = spec.description;
-    this.concurrency = spec.concurrency ?? 2;
-    this.timeoutMs = spec.timeoutMs ?? 300_000;
-    this.options = spec.options;
+    super(spec);
   }
 
-  /** Sends the request in the service's wire format and reads its answer. It may throw; see `failureOf`. */
+  /** Sends the request in the service's wire format and reads its answer. What it throws is read through `errorTable`. */
   protected abstract send(call: HostedCall): Promise<ServiceAnswer>;
 
   /** How many input images `model` takes (the template counts), or undefined when unknown. */
   protected abstract maxInputImages(model: string): number | undefined;
-
-  /**
-   * What a thrown error of this service's client means, as a typed failure: the service's error table.
-   * Plain `fetch` errors by default.
-   */
-  protected failureOf(error: unknown, service: HostedService, signal: AbortSignal): ToolFailure {
-    return failureFromNetwork(error, service, signal);
-  }
 
   /** The service it calls is part of what it is: outputs from a proxy or another server are not reused. */
   fingerprint(): string {
@@ -238,7 +214,8 @@ export abstract class HostedTool implements SwapTool {
     try {
       return await step();
     } catch (error) {
-      return { state: 'failed', failure: this.failureOf(error, call.service, call.signal) };
+      const errorTable = this.spec.errorTable ?? failureFromNetwork;
+      return { state: 'failed', failure: errorTable(error, call.service, call.signal) };
     }
   }
 }

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { Prediction } from 'replicate';
-import { final, type ToolFailure } from '../tool';
+import { final } from '../tool';
 import { Tool } from '../tool.decorator';
-import type { HostedService } from '../hosted/hosted-failures';
-import { mappedInput, REPLICATE_PRESETS } from '../hosted/input-mapping';
+import { mappedInput, REPLICATE_PRESETS, type InputMapping } from '../hosted/input-mapping';
 import { GatewayTool } from '../hosted/gateway-tool';
 import type { HostedCall, ResultUrl, ServiceAnswer } from '../hosted/hosted-tool';
 import type { PollStep } from '../hosted/job-polling';
@@ -30,6 +29,7 @@ export class ReplicateTool extends GatewayTool {
       presets: REPLICATE_PRESETS,
       configSection: 'replicate',
       keyEnv: ['REPLICATE_API_TOKEN'],
+      errorTable: replicateFailure,
       baseUrlEnv: 'REPLICATE_BASE_URL',
       defaultBaseUrl: REPLICATE_DEFAULT_BASE_URL,
       options: {
@@ -46,13 +46,7 @@ export class ReplicateTool extends GatewayTool {
     });
   }
 
-  protected override failureOf(error: unknown, service: HostedService, signal: AbortSignal): ToolFailure {
-    return replicateFailure(error, service, signal);
-  }
-
-  protected async send(call: HostedCall): Promise<ServiceAnswer> {
-    const mapping = this.mappingOf(call.model);
-    if (!mapping) return this.unmapped(call.model);
+  protected async sendMapped(call: HostedCall, mapping: InputMapping): Promise<ServiceAnswer> {
     // Loaded on first use, so that commands which never call Replicate do not load its SDK.
     const { default: Replicate } = await import('replicate');
     const client = new Replicate({

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { final } from '../tool';
 import { Tool } from '../tool.decorator';
 import { failureFromHttp, parseJson, retryAfterHeader } from '../hosted/hosted-failures';
-import { dataUri } from '../hosted/hosted-input';
+import { dataUri, SEED_OPTION } from '../hosted/hosted-input';
 import { HostedTool, type HostedCall, type ServiceAnswer } from '../hosted/hosted-tool';
 
 export const ARK_DEFAULT_BASE_URL = 'https://ark.ap-southeast.bytepluses.com/api/v3';
@@ -51,13 +51,7 @@ export class SeedreamTool extends HostedTool {
           description:
             "Output size: 1K, 2K, 4K, or WIDTHxHEIGHT; the model keeps the template's aspect for 1K–4K.",
         },
-        seed: {
-          type: 'number',
-          default: -1,
-          description: 'Seed for a repeatable result; -1 leaves it random.',
-          integer: true,
-          min: -1,
-        },
+        seed: SEED_OPTION,
         watermark: {
           type: 'boolean',
           default: false,
