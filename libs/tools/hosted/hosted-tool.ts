@@ -106,7 +106,10 @@ export abstract class HostedTool extends ApiTool {
     super(spec);
   }
 
-  /** Sends the request in the service's wire format and reads its answer. What it throws is read through `errorTable`. */
+  /**
+   * Sends the request in the service's wire format and reads its answer. What it throws is read through
+   * the spec's `errorTable`.
+   */
   protected abstract send(call: HostedCall): Promise<ServiceAnswer>;
 
   /** How many input images `model` takes (the template counts), or undefined when unknown. */
