@@ -10,7 +10,7 @@ import { RunEventBus } from '../core/event-bus';
 import { encodeOutput } from '../report-images/report-variants';
 import { VARIANT_CACHE_FOLDER, VariantCache } from '../report-images/variant-cache';
 import { SwapEvaluator } from '../evaluator/swap-evaluator';
-import { fail, type ToolResult } from '../tools/tool';
+import { failed, final, retryable, type ToolResult } from '../tools/tool';
 import { filesUnder, makeTempData, writeCase, writeCases } from '../../test/support/fixtures';
 import {
   allTools,
@@ -198,7 +198,7 @@ describe('creating runs', () => {
 
 describe('retries', () => {
   test('a retryable failure is tried again until it succeeds, and the attempts are counted', async () => {
-    wide.script(failFirst(2, () => fail.retryable('rate_limited', 'Rate limited')));
+    wide.script(failFirst(2, () => failed(retryable('rate_limited', 'Rate limited'))));
     const detail = await runToEnd([cases[0]], ['test_wide'], { max_attempts: 3 });
     const only = item(detail, cases[0]);
     assert.ok(SUCCESS.has(only.status), `status ${only.status}: ${only.error}`);
@@ -209,7 +209,7 @@ describe('retries', () => {
 
   test('when retries run out the item fails with the last error and the attempt count', async () => {
     wide.script((_input, n) =>
-      Promise.resolve(fail.retryable('server_error', `Server answered 503 (call ${n})`)),
+      Promise.resolve(failed(retryable('server_error', `Server answered 503 (call ${n})`))),
     );
     const detail = await runToEnd([cases[0]], ['test_wide'], { max_attempts: 3 });
     const only = item(detail, cases[0]);
@@ -221,7 +221,7 @@ describe('retries', () => {
   });
 
   test('a final failure is not retried', async () => {
-    wide.script(() => Promise.resolve(fail.final('safety', 'Refused by the safety system')));
+    wide.script(() => Promise.resolve(failed(final('safety', 'Refused by the safety system'))));
     const detail = await runToEnd([cases[0]], ['test_wide'], { max_attempts: 3 });
     const only = item(detail, cases[0]);
     assert.equal(only.status, 'failed');
@@ -232,7 +232,7 @@ describe('retries', () => {
 
   test("the provider's retry-after hint is honoured even when the backoff is shorter", async () => {
     const hintMs = 300;
-    wide.script(failFirst(1, () => fail.retryable('rate_limited', 'Slow down', hintMs)));
+    wide.script(failFirst(1, () => failed(retryable('rate_limited', 'Slow down', hintMs))));
     const detail = await runToEnd([cases[0]], ['test_wide'], { max_attempts: 2, retry_base_ms: 1 });
     assert.ok(SUCCESS.has(item(detail, cases[0]).status));
     assert.equal(wide.calls.length, 2);
@@ -361,7 +361,7 @@ describe('failures stay with their item', () => {
       [cases[1]]: () => Promise.reject(new Error('kaboom inside the tool')),
       [cases[2]]: () =>
         Promise.resolve<ToolResult>({ ok: true, image: Buffer.from('not an image at all'), meta: {} }),
-      [cases[3]]: () => Promise.resolve(fail.final('bad_request', 'The template is too large')),
+      [cases[3]]: () => Promise.resolve(failed(final('bad_request', 'The template is too large'))),
       // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a badly written plugin may throw anything
       [cases[4]]: () => Promise.reject({ code: 'E_WEIRD', detail: 'plugin threw an object' }),
       [cases[5]]: succeedAfter(1),

@@ -1,4 +1,4 @@
-import { fail, type ToolAvailability, type ToolResult } from './tool';
+import { failed, final, type ToolAvailability, type ToolResult } from './tool';
 
 /**
  * The one sentence for a key that is not set, naming the variables that may hold it (never a value): the
@@ -15,5 +15,5 @@ export function keyMissingAvailability(names: readonly string[]): ToolAvailabili
 
 /** The typed failure of a call made while the key is missing (the run was started anyway): final, `auth`. */
 export function missingKey(names: readonly string[]): ToolResult {
-  return fail.final('auth', `${keyNotSet(names)}.`);
+  return failed(final('auth', `${keyNotSet(names)}.`));
 }

@@ -94,12 +94,17 @@ export interface SwapTool {
   fingerprint?(): string;
 }
 
-/** Shorthands for the failures tools return most. */
-export const fail = {
-  final(code: string, message: string): ToolResult {
-    return { ok: false, failure: { retryable: false, code, message } };
-  },
-  retryable(code: string, message: string, retryAfterMs?: number): ToolResult {
-    return { ok: false, failure: { retryable: true, code, message, retryAfterMs } };
-  },
-};
+/** A final failure: asking again would get the same answer. */
+export function final(code: string, message: string): ToolFailure {
+  return { retryable: false, code, message };
+}
+
+/** A failure worth another try, after the provider's hint when it gave one. */
+export function retryable(code: string, message: string, retryAfterMs?: number): ToolFailure {
+  return { retryable: true, code, message, retryAfterMs };
+}
+
+/** A failure as a tool's result (or any other `ok`-tagged answer, such as an image check). */
+export function failed(failure: ToolFailure): { ok: false; failure: ToolFailure } {
+  return { ok: false, failure };
+}

@@ -1,7 +1,8 @@
 import { appendFileSync } from 'node:fs';
 import type { PluginContext } from '../../libs/tools/config/plugin.loader';
 import {
-  fail,
+  failed,
+  retryable,
   type SwapTool,
   type ToolAvailability,
   type ToolInput,
@@ -35,7 +36,7 @@ class SlowLogTool implements SwapTool {
   async generate(input: ToolInput): Promise<ToolResult> {
     appendFileSync(this.log, `start ${input.caseId}\n`);
     if ((await wait(this.delayMs, input.signal)) === 'aborted')
-      return fail.retryable('aborted', 'stopped by signal');
+      return failed(retryable('aborted', 'stopped by signal'));
     appendFileSync(this.log, `done ${input.caseId}\n`);
     return { ok: true, image: input.template, meta: { model: 'slow-log' } };
   }

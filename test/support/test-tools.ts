@@ -4,7 +4,8 @@ import sharp from 'sharp';
 import type { TestCase } from '../../libs/cases/test-case';
 import { SwapEvaluator, type KnownOutput, type SwapScore } from '../../libs/evaluator/swap-evaluator';
 import {
-  fail,
+  failed,
+  retryable,
   type SwapTool,
   type ToolAvailability,
   type ToolInput,
@@ -56,7 +57,8 @@ export function wait(ms: number, signal?: AbortSignal): Promise<'elapsed' | 'abo
 /** Succeeds after `ms`, or reports a retryable failure when aborted first (as a well-behaved tool does). */
 export function succeedAfter(ms: number): Behavior {
   return async (input) => {
-    if ((await wait(ms, input.signal)) === 'aborted') return fail.retryable('aborted', 'stopped by signal');
+    if ((await wait(ms, input.signal)) === 'aborted')
+      return failed(retryable('aborted', 'stopped by signal'));
     return { ok: true, image: await tinyPng(), meta: { model: 'test-model', costUsd: 0.01 } };
   };
 }
@@ -73,7 +75,7 @@ export function failFirst(
 /** Never answers until aborted, then returns a failure (honours the signal). */
 export const hangUntilAborted: Behavior = async (input) => {
   await wait(60 * 60 * 1000, input.signal);
-  return fail.retryable('aborted', 'stopped by signal');
+  return failed(retryable('aborted', 'stopped by signal'));
 };
 
 /** Never answers at all, whatever the signal says (a badly written tool). */

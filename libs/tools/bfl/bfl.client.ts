@@ -1,10 +1,5 @@
-import type { ToolFailure } from '../tool';
-import {
-  failureFromHttp,
-  failureFromNetwork,
-  retryAfterHeader,
-  type HostedService,
-} from '../hosted/hosted-failures';
+import { failed, final, type ToolFailure } from '../tool';
+import { failureFromHttp, parseJson, retryAfterHeader, type HostedService } from '../hosted/hosted-failures';
 import { isLoopbackHost, refuseUrl } from '../hosted/result-download';
 
 export const BFL_DEFAULT_BASE_URL = 'https://api.bfl.ai';
@@ -68,23 +63,18 @@ export class BflClient {
     return trusted ? given : fallback;
   }
 
+  /** One request; a request that got no answer throws, for the tool to read as a network failure. */
   private async call<T>(url: string, signal: AbortSignal, init: RequestInit): Promise<BflAnswer<T>> {
-    let res: Response;
-    try {
-      res = await fetch(url, {
-        ...init,
-        signal,
-        headers: { 'x-key': this.key, accept: 'application/json', 'content-type': 'application/json' },
-      });
-    } catch (error) {
-      return { ok: false, failure: failureFromNetwork(error, this.service, signal) };
-    }
+    const res = await fetch(url, {
+      ...init,
+      signal,
+      headers: { 'x-key': this.key, accept: 'application/json', 'content-type': 'application/json' },
+    });
     const text = await res.text().catch(() => '');
     if (!res.ok) {
       const said = errorText(text);
-      return {
-        ok: false,
-        failure: failureFromHttp(
+      return failed(
+        failureFromHttp(
           {
             status: res.status,
             said,
@@ -93,35 +83,24 @@ export class BflClient {
           },
           this.service,
         ),
-      };
+      );
     }
     try {
       return { ok: true, value: JSON.parse(text) as T };
     } catch {
-      return {
-        ok: false,
-        failure: {
-          retryable: false,
-          code: 'bad_output',
-          message: `${this.service.name} answered 200 with a body that is not JSON.`,
-        },
-      };
+      return failed(final('bad_output', `${this.service.name} answered 200 with a body that is not JSON.`));
     }
   }
 }
 
 /** BFL errors come as `{"detail": "..."}` or a FastAPI list of `{"msg"}`; anything else is quoted short. */
 function errorText(text: string): string {
-  try {
-    const body = JSON.parse(text) as { detail?: unknown; message?: unknown };
-    if (typeof body.detail === 'string') return body.detail;
-    if (Array.isArray(body.detail))
-      return body.detail
-        .map((d: { msg?: unknown; loc?: unknown }) => `${String(d.msg)} (${JSON.stringify(d.loc)})`)
-        .join('; ');
-    if (typeof body.message === 'string') return body.message;
-  } catch {
-    // not JSON: fall through to the raw text
-  }
+  const body = parseJson<{ detail?: unknown; message?: unknown }>(text);
+  if (typeof body?.detail === 'string') return body.detail;
+  if (Array.isArray(body?.detail))
+    return body.detail
+      .map((d: { msg?: unknown; loc?: unknown }) => `${String(d.msg)} (${JSON.stringify(d.loc)})`)
+      .join('; ');
+  if (typeof body?.message === 'string') return body.message;
   return text.slice(0, 300);
 }

@@ -2,7 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { FaceAnalyzer } from '../../faces/face-analyzer.service';
 import { readRgb, writePng } from '../../faces/raster';
 import { lookUpSlotFaces } from '../../faces/slot-face.lookup';
-import { fail, type SwapTool, type ToolAvailability, type ToolInput, type ToolResult } from '../tool';
+import {
+  failed,
+  final,
+  type SwapTool,
+  type ToolAvailability,
+  type ToolInput,
+  type ToolResult,
+} from '../tool';
 import { Tool } from '../tool.decorator';
 import { SWAP_FACES, type FaceSwapSlot } from './classic-swap/swap-faces.task';
 
@@ -56,9 +63,9 @@ export class ClassicSwapTool implements SwapTool {
       readRgb(input.template),
       Promise.all(input.avatars.map((a) => readRgb(a.image))),
     ]);
-    if (input.signal.aborted) return fail.final('canceled', 'Canceled');
+    if (input.signal.aborted) return failed(final('canceled', 'Canceled'));
     if ('problems' in found) {
-      return fail.final('no_face', `${found.problems.join('; ')} (case ${input.caseId})`);
+      return failed(final('no_face', `${found.problems.join('; ')} (case ${input.caseId})`));
     }
     const slots: FaceSwapSlot[] = found.faces.map((faces, i) => ({
       avatar: avatars[i],
@@ -77,7 +84,7 @@ export class ClassicSwapTool implements SwapTool {
       feather,
       colourMatch,
     });
-    if (input.signal.aborted) return fail.final('canceled', 'Canceled');
+    if (input.signal.aborted) return failed(final('canceled', 'Canceled'));
     return {
       ok: true,
       image: await writePng(swapped),

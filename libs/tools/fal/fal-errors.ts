@@ -2,6 +2,7 @@ import type { ToolFailure } from '../tool';
 import {
   failureFromHttp,
   failureFromNetwork,
+  parseJson,
   retryAfterHeader,
   type HostedService,
 } from '../hosted/hosted-failures';
@@ -57,7 +58,7 @@ interface FalProblem {
 export function falFailure(error: unknown, service: HostedService, signal: AbortSignal): ToolFailure {
   if (error instanceof FalNetworkError) return failureFromNetwork(error.original, service, signal);
   if (!(error instanceof FalHttpError)) return failureFromNetwork(error, service, signal);
-  const problem = parse(error.body);
+  const problem = parseJson<FalProblem>(error.body);
   const items = Array.isArray(problem?.detail)
     ? (problem.detail as Array<{ msg?: unknown; type?: unknown; loc?: unknown }>)
     : [];
@@ -79,12 +80,4 @@ export function falFailure(error: unknown, service: HostedService, signal: Abort
     },
     service,
   );
-}
-
-function parse(text: string): FalProblem | null {
-  try {
-    return JSON.parse(text) as FalProblem;
-  } catch {
-    return null;
-  }
 }

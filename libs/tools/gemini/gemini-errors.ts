@@ -3,6 +3,7 @@ import {
   delayFromText,
   failureFromHttp,
   failureFromNetwork,
+  parseJson,
   type HostedService,
 } from '../hosted/hosted-failures';
 
@@ -26,7 +27,7 @@ export function geminiFailure(error: unknown, service: HostedService, signal: Ab
   const apiError = error as Error & { status?: unknown };
   if (!(error instanceof Error) || error.name !== 'ApiError' || typeof apiError.status !== 'number')
     return failureFromNetwork(error, service, signal);
-  const body = parseBody(error.message);
+  const body = parseJson<GoogleErrorBody>(error.message);
   const details = body?.error?.details ?? [];
   const retryInfo = details.find((d) => d['@type']?.endsWith('google.rpc.RetryInfo'));
   const status = body?.error?.status ?? '';
@@ -43,12 +44,4 @@ export function geminiFailure(error: unknown, service: HostedService, signal: Ab
     },
     service,
   );
-}
-
-function parseBody(message: string): GoogleErrorBody | null {
-  try {
-    return JSON.parse(message) as GoogleErrorBody;
-  } catch {
-    return null;
-  }
 }

@@ -1,4 +1,4 @@
-import type { ToolFailure } from '../tool';
+import { final, retryable, type ToolFailure } from '../tool';
 import { redactSecrets } from '../../core/secret-redaction';
 
 /** Who was called, for messages a person can act on; the secrets are listed only to be redacted. */
@@ -136,10 +136,11 @@ export function retryAfterHeader(value: string | null | undefined, now = Date.no
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-export function final(code: string, message: string): ToolFailure {
-  return { retryable: false, code, message };
-}
-
-export function retryable(code: string, message: string, retryAfterMs?: number): ToolFailure {
-  return { retryable: true, code, message, retryAfterMs };
+/** A service's JSON body, or null when the text is not JSON (an error page, a cut answer). */
+export function parseJson<T>(text: string): T | null {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return null;
+  }
 }

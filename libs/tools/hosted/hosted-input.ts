@@ -84,6 +84,15 @@ export function baseUrlFromEnv(
   return (env[envName]?.trim() || fallback).replace(/\/+$/, '');
 }
 
+/** The seed option of services that take one; -1 is left out of the request. */
+export const SEED_OPTION: ToolOptionSpec = {
+  type: 'number',
+  default: -1,
+  description: 'Seed for a repeatable result; -1 leaves it random.',
+  integer: true,
+  min: -1,
+};
+
 /** The poll interval option of the asynchronous tools; tests set it short. */
 export const POLL_INTERVAL_OPTION: ToolOptionSpec = {
   type: 'number',

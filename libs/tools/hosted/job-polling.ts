@@ -1,5 +1,4 @@
-import type { ToolFailure } from '../tool';
-import { final } from './hosted-failures';
+import { final, type ToolFailure } from '../tool';
 
 /** One look at a job: still running, finished with a value, or failed for good. */
 export type PollStep<T> = { state: 'running' } | PollEnd<T>;

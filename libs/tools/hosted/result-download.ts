@@ -1,6 +1,6 @@
-import type { ToolFailure } from '../tool';
+import { failed, final, retryable, type ToolFailure } from '../tool';
 import { checkImageOutput, type ImageCheck } from '../openai/shared/image-output.validator';
-import { final, retryable, socketCause } from './hosted-failures';
+import { socketCause } from './hosted-failures';
 
 /** Largest result image accepted from a service's URL; a real 4-megapixel PNG is well under it. */
 export const RESULT_MAX_BYTES = 40 * 1024 * 1024;
@@ -130,8 +130,4 @@ export function describeUrl(url: string): string {
 
 function tooLarge(service: string, bytes: number, maxBytes: number): ToolFailure {
   return final('bad_output', `${service}'s result is ${bytes} bytes, over the ${maxBytes}-byte limit.`);
-}
-
-function failed(failure: ToolFailure): ImageCheck {
-  return { ok: false, failure };
 }

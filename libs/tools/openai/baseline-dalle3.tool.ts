@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { NotFoundError } from 'openai';
 import type { ImageGenerateParamsNonStreaming, ImagesResponse } from 'openai/resources/images';
-import type { SwapTool, ToolAvailability, ToolInput, ToolOptionSpec, ToolResult } from '../tool';
+import { ApiTool } from '../api-tool';
+import type { ToolAvailability, ToolInput, ToolOptionSpec, ToolResult } from '../tool';
 import { keyMissingAvailability, missingKey } from '../missing-key';
 import { Tool } from '../tool.decorator';
 import { callContext, imageFromResponse, type ImageProvider } from './image-edit.request';
@@ -11,6 +12,32 @@ import { chatCostUsd, imageCostUsd, roundUsd } from './shared/prices';
 import { describeScene } from './scene-description.request';
 
 const DEFAULT_IMAGE_MODEL = 'dall-e-3';
+
+/** The tool's options, typed as written: availability reads the image model's default. */
+const DALLE3_OPTIONS = {
+  model: {
+    type: 'string',
+    default: DEFAULT_IMAGE_MODEL,
+    description: 'Text-to-image model. OpenAI no longer serves dall-e-3; gpt-image-1 works.',
+  },
+  vision_model: {
+    type: 'string',
+    default: 'gpt-4.1',
+    description: 'Vision chat model that writes the scene description.',
+  },
+  size: {
+    type: 'string',
+    default: '1024x1024',
+    description: 'Output size as the image model accepts it, e.g. 1024x1024, 1792x1024.',
+  },
+  quality: {
+    type: 'string',
+    default: 'auto',
+    description:
+      'Quality as the image model accepts it: standard/hd (DALL·E 3), low/medium/high (gpt-image), or auto.',
+  },
+} satisfies Record<string, ToolOptionSpec>;
+
 /** How long a model-existence answer is trusted before availability asks again. */
 const PROBE_TTL_MS = 10 * 60_000;
 
@@ -28,37 +55,16 @@ export function modelGoneHint(model: string): string {
  */
 @Tool()
 @Injectable()
-export class BaselineDalle3Tool implements SwapTool {
-  readonly id = 'baseline_dalle3';
-  readonly name = 'Baseline-DALL·E 3';
-  readonly description =
-    'Describe-then-generate lower bound: a vision model describes the scene with the avatars’ traits, then images.generate paints it.';
-  readonly kind = 'api' as const;
-  readonly concurrency = 2;
-  readonly timeoutMs = 300_000;
-  readonly options = {
-    model: {
-      type: 'string',
-      default: DEFAULT_IMAGE_MODEL,
-      description: 'Text-to-image model. OpenAI no longer serves dall-e-3; gpt-image-1 works.',
-    },
-    vision_model: {
-      type: 'string',
-      default: 'gpt-4.1',
-      description: 'Vision chat model that writes the scene description.',
-    },
-    size: {
-      type: 'string',
-      default: '1024x1024',
-      description: 'Output size as the image model accepts it, e.g. 1024x1024, 1792x1024.',
-    },
-    quality: {
-      type: 'string',
-      default: 'auto',
+export class BaselineDalle3Tool extends ApiTool<typeof DALLE3_OPTIONS> {
+  constructor() {
+    super({
+      id: 'baseline_dalle3',
+      name: 'Baseline-DALL·E 3',
       description:
-        'Quality as the image model accepts it: standard/hd (DALL·E 3), low/medium/high (gpt-image), or auto.',
-    },
-  } satisfies Record<string, ToolOptionSpec>;
+        'Describe-then-generate lower bound: a vision model describes the scene with the avatars’ traits, then images.generate paints it.',
+      options: DALLE3_OPTIONS,
+    });
+  }
 
   /** Results of asking the API whether a model exists, so that listing tools does not call it every time. */
   private readonly modelProbes = new Map<string, { until: number; result: ToolAvailability }>();

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { SwapTool, ToolAvailability, ToolInput, ToolOptionSpec, ToolResult } from '../tool';
+import { ApiTool } from '../api-tool';
+import type { ToolAvailability, ToolInput, ToolOptionSpec, ToolResult } from '../tool';
 import { keyMissingAvailability, missingKey } from '../missing-key';
 import { Tool } from '../tool.decorator';
 import { requestSwapEdit } from './image-edit.request';
@@ -37,23 +38,24 @@ export const BASELINE_GPT_TIMEOUT_MS = 300_000;
  */
 @Tool()
 @Injectable()
-export class BaselineGptTool implements SwapTool {
-  readonly id = 'baseline_gpt';
-  readonly name = 'Baseline-GPT';
-  readonly description =
-    'OpenAI image edit (gpt-image-1) with the template and every avatar as input images.';
-  readonly kind = 'api' as const;
-  readonly concurrency = 2;
-  readonly timeoutMs = BASELINE_GPT_TIMEOUT_MS;
-  readonly options = {
-    ...imageEditOptions('gpt-image-1'),
-    input_fidelity: {
-      type: 'string',
-      default: 'high',
-      description: 'How closely the model keeps the input faces; `high` matters for identity.',
-      choices: ['high', 'low'],
-    },
-  } satisfies Record<string, ToolOptionSpec>;
+export class BaselineGptTool extends ApiTool {
+  constructor() {
+    super({
+      id: 'baseline_gpt',
+      name: 'Baseline-GPT',
+      description: 'OpenAI image edit (gpt-image-1) with the template and every avatar as input images.',
+      timeoutMs: BASELINE_GPT_TIMEOUT_MS,
+      options: {
+        ...imageEditOptions('gpt-image-1'),
+        input_fidelity: {
+          type: 'string',
+          default: 'high',
+          description: 'How closely the model keeps the input faces; `high` matters for identity.',
+          choices: ['high', 'low'],
+        },
+      },
+    });
+  }
 
   /** The server it calls is part of what it is: outputs from a proxy or another server are not reused. */
   fingerprint(): string {

@@ -1,5 +1,6 @@
 import type { OpenAICompatibleToolConfig } from '../config/swapbench-config.schema';
-import type { SwapTool, ToolAvailability, ToolInput, ToolOptionSpec, ToolResult } from '../tool';
+import { ApiTool } from '../api-tool';
+import type { ToolAvailability, ToolInput, ToolOptionSpec, ToolResult } from '../tool';
 import { keyMissingAvailability, missingKey } from '../missing-key';
 import { imageEditOptions } from './baseline-gpt.tool';
 import { requestSwapEdit } from './image-edit.request';
@@ -11,33 +12,24 @@ import { publicUrl } from '../../core/secret-redaction';
  * (vLLM-Omni, SGLang, LiteLLM). One instance per `openai_compatible` entry of the config file, so several
  * servers can be compared side by side under their own ids.
  */
-export class OpenAICompatibleTool implements SwapTool {
-  readonly id: string;
-  readonly name: string;
-  readonly description: string;
-  readonly kind = 'api' as const;
-  readonly concurrency: number;
-  readonly timeoutMs: number;
-  readonly options: Record<string, ToolOptionSpec>;
-
+export class OpenAICompatibleTool extends ApiTool {
   constructor(
     private readonly config: OpenAICompatibleToolConfig,
     /** The environment to read the key from at call time (the process's, in production). */
     private readonly env: NodeJS.ProcessEnv = process.env,
   ) {
-    this.id = config.id;
-    this.name = config.name;
-    this.description =
-      config.description ??
-      `Image edit by ${config.model} at ${publicUrl(config.base_url)} (OpenAI-compatible server).`;
-    this.concurrency = config.concurrency;
-    this.timeoutMs = config.timeout_ms;
-    // Self-hosted servers often know only `auto`, so neither size nor quality is forced by default.
     const edit = imageEditOptions(config.model);
-    this.options = {
-      ...edit,
-      quality: { ...edit.quality, default: 'auto' } as ToolOptionSpec,
-    };
+    super({
+      id: config.id,
+      name: config.name,
+      description:
+        config.description ??
+        `Image edit by ${config.model} at ${publicUrl(config.base_url)} (OpenAI-compatible server).`,
+      concurrency: config.concurrency,
+      timeoutMs: config.timeout_ms,
+      // Self-hosted servers often know only `auto`, so neither size nor quality is forced by default.
+      options: { ...edit, quality: { ...edit.quality, default: 'auto' } as ToolOptionSpec },
+    });
   }
 
   availability(): Promise<ToolAvailability> {

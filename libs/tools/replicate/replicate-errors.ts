@@ -3,6 +3,7 @@ import {
   delayFromText,
   failureFromHttp,
   failureFromNetwork,
+  parseJson,
   retryAfterHeader,
   socketCause,
   type HostedService,
@@ -62,7 +63,7 @@ export function replicateFailure(error: unknown, service: HostedService, signal:
   const status = Number(res.headers.get(REAL_STATUS) ?? res.status);
   // The SDK's message ends with the body it read: `… failed with status 429 Too Many Requests: {…}.`
   const body = /failed with status \d+[^:]*: ([\s\S]*)\.$/.exec(error.message)?.[1] ?? '';
-  const problem = parse(body);
+  const problem = parseJson<ReplicateProblem>(body);
   const detail =
     typeof problem?.detail === 'string'
       ? problem.detail
@@ -81,12 +82,4 @@ export function replicateFailure(error: unknown, service: HostedService, signal:
     },
     service,
   );
-}
-
-function parse(text: string): ReplicateProblem | null {
-  try {
-    return JSON.parse(text) as ReplicateProblem;
-  } catch {
-    return null;
-  }
 }
