@@ -12,13 +12,14 @@ export interface CliResult {
 
 /** The environment of a child `swapbench`: the test's data folders, and none of the caller's keys or config. */
 export function cliEnv(
-  data: Pick<TempData, 'datasets' | 'runs'>,
+  data: Pick<TempData, 'datasets' | 'runs' | 'databaseUrl'>,
   extra: Record<string, string> = {},
 ): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     SWAPBENCH_DATASETS: data.datasets,
     SWAPBENCH_RUNS: data.runs,
+    ...(data.databaseUrl ? { SWAPBENCH_DATABASE_URL: data.databaseUrl } : {}),
   };
   for (const key of [
     'OPENAI_API_KEY',

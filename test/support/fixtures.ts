@@ -5,12 +5,15 @@ import sharp from 'sharp';
 import { DemoCasesService } from '../../libs/cases/demo-cases.service';
 import type { SwapbenchSettings } from '../../libs/core/config/swapbench-settings';
 import { settingsFor } from './temp-data';
+import { testDatabase } from './test-database';
 
 /** Temp data folders for one test file, and the settings that point at them. */
 export interface TempData {
   root: string;
   datasets: string;
   runs: string;
+  /** The test's Postgres database, when the specs run on Postgres (see `testDatabase`). */
+  databaseUrl?: string;
   /** For `startServer` and `SettingsModule.forRoot`; a child `swapbench` gets the folders through `cliEnv`. */
   settings: SwapbenchSettings;
   /** Removes the folders. */
@@ -22,8 +25,13 @@ export function makeTempData(prefix: string): TempData {
   const datasets = join(root, 'datasets');
   const runs = join(root, 'runs');
   mkdirSync(datasets, { recursive: true });
-  const settings = settingsFor({ datasets, runs });
-  return { root, datasets, runs, settings, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+  const database = testDatabase(prefix);
+  const settings = settingsFor({ datasets, runs, databaseUrl: database?.url });
+  const cleanup = () => {
+    database?.drop();
+    rmSync(root, { recursive: true, force: true });
+  };
+  return { root, datasets, runs, databaseUrl: database?.url, settings, cleanup };
 }
 
 /** A solid-colour PNG; the colour makes each case's content (and so its cache key) distinct. */
