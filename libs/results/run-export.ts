@@ -1,6 +1,45 @@
 import { join } from 'node:path';
-import type { ScoreBreakdown } from '../core/run-events';
 import type { RunDetail, RunItemView } from '../runs/run-views';
+
+/**
+ * How each field a run's items are written out with (`run --json`, `export`) is read from an item, in one
+ * place; each output picks its fields and their order. `image_path` is absolute, inside `runsRoot`.
+ */
+const ITEM_FIELDS = {
+  run_id: (item: RunItemView) => item.run_id,
+  id: (item: RunItemView) => item.id,
+  item_id: (item: RunItemView) => item.id,
+  case_id: (item: RunItemView) => item.case_id,
+  tool_id: (item: RunItemView) => item.tool_id,
+  variant: (item: RunItemView) => item.variant,
+  sample: (item: RunItemView) => item.sample,
+  status: (item: RunItemView) => item.status,
+  image_path: (item: RunItemView, runsRoot: string) =>
+    item.image_path ? join(runsRoot, ...item.image_path.split('/')) : null,
+  score: (item: RunItemView) => item.score,
+  stars_mean: (item: RunItemView) => item.stars,
+  stars_n: (item: RunItemView) => item.stars_n,
+  latency_ms: (item: RunItemView) => item.latency_ms,
+  cost_usd: (item: RunItemView) => item.cost_usd,
+  error: (item: RunItemView) => item.error,
+  cached: (item: RunItemView) => item.cached,
+  breakdown: (item: RunItemView) => item.breakdown,
+  scorer_version: (item: RunItemView) => item.scorer_version,
+};
+
+type ItemField = keyof typeof ITEM_FIELDS;
+
+/** An item written out with the fields `F`. */
+export type ItemRecord<F extends ItemField> = { [K in F]: ReturnType<(typeof ITEM_FIELDS)[K]> };
+
+/** The item with the given fields, in their order. */
+export function itemRecord<F extends ItemField>(
+  item: RunItemView,
+  fields: readonly F[],
+  runsRoot: string,
+): ItemRecord<F> {
+  return Object.fromEntries(fields.map((f) => [f, ITEM_FIELDS[f](item, runsRoot)])) as ItemRecord<F>;
+}
 
 /** The fixed columns of `export` (docs/cli.md §9), in order; one column per breakdown part follows in CSV. */
 export const EXPORT_COLUMNS = [
@@ -20,43 +59,17 @@ export const EXPORT_COLUMNS = [
   'image_path',
 ] as const;
 
-type ExportValue = string | number | null;
+type ExportColumn = (typeof EXPORT_COLUMNS)[number];
 
 /** One exported item: the fixed columns, and its breakdown (nested in JSON, spread into columns in CSV). */
-export type ExportRow = Record<(typeof EXPORT_COLUMNS)[number], ExportValue> & {
-  breakdown: ScoreBreakdown | null;
-};
+export type ExportRow = ItemRecord<ExportColumn | 'breakdown'>;
 
-/**
- * One row per item of the run, in the run's order. `image_path` is absolute (inside `runsRoot`, the runs
- * folder), as `run --json` gives it.
- */
+/** One row per item of the run, in the run's order, `image_path` as `run --json` gives it. */
 export function exportRows(detail: RunDetail, runsRoot: string): ExportRow[] {
-  const root = runsRoot;
-  return detail.items.map((item) => ({
-    run_id: detail.id,
-    item_id: item.id,
-    case_id: item.case_id,
-    tool_id: item.tool_id,
-    variant: item.variant,
-    sample: item.sample,
-    status: item.status,
-    score: item.score,
-    ...stars(item),
-    latency_ms: item.latency_ms,
-    cost_usd: item.cost_usd,
-    error: item.error,
-    image_path: item.image_path ? join(root, ...item.image_path.split('/')) : null,
-    breakdown: item.breakdown,
-  }));
+  return detail.items.map((item) => itemRecord(item, [...EXPORT_COLUMNS, 'breakdown'], runsRoot));
 }
 
-/** Mean stars and how many ratings; read from whichever fields the item view has. */
-function stars(item: RunItemView): { stars_mean: number | null; stars_n: number } {
-  const view = item as RunItemView & { stars_n?: number };
-  const n = view.stars_n ?? item.ratings;
-  return { stars_mean: item.stars, stars_n: n };
-}
+type CsvValue = ExportRow[ExportColumn];
 
 /** The rows as CSV (RFC 4180): the fixed columns, then `breakdown.<part>` for every part any item has. */
 export function toCsv(rows: ExportRow[]): string {
@@ -64,7 +77,7 @@ export function toCsv(rows: ExportRow[]): string {
   const header = [...EXPORT_COLUMNS, ...parts.map((p) => `breakdown.${p}`)];
   const lines = [header.map(csvField).join(',')];
   for (const row of rows) {
-    const values: ExportValue[] = [
+    const values: CsvValue[] = [
       ...EXPORT_COLUMNS.map((c) => row[c]),
       ...parts.map((p) => row.breakdown?.[p] ?? null),
     ];
@@ -73,7 +86,7 @@ export function toCsv(rows: ExportRow[]): string {
   return lines.join('\r\n') + '\r\n';
 }
 
-function csvField(value: ExportValue): string {
+function csvField(value: CsvValue): string {
   if (value === null) return '';
   const text = String(value);
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;

@@ -20,6 +20,7 @@ import {
 } from '../cli-args';
 import { ProgressView } from '../progress-view';
 import { resultsTable, type RunResultJson, skippedLines, toResultJson } from '../results';
+import { variantSummaries } from '../../../libs/results/variant-scores';
 
 interface RunFlags {
   cases?: string;
@@ -109,7 +110,7 @@ export class RunCommand extends SwapbenchCommand {
     if (flags.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     else process.stdout.write(resultsTable(detail) + '\n' + skippedLines(skipped));
 
-    const below = belowGate(result, failUnder);
+    const below = belowGate(variantSummaries(detail), failUnder);
     if (below.length > 0) {
       const gate =
         flags.failUnder !== undefined ? `--fail-under ${failUnder as number}` : "the suite's fail_under";
