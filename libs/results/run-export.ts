@@ -2,43 +2,42 @@ import { join } from 'node:path';
 import type { RunDetail, RunItemView } from '../runs/run-views';
 
 /**
- * How each field a run's items are written out with (`run --json`, `export`) is read from an item, in one
- * place; each output picks its fields and their order. `image_path` is absolute, inside `runsRoot`.
+ * The fields of a run's items written out (`run --json`, `export`) that are not the item view's own field
+ * under the same name; every other field is copied from the view. Each output picks its fields and their
+ * order.
  */
-const ITEM_FIELDS = {
-  run_id: (item: RunItemView) => item.run_id,
-  id: (item: RunItemView) => item.id,
+const WRITTEN_FIELDS = {
   item_id: (item: RunItemView) => item.id,
-  case_id: (item: RunItemView) => item.case_id,
-  tool_id: (item: RunItemView) => item.tool_id,
-  variant: (item: RunItemView) => item.variant,
-  sample: (item: RunItemView) => item.sample,
-  status: (item: RunItemView) => item.status,
+  stars_mean: (item: RunItemView) => item.stars,
+  /** Absolute, inside the runs folder (the view's is relative to it). */
   image_path: (item: RunItemView, runsRoot: string) =>
     item.image_path ? join(runsRoot, ...item.image_path.split('/')) : null,
-  score: (item: RunItemView) => item.score,
-  stars_mean: (item: RunItemView) => item.stars,
-  stars_n: (item: RunItemView) => item.stars_n,
-  latency_ms: (item: RunItemView) => item.latency_ms,
-  cost_usd: (item: RunItemView) => item.cost_usd,
-  error: (item: RunItemView) => item.error,
-  cached: (item: RunItemView) => item.cached,
-  breakdown: (item: RunItemView) => item.breakdown,
-  scorer_version: (item: RunItemView) => item.scorer_version,
 };
 
-type ItemField = keyof typeof ITEM_FIELDS;
+type WrittenField = keyof typeof WRITTEN_FIELDS;
+type ItemField = keyof RunItemView | WrittenField;
 
 /** An item written out with the fields `F`. */
-export type ItemRecord<F extends ItemField> = { [K in F]: ReturnType<(typeof ITEM_FIELDS)[K]> };
+export type ItemRecord<F extends ItemField> = {
+  [K in F]: K extends WrittenField
+    ? ReturnType<(typeof WRITTEN_FIELDS)[K]>
+    : K extends keyof RunItemView
+      ? RunItemView[K]
+      : never;
+};
 
-/** The item with the given fields, in their order. */
+/** The item with the given fields, in their order; `image_path` absolute inside `runsRoot`. */
 export function itemRecord<F extends ItemField>(
   item: RunItemView,
   fields: readonly F[],
   runsRoot: string,
 ): ItemRecord<F> {
-  return Object.fromEntries(fields.map((f) => [f, ITEM_FIELDS[f](item, runsRoot)])) as ItemRecord<F>;
+  return Object.fromEntries(
+    fields.map((f) => [
+      f,
+      f in WRITTEN_FIELDS ? WRITTEN_FIELDS[f as WrittenField](item, runsRoot) : item[f as keyof RunItemView],
+    ]),
+  ) as ItemRecord<F>;
 }
 
 /** The fixed columns of `export` (docs/cli.md §9), in order; one column per breakdown part follows in CSV. */
