@@ -1,4 +1,6 @@
 import { UserError } from '../../libs/core/user-error';
+import type { VariantSummary } from '../../libs/results/variant-scores';
+import { round1 } from './results';
 
 /** Parses `all` or a comma-separated list of ids. */
 export function parseSelection(value: string, what: string): string[] | 'all' {
@@ -32,18 +34,21 @@ export function parseScore(value: string, option: string): number {
 /** A score gate: one score for every variant, one per label, or none. */
 export type FailUnder = number | Record<string, number> | null;
 
-/** The variants of a result below the gate, as `label (mean)`; a variant with no score is below any gate. */
-export function belowGate(
-  result: { tools: Array<{ variant: string; mean_score: number | null }> },
-  gate: FailUnder,
-): string[] {
+/**
+ * The variants below the gate, as `label (mean)`; a variant with no score is below any gate. The means are
+ * compared unrounded (49.95 is below 50); the one shown is rounded to 0.1 unless that would hide why it
+ * is below.
+ */
+export function belowGate(variants: VariantSummary[], gate: FailUnder): string[] {
   if (gate === null) return [];
-  return result.tools
-    .filter((t) => {
-      const limit = typeof gate === 'number' ? gate : gate[t.variant];
-      return limit !== undefined && (t.mean_score === null || t.mean_score < limit);
-    })
-    .map((t) => `${t.variant} (${t.mean_score ?? 'no score'})`);
+  return variants.flatMap((v) => {
+    const limit = typeof gate === 'number' ? gate : gate[v.variant];
+    if (limit === undefined || (v.mean_score !== null && v.mean_score >= limit)) return [];
+    if (v.mean_score === null) return [`${v.variant} (no score)`];
+    const shown =
+      round1(v.mean_score) < limit ? round1(v.mean_score) : Math.floor(v.mean_score * 100 + 1e-9) / 100;
+    return [`${v.variant} (${shown})`];
+  });
 }
 
 /**

@@ -147,8 +147,16 @@ function runToolCards(run: RunDetail, tools: ToolSummary[]): ToolCardModel[] {
     const options = run.options.toolOptions?.[label] ?? {};
     const known = toolById.get(tool_id);
     const card = known ? toolCard(known, options) : unknownTool(tool_id, options);
-    return label === tool_id ? card : { ...card, id: label, name: `${card.name} · ${label}` };
+    return label === tool_id ? card : { ...card, id: label, name: variantName(card.name, tool_id, label) };
   });
+}
+
+/**
+ * A variant's name wherever it heads a column or titles a cell: a tool's own variant by the tool's name, a
+ * labelled one as "name · label".
+ */
+export function variantName(toolName: string, toolId: string, label: string): string {
+  return label === toolId ? toolName : `${toolName} · ${label}`;
 }
 
 /** The items of each case × variant, keyed `case\0variant`. */

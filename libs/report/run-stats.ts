@@ -1,4 +1,5 @@
 import { seededRandom } from '../core/seeded-random';
+import { meanScore } from '../results/variant-scores';
 import type { RunItemView } from '../runs/run-views';
 import type { AgreementModel, LeaderboardRow, ToolCardModel } from './view-model';
 
@@ -14,7 +15,7 @@ const BOOTSTRAP_RESAMPLES = 2000;
  */
 export function leaderboard(tools: ToolCardModel[], items: RunItemView[]): LeaderboardRow[] {
   return tools.map((tool) => {
-    const own = items.filter((i) => (i.variant ?? i.tool_id) === tool.id);
+    const own = items.filter((i) => i.variant === tool.id);
     const scoredItems = own.filter((i) => i.status === 'scored' && i.score !== null);
     const scores = scoredItems.map((i) => i.score as number);
     const stars = own.filter((i) => i.stars !== null).map((i) => i.stars as number);
@@ -31,7 +32,7 @@ export function leaderboard(tools: ToolCardModel[], items: RunItemView[]): Leade
       items: own.length,
       scored: scores.length,
       failed,
-      meanScore: mean(scores),
+      meanScore: meanScore(own),
       scoreInterval: twoLevelInterval(scoresByCase(scoredItems), seedOf(tool.id)),
       meanStars: mean(stars),
       ratedCount: stars.length,

@@ -184,6 +184,8 @@ export interface AppPageModel {
   cases: CaseCardModel[];
   tools: ToolCardModel[];
   runs: RunListEntry[];
+  /** What the run form starts with: the server's defaults for a run (`RUN_DEFAULTS`). */
+  runDefaults: { concurrency: number; cache: boolean };
   styles: string;
   scripts: string[];
 }

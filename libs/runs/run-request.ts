@@ -25,7 +25,22 @@ export const variantSchema = z
 /** Most outputs per case × variant a run may draw. */
 export const MAX_SAMPLES = 50;
 
-/** What a caller may ask of a new run; everything but the selection has a default. */
+/**
+ * What a run does when its request leaves an option out: the one source of these values for the server,
+ * the CLI's help and the web app's form (which gets them from its page).
+ */
+export const RUN_DEFAULTS = {
+  concurrency: 4,
+  cache: true,
+  max_attempts: 3,
+  /** Null: each tool's own time limit. */
+  timeout_ms: null,
+  retry_base_ms: 1000,
+  skip_unscorable: false,
+  samples: 1,
+} as const;
+
+/** What a caller may ask of a new run; everything but the selection has a default (`RUN_DEFAULTS`). */
 export const runRequestSchema = z
   .object({
     case_ids: idList,
@@ -42,7 +57,7 @@ export const runRequestSchema = z
         /** Run the cases the scorer can score and list the others as skipped, instead of refusing the run. */
         skip_unscorable: z.boolean().optional(),
         tool_options: z.record(z.string(), optionValues).optional(),
-        /** Outputs per case × variant (default 1); sample k passes seed k to tools that take a seed. */
+        /** Outputs per case × variant; sample k passes seed k to tools that take a seed. */
         samples: z.number().int().min(1).max(MAX_SAMPLES).optional(),
       })
       .strict()

@@ -1,6 +1,7 @@
 import type { ItemStatus, RunProgress, RunStatus, ScoreBreakdown } from '../core/run-events';
 import { ratingFields } from '../ratings/ratings-in-force';
 import { runsUrl } from './output-store';
+import { RUN_DEFAULTS } from './run-request';
 import type { RunItem } from './run-item.entity';
 import { runVariants, type Run, type RunOptions } from './run.entity';
 
@@ -96,7 +97,7 @@ export function toRunView(run: Run, progress: RunProgress): RunView {
     case_ids: run.caseIds,
     tool_ids: run.toolIds,
     variants: runVariants(run).map((v) => ({ label: v.label, tool_id: v.toolId })),
-    samples: run.options.samples ?? 1,
+    samples: run.options.samples ?? RUN_DEFAULTS.samples,
     suite_path: run.suitePath ?? null,
     suite_hash: run.suiteHash ?? null,
     options: run.options,

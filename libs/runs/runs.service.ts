@@ -14,7 +14,7 @@ import { toolFingerprint } from '../tools/tool-fingerprint';
 import { ToolRegistry } from '../tools/tools.registry';
 import { RunItem } from './run-item.entity';
 import { planVariants, sampleOptions } from './run-plan';
-import { MAX_RUN_ITEMS, type RunRequest } from './run-request';
+import { MAX_RUN_ITEMS, RUN_DEFAULTS, type RunRequest } from './run-request';
 import { Run, runVariants, type RunOptions } from './run.entity';
 import { ScorabilityService, type SkippedCase } from './scorability.service';
 import {
@@ -73,25 +73,26 @@ export class RunsService {
     if (variants.length === 0)
       throw new UserError('None of the tools is available; see `swapbench tools` for why.');
     const given = request.options ?? {};
-    const samples = given.samples ?? 1;
+    const samples = given.samples ?? RUN_DEFAULTS.samples;
     const size = selected.length * variants.length * samples;
     if (size > MAX_RUN_ITEMS) {
       throw new UserError(`A run may have at most ${MAX_RUN_ITEMS} items; this one would have ${size}.`);
     }
     const toolOptions = Object.fromEntries(variants.map((v) => [v.label, v.options]));
     const options: RunOptions = {
-      concurrency: given.concurrency ?? 4,
-      cache: given.cache ?? true,
-      maxAttempts: given.max_attempts ?? 3,
-      timeoutMs: given.timeout_ms ?? null,
-      retryBaseMs: given.retry_base_ms ?? 1000,
+      concurrency: given.concurrency ?? RUN_DEFAULTS.concurrency,
+      cache: given.cache ?? RUN_DEFAULTS.cache,
+      maxAttempts: given.max_attempts ?? RUN_DEFAULTS.max_attempts,
+      timeoutMs: given.timeout_ms ?? RUN_DEFAULTS.timeout_ms,
+      retryBaseMs: given.retry_base_ms ?? RUN_DEFAULTS.retry_base_ms,
       toolOptions,
       variants: variants.map((v) => ({ label: v.label, toolId: v.tool.id })),
       samples,
     };
     const { scorable: cases, skipped } = await this.scorability.screen(selected);
-    if (skipped.length > 0 && (!given.skip_unscorable || cases.length === 0)) {
-      throw new UserError(unscorableMessage(skipped, cases.length === 0 && given.skip_unscorable === true));
+    const skipUnscorable = given.skip_unscorable ?? RUN_DEFAULTS.skip_unscorable;
+    if (skipped.length > 0 && (!skipUnscorable || cases.length === 0)) {
+      throw new UserError(unscorableMessage(skipped, cases.length === 0 && skipUnscorable));
     }
     const fingerprints = new Map<string, string>();
     for (const v of variants)

@@ -4,7 +4,7 @@ import { RunEventBus } from '../../../libs/core/event-bus';
 import { SwapbenchSettings } from '../../../libs/core/config/swapbench-settings';
 import { UserError } from '../../../libs/core/user-error';
 import { RunExecutor } from '../../../libs/runs/run-executor';
-import { MAX_SAMPLES, type RunRequest } from '../../../libs/runs/run-request';
+import { MAX_SAMPLES, RUN_DEFAULTS, type RunRequest } from '../../../libs/runs/run-request';
 import { RunMaintenanceService } from '../../../libs/runs/run-maintenance.service';
 import { RunsService, type RunOrigin } from '../../../libs/runs/runs.service';
 import { loadSuite } from '../../../libs/suites/suite.loader';
@@ -20,6 +20,7 @@ import {
 } from '../cli-args';
 import { ProgressView } from '../progress-view';
 import { resultsTable, type RunResultJson, skippedLines, toResultJson } from '../results';
+import { variantSummaries } from '../../../libs/results/variant-scores';
 
 interface RunFlags {
   cases?: string;
@@ -109,7 +110,7 @@ export class RunCommand extends SwapbenchCommand {
     if (flags.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     else process.stdout.write(resultsTable(detail) + '\n' + skippedLines(skipped));
 
-    const below = belowGate(result, failUnder);
+    const below = belowGate(variantSummaries(detail), failUnder);
     if (below.length > 0) {
       const gate =
         flags.failUnder !== undefined ? `--fail-under ${failUnder as number}` : "the suite's fail_under";
@@ -159,7 +160,7 @@ export class RunCommand extends SwapbenchCommand {
       request: {
         case_ids: parseSelection(flags.cases, 'cases'),
         tool_ids: parseSelection(flags.tools, 'tools'),
-        options: { cache: true, skip_unscorable: false, ...overrides },
+        options: overrides,
       },
       origin: {},
       gate: null,
@@ -184,7 +185,7 @@ export class RunCommand extends SwapbenchCommand {
 
   @Option({
     flags: '--samples <n>',
-    description: `outputs per case × tool (default 1, at most ${MAX_SAMPLES})`,
+    description: `outputs per case × tool (default ${RUN_DEFAULTS.samples}, at most ${MAX_SAMPLES})`,
   })
   parseSamples(value: string): string {
     return value;
@@ -213,13 +214,16 @@ export class RunCommand extends SwapbenchCommand {
 
   @Option({
     flags: '--concurrency <n>',
-    description: 'items generating at once across all tools (default 4)',
+    description: `items generating at once across all tools (default ${RUN_DEFAULTS.concurrency})`,
   })
   parseConcurrency(value: string): string {
     return value;
   }
 
-  @Option({ flags: '--attempts <n>', description: 'attempts per item for retryable failures (default 3)' })
+  @Option({
+    flags: '--attempts <n>',
+    description: `attempts per item for retryable failures (default ${RUN_DEFAULTS.max_attempts})`,
+  })
   parseAttempts(value: string): string {
     return value;
   }

@@ -13,9 +13,11 @@ import {
   runListEntry,
   toolCard,
   urlImages,
+  variantName,
 } from '../../report/run-panel.builder';
 import { JudgementService } from '../../judgement/judgement.service';
 import { blindCell, blindOrder, blindPanel, blindSummary } from '../../report/blind-panel';
+import { RUN_DEFAULTS } from '../../runs/run-request';
 import { RunsService } from '../../runs/runs.service';
 import { viewerOf } from './viewer';
 import { ScorabilityService } from '../../runs/scorability.service';
@@ -52,6 +54,7 @@ export class SiteController {
       cases: await Promise.all(cases.map((c) => caseCard(c, urlImages))),
       tools: tools.map((t) => toolCard(t)),
       runs: runs.map(runListEntry),
+      runDefaults: { concurrency: RUN_DEFAULTS.concurrency, cache: RUN_DEFAULTS.cache },
       scripts: clientAssets().scripts,
     });
     sendHtml(res, rendered, pagePolicy(await this.renderer.styles()));
@@ -135,8 +138,10 @@ export class SiteController {
     }
     // The tool's name from the registry alone (a removed plugin's by its id), as the grid's column head.
     const tool = this.tools.all().find((t) => t.id === item.tool_id)?.name ?? item.tool_id;
-    const name = item.variant === item.tool_id ? tool : `${tool} · ${item.variant}`;
-    sendHtml(res, await this.renderer.cell(cell, 'app', `${title} × ${name}`));
+    sendHtml(
+      res,
+      await this.renderer.cell(cell, 'app', `${title} × ${variantName(tool, item.tool_id, item.variant)}`),
+    );
   }
 
   /**

@@ -32,6 +32,7 @@
 import { io, type Socket } from 'socket.io-client';
 import type { ItemUpdated, RunFinished, RunStarted } from '../../../libs/core/run-events';
 import type { RunDetail } from '../../../libs/runs/run-views';
+import { starsSummary } from '../components/format';
 import { getHtml, getJson, parseFragment, postJson } from './api';
 import { watchScorability } from './case-scorability';
 import { LiveView, showProgress } from './live-view';
@@ -192,11 +193,7 @@ function showStars(cell: HTMLElement, stars: number, mean?: { value: number | nu
     button.setAttribute('aria-checked', String(n === stars));
   }
   const count = cell.querySelector('[data-role=rating-count]');
-  if (count && mean !== undefined)
-    count.textContent =
-      mean.value === null
-        ? ''
-        : `${mean.value.toFixed(1)} ★ · ${mean.raters} rater${mean.raters === 1 ? '' : 's'}`;
+  if (count && mean !== undefined) count.textContent = starsSummary(mean.value, mean.raters);
 }
 
 /**
@@ -280,7 +277,8 @@ form.addEventListener('submit', (event) => {
     case_ids: checked('case'),
     ...tools,
     options: {
-      concurrency: Number(data.get('concurrency')) || 4,
+      // An empty field leaves it to the server's default, which the form showed to begin with.
+      concurrency: Number(data.get('concurrency')) || undefined,
       cache: data.get('cache') === 'on',
       ...(tool_options && { tool_options }),
     },

@@ -67,6 +67,11 @@ export function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
+/** The mean stars over raters and how many rated (`4.5 ★ · 2 raters`); empty when nobody has. */
+export function starsSummary(mean: number | null, raters: number): string {
+  return mean === null ? '' : `${mean.toFixed(1)} ★ · ${plural(raters, 'rater')}`;
+}
+
 /** Scorer versions as prose: `2.0.0 and (unversioned)`, `1.0.0, 2.0.0 and 2.1.0`. */
 export function scorerVersionList(versions: Array<string | null>): string {
   const names = versions.map((v) => v ?? '(unversioned)');
