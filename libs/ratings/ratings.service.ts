@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, type Repository } from 'typeorm';
+import { isForeignKeyViolation } from '../database/constraint-errors';
+import { isRowId, MAX_ROW_ID } from '../database/row-id';
 import { UserError } from '../core/user-error';
 import { HumanScore } from './human-score.entity';
 import { ANONYMOUS, raterSchema } from './rater';
@@ -38,16 +40,15 @@ export class RatingsService {
     if (stars !== null && (!Number.isInteger(stars) || stars < 1 || stars > 5)) {
       throw new UserError('stars: must be a whole number from 1 to 5, or null to remove the rating');
     }
-    if (!Number.isSafeInteger(runItemId) || runItemId < 1)
-      throw new UserError('run_item_id: must be a positive whole number');
+    if (!isRowId(runItemId))
+      throw new UserError(`run_item_id: must be a whole number from 1 to ${MAX_ROW_ID}`);
     const name = raterSchema.safeParse(rater);
     if (!name.success) throw new UserError(`rater: ${name.error.issues[0].message}`);
     const createdAt = new Date().toISOString();
     // The rating's foreign key to run_items (enforced: openDatabase turns foreign_keys on) is the check
     // that the item exists, so ratings need nothing of the runs module.
     await this.scores.insert({ runItemId, stars, rater, blind, createdAt }).catch((error: Error) => {
-      if (/FOREIGN KEY constraint failed/i.test(error.message))
-        throw new UserError(`run_item_id: no run item ${runItemId}`, 404);
+      if (isForeignKeyViolation(error)) throw new UserError(`run_item_id: no run item ${runItemId}`, 404);
       throw error;
     });
     const now = (await this.ofItems([runItemId])).get(runItemId);

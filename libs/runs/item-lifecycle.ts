@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { In, Not, QueryFailedError, type Repository } from 'typeorm';
+import { In, Not, type Repository } from 'typeorm';
 import type { TestCase } from '../cases/test-case';
 import { LoadingCache } from '../core/loading-cache';
+import { isUniqueViolation } from '../database/constraint-errors';
 import type { KnownOutput, SwapEvaluator } from '../evaluator/swap-evaluator';
 import { isPng } from '../core/image-type';
 import { readRgbOnce, type DecodedImage } from '../faces/raster';
@@ -256,7 +257,7 @@ export class ItemLifecycle {
       try {
         return await this.machine.apply(item, { type: 'start', attempt, imagePath });
       } catch (error) {
-        if (error instanceof QueryFailedError && /UNIQUE|duplicate key/i.test(error.message)) continue;
+        if (isUniqueViolation(error)) continue;
         throw error;
       }
     }

@@ -10,6 +10,7 @@ import { UserError } from '../core/user-error';
 import { SwapEvaluator, type SwapScore } from '../evaluator/swap-evaluator';
 import { isRescorable, ItemMachine, RunTally } from './item-machine';
 import { OutputStore } from './output-store';
+import { findRun } from './run-lookup';
 import { RunItem } from './run-item.entity';
 import { Run } from './run.entity';
 
@@ -83,7 +84,7 @@ export class RescoreService {
    * (its items are still being scored by the process that runs it).
    */
   async runToRescore(runId: string): Promise<Run> {
-    const run = runId.length <= 64 ? await this.runs.findOneBy({ id: runId }) : null;
+    const run = await findRun(this.runs, runId);
     if (!run) {
       throw new UserError(
         `Unknown run "${runId.slice(0, 64)}". List the runs with \`swapbench runs\` (or rescore them all with --all).`,

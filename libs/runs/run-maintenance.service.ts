@@ -8,6 +8,7 @@ import { UserError } from '../core/user-error';
 import { HEARTBEAT_STALE_MS, RunExecutor } from './run-executor';
 import { ItemMachine, RunTally } from './item-machine';
 import { OutputStore, sidecarPath } from './output-store';
+import { findRun } from './run-lookup';
 import { RunItem } from './run-item.entity';
 import { Run } from './run.entity';
 
@@ -97,8 +98,7 @@ export class RunMaintenanceService {
   }
 
   private async runOf(runId: string): Promise<Run> {
-    const run =
-      typeof runId === 'string' && runId.length <= 64 ? await this.runs.findOneBy({ id: runId }) : null;
+    const run = await findRun(this.runs, runId);
     if (!run) throw new UserError(`Unknown run "${String(runId).slice(0, 64)}"; see \`swapbench runs\``, 404);
     return run;
   }

@@ -12,6 +12,7 @@ import { ratingFields, type ItemRatings } from '../ratings/ratings-in-force';
 import { RatingsService } from '../ratings/ratings.service';
 import { toolFingerprint } from '../tools/tool-fingerprint';
 import { ToolRegistry } from '../tools/tools.registry';
+import { findRun } from './run-lookup';
 import { RunItem } from './run-item.entity';
 import { planVariants, sampleOptions } from './run-plan';
 import { MAX_RUN_ITEMS, RUN_DEFAULTS, type RunRequest } from './run-request';
@@ -171,8 +172,7 @@ export class RunsService {
   }
 
   async get(runId: string): Promise<Run> {
-    const run =
-      typeof runId === 'string' && runId.length <= 64 ? await this.runs.findOneBy({ id: runId }) : null;
+    const run = await findRun(this.runs, runId);
     if (!run) throw new UserError(`Unknown run "${String(runId).slice(0, 64)}"`, 404);
     return run;
   }

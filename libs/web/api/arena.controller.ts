@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBody, ApiExcludeEndpoint, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { existsSync } from 'node:fs';
@@ -13,11 +13,13 @@ import type { RunAgreement } from '../../judgement/agreement';
 import { JudgementService } from '../../judgement/judgement.service';
 import { raterSchema } from '../../ratings/rater';
 import { ZodBody } from '../http/zod-body.pipe';
+import { RowIdPipe } from '../http/row-id.pipe';
+import { MAX_ROW_ID } from '../../database/row-id';
 
 const voteSchema = z
   .object({
-    left_item_id: z.number().int().positive(),
-    right_item_id: z.number().int().positive(),
+    left_item_id: z.number().int().min(1).max(MAX_ROW_ID),
+    right_item_id: z.number().int().min(1).max(MAX_ROW_ID),
     winner: z.enum(WINNERS, { message: `must be one of ${WINNERS.join(', ')}` }),
     rater: raterSchema,
   })
@@ -95,7 +97,7 @@ export class ArenaController {
   /** An item's output under a URL that does not name its tool (the arena and the blind grid). */
   @Get('app/items/:id/image')
   @ApiExcludeEndpoint()
-  async image(@Param('id', ParseIntPipe) id: number, @Res() res: Response): Promise<void> {
+  async image(@Param('id', RowIdPipe) id: number, @Res() res: Response): Promise<void> {
     const imagePath = await this.arena.imagePathOf(id);
     const root = resolve(this.settings.runs);
     const file = imagePath ? resolve(root, imagePath) : null;

@@ -4,10 +4,11 @@ import { z } from 'zod';
 import { ANONYMOUS, raterSchema } from '../../ratings/rater';
 import { RatingsService, type RatingSaved } from '../../ratings/ratings.service';
 import { ZodBody } from '../http/zod-body.pipe';
+import { MAX_ROW_ID } from '../../database/row-id';
 
 const rateSchema = z
   .object({
-    run_item_id: z.number().int().positive(),
+    run_item_id: z.number().int().min(1).max(MAX_ROW_ID),
     stars: z.number().int('must be a whole number').min(1).max(5).nullable(),
     rater: raterSchema.optional(),
     blind: z.boolean().optional(),

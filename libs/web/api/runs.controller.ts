@@ -6,7 +6,6 @@ import {
   Logger,
   BeforeApplicationShutdown,
   Param,
-  ParseIntPipe,
   Post,
   Query,
   Res,
@@ -22,6 +21,7 @@ import type { SkippedCase } from '../../runs/scorability.service';
 import { ZodBody } from '../http/zod-body.pipe';
 import { RunCatchUp } from '../live/run-catch-up';
 import { viewerOf } from '../site/viewer';
+import { RowIdPipe } from '../http/row-id.pipe';
 
 /** Starting, reading, following and canceling runs. */
 @ApiTags('runs')
@@ -80,7 +80,7 @@ export class RunsController implements BeforeApplicationShutdown {
   @ApiQuery({ name: 'rater', required: false, description: 'Whose stars `my_stars` shows.' })
   async item(
     @Param('id') id: string,
-    @Param('itemId', ParseIntPipe) itemId: number,
+    @Param('itemId', RowIdPipe) itemId: number,
     @Query() query: Record<string, unknown>,
   ): Promise<RunItemView> {
     return (await this.runs.cellItems(id, itemId, viewerOf(query).rater)).item;

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { UserError } from '../../core/user-error';
+import { isUnstorableText } from '../../database/constraint-errors';
 
 /**
  * Every error leaves the server as `{ "error": "..." }`. Bad input is a 4xx that says what is wrong;
@@ -25,6 +26,9 @@ export class JsonErrorsFilter implements ExceptionFilter {
 
 function describe(exception: unknown): { status: number; error: string } {
   if (exception instanceof UserError) return { status: exception.status, error: exception.message };
+  if (isUnstorableText(exception)) {
+    return { status: 400, error: 'The request holds a NUL character, which cannot be stored' };
+  }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     const body = exception.getResponse();

@@ -1,4 +1,4 @@
-import { Controller, Get, Param, ParseIntPipe, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { CasesService } from '../../cases/cases.service';
@@ -24,6 +24,7 @@ import { ScorabilityService } from '../../runs/scorability.service';
 import { ToolRegistry } from '../../tools/tools.registry';
 import { pagePolicy } from './page-policy';
 import { assetFile, clientAssets } from './site-assets';
+import { RowIdPipe } from '../http/row-id.pipe';
 
 /**
  * The web app's HTML: the page at `/`, the run fragments the client script swaps in, the client build's
@@ -116,7 +117,7 @@ export class SiteController {
   @ApiExcludeEndpoint()
   async cell(
     @Param('id') id: string,
-    @Param('itemId', ParseIntPipe) itemId: number,
+    @Param('itemId', RowIdPipe) itemId: number,
     @Query() query: Record<string, unknown>,
     @Res() res: Response,
   ): Promise<void> {
