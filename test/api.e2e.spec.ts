@@ -174,7 +174,10 @@ describe('HTTP API and live channels', () => {
     const other = ((await http.get('/api/runs')).body as RunDetail[]).find((r) => r.id !== run.id)!;
     const res = await http.get(`/api/runs/${other.id}/items/${run.items[0].id}`).expect(404);
     assert.match(res.body.error, /has no item/);
-    assert.match((await http.get(`/api/runs/${run.id}/items/x`).expect(400)).body.error, /itemId: must be a whole number/);
+    assert.match(
+      (await http.get(`/api/runs/${run.id}/items/x`).expect(400)).body.error,
+      /itemId: must be a whole number/,
+    );
     assert.match(
       (await http.get(`/api/runs/${run.id}/items/1?rater=${'x'.repeat(60)}`).expect(400)).body.error,
       /rater/,

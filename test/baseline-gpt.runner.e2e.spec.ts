@@ -10,6 +10,7 @@ import { RunExecutor } from '../libs/runs/run-executor';
 import { RunsModule } from '../libs/runs/runs.module';
 import { RunsService } from '../libs/runs/runs.service';
 import { FakeOpenAIServer } from './fake-openai/fake-openai.server';
+import { databaseText } from './support/database-probe';
 import { useTempData } from './support/temp-data';
 import { SettingsModule } from '../libs/core/config/settings.module';
 
@@ -115,12 +116,15 @@ describe('baseline_gpt through the real runner, against the fake OpenAI server',
     await moduleRef.close();
   });
 
-  it('leaves the key nowhere: not in the database, the runs folder, the events or the logs', () => {
+  it('leaves the key nowhere: not in the database, the runs folder, the events or the logs', async () => {
     const files = filesUnder(data.runs);
     assert.ok(
-      files.some((f) => f.endsWith('swapbench.db')),
+      data.databaseUrl || files.some((f) => f.endsWith('swapbench.db')),
       'the database is in the runs folder',
     );
+    const rows = await databaseText(data);
+    assert.ok(rows.includes('baseline_gpt'), 'the rows are read');
+    assert.equal(rows.includes('LEAKCHECK'), false, 'the key is in the database');
     assert.ok(
       files.some((f) => f.endsWith('.json')),
       'sidecars were written',

@@ -9,7 +9,7 @@ import { serverUrl, startServer } from '../apps/server/bootstrap';
 import { filesUnder, makeTempData, writeFaceCases } from './support/fixtures';
 import { HOSTILE_CONTENT_TYPES, HOSTILE_JSON_BODIES, HOSTILE_PATH_VALUES } from './support/hostile-corpus';
 import { errorOf, rawRequest, type RawRequest } from './support/raw-http';
-import { querySqlite } from './support/sqlite-probe';
+import { queryDatabase, tableNames } from './support/database-probe';
 
 // Issue 8, hostile input: every route of the OpenAPI description (GET /api/docs) and every route outside
 // it (files, app fragments, assets), and the Socket.IO and plain WebSocket channels, are fed a corpus of
@@ -48,13 +48,10 @@ after(async () => {
 
 /** Everything stored: every row of every table, and every file (with size and mtime) of both folders. */
 async function storedState(): Promise<string> {
-  const db = join(data.runs, 'swapbench.db');
-  const tables = await querySqlite<{ name: string }>(
-    db,
-    "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
-  );
+  const tables = await tableNames(data);
+  assert.ok(tables.includes('run_items'), `the tables are read: ${tables.join(', ')}`);
   const rows = await Promise.all(
-    tables.map(async (t) => [t.name, await querySqlite(db, `SELECT * FROM "${t.name}"`)]),
+    tables.map(async (name) => [name, await queryDatabase(data, `SELECT * FROM "${name}" ORDER BY 1`)]),
   );
   const files = [data.runs, data.datasets].flatMap((root) =>
     filesUnder(root)

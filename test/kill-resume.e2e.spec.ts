@@ -7,7 +7,7 @@ import { seededRandom } from '../libs/core/seeded-random';
 import { isWholeWebp, VARIANT_CACHE_FOLDER } from '../libs/report-images/variant-cache';
 import { cliEnv, finished, startSwapbench, swapbench } from './support/cli';
 import { filesUnder, makeTempData, writeFaceCases } from './support/fixtures';
-import { integrityCheck, querySqlite } from './support/sqlite-probe';
+import { integrityCheck, queryDatabase } from './support/database-probe';
 
 // Issue 8, crash safety under repetition: `swapbench run` is killed with SIGKILL ten times in a row at
 // seeded random points (while the tool generates, right after it answered — file and database writes —
@@ -23,7 +23,6 @@ after(() => data.cleanup());
 
 const log = join(data.root, 'calls.log');
 const config = join(data.root, 'swapbench.config.json');
-const database = join(data.runs, 'swapbench.db');
 
 function logLines(): string[] {
   return existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : [];
@@ -81,13 +80,13 @@ test(
       const result = await done;
       assert.equal(result.code, null, `round ${round}: killed by the signal`);
 
-      assert.deepEqual(await integrityCheck(database), ['ok'], `round ${round}: integrity_check`);
+      assert.deepEqual(await integrityCheck(data), ['ok'], `round ${round}: integrity_check`);
       if (!runId) {
-        const runs = await querySqlite<{ id: string }>(database, 'SELECT id FROM runs');
+        const runs = await queryDatabase<{ id: string }>(data, 'SELECT id FROM runs');
         assert.equal(runs.length, 1);
         runId = runs[0].id;
       }
-      const items = await querySqlite<ItemRow>(database, 'SELECT case_id, status, image_path FROM run_items');
+      const items = await queryDatabase<ItemRow>(data, 'SELECT case_id, status, image_path FROM run_items');
       const lines = logLines();
       const last = lines.at(-1) ?? '';
       const onDisk = (row: ItemRow) => row.image_path !== null && existsSync(join(data.runs, row.image_path));
@@ -112,7 +111,7 @@ test(
       items: Array<{ case_id: string; status: string; image_path: string | null; error: string | null }>;
     };
     assert.equal(json.status, 'finished');
-    assert.deepEqual(await integrityCheck(database), ['ok']);
+    assert.deepEqual(await integrityCheck(data), ['ok']);
 
     // No item lost: one per case, each ended, with a whole image (scoring may fail an output; generation
     // must not).

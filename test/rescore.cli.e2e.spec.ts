@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { SCORER_VERSION } from '../libs/evaluator/score.calibration';
 import { cliEnv, swapbench, type CliResult } from './support/cli';
 import { filesUnder, makeTempData, writeCase } from './support/fixtures';
-import { querySqlite } from './support/sqlite-probe';
+import { queryDatabase } from './support/database-probe';
 
 // The real CLI with the real face scorer: a case without a face is refused before the tool (a plugin
 // that logs every call) is called; `rescore` scores stored outputs again without touching a file.
@@ -15,7 +15,6 @@ const data = makeTempData('rescore-cli');
 const log = join(data.root, 'calls.log');
 const config = join(data.root, 'swapbench.config.json');
 const env = cliEnv(data, { SWAPBENCH_CONFIG: config });
-const database = join(data.runs, 'swapbench.db');
 let demoCase: string;
 
 before(async () => {
@@ -78,7 +77,7 @@ describe('run with a case the scorer cannot score', { timeout: 180_000 }, () => 
     assert.match(result.stderr, /--skip-unscorable/);
     assert.equal(result.stdout, '');
     assert.deepEqual(calls(), [], 'the tool was never called');
-    const runs = await querySqlite(database, 'SELECT id FROM runs');
+    const runs = await queryDatabase(data, 'SELECT id FROM runs');
     assert.deepEqual(runs, []);
   });
 
@@ -119,8 +118,8 @@ describe('run with a case the scorer cannot score', { timeout: 180_000 }, () => 
   test('rescore scores the stored output again, touching no file; a second rescore has nothing to do', async () => {
     assert.ok(runId, 'the run of the previous test');
     // As a database from before scorer versions would have it.
-    await querySqlite(
-      database,
+    await queryDatabase(
+      data,
       `UPDATE run_items SET scorer_version = NULL, score = 99.5 WHERE run_id = '${runId}'`,
     );
     const hashes = () =>
@@ -147,8 +146,8 @@ describe('run with a case the scorer cannot score', { timeout: 180_000 }, () => 
     assert.equal(typeof scoreOfRun, 'number');
     assert.equal(json.runs[0].items[0].score, scoreOfRun, 'the same scorer gives the same score again');
     assert.equal(json.runs[0].items[0].scorer_version, SCORER_VERSION);
-    const [row] = await querySqlite<{ scorer_version: string; score: number }>(
-      database,
+    const [row] = await queryDatabase<{ scorer_version: string; score: number }>(
+      data,
       `SELECT scorer_version, score FROM run_items WHERE run_id = '${runId}'`,
     );
     assert.equal(row.scorer_version, SCORER_VERSION);
@@ -170,9 +169,9 @@ describe('run with a case the scorer cannot score', { timeout: 180_000 }, () => 
   });
 
   test('rescore refuses a running run, an unknown run and bad arguments with exit 2', async () => {
-    await querySqlite(database, `UPDATE runs SET status = 'running' WHERE id = '${runId}'`);
+    await queryDatabase(data, `UPDATE runs SET status = 'running' WHERE id = '${runId}'`);
     assertBadInput(await swapbench(['rescore', runId], env), new RegExp(`Run ${runId} is running`));
-    await querySqlite(database, `UPDATE runs SET status = 'finished' WHERE id = '${runId}'`);
+    await queryDatabase(data, `UPDATE runs SET status = 'finished' WHERE id = '${runId}'`);
     assertBadInput(await swapbench(['rescore', 'r_nope'], env), /Unknown run "r_nope".*swapbench runs/);
     assertBadInput(await swapbench(['rescore'], env), /a run id .* or --all/);
     assertBadInput(await swapbench(['rescore', runId, '--all'], env), /not both/);

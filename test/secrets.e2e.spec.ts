@@ -13,6 +13,7 @@ import type { ToolSummary } from '../libs/tools/tools.registry';
 import type { FakeScenario } from './fake-openai/fake-openai.scenarios';
 import { FakeOpenAIServer, type RecordedRequest } from './fake-openai/fake-openai.server';
 import { cliEnv, swapbench, type CliResult } from './support/cli';
+import { databaseText } from './support/database-probe';
 import { HOSTED_KEY_ENV, HostedFakes } from './support/hosted-fakes';
 import { filesUnder, writeFaceCase } from './support/fixtures';
 import { settingsFor, useTempData } from './support/temp-data';
@@ -319,7 +320,7 @@ describe('API keys never leave the process: API, pages, live channels, reports, 
     assert.equal(cliTools.find((t) => t.id === COMPAT_TOOL)?.available, true);
   });
 
-  it('sent both keys to the provider and left them nowhere else', () => {
+  it('sent both keys to the provider and left them nowhere else', async () => {
     // The keys were really used, and the provider really echoed them back.
     const sent = new Set(fake.requests.map((r) => r.authorization));
     assert.ok(sent.has(`Bearer ${OPENAI_KEY}`), 'the OpenAI key went to the fake server');
@@ -341,8 +342,10 @@ describe('API keys never leave the process: API, pages, live channels, reports, 
     );
 
     const files = filesUnder(data.root);
-    for (const expected of ['runs/swapbench.db', 'report-cli.html', 'swapbench.config.json'])
+    const database = data.databaseUrl ? [] : ['runs/swapbench.db'];
+    for (const expected of [...database, 'report-cli.html', 'swapbench.config.json'])
       assert.ok(files.includes(expected), `${expected} exists`);
+    surfaces.set('database rows', await databaseText(data));
     assert.ok(
       files.some((f) => f.startsWith('runs/') && f.endsWith('.json')),
       'sidecars were written',

@@ -12,7 +12,7 @@ import type { RunDetail } from '../libs/runs/run-views';
 import { RunsModule } from '../libs/runs/runs.module';
 import { RunsService } from '../libs/runs/runs.service';
 import { filesUnder, makeTempData, writeCases } from './support/fixtures';
-import { integrityCheck } from './support/sqlite-probe';
+import { integrityCheck } from './support/database-probe';
 import { OtherWideTool, ScriptedEvaluator, TEST_TOOLS, WideTool } from './support/test-tools';
 import { SettingsModule } from '../libs/core/config/settings.module';
 
@@ -113,7 +113,7 @@ describe('storage faults', () => {
       }
       const leftovers = filesUnder(join(data.runs)).filter((f) => f.endsWith('.tmp'));
       assert.deepEqual(leftovers, [], 'no partial file is left on the full disk');
-      assert.deepEqual(await integrityCheck(join(data.runs, 'swapbench.db')), ['ok']);
+      assert.deepEqual(await integrityCheck(data), ['ok']);
       execFileSync('umount', [mounted.pop()!]);
     },
   );
@@ -140,6 +140,6 @@ describe('storage faults', () => {
     before.items.forEach((item, i) =>
       assert.deepEqual(readFileSync(join(data.runs, item.image_path!)), earlier[i]),
     );
-    assert.deepEqual(await integrityCheck(join(data.runs, 'swapbench.db')), ['ok']);
+    assert.deepEqual(await integrityCheck(data), ['ok']);
   });
 });

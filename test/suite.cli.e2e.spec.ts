@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { EXPORT_COLUMNS } from '../libs/results/run-export';
 import { cliEnv, swapbench, type CliResult } from './support/cli';
 import { makeTempData, writeFaceCase } from './support/fixtures';
-import { querySqlite } from './support/sqlite-probe';
+import { queryDatabase } from './support/database-probe';
 
 // Benchmark as code (docs/suites.md) through the real CLI: a suite file with two variants of one plugin tool
 // (it logs the options it receives), samples and tags; runs listed, exported, compared and deleted; the
@@ -257,10 +257,7 @@ describe('the cache and a command tool', () => {
 
     const cleared = await swapbench(['cache', 'clear'], env);
     assert.equal(cleared.code, 0, cleared.stderr);
-    const keys = await querySqlite<{ cache_key: string }>(
-      join(data.runs, 'swapbench.db'),
-      'SELECT cache_key FROM run_items',
-    );
+    const keys = await queryDatabase<{ cache_key: string }>(data, 'SELECT cache_key FROM run_items');
     assert.ok(keys.length > 0 && keys.every((k) => k.cache_key.startsWith('cleared:')));
   });
 });

@@ -39,31 +39,31 @@ describe('table owners', () => {
   });
 
   it('has entities whose columns and foreign keys are the migrated tables’ own', async () => {
-    for (const entity of db.entityMetadatas) {
-      const table = entity.tableName;
-      const columns = await db.query<Array<{ name: string; notnull: number }>>(
-        `PRAGMA table_info("${table}")`,
-      );
-      assert.deepEqual(
-        entity.columns.map((c) => [c.databaseName, c.isNullable]).sort(),
-        columns.map((c) => [c.name, c.notnull === 0]).sort(),
-        table,
-      );
-      const keys = await db.query<Array<{ from: string; table: string; on_delete: string }>>(
-        `PRAGMA foreign_key_list("${table}")`,
-      );
-      // Every key an entity declares is in the table, with the same cascade (arena votes declare none).
-      for (const fk of entity.foreignKeys) {
-        assert.ok(
-          keys.some(
-            (k) =>
-              k.from === fk.columnNames[0] &&
-              k.table === fk.referencedTablePath &&
-              k.on_delete === fk.onDelete,
-          ),
-          `${table}.${fk.columnNames[0]} → ${fk.referencedTablePath}`,
+    const runner = db.createQueryRunner();
+    try {
+      for (const entity of db.entityMetadatas) {
+        const table = await runner.getTable(entity.tableName);
+        assert.ok(table, `${entity.tableName} is migrated`);
+        assert.deepEqual(
+          entity.columns.map((c) => [c.databaseName, c.isNullable]).sort(),
+          table.columns.map((c) => [c.name, c.isNullable]).sort(),
+          entity.tableName,
         );
+        // Every key an entity declares is in the table, with the same cascade (arena votes declare none).
+        for (const fk of entity.foreignKeys) {
+          assert.ok(
+            table.foreignKeys.some(
+              (k) =>
+                k.columnNames[0] === fk.columnNames[0] &&
+                k.referencedTableName.endsWith(fk.referencedTablePath) &&
+                k.onDelete === fk.onDelete,
+            ),
+            `${entity.tableName}.${fk.columnNames[0]} → ${fk.referencedTablePath}`,
+          );
+        }
       }
+    } finally {
+      await runner.release();
     }
   });
 

@@ -63,6 +63,36 @@ describe('parseSettings', () => {
     assert.match(refusal({ PORT: 'x', HOST: 'a b' }), /PORT .*; HOST /);
   });
 
+  it('takes a Postgres and a Redis URL; both together are team mode', () => {
+    const single = parseSettings({}, '/w');
+    assert.equal(single.databaseUrl, null);
+    assert.equal(single.teamMode, false);
+    const database = 'postgres://swapbench:pw@db.example:5432/swapbench';
+    const postgresOnly = parseSettings({ SWAPBENCH_DATABASE_URL: database }, '/w');
+    assert.equal(postgresOnly.databaseUrl, database);
+    assert.equal(postgresOnly.teamMode, false);
+    const team = parseSettings(
+      { SWAPBENCH_DATABASE_URL: database, SWAPBENCH_REDIS_URL: 'redis://q:6379' },
+      '/w',
+    );
+    assert.equal(team.redisUrl, 'redis://q:6379');
+    assert.equal(team.teamMode, true);
+  });
+
+  it('refuses a database or Redis URL of another kind, without showing its password', () => {
+    const refused = refusal({ SWAPBENCH_DATABASE_URL: 'mysql://root:hunter2@db/x' });
+    assert.match(
+      refused,
+      /^SWAPBENCH_DATABASE_URL must be a URL such as postgres:\/\/.*got mysql:\/\/db\/x$/,
+    );
+    assert.doesNotMatch(refused, /hunter2/);
+    assert.match(
+      refusal({ SWAPBENCH_REDIS_URL: 'localhost:6379' }),
+      /^SWAPBENCH_REDIS_URL must be a URL such as redis:/,
+    );
+    assert.match(refusal({ SWAPBENCH_DATABASE_URL: 'not a url' }), /^SWAPBENCH_DATABASE_URL must be a URL/);
+  });
+
   it('ignores every other variable, keys included', () => {
     const settings = parseSettings({ OPENAI_API_KEY: 'sk-secret-123', PATH: '/bin' }, '/w');
     assert.doesNotMatch(JSON.stringify(settings), /sk-secret/);
