@@ -9,12 +9,14 @@ import { InitialSchema1764230400000 } from './migrations/1764230400000-initial-s
 import { ScorerVersion1767052800000 } from './migrations/1767052800000-scorer-version';
 import { RatersAndVotes1767225600000 } from './migrations/1767225600000-raters-and-votes';
 import { VariantsSamples1767139200001 } from './migrations/1767139200001-variants-samples';
+import { SharedFiles1767312000000 } from './migrations/1767312000000-shared-files';
 
 export const MIGRATIONS = [
   InitialSchema1764230400000,
   ScorerVersion1767052800000,
   VariantsSamples1767139200001,
   RatersAndVotes1767225600000,
+  SharedFiles1767312000000,
 ];
 
 /**

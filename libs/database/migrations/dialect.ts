@@ -16,5 +16,7 @@ export function dialect(db: QueryRunner) {
     real: postgres ? 'double precision' : 'real',
     /** The boolean false, as a value and as a default. */
     false: postgres ? 'false' : '0',
+    /** Bytes (a file's content). */
+    bytes: postgres ? 'bytea' : 'blob',
   };
 }
