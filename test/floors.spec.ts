@@ -10,7 +10,7 @@ import { packageRoot } from '../libs/core/package-root';
  * inputs (database, cases, faces, report image variants) sit on it; the scorer, the tools and the ratings
  * table use those; runs use all of them (a run's detail carries its ratings, so ratings are below runs
  * and need nothing of them but the foreign key); what is built from runs (authoring's case removal,
- * judgement, results, suites) is above them; the report above its sections; the web app above all libs;
+ * judgement, results, suites, team mode's queues) is above them; the report above its sections; the web app above all libs;
  * the server's door, then the CLI's (its `serve` starts the server).
  */
 const FLOORS: Record<string, number> = {
@@ -27,6 +27,7 @@ const FLOORS: Record<string, number> = {
   'libs/judgement': 4,
   'libs/results': 4,
   'libs/suites': 4,
+  'libs/team': 4,
   'libs/report': 5,
   'libs/web': 6,
   'apps/server': 7,

@@ -7,6 +7,7 @@ import { AuthoringModule } from '../../libs/authoring/authoring.module';
 import { CacheClearCommand, CacheCommand } from './commands/cache.command';
 import { CompareCommand } from './commands/compare.command';
 import { DbCommand, DbMigrateCommand } from './commands/db.command';
+import { WorkerCommand } from './commands/worker.command';
 import { ExportCommand } from './commands/export.command';
 import { RunsDeleteCommand } from './commands/runs-delete.command';
 import { CasesValidateCommand } from './commands/cases-validate.command';
@@ -41,6 +42,7 @@ import { ToolsCommand } from './commands/tools.command';
     ReportCommand,
     DbCommand,
     DbMigrateCommand,
+    WorkerCommand,
   ],
 })
 export class CliModule {}

@@ -26,6 +26,7 @@ const EXAMPLES: Record<string, string[]> = {
   rescore: ['swapbench rescore <run_id>', 'swapbench rescore --all --json'],
   serve: ['swapbench serve --port 8000'],
   db: ['swapbench db migrate'],
+  worker: ['swapbench worker --queues generate,score --concurrency 4'],
   'db migrate': ['SWAPBENCH_DATABASE_URL=postgres://swapbench@db.example/swapbench swapbench db migrate'],
 };
 

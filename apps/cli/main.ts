@@ -9,6 +9,7 @@ import { exitOnError } from '../../libs/core/user-error';
 import { CliLogger } from './cli-logger';
 import { isDbRequest } from './commands/db.options';
 import { isServeRequest } from './commands/serve.options';
+import { isWorkerRequest } from './commands/worker.options';
 
 /**
  * Exit codes: 0 ok, 1 the run did not meet `--fail-under` or had failures asked to fail, 2 bad input.
@@ -26,6 +27,11 @@ async function main(): Promise<void> {
     const { serve } = await import('./serve-door.js');
     // A server's warnings are worth seeing; a command's are noise unless asked for.
     await serve(args, settings, new CliLogger({ logLevels: settings.debug ? verbose : ['error', 'warn'] }));
+    return;
+  }
+  if (isWorkerRequest(args)) {
+    const { work } = await import('./worker-door.js');
+    await work(args, settings, new CliLogger({ logLevels: settings.debug ? verbose : ['error', 'warn'] }));
     return;
   }
   if (isDbRequest(args)) {

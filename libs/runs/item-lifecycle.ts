@@ -208,6 +208,8 @@ export class ItemLifecycle {
     try {
       const known = this.known.get(item.id);
       this.known.delete(item.id);
+      // In team mode the image may have been stored by another process: fetched here first.
+      await this.store.exists(item.imagePath!);
       const { score, breakdown } = await evaluator.evaluate(
         testCase,
         this.store.absolute(item.imagePath!),

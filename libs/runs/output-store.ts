@@ -3,15 +3,20 @@ import { basename, dirname, join, posix } from 'node:path';
 import sharp from 'sharp';
 import { writeFileAtomic } from '../core/atomic-write';
 import { isPng } from '../core/image-type';
+import { LocalFiles, type SharedFiles } from '../database/shared-files';
 
 /**
  * Image files of run items: `runs/<day>/<tool_id>/<case_id>.png` with a JSON sidecar beside each.
  * Files are written to a temp name and renamed, so a reader (or a resumed run) sees a whole file or
- * none; names are never reused, so a later run never overwrites an earlier one.
+ * none; names are never reused, so a later run never overwrites an earlier one. In team mode each file
+ * written is published to the team (`SharedFiles`), and one another process wrote is fetched on demand.
  */
 export class OutputStore {
   /** @param root the runs folder (`SwapbenchSettings.runs`). */
-  constructor(readonly root: string) {}
+  constructor(
+    readonly root: string,
+    private readonly shared: SharedFiles = new LocalFiles(),
+  ) {}
 
   /** Candidate names for an item's image, relative to the runs folder: `case.png`, `case-2.png`, ... */
   *candidates(day: string, toolId: string, caseId: string): Generator<string> {
@@ -23,7 +28,9 @@ export class OutputStore {
     return join(this.root, ...relativePath.split('/'));
   }
 
+  /** Whether the file is there; in team mode, fetched first when another process wrote it. */
   async exists(relativePath: string): Promise<boolean> {
+    await this.shared.fetch('runs', relativePath);
     return access(this.absolute(relativePath)).then(
       () => true,
       () => false,
@@ -37,6 +44,7 @@ export class OutputStore {
   async writeImage(relativePath: string, image: Buffer): Promise<Buffer> {
     const png = isPng(image) ? image : await sharp(image).png().toBuffer();
     await writeFileAtomic(this.absolute(relativePath), png);
+    await this.shared.publish('runs', relativePath);
     return png;
   }
 
@@ -58,7 +66,9 @@ export class OutputStore {
 
   /** Writes the item's metadata beside its image (`<case_id>.json`). */
   async writeSidecar(relativePath: string, sidecar: object): Promise<void> {
-    await writeFileAtomic(this.absolute(sidecarPath(relativePath)), JSON.stringify(sidecar, null, 2) + '\n');
+    const path = sidecarPath(relativePath);
+    await writeFileAtomic(this.absolute(path), JSON.stringify(sidecar, null, 2) + '\n');
+    await this.shared.publish('runs', path);
   }
 }
 

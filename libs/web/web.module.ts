@@ -4,6 +4,7 @@ import { CasesModule } from '../cases/cases.module';
 import { JudgementModule } from '../judgement/judgement.module';
 import { RatingsModule } from '../ratings/ratings.module';
 import { RunsModule } from '../runs/runs.module';
+import { TeamEvents, TeamModule } from '../team/team.module';
 import { ToolsModule } from '../tools/tools.module';
 import { ArenaController } from './api/arena.controller';
 import { CatalogController } from './api/catalog.controller';
@@ -18,7 +19,15 @@ import { ResumeOnStart } from './resume-on-start';
 
 /** The JSON API and the live channels (Socket.IO, plain WebSocket, SSE), all fed by the one event bus. */
 @Module({
-  imports: [CasesModule, ToolsModule, RunsModule, RatingsModule, AuthoringModule, JudgementModule],
+  imports: [
+    CasesModule,
+    ToolsModule,
+    RunsModule,
+    RatingsModule,
+    AuthoringModule,
+    JudgementModule,
+    TeamModule,
+  ],
   controllers: [
     ArenaController,
     CatalogController,
@@ -27,7 +36,7 @@ import { ResumeOnStart } from './resume-on-start';
     TestCasesController,
     CompareController,
   ],
-  providers: [RunCatchUp, RunEventsGateway, PlainRunSocket, ResumeOnStart],
+  providers: [RunCatchUp, RunEventsGateway, PlainRunSocket, ResumeOnStart, TeamEvents],
   exports: [PlainRunSocket],
 })
 export class WebModule {}

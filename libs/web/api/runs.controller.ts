@@ -3,7 +3,6 @@ import {
   Controller,
   Get,
   HttpCode,
-  Logger,
   BeforeApplicationShutdown,
   Param,
   Post,
@@ -13,7 +12,7 @@ import {
 import { ApiBody, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { z } from 'zod';
-import { RunExecutor } from '../../runs/run-executor';
+import { RunLauncher } from '../../runs/run-launcher';
 import { runRequestSchema, type RunRequest } from '../../runs/run-request';
 import type { RunDetail, RunItemView, RunView } from '../../runs/run-views';
 import { RunsService } from '../../runs/runs.service';
@@ -27,13 +26,12 @@ import { RowIdPipe } from '../http/row-id.pipe';
 @ApiTags('runs')
 @Controller('api')
 export class RunsController implements BeforeApplicationShutdown {
-  private readonly logger = new Logger(RunsController.name);
   /** Open SSE responses: ended at shutdown, or the HTTP server waits for them forever (Ctrl-C hangs). */
   private readonly streams = new Set<Response>();
 
   constructor(
     private readonly runs: RunsService,
-    private readonly executor: RunExecutor,
+    private readonly launcher: RunLauncher,
     private readonly catchUp: RunCatchUp,
   ) {}
 
@@ -49,9 +47,7 @@ export class RunsController implements BeforeApplicationShutdown {
     @Body(new ZodBody(runRequestSchema)) request: RunRequest,
   ): Promise<{ run_id: string; skipped: SkippedCase[] }> {
     const { run, skipped } = await this.runs.create(request);
-    this.executor
-      .execute(run.id)
-      .catch((error: Error) => this.logger.error(`Run ${run.id} stopped: ${error.message}`));
+    await this.launcher.start(run.id);
     return { run_id: run.id, skipped };
   }
 
@@ -90,7 +86,7 @@ export class RunsController implements BeforeApplicationShutdown {
   @HttpCode(200)
   async cancel(@Param('id') id: string): Promise<RunView> {
     const run = await this.runs.get(id);
-    await this.executor.stop(run.id, 'cancel');
+    await this.launcher.cancel(run.id);
     const detail = await this.runs.detail(run.id);
     const { items: _items, ...view } = detail;
     return view;

@@ -1,0 +1,98 @@
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { SwapTool } from '../tools/tool';
+import { redisClient } from './redis';
+
+/** What a job carries: the item it works on; everything else is read from the database when it runs. */
+export interface ItemJob {
+  itemId: number;
+}
+
+export type JobKind = 'generate' | 'score';
+
+/** The scoring queue's name; a tool's generation queue is `generate-<tool id>`. */
+export const SCORE_QUEUE = 'score';
+
+export function generateQueueName(toolId: string): string {
+  return `generate-${toolId}`;
+}
+
+/**
+ * Jobs are never retried for a tool's failure (the item's own attempts do that, docs/api.md §4.2): a job
+ * fails only when its worker stopped (shut down, or died and the job stalled), and is taken up again.
+ */
+const JOB_OPTIONS: JobsOptions = {
+  attempts: 5,
+  backoff: { type: 'fixed', delay: 1000 },
+  removeOnComplete: true,
+  removeOnFail: true,
+};
+
+/**
+ * Team mode's queues on Redis (BullMQ): one generation queue per tool, whose concurrency is the tool's
+ * own across every worker (BullMQ's global concurrency), and one scoring queue. A job's id is its item's
+ * and its kind's, so adding it twice is harmless: a run started again, or resumed by a restarted server,
+ * queues nothing twice. Connects on first use: the single-user default never touches Redis.
+ */
+export class TeamQueues {
+  private connection?: Redis;
+  private readonly queues = new Map<string, Promise<Queue>>();
+
+  constructor(private readonly url: string) {}
+
+  async addGenerate(itemId: number, tool: SwapTool): Promise<void> {
+    const queue = await this.queue(generateQueueName(tool.id), tool.concurrency);
+    await queue.add('generate', { itemId } satisfies ItemJob, {
+      ...JOB_OPTIONS,
+      jobId: jobId(itemId, 'generate'),
+    });
+  }
+
+  async addScore(itemId: number): Promise<void> {
+    const queue = await this.queue(SCORE_QUEUE);
+    await queue.add('score', { itemId } satisfies ItemJob, { ...JOB_OPTIONS, jobId: jobId(itemId, 'score') });
+  }
+
+  /** Takes the items' jobs out of their queues, those not yet started (a started one sees its item canceled). */
+  async removeWaiting(items: Array<{ id: number; toolId: string }>): Promise<void> {
+    for (const item of items) {
+      const generate = await this.queue(generateQueueName(item.toolId));
+      await generate.remove(jobId(item.id, 'generate')).catch(() => 0);
+      await (await this.queue(SCORE_QUEUE)).remove(jobId(item.id, 'score')).catch(() => 0);
+    }
+  }
+
+  /** Jobs waiting or running in each queue this process has used (for the run page and the admin page). */
+  async depths(): Promise<Record<string, { waiting: number; active: number }>> {
+    const depths: Record<string, { waiting: number; active: number }> = {};
+    for (const [name, queue] of this.queues) {
+      const counts = await (await queue).getJobCounts('waiting', 'prioritized', 'delayed', 'active');
+      depths[name] = {
+        waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0) + (counts.delayed ?? 0),
+        active: counts.active ?? 0,
+      };
+    }
+    return depths;
+  }
+
+  async close(): Promise<void> {
+    for (const queue of this.queues.values()) await (await queue).close();
+    await this.connection?.quit().catch(() => this.connection?.disconnect());
+  }
+
+  /** The queue by name, made once; a generation queue gets its tool's concurrency for all workers. */
+  private queue(name: string, concurrency?: number): Promise<Queue> {
+    let made = this.queues.get(name);
+    if (!made) {
+      this.connection ??= redisClient(this.url);
+      const queue = new Queue(name, { connection: this.connection, prefix: 'swapbench' });
+      made = (concurrency ? queue.setGlobalConcurrency(concurrency) : Promise.resolve()).then(() => queue);
+      this.queues.set(name, made);
+    }
+    return made;
+  }
+}
+
+export function jobId(itemId: number, kind: JobKind): string {
+  return `item-${itemId}-${kind}`;
+}
