@@ -5,7 +5,7 @@ import { withSettings } from '../../libs/core/config/settings.module';
 import type { SwapbenchSettings } from '../../libs/core/config/swapbench-settings';
 import { RunEventBus } from '../../libs/core/event-bus';
 import { UserError } from '../../libs/core/user-error';
-import { reachRedis } from '../../libs/team/redis';
+import { reachRedis, teamRedis } from '../../libs/team/redis';
 import { TeamJobs } from '../../libs/team/team-jobs';
 import { TeamModule } from '../../libs/team/team.module';
 import { TeamWorker } from '../../libs/team/team-worker';
@@ -48,12 +48,12 @@ export async function work(
     abortOnError: false,
   });
   const worker = new TeamWorker(
-    settings.redisUrl!,
+    teamRedis(settings),
     app.get(TeamJobs),
     app.get(ToolRegistry),
     app.get(RunEventBus),
   );
-  const listening = worker.start({
+  const listening = await worker.start({
     queues: queues as Array<'generate' | 'score'>,
     concurrency,
     lockMs: lockSeconds * 1000,

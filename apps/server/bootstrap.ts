@@ -6,6 +6,7 @@ import type { Request, Response } from 'express';
 import type { Server } from 'node:http';
 import { withSettings } from '../../libs/core/config/settings.module';
 import type { SwapbenchSettings } from '../../libs/core/config/swapbench-settings';
+import { SharedFiles } from '../../libs/database/shared-files';
 import { dataFiles } from '../../libs/web/http/data-files';
 import { JsonErrorsFilter } from '../../libs/web/http/json-errors.filter';
 import { LocalOnly, securityHeaders } from '../../libs/web/http/local-only';
@@ -46,8 +47,15 @@ export async function startServer(options: ServerOptions): Promise<INestApplicat
   app.useBodyParser('json', { limit: '256kb', strict: true });
   app.useGlobalFilters(new JsonErrorsFilter());
   app.enableShutdownHooks();
-  app.use('/runs', dataFiles(options.settings.runs));
-  app.use('/datasets', dataFiles(options.settings.datasets));
+  const shared = app.get(SharedFiles);
+  app.use(
+    '/runs',
+    dataFiles(options.settings.runs, (path) => shared.fetch('runs', path)),
+  );
+  app.use(
+    '/datasets',
+    dataFiles(options.settings.datasets, (path) => shared.fetch('datasets', path)),
+  );
 
   const document = SwaggerModule.createDocument(
     app,

@@ -9,6 +9,7 @@ import { ToolRegistry, describeTool } from '../tools/tools.registry';
 import { ComponentRenderer } from './components.renderer';
 import { InlineImages } from './inline-images';
 import { buildRunPanel } from './run-panel.builder';
+import { SharedFiles } from '../database/shared-files';
 
 /**
  * Renders a run as one self-contained HTML file (`report_<run_id>.html`): the same components as the
@@ -26,12 +27,15 @@ export class ReportService {
     private readonly renderer: ComponentRenderer,
     private readonly judgement: JudgementService,
     private readonly settings: SwapbenchSettings,
+    private readonly files: SharedFiles,
   ) {}
 
   /** The report's HTML. Throws the RunsService's UserError (404) for an unknown run. */
   async render(runId: string, options: { baseline?: string } = {}): Promise<string> {
     const start = performance.now();
     const [run, cases] = await Promise.all([this.runs.detail(runId), this.cases.summaries()]);
+    // In team mode the outputs were stored by the workers: each is brought into this process's folder.
+    for (const item of run.items) if (item.image_path) await this.files.fetch('runs', item.image_path);
     // The first report of a process loads the compiled components (0.6–1.5 s of JavaScript); start that
     // now so it overlaps the image encodes, which run on libuv's pool rather than this thread.
     const loading = this.renderer.styles().catch(() => undefined);

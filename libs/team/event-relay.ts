@@ -3,9 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { RunEventBus } from '../core/event-bus';
 import type { RunEvent } from '../core/run-events';
-import { redisClient } from './redis';
-
-const CHANNEL = 'swapbench:events';
+import { redisClient, type TeamRedis } from './redis';
 
 interface Relayed {
   /** The process that published the event, so that it does not take its own events back. */
@@ -29,17 +27,18 @@ export class EventRelay {
   private stopSending?: () => void;
 
   constructor(
-    private readonly url: string,
+    private readonly team: TeamRedis,
     private readonly bus: RunEventBus,
   ) {}
 
-  /** Publishes every event of this process's bus to the team. */
-  send(): void {
+  /** Publishes every event of this process's bus to the team, once connected. */
+  async send(): Promise<void> {
     const publisher = this.connect();
+    await publisher.connect();
     this.stopSending = this.bus.subscribe((event) => {
       if (this.relayed.has(event)) return;
       const message: Relayed = { from: this.self, event };
-      this.sent = publisher.publish(CHANNEL, JSON.stringify(message)).catch((error: Error) => {
+      this.sent = publisher.publish(this.channel, JSON.stringify(message)).catch((error: Error) => {
         this.logger.warn(`A run event was not sent to the team: ${error.message}`);
       });
     });
@@ -54,7 +53,7 @@ export class EventRelay {
       this.relayed.add(event);
       this.bus.publish(event);
     });
-    await subscriber.subscribe(CHANNEL);
+    await subscriber.subscribe(this.channel);
   }
 
   /** Resolves once every event published so far has reached Redis. */
@@ -68,8 +67,12 @@ export class EventRelay {
     await Promise.all(this.connections.map((c) => c.quit().catch(() => c.disconnect())));
   }
 
+  private get channel(): string {
+    return `${this.team.prefix}:events`;
+  }
+
   private connect(): Redis {
-    const connection = redisClient(this.url);
+    const connection = redisClient(this.team.url);
     connection.on('error', (error: Error) => this.logger.warn(`Redis: ${error.message}`));
     this.connections.push(connection);
     return connection;

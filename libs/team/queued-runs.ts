@@ -12,6 +12,7 @@ import { RunLauncher } from '../runs/run-launcher';
 import { RunItem } from '../runs/run-item.entity';
 import { Run } from '../runs/run.entity';
 import { ToolRegistry } from '../tools/tools.registry';
+import { teamRedis } from './redis';
 import { TeamQueues } from './team-queues';
 
 /**
@@ -23,7 +24,7 @@ import { TeamQueues } from './team-queues';
 @Injectable()
 export class QueuedRuns extends RunLauncher implements OnModuleDestroy {
   private readonly logger = new Logger(QueuedRuns.name);
-  readonly queues: TeamQueues;
+  private team?: TeamQueues;
 
   constructor(
     @InjectRepository(Run) private readonly runs: Repository<Run>,
@@ -35,7 +36,12 @@ export class QueuedRuns extends RunLauncher implements OnModuleDestroy {
     private readonly settings: SwapbenchSettings,
   ) {
     super();
-    this.queues = new TeamQueues(settings.redisUrl ?? '');
+  }
+
+  /** The team's queues, made on first use (never in the single-user default). */
+  get queues(): TeamQueues {
+    this.team ??= new TeamQueues(teamRedis(this.settings));
+    return this.team;
   }
 
   async start(runId: string): Promise<void> {
@@ -94,7 +100,7 @@ export class QueuedRuns extends RunLauncher implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    await this.queues.close();
+    await this.team?.close();
   }
 
   /** Publishes the case's files for the workers (a worker fetches them into its own datasets folder). */

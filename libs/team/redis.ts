@@ -1,6 +1,25 @@
 import { Redis } from 'ioredis';
+import { createHash } from 'node:crypto';
+import type { SwapbenchSettings } from '../core/config/swapbench-settings';
 import { publicUrl } from '../core/secret-redaction';
 import { UserError } from '../core/user-error';
+
+/** Where a team's queues and events live: its Redis, and the names of its keys there. */
+export interface TeamRedis {
+  url: string;
+  /**
+   * Every key and channel of the team starts with this: `swapbench:` and a digest of its database, so
+   * that two teams (or two test runs) sharing one Redis never take each other's jobs.
+   */
+  prefix: string;
+}
+
+export function teamRedis(settings: SwapbenchSettings): TeamRedis {
+  if (!settings.redisUrl || !settings.databaseUrl)
+    throw new Error('team mode needs its database and Redis URLs');
+  const database = createHash('sha256').update(publicUrl(settings.databaseUrl)).digest('hex').slice(0, 12);
+  return { url: settings.redisUrl, prefix: `swapbench:${database}` };
+}
 
 /**
  * A connection to team mode's Redis. It reconnects by itself (a restarted Redis loses no worker) and

@@ -1,7 +1,7 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { SwapTool } from '../tools/tool';
-import { redisClient } from './redis';
+import { redisClient, type TeamRedis } from './redis';
 
 /** What a job carries: the item it works on; everything else is read from the database when it runs. */
 export interface ItemJob {
@@ -38,7 +38,7 @@ export class TeamQueues {
   private connection?: Redis;
   private readonly queues = new Map<string, Promise<Queue>>();
 
-  constructor(private readonly url: string) {}
+  constructor(private readonly team: TeamRedis) {}
 
   async addGenerate(itemId: number, tool: SwapTool): Promise<void> {
     const queue = await this.queue(generateQueueName(tool.id), tool.concurrency);
@@ -84,8 +84,8 @@ export class TeamQueues {
   private queue(name: string, concurrency?: number): Promise<Queue> {
     let made = this.queues.get(name);
     if (!made) {
-      this.connection ??= redisClient(this.url);
-      const queue = new Queue(name, { connection: this.connection, prefix: 'swapbench' });
+      this.connection ??= redisClient(this.team.url);
+      const queue = new Queue(name, { connection: this.connection, prefix: this.team.prefix });
       made = (concurrency ? queue.setGlobalConcurrency(concurrency) : Promise.resolve()).then(() => queue);
       this.queues.set(name, made);
     }

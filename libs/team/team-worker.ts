@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import type { RunEventBus } from '../core/event-bus';
 import type { ToolRegistry } from '../tools/tools.registry';
 import { EventRelay } from './event-relay';
-import { redisClient } from './redis';
+import { redisClient, type TeamRedis } from './redis';
 import type { TeamJobs } from './team-jobs';
 import { generateQueueName, SCORE_QUEUE, TeamQueues, type ItemJob } from './team-queues';
 
@@ -31,17 +31,17 @@ export class TeamWorker {
   private readonly counts = { done: 0, failed: 0 };
 
   constructor(
-    private readonly url: string,
+    private readonly team: TeamRedis,
     private readonly jobs: TeamJobs,
     private readonly tools: ToolRegistry,
     bus: RunEventBus,
   ) {
-    this.queues = new TeamQueues(url);
-    this.relay = new EventRelay(url, bus);
+    this.queues = new TeamQueues(team);
+    this.relay = new EventRelay(team, bus);
   }
 
-  start(options: WorkerOptions): string[] {
-    this.relay.send();
+  async start(options: WorkerOptions): Promise<string[]> {
+    await this.relay.send();
     const names: string[] = [];
     if (options.queues.includes('generate')) {
       for (const tool of this.tools.all()) {
@@ -94,8 +94,8 @@ export class TeamWorker {
           throw new Error('the worker stopped; the job goes to another worker');
       },
       {
-        connection: redisClient(this.url),
-        prefix: 'swapbench',
+        connection: redisClient(this.team.url),
+        prefix: this.team.prefix,
         concurrency: Math.max(1, concurrency),
         lockDuration: lockMs,
         stalledInterval: Math.max(1000, Math.round(lockMs / 2)),

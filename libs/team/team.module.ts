@@ -12,7 +12,7 @@ import { RunsModule } from '../runs/runs.module';
 import { ToolsModule } from '../tools/tools.module';
 import { EventRelay } from './event-relay';
 import { QueuedRuns } from './queued-runs';
-import { reachRedis } from './redis';
+import { reachRedis, teamRedis } from './redis';
 import { TeamJobs } from './team-jobs';
 
 /**
@@ -32,7 +32,7 @@ export class TeamEvents implements OnApplicationBootstrap, OnModuleDestroy {
   async onApplicationBootstrap(): Promise<void> {
     if (!this.settings.teamMode) return;
     await reachRedis(this.settings.redisUrl!);
-    this.relay = new EventRelay(this.settings.redisUrl!, this.bus);
+    this.relay = new EventRelay(teamRedis(this.settings), this.bus);
     await this.relay.receive();
   }
 

@@ -1,0 +1,178 @@
+import type { INestApplication } from '@nestjs/common';
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { io } from 'socket.io-client';
+import { serverUrl, startServer } from '../apps/server/bootstrap';
+import type { ItemStatus, RunEvent } from '../libs/core/run-events';
+import type { RunDetail } from '../libs/runs/run-views';
+import { cliEnv, finished, startSwapbench } from './support/cli';
+import { makeTempData, writeFaceCases } from './support/fixtures';
+import { settingsFor } from './support/temp-data';
+
+// Team mode for real (docs/team.md): one server and two worker processes on the test's Postgres database
+// and the local Redis, each worker with folders of its own (no shared disk). One worker is killed with
+// SIGKILL in the middle of a tool call; its job goes to the other, and every item still ends scored once.
+
+const REDIS = process.env.SWAPBENCH_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const CASES = 6;
+const ORDER: ItemStatus[] = ['queued', 'generating', 'generated', 'evaluating', 'scored'];
+
+const needs = {
+  skip: !process.env.SWAPBENCH_TEST_DATABASE_URL && 'team mode needs Postgres: SWAPBENCH_TEST_DATABASE_URL',
+  timeout: 240_000,
+};
+
+describe('team mode: a server and two workers', needs, () => {
+  const data = makeTempData('team');
+  const log = join(data.root, 'calls.log');
+  const config = join(data.root, 'swapbench.config.json');
+  const workers: ChildProcess[] = [];
+  let app: INestApplication | undefined;
+  let base: string;
+
+  /** A worker process with a runs and a datasets folder of its own. */
+  async function startWorker(name: string): Promise<ChildProcess> {
+    const own = { datasets: join(data.root, name, 'datasets'), runs: join(data.root, name, 'runs') };
+    const env = cliEnv(
+      { ...own, databaseUrl: data.databaseUrl },
+      { SWAPBENCH_REDIS_URL: REDIS, SWAPBENCH_CONFIG: config },
+    );
+    const child = startSwapbench(['worker', '--lock-seconds', '3'], env);
+    workers.push(child);
+    let stdout = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+        stdout += chunk;
+        if (stdout.includes('is taking jobs')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`worker ${name} exited (${code}) before taking jobs`)));
+    });
+    return child;
+  }
+
+  /** The tool calls logged so far: `start|done`, case, worker's pid. */
+  function calls(): Array<{ kind: string; caseId: string; pid: number }> {
+    if (!existsSync(log)) return [];
+    return readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const [kind, caseId, pid] = line.split(' ');
+        return { kind, caseId, pid: Number(pid) };
+      });
+  }
+
+  before(async () => {
+    await writeFaceCases(data.datasets, CASES, 'tm');
+    const plugin = join(__dirname, 'support', 'counting.plugin.js');
+    writeFileSync(
+      config,
+      JSON.stringify({ plugins: [{ module: plugin, options: { log, delay_ms: 700, concurrency: 2 } }] }),
+    );
+    const settings = settingsFor(
+      { datasets: data.datasets, runs: data.runs, databaseUrl: data.databaseUrl },
+      { SWAPBENCH_REDIS_URL: REDIS, SWAPBENCH_CONFIG: config },
+    );
+    app = await startServer({ port: 0, host: '127.0.0.1', logger: false, settings });
+    base = serverUrl(app);
+  });
+
+  after(async () => {
+    for (const worker of workers) worker.kill('SIGKILL');
+    await app?.close();
+    data.cleanup();
+  });
+
+  test('runs a benchmark across both workers: the tool limit holds, a killed worker loses nothing', async () => {
+    const [first] = await Promise.all([startWorker('worker-a'), startWorker('worker-b')]);
+
+    const socket = io(base, { transports: ['websocket'], forceNew: true });
+    const events: RunEvent[] = [];
+    const runFinished = new Promise<void>((resolve) => {
+      socket.on('update', (e: RunEvent) => events.push(e));
+      socket.on('run_finished', (e: RunEvent) => {
+        events.push(e);
+        resolve();
+      });
+    });
+    const started = await fetch(`${base}/api/run`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ case_ids: 'all', tool_ids: ['test_counting'], options: { cache: false } }),
+    });
+    assert.equal(started.status, 202, await started.clone().text());
+    const { run_id: runId } = (await started.json()) as { run_id: string };
+    assert.equal(((await socket.emitWithAck('watch', runId)) as { ok: boolean }).ok, true);
+
+    // Kill the first worker in the middle of one of its tool calls.
+    const deadline = Date.now() + 60_000;
+    while (!calls().some((c) => c.kind === 'start' && c.pid === first.pid)) {
+      assert.ok(Date.now() < deadline, 'the first worker made no tool call');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    first.kill('SIGKILL');
+    await finished(first).catch(() => undefined);
+
+    await runFinished;
+    socket.close();
+    const detail = (await (await fetch(`${base}/api/runs/${runId}`)).json()) as RunDetail;
+    assert.equal(detail.status, 'finished');
+    assert.equal(detail.items.length, CASES);
+    for (const item of detail.items) assert.equal(item.status, 'scored', `${item.case_id}: ${item.error}`);
+
+    // Every item scored once, its events in the order of its life.
+    for (const item of detail.items) {
+      const statuses = events
+        .filter((e) => e.type === 'update' && e.item_id === item.id)
+        .map((e) => (e.type === 'update' ? e.status : 'queued'));
+      assert.equal(
+        statuses.filter((s) => s === 'scored').length,
+        1,
+        `${item.case_id}: ${statuses.join(' ')}`,
+      );
+      assert.equal(statuses.at(-1), 'scored');
+      const ranks = statuses.map((s) => ORDER.indexOf(s));
+      // A job taken up again after the kill starts the item's attempt over: generating may come back.
+      const backwards = ranks.filter((r, i) => i > 0 && r < ranks[i - 1] && !(r === 1 && ranks[i - 1] === 1));
+      assert.deepEqual(backwards, [], `${item.case_id}: ${statuses.join(' ')}`);
+    }
+    assert.equal(events.at(-1)?.type, 'run_finished');
+
+    // The tool's limit of 2 held across both workers, and was reached. The killed worker's call never
+    // logged its end: it counts until its job was taken up again (its case started by the other worker).
+    let most = 0;
+    const open = new Map<string, number>();
+    for (const call of calls()) {
+      if (call.kind === 'start') open.set(call.caseId, call.pid);
+      else open.delete(call.caseId);
+      most = Math.max(most, open.size);
+    }
+    assert.ok(most <= 2, `at most 2 tool calls at once across the workers, saw ${most}`);
+    assert.equal(most, 2, 'the calls overlapped');
+    // The killed worker's call was made again by the other worker.
+    const killed = calls()
+      .filter((c) => c.pid === first.pid && c.kind === 'start')
+      .at(-1)!;
+    assert.ok(
+      calls().some((c) => c.caseId === killed.caseId && c.pid !== first.pid && c.kind === 'done'),
+      `${killed.caseId} was generated again by the other worker`,
+    );
+
+    // No shared disk: the server holds no output, and serves each from the database.
+    const item = detail.items[0];
+    assert.equal(existsSync(join(data.runs, ...item.image_path!.split('/'))), false);
+    const image = await fetch(`${base}${item.image_url}`);
+    assert.equal(image.status, 200);
+    assert.equal(image.headers.get('content-type'), 'image/png');
+    // The report brings every output into the server's folder to inline it.
+    const other = join(data.runs, ...detail.items[1].image_path!.split('/'));
+    assert.equal(existsSync(other), false);
+    const report = await fetch(`${base}/api/runs/${runId}/report`);
+    assert.equal(report.status, 200);
+    assert.equal(existsSync(other), true);
+  });
+});
