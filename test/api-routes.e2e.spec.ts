@@ -36,7 +36,7 @@ function routeKey(method: string, path: string): string {
 
 /**
  * The routes docs/api.md documents: each `#### \`METHOD /path\`` heading, and each table row that starts
- * with routes (§2.8: `| \`GET /app/cases\`, \`GET /app/runs\` | ... |`).
+ * with routes (§2.9: `| \`GET /app/cases\`, \`GET /app/runs\` | ... |`).
  */
 function documentedRoutes(markdown: string): string[] {
   const route = /`([A-Z]+) (\/[^`]*)`/g;

@@ -8,6 +8,7 @@ import { io } from 'socket.io-client';
 import { serverUrl, startServer } from '../apps/server/bootstrap';
 import type { ItemStatus, RunEvent } from '../libs/core/run-events';
 import type { RunDetail } from '../libs/runs/run-views';
+import type { TeamView } from '../libs/team/team-status';
 import { cliEnv, finished, startSwapbench } from './support/cli';
 import { makeTempData, writeFaceCases } from './support/fixtures';
 import { settingsFor } from './support/temp-data';
@@ -168,6 +169,14 @@ describe('team mode: a server and two workers', needs, () => {
     const image = await fetch(`${base}${item.image_url}`);
     assert.equal(image.status, 200);
     assert.equal(image.headers.get('content-type'), 'image/png');
+    // The admin's view of the team: both workers heard of, the survivor alive with its jobs done.
+    const team = (await (await fetch(`${base}/api/team`)).json()) as TeamView;
+    assert.equal(team.team_mode, true);
+    const survivor = team.workers.find((w) => w.pid === workers[1].pid);
+    assert.ok(survivor?.alive && survivor.done > 0, JSON.stringify(team.workers));
+    assert.ok(team.workers.some((w) => w.pid === first.pid));
+    assert.deepEqual(team.queues, []);
+
     // The report brings every output into the server's folder to inline it.
     const other = join(data.runs, ...detail.items[1].image_path!.split('/'));
     assert.equal(existsSync(other), false);

@@ -6,6 +6,7 @@ import { CasesService } from '../cases/cases.service';
 import type { TestCase } from '../cases/test-case';
 import { SwapbenchSettings } from '../core/config/swapbench-settings';
 import { RunEventBus } from '../core/event-bus';
+import { SharedFiles } from '../database/shared-files';
 import { UserError } from '../core/user-error';
 import { SwapEvaluator, type SwapScore } from '../evaluator/swap-evaluator';
 import { isRescorable, ItemMachine, RunTally } from './item-machine';
@@ -69,9 +70,11 @@ export class RescoreService {
     private readonly cases: CasesService,
     private readonly evaluator: SwapEvaluator,
     private readonly bus: RunEventBus,
+    files: SharedFiles,
     settings: SwapbenchSettings,
   ) {
-    this.store = new OutputStore(settings.runs);
+    // In team mode the outputs were stored by the workers: `exists` fetches each into this folder.
+    this.store = new OutputStore(settings.runs, files);
   }
 
   /** The current scorer's version, which rescored items get. */

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { CasesModule } from '../cases/cases.module';
 import { RunEventBus } from '../core/event-bus';
 import { DatabaseModule } from '../database/database.module';
+import { SharedFilesModule } from '../database/shared-files';
 import { EvaluatorModule } from '../evaluator/evaluator.module';
 import { RatingsModule } from '../ratings/ratings.module';
 import { ToolsModule } from '../tools/tools.module';
@@ -22,6 +23,7 @@ import { ScorabilityService } from './scorability.service';
 @Module({
   imports: [
     DatabaseModule,
+    SharedFilesModule,
     TypeOrmModule.forFeature([Run, RunItem]),
     CasesModule,
     ToolsModule,

@@ -62,11 +62,13 @@ export class TeamQueues {
     }
   }
 
-  /** Jobs waiting or running in each queue this process has used (for the run page and the admin page). */
-  async depths(): Promise<Record<string, { waiting: number; active: number }>> {
+  /** Jobs waiting (or delayed) and running in each of the named queues. */
+  async depths(names: string[]): Promise<Record<string, { waiting: number; active: number }>> {
     const depths: Record<string, { waiting: number; active: number }> = {};
-    for (const [name, queue] of this.queues) {
-      const counts = await (await queue).getJobCounts('waiting', 'prioritized', 'delayed', 'active');
+    for (const name of names) {
+      const counts = await (
+        await this.queue(name)
+      ).getJobCounts('waiting', 'prioritized', 'delayed', 'active');
       depths[name] = {
         waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0) + (counts.delayed ?? 0),
         active: counts.active ?? 0,

@@ -1,12 +1,32 @@
 import { Logger } from '@nestjs/common';
 import { Worker, type Job } from 'bullmq';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
+import type { Redis } from 'ioredis';
 import type { RunEventBus } from '../core/event-bus';
 import type { ToolRegistry } from '../tools/tools.registry';
 import { EventRelay } from './event-relay';
 import { redisClient, type TeamRedis } from './redis';
 import type { TeamJobs } from './team-jobs';
 import { generateQueueName, SCORE_QUEUE, TeamQueues, type ItemJob } from './team-queues';
+
+/** How often a worker says it is alive; one not heard of for three times this is shown as gone. */
+export const WORKER_BEAT_MS = 5000;
+
+/** A worker as it last said it was (in Redis, under `workersKey`). */
+export interface WorkerSeen {
+  host: string;
+  pid: number;
+  queues: string[];
+  started_at: string;
+  seen_at: string;
+  /** Jobs finished, and jobs that failed (handed back when the worker stopped, or broken). */
+  done: number;
+  failed: number;
+}
+
+export function workersKey(team: TeamRedis): string {
+  return `${team.prefix}:workers`;
+}
 
 /** What a worker takes: `swapbench worker --queues generate,score --concurrency n` (docs/cli.md). */
 export interface WorkerOptions {
@@ -29,6 +49,9 @@ export class TeamWorker {
   private readonly relay: EventRelay;
   private readonly stopping = new AbortController();
   private readonly counts = { done: 0, failed: 0 };
+  private readonly startedAt = new Date().toISOString();
+  private heartbeat?: NodeJS.Timeout;
+  private registry?: Redis;
 
   constructor(
     private readonly team: TeamRedis,
@@ -59,7 +82,26 @@ export class TeamWorker {
         this.listen(SCORE_QUEUE, concurrency, options.lockMs, (id, context) => this.jobs.score(id, context)),
       );
     }
+    await this.register(names);
     return names;
+  }
+
+  /** Says every few seconds that this worker is alive, with its queues and counts (`GET /api/team`). */
+  private async register(queues: string[]): Promise<void> {
+    this.registry = redisClient(this.team.url);
+    const beat = () => {
+      const seen: WorkerSeen = {
+        host: hostname(),
+        pid: process.pid,
+        queues,
+        started_at: this.startedAt,
+        seen_at: new Date().toISOString(),
+        ...this.counts,
+      };
+      return this.registry!.hset(workersKey(this.team), `${seen.host}:${seen.pid}`, JSON.stringify(seen));
+    };
+    await beat();
+    this.heartbeat = setInterval(() => void beat().catch(() => undefined), WORKER_BEAT_MS);
   }
 
   /** Jobs this process finished and jobs that failed (interrupted or broken), since it started. */
@@ -69,7 +111,10 @@ export class TeamWorker {
 
   async stop(): Promise<void> {
     this.stopping.abort('interrupt');
+    clearInterval(this.heartbeat);
     await Promise.all(this.workers.map((w) => w.close()));
+    await this.registry?.hdel(workersKey(this.team), `${hostname()}:${process.pid}`).catch(() => 0);
+    await this.registry?.quit().catch(() => undefined);
     await this.relay.close();
     await this.queues.close();
   }

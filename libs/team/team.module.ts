@@ -14,6 +14,7 @@ import { EventRelay } from './event-relay';
 import { QueuedRuns } from './queued-runs';
 import { reachRedis, teamRedis } from './redis';
 import { TeamJobs } from './team-jobs';
+import { TeamStatus } from './team-status';
 
 /**
  * The server's side of team mode (registered by the web module): the team's events put on this
@@ -60,6 +61,7 @@ export class TeamEvents implements OnApplicationBootstrap, OnModuleDestroy {
     TeamJobs,
     QueuedRuns,
     LocalRuns,
+    TeamStatus,
     {
       provide: RunLauncher,
       inject: [SwapbenchSettings, QueuedRuns, LocalRuns],
@@ -67,6 +69,6 @@ export class TeamEvents implements OnApplicationBootstrap, OnModuleDestroy {
         settings.teamMode ? queued : local,
     },
   ],
-  exports: [RunLauncher, TeamJobs, QueuedRuns, SharedFilesModule],
+  exports: [RunLauncher, TeamJobs, QueuedRuns, TeamStatus, SharedFilesModule],
 })
 export class TeamModule {}

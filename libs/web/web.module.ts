@@ -11,6 +11,7 @@ import { CatalogController } from './api/catalog.controller';
 import { CompareController } from './api/compare.controller';
 import { RatingsController } from './api/ratings.controller';
 import { RunsController } from './api/runs.controller';
+import { TeamController } from './api/team.controller';
 import { TestCasesController } from './api/test-cases.controller';
 import { PlainRunSocket } from './live/plain-run-socket';
 import { RunCatchUp } from './live/run-catch-up';
@@ -35,6 +36,7 @@ import { ResumeOnStart } from './resume-on-start';
     RatingsController,
     TestCasesController,
     CompareController,
+    TeamController,
   ],
   providers: [RunCatchUp, RunEventsGateway, PlainRunSocket, ResumeOnStart, TeamEvents],
   exports: [PlainRunSocket],

@@ -1,0 +1,53 @@
+import { Injectable } from '@nestjs/common';
+import { SwapbenchSettings } from '../core/config/swapbench-settings';
+import { ToolRegistry } from '../tools/tools.registry';
+import { QueuedRuns } from './queued-runs';
+import { redisClient, teamRedis } from './redis';
+import { generateQueueName, SCORE_QUEUE } from './team-queues';
+import { WORKER_BEAT_MS, workersKey, type WorkerSeen } from './team-worker';
+
+/** The team as `GET /api/team` shows it (docs/api.md). */
+export interface TeamView {
+  team_mode: boolean;
+  /** Workers heard of in the last hour, newest first; `alive` when heard of within three heartbeats. */
+  workers: Array<WorkerSeen & { alive: boolean }>;
+  /** Jobs waiting and running in each queue with any. */
+  queues: Array<{ name: string; waiting: number; active: number }>;
+}
+
+/** Workers forgotten once not heard of for this long. */
+const FORGET_MS = 3600_000;
+
+/** The workers and queue depths of the team, for the admin page and the run page. */
+@Injectable()
+export class TeamStatus {
+  constructor(
+    private readonly settings: SwapbenchSettings,
+    private readonly tools: ToolRegistry,
+    private readonly runs: QueuedRuns,
+  ) {}
+
+  async view(): Promise<TeamView> {
+    if (!this.settings.teamMode) return { team_mode: false, workers: [], queues: [] };
+    const team = teamRedis(this.settings);
+    const redis = redisClient(team.url);
+    try {
+      const seen = Object.entries(await redis.hgetall(workersKey(team))).map(
+        ([field, text]) => [field, JSON.parse(text) as WorkerSeen] as const,
+      );
+      const now = Date.now();
+      const gone = seen.filter(([, w]) => now - Date.parse(w.seen_at) > FORGET_MS).map(([field]) => field);
+      if (gone.length > 0) await redis.hdel(workersKey(team), ...gone);
+      const workers = seen
+        .filter(([field]) => !gone.includes(field))
+        .map(([, w]) => ({ ...w, alive: now - Date.parse(w.seen_at) <= 3 * WORKER_BEAT_MS }))
+        .sort((a, b) => b.started_at.localeCompare(a.started_at));
+      const names = [...this.tools.ids().map(generateQueueName), SCORE_QUEUE];
+      const depths = await this.runs.queues.depths(names);
+      const queues = names.map((name) => ({ name, ...depths[name] })).filter((q) => q.waiting + q.active > 0);
+      return { team_mode: true, workers, queues };
+    } finally {
+      redis.disconnect();
+    }
+  }
+}
