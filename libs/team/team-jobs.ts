@@ -149,12 +149,19 @@ export class TeamJobs {
     return this.tools.get(item.toolId);
   }
 
+  /**
+   * What a step that broke off leaves: another process moved the item (it goes on from there), the item's
+   * case or tool is unusable (the item fails), or anything else — the database out of reach for a moment,
+   * a full disk — fails the job, which BullMQ retries with a growing delay; the worker fails the item
+   * only once the job has given up (`abandon`).
+   */
   private async failUnexpected(item: RunItem, lifecycle: ItemLifecycle, error: unknown): Promise<RunItem> {
     if (error instanceof ItemMoved) return (await this.items.findOneBy({ id: item.id })) ?? item;
-    const message =
-      error instanceof UserError ? error.message : `Internal error: ${(error as Error).message}`;
-    if (!(error instanceof UserError)) this.logger.error(`Item ${item.id} failed: ${(error as Error).stack}`);
-    await lifecycle.failStored(item.id, message);
+    if (!(error instanceof UserError)) {
+      this.logger.warn(`Item ${item.id}: ${(error as Error).message}; the job is tried again`);
+      throw error;
+    }
+    await lifecycle.failStored(item.id, error.message);
     return (await this.items.findOneBy({ id: item.id })) ?? item;
   }
 }

@@ -19,11 +19,12 @@ export function generateQueueName(toolId: string): string {
 
 /**
  * Jobs are never retried for a tool's failure (the item's own attempts do that, docs/api.md §4.2): a job
- * fails only when its worker stopped (shut down, or died and the job stalled), and is taken up again.
+ * fails when its worker stopped, or could not reach the database or its disk, and is tried again after
+ * 1, 2, 4, 8 and 16 s (a worker that died mid-job is another matter: its job stalls and is taken up).
  */
 const JOB_OPTIONS: JobsOptions = {
-  attempts: 5,
-  backoff: { type: 'fixed', delay: 1000 },
+  attempts: 6,
+  backoff: { type: 'exponential', delay: 1000 },
   removeOnComplete: true,
   removeOnFail: true,
 };
