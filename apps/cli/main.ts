@@ -11,7 +11,7 @@ import { isDbRequest } from './commands/db.options';
 import { isServeRequest } from './commands/serve.options';
 
 /**
- * Exit codes: 0 ok, 1 the run did not meet `--fail-under` or had failures asked to fail, 2 bad input.
+ * Exit codes (docs/cli.md §3): 0 ok, 1 a gate not met, 2 bad input, 3 a run with no score, 130 interrupted.
  *
  * The door is chosen from the arguments before any Nest container exists: `serve` builds the server's
  * application only; every other command (and every `--help`) runs in the CLI's container. Each door's

@@ -19,6 +19,7 @@ import {
   type FailUnder,
 } from '../cli-args';
 import { ProgressView } from '../progress-view';
+import { RUN_EXIT, runExitCode } from '../run-exit';
 import { resultsTable, type RunResultJson, skippedLines, toResultJson } from '../results';
 import { variantSummaries } from '../../../libs/results/variant-scores';
 
@@ -45,7 +46,7 @@ interface RunFlags {
     'Run test cases × tools to the end: generate, score, store. Prints a results table, or JSON with --json.\n' +
     'Every case is checked with the scorer before any tool is called: a case it cannot score (no face at a ' +
     'slot) refuses the run, unless --skip-unscorable leaves it out.\n' +
-    'Exit code 1 when --fail-under is given and a tool scores below it; 2 on bad input.',
+    'Exit codes: 0 finished; 1 a --fail-under gate failed; 2 bad input; 3 no item scored; 130 interrupted (resume with --resume).',
 })
 export class RunCommand extends SwapbenchCommand {
   constructor(
@@ -111,12 +112,17 @@ export class RunCommand extends SwapbenchCommand {
     else process.stdout.write(resultsTable(detail) + '\n' + skippedLines(skipped));
 
     const below = belowGate(variantSummaries(detail), failUnder);
-    if (below.length > 0) {
+    const code = runExitCode(detail.status, detail.progress.scored, below.length > 0);
+    if (code === RUN_EXIT.noScore) {
+      process.stderr.write(
+        `No item of run ${runId} was scored (${detail.progress.failed} failed, ${detail.progress.canceled} canceled)\n`,
+      );
+    } else if (code === RUN_EXIT.belowGate) {
       const gate =
         flags.failUnder !== undefined ? `--fail-under ${failUnder as number}` : "the suite's fail_under";
       process.stderr.write(`Below ${gate}: ${below.join(', ')}\n`);
-      process.exitCode = 1;
     }
+    process.exitCode = code;
   }
 
   /** The run request of the flags: a suite file (flags on top of it), or --cases and --tools. */
