@@ -3,14 +3,9 @@ import { compareRuns, type RunComparison } from '../../../libs/results/run-compa
 import { RunsService } from '../../../libs/runs/runs.service';
 import { SwapbenchCommand } from '../swapbench-command';
 import { renderTable } from '../terminal-table';
+import { COMPARE } from './compare.options';
 
-@Command({
-  name: 'compare',
-  arguments: '<run_a> <run_b>',
-  description:
-    'Compare run b with run a on the cases both scored, per variant: mean difference b − a with a paired ' +
-    'bootstrap 95% interval and a permutation p-value, then the per-case differences.',
-})
+@Command(COMPARE.command)
 export class CompareCommand extends SwapbenchCommand {
   constructor(private readonly runs: RunsService) {
     super();
@@ -22,7 +17,7 @@ export class CompareCommand extends SwapbenchCommand {
     else process.stdout.write(comparisonText(comparison) + '\n');
   }
 
-  @Option({ flags: '--json', description: 'print {a, b, variants: [...], cases: [...]} as JSON' })
+  @Option(COMPARE.options.json)
   parseJson(): boolean {
     return true;
   }

@@ -6,14 +6,9 @@ import { UserError } from '../../../libs/core/user-error';
 import { exportRows, toCsv } from '../../../libs/results/run-export';
 import { RunsService } from '../../../libs/runs/runs.service';
 import { SwapbenchCommand } from '../swapbench-command';
+import { EXPORT } from './export.options';
 
-@Command({
-  name: 'export',
-  arguments: '<run_id>',
-  description:
-    'Write one row per item of a run as CSV or JSON (run_id, item_id, case_id, tool_id, variant, sample, status, ' +
-    'score, stars_mean, stars_n, latency_ms, cost_usd, error, image_path, then the breakdown).',
-})
+@Command(EXPORT.command)
 export class ExportCommand extends SwapbenchCommand {
   constructor(
     private readonly runs: RunsService,
@@ -43,12 +38,12 @@ export class ExportCommand extends SwapbenchCommand {
     process.stderr.write(`wrote ${rows.length} rows to ${out}\n`);
   }
 
-  @Option({ flags: '--format <csv|json>', description: 'csv (default) or json (breakdown nested)' })
+  @Option(EXPORT.options.format)
   parseFormat(value: string): string {
     return value;
   }
 
-  @Option({ flags: '--out <file>', description: 'write to this file instead of standard output' })
+  @Option(EXPORT.options.out)
   parseOut(value: string): string {
     return value;
   }
