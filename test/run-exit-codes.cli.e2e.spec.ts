@@ -26,7 +26,13 @@ after(async () => {
 interface RunJson {
   run_id: string;
   status: string;
-  items: Array<{ case_id: string; status: string; error: string | null }>;
+  items: Array<{ case_id: string; status: string; error: string | null; error_code: string | null }>;
+  tools: Array<{
+    refusal_rate: number | null;
+    success_rate: number | null;
+    mean_score: number | null;
+    mean_scored: number | null;
+  }>;
 }
 
 describe('swapbench run exits', () => {
@@ -61,10 +67,23 @@ describe('swapbench run exits', () => {
     assert.match(result.stderr, /No item of run r[\w-]+ was scored \(2 failed, 0 canceled\)/);
     const json = JSON.parse(result.stdout) as RunJson;
     assert.equal(json.status, 'finished');
+    // Refused by the content policy: stored as `refused`, and counted in the refusal rate.
     assert.deepEqual(
-      json.items.map((i) => i.status),
-      ['failed', 'failed'],
+      json.items.map((i) => [i.status, i.error_code]),
+      [
+        ['failed', 'refused'],
+        ['failed', 'refused'],
+      ],
     );
+    const [variant] = json.tools;
+    assert.equal(variant.refusal_rate, 1);
+    assert.equal(variant.success_rate, 0);
+    assert.equal(variant.mean_score, 0, 'a refused item counts as 0 in the headline mean');
+    assert.equal(variant.mean_scored, null);
+    const table = await swapbench(['export', json.run_id, '--format', 'junit'], withKey);
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, /<testsuite name="baseline_gpt" tests="2" failures="2"/);
+    assert.match(table.stdout, /<failure type="refused" message="[^"]*safety system/);
   });
 
   test('130 when interrupted with Ctrl-C, and the resume then finishes the run with 0', async () => {

@@ -15,6 +15,7 @@ const RESULT_ITEM_FIELDS = [
   'image_path',
   'score',
   'error',
+  'error_code',
   'cached',
   'breakdown',
   'scorer_version',
@@ -28,7 +29,10 @@ export interface RunResultJson {
   run_id: string;
   status: string;
   items: Array<ItemRecord<(typeof RESULT_ITEM_FIELDS)[number]>>;
-  /** One row per variant (a tool's own id when the run gave it no label); `mean_score` rounded to 0.1. */
+  /**
+   * One row per variant (a tool's own id when the run gave it no label): `mean_score` counts a failed or
+   * refused item as 0, `mean_scored` is over scored items only, both rounded to 0.1.
+   */
   tools: VariantSummary[];
   /** How many outputs came from the cache instead of a tool call. */
   from_cache: number;
@@ -49,6 +53,7 @@ export function toResultJson(
     tools: variantSummaries(detail).map((row) => ({
       ...row,
       mean_score: row.mean_score === null ? null : round1(row.mean_score),
+      mean_scored: row.mean_scored === null ? null : round1(row.mean_scored),
     })),
     from_cache: detail.items.filter((i) => i.cached).length,
     skipped,
@@ -69,13 +74,21 @@ export function resultsTable(detail: RunDetail): string {
     caseId,
     ...labels.map((label) => cell(detail.items.filter((i) => i.case_id === caseId && i.variant === label))),
   ]);
-  rows.push([
-    'mean',
-    ...variantSummaries(detail).map((r) => (r.mean_score === null ? '—' : round1(r.mean_score).toFixed(1))),
-  ]);
+  const summaries = variantSummaries(detail);
+  const shown = (n: number | null) => (n === null ? '—' : round1(n).toFixed(1));
+  const rate = (n: number | null) => (n === null ? '—' : `${Math.round(n * 100)}%`);
+  rows.push(
+    ['mean', ...summaries.map((r) => shown(r.mean_score))],
+    ['mean scored', ...summaries.map((r) => shown(r.mean_scored))],
+    ['success', ...summaries.map((r) => rate(r.success_rate))],
+    ['refused', ...summaries.map((r) => rate(r.refusal_rate))],
+  );
   const errors = detail.items
     .filter((i) => i.error && i.status === 'failed')
-    .map((i) => `  ${i.case_id} × ${i.variant}${detail.samples > 1 ? ` #${i.sample}` : ''}: ${i.error}`);
+    .map(
+      (i) =>
+        `  ${i.case_id} × ${i.variant}${detail.samples > 1 ? ` #${i.sample}` : ''}: [${i.error_code ?? 'other'}] ${i.error}`,
+    );
   const p = detail.progress;
   const cached = detail.items.filter((i) => i.cached).length;
   const lines = [

@@ -26,6 +26,7 @@ export class CompareCommand extends SwapbenchCommand {
 /** The comparison as a person reads it: one row per variant, then the cases that moved most. */
 export function comparisonText(c: RunComparison): string {
   const fmt = (n: number | null) => (n === null ? '—' : n.toFixed(1));
+  const pct = (n: number | null) => (n === null ? '—' : `${Math.round(n * 100)}%`);
   const rows = c.variants.map((v) => [
     v.variant,
     v.n_cases,
@@ -34,10 +35,25 @@ export function comparisonText(c: RunComparison): string {
     v.delta === null ? '—' : `${v.delta >= 0 ? '+' : ''}${v.delta.toFixed(1)}`,
     v.ci_low === null ? '—' : `[${fmt(v.ci_low)}, ${fmt(v.ci_high)}]`,
     v.p_value === null ? '—' : v.p_value.toFixed(3),
+    `${pct(v.success_a)} → ${pct(v.success_b)}`,
+    `${pct(v.refusal_a)} → ${pct(v.refusal_b)}`,
   ]);
   const lines = [
     `Run ${c.b} compared with ${c.a} (b − a, on the cases both scored):`,
-    renderTable(['variant', 'cases', 'mean a', 'mean b', 'delta', '95% interval', 'p'], rows),
+    renderTable(
+      [
+        'variant',
+        'cases',
+        'mean a',
+        'mean b',
+        'delta',
+        '95% interval',
+        'p',
+        'success a → b',
+        'refused a → b',
+      ],
+      rows,
+    ),
   ];
   const moved = c.cases
     .filter((row) => row.delta !== 0)

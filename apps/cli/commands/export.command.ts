@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { Command, Option } from 'nest-commander';
 import { SwapbenchSettings } from '../../../libs/core/config/swapbench-settings';
 import { UserError } from '../../../libs/core/user-error';
+import { toJunit } from '../../../libs/results/junit-report';
 import { exportRows, toCsv } from '../../../libs/results/run-export';
 import { RunsService } from '../../../libs/runs/runs.service';
 import { SwapbenchCommand } from '../swapbench-command';
@@ -19,10 +20,16 @@ export class ExportCommand extends SwapbenchCommand {
 
   async run([runId]: string[], flags: { format?: string; out?: string }): Promise<void> {
     const format = flags.format ?? 'csv';
-    if (format !== 'csv' && format !== 'json')
-      throw new UserError(`--format must be csv or json; got "${format}"`);
-    const rows = exportRows(await this.runs.detail(runId), this.settings.runs);
-    const text = format === 'csv' ? toCsv(rows) : JSON.stringify(rows, null, 2) + '\n';
+    if (format !== 'csv' && format !== 'json' && format !== 'junit')
+      throw new UserError(`--format must be csv, json or junit; got "${format}"`);
+    const detail = await this.runs.detail(runId);
+    const rows = exportRows(detail, this.settings.runs);
+    const text =
+      format === 'csv'
+        ? toCsv(rows)
+        : format === 'junit'
+          ? toJunit(detail)
+          : JSON.stringify(rows, null, 2) + '\n';
     if (!flags.out) {
       process.stdout.write(text);
       return;
