@@ -1,4 +1,5 @@
 import type { RunDetail, RunItemView } from '../../libs/runs/run-views';
+import type { RunEstimate } from '../../libs/runs/run-estimate';
 import type { SkippedCase } from '../../libs/runs/scorability.service';
 import { itemRecord, type ItemRecord } from '../../libs/results/run-export';
 import { meanScore, variantSummaries, type VariantSummary } from '../../libs/results/variant-scores';
@@ -112,6 +113,28 @@ function cell(items: RunItemView[]): string {
   const mean = meanScore(items);
   if (mean === null) return items[0].status;
   return `${mean.toFixed(1)} (${items.filter((i) => i.status === 'scored').length}/${items.length})`;
+}
+
+/** `run --dry-run`: per variant its items, calls and estimated cost, then the total. */
+export function estimateTable(estimate: RunEstimate): string {
+  const usd = (n: number | null) => (n === null ? 'unknown' : `$${n.toFixed(n < 1 ? 4 : 2)}`);
+  const rows = estimate.variants.map((v) => [
+    v.variant,
+    v.tool_id,
+    String(v.items),
+    String(v.calls),
+    usd(v.price_per_item_usd),
+    usd(v.est_cost_usd),
+  ]);
+  const lines = [
+    'Dry run: nothing was called or stored.',
+    renderTable(['variant', 'tool', 'items', 'calls', 'per item', 'estimated cost'], rows),
+    `Total estimated cost: ${usd(estimate.total_est_cost_usd)}` +
+      (estimate.unpriced.length > 0
+        ? ` (without ${estimate.unpriced.join(', ')}: no price known; set one in the config file's "prices")`
+        : ''),
+  ];
+  return lines.join('\n') + '\n';
 }
 
 /** Rounds a mean for display (the JSON's `mean_score`, the table); gates compare the unrounded mean. */

@@ -20,7 +20,7 @@ import {
 } from '../cli-args';
 import { ProgressView } from '../progress-view';
 import { RUN_EXIT, runExitCode } from '../run-exit';
-import { resultsTable, type RunResultJson, skippedLines, toResultJson } from '../results';
+import { estimateTable, resultsTable, type RunResultJson, skippedLines, toResultJson } from '../results';
 import { variantSummaries } from '../../../libs/results/variant-scores';
 import { RUN } from './run.options';
 
@@ -39,6 +39,7 @@ interface RunFlags {
   toolOption?: string[];
   samples?: string;
   retryFailed?: boolean;
+  dryRun?: boolean;
 }
 
 @Command(RUN.command)
@@ -58,6 +59,14 @@ export class RunCommand extends SwapbenchCommand {
       flags.failUnder === undefined ? null : parseScore(flags.failUnder, '--fail-under');
     let runId: string;
     let skipped: SkippedCase[] = [];
+    if (flags.dryRun) {
+      if (flags.resume !== undefined || flags.retryFailed)
+        throw new UserError('--dry-run prices a new run: leave out --resume and --retry-failed');
+      const { request } = await this.request(flags);
+      const estimate = await this.runs.estimate(request);
+      process.stdout.write(flags.json ? JSON.stringify(estimate, null, 2) + '\n' : estimateTable(estimate));
+      return;
+    }
     if (flags.resume !== undefined) {
       if (
         flags.cases ||
@@ -230,6 +239,11 @@ export class RunCommand extends SwapbenchCommand {
   @Option(RUN.options.failUnder)
   parseFailUnder(value: string): string {
     return value;
+  }
+
+  @Option(RUN.options.dryRun)
+  parseDryRun(): boolean {
+    return true;
   }
 
   @Option(RUN.options.json)

@@ -55,6 +55,11 @@ export const RUN = {
       flags: '--fail-under <score>',
       description: 'exit 1 if any variant’s mean machine score is below this (0–100)',
     },
+    dryRun: {
+      flags: '--dry-run',
+      description:
+        'print the items, calls and estimated cost per variant, and stop: no tool is called, nothing is stored',
+    },
     json: { flags: '--json', description: 'print the result as JSON instead of a table' },
   },
 } as const satisfies CommandSpec;
