@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { ItemErrorCode } from '../libs/core/run-events';
+import { variantOutcome } from '../libs/results/variant-scores';
 import { GeminiImageTool } from '../libs/tools/gemini/gemini-image.tool';
 import { FakeGeminiServer, type GeminiScenario } from './fake-gemini/fake-gemini.server';
 import { makeToolInput } from './fake-openai/tool-input.fixture';
@@ -67,31 +69,54 @@ describe('gemini_image through the real runner, against the fake Gemini API', ()
       ['image/png', 'image/png'],
     );
 
-    const failures: Array<[GeminiScenario, RegExp, number]> = [
-      ['bad_key', /Gemini rejected the API key from GEMINI_API_KEY \(401\)/, 1],
-      ['forbidden', /may not use "gemini-2\.5-flash-image" \(403\): .*\[redacted\]/, 1],
-      ['bad_request', /refused the request as invalid \(400\): Unable to process input image/, 1],
-      ['not_found', /\(404\): models\/gemini-2\.5-flash-image is not found/, 1],
-      ['quota', /no credit or quota left \(429\).*limit: 0/, 1],
-      ['server_error', /Gemini failed on its side \(503\).*overloaded.*\(after 2 attempts\)/, 2],
-      ['image_safety', /Refused by Gemini's safety system: the image was stopped \(IMAGE_SAFETY\)/, 1],
+    const failures: Array<[GeminiScenario, RegExp, number, ItemErrorCode]> = [
+      ['bad_key', /Gemini rejected the API key from GEMINI_API_KEY \(401\)/, 1, 'auth'],
+      ['forbidden', /may not use "gemini-2\.5-flash-image" \(403\): .*\[redacted\]/, 1, 'auth'],
+      ['bad_request', /refused the request as invalid \(400\): Unable to process input image/, 1, 'other'],
+      ['not_found', /\(404\): models\/gemini-2\.5-flash-image is not found/, 1, 'other'],
+      ['quota', /no credit or quota left \(429\).*limit: 0/, 1, 'auth'],
+      ['server_error', /Gemini failed on its side \(503\).*overloaded.*\(after 2 attempts\)/, 2, 'server'],
+      [
+        'image_safety',
+        /Refused by Gemini's safety system: the image was stopped \(IMAGE_SAFETY\)/,
+        1,
+        'refused',
+      ],
       [
         'prompt_blocked',
         /Refused by Gemini's safety system: the prompt was blocked \(PROHIBITED_CONTENT\)/,
         1,
+        'refused',
       ],
-      ['text_only', /Gemini answered without an image .*I can't edit/, 1],
-      ['truncated_png', /truncated/, 1],
+      ['text_only', /Gemini answered without an image .*I can't edit/, 1, 'bad_output'],
+      ['truncated_png', /truncated/, 1, 'bad_output'],
     ];
-    for (const [id, pattern, attempts] of failures) {
+    for (const [id, pattern, attempts, code] of failures) {
       assert.equal(item(id).status, 'failed', `${id}: ${item(id).status}`);
       assert.match(error(id), pattern, id);
       assert.equal(item(id).attempts, attempts, `${id} attempts`);
+      assert.equal(item(id).error_code, code, `${id} error_code`);
+      // Every failed call is in the history, the last one the item's own failure.
+      assert.deepEqual(
+        item(id).attempt_failures.map((f) => [f.attempt, f.code]),
+        Array.from({ length: attempts }, (_, k) => [k + 1, k + 1 < attempts ? 'server' : code]),
+        `${id} attempt history`,
+      );
     }
+    // The refusals count in the refusal rate of the items as a variant: 2 of the 10 failures, none scored.
+    const outcome = variantOutcome(failures.map(([id]) => item(id)));
+    assert.equal(outcome.refused, 2);
+    assert.equal(outcome.refusal_rate, 0.2);
 
     // The 429's RetryInfo delay (0.6 s) held the second attempt back, whatever the runner's own backoff.
     assert.ok(generated(item('rate_limit_once')), error('rate_limit_once'));
     assert.equal(item('rate_limit_once').attempts, 2);
+    assert.equal(item('rate_limit_once').error_code, null, 'a success clears the code');
+    assert.deepEqual(
+      item('rate_limit_once').attempt_failures.map((f) => f.code),
+      ['rate_limited'],
+      'and keeps the history',
+    );
     const [first, second] = runs.get('rate_limit_once')!.requests;
     assert.ok(second.at - first.at >= 600, `retried after ${Math.round(second.at - first.at)} ms`);
 

@@ -193,7 +193,7 @@ describe('run --suite', () => {
 
     const bad = await swapbench(['export', first.run_id, '--format', 'xml'], env);
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /--format must be csv or json/);
+    assert.match(bad.stderr, /--format must be csv, json or junit; got "xml"/);
   });
 
   test('a second run is served from the cache and compares as no difference', async () => {

@@ -1,17 +1,14 @@
 import { Command } from 'commander';
 import type { SwapbenchSettings } from '../../libs/core/config/swapbench-settings';
 import { migrateDatabase, MIGRATIONS } from '../../libs/database/database.module';
-import { helpFooter } from './help-text';
 import { DB_COMMAND, DB_MIGRATE_COMMAND, DB_MIGRATE_OPTIONS } from './commands/db.options';
 
 /** `swapbench db migrate`: opens the database alone (no application), applies what it lacks, says what. */
 export async function migrate(args: string[], settings: SwapbenchSettings): Promise<void> {
-  const command = new Command(DB_MIGRATE_COMMAND.name)
-    .description(DB_MIGRATE_COMMAND.description)
+  // An unknown option is printed by commander: exit 2.
+  const command = new Command(`${DB_COMMAND.name} ${DB_MIGRATE_COMMAND.name}`)
     .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
-    .option(DB_MIGRATE_OPTIONS.json.flags, DB_MIGRATE_OPTIONS.json.description)
-    .addHelpText('after', helpFooter(`${DB_COMMAND.name} ${DB_MIGRATE_COMMAND.name}`));
-  command.name(`swapbench ${DB_COMMAND.name} ${DB_MIGRATE_COMMAND.name}`);
+    .option(DB_MIGRATE_OPTIONS.json.flags, DB_MIGRATE_OPTIONS.json.description);
   command.parse(args.slice(2), { from: 'user' });
   const { json } = command.opts<{ json?: boolean }>();
   const { where, applied } = await migrateDatabase(settings.databaseUrl ?? settings.database);

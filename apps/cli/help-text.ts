@@ -13,6 +13,7 @@ const EXAMPLES: Record<string, string[]> = {
   run: [
     'swapbench run --cases all --tools control_template,control_paste',
     'swapbench run --suite suites/example.yaml --json',
+    'swapbench run --suite suites/example.yaml --dry-run',
     'swapbench run --cases tag:one-person --tools baseline_gpt --tool-option baseline_gpt.quality=low --samples 3',
     'swapbench run --resume <run_id> --retry-failed',
   ],

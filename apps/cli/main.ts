@@ -1,28 +1,29 @@
 import 'reflect-metadata';
 import type { LogLevel } from '@nestjs/common';
 import { config as loadDotenv } from 'dotenv';
-import { CommandFactory } from 'nest-commander';
-import { withSettings } from '../../libs/core/config/settings.module';
 import { parseSettings } from '../../libs/core/config/swapbench-settings';
 import { packageVersion } from '../../libs/core/package-root';
 import { exitOnError } from '../../libs/core/user-error';
-import { CliLogger } from './cli-logger';
+import { answerHelp, isHelpRequest } from './help-door';
 import { isDbRequest } from './commands/db.options';
 import { isServeRequest } from './commands/serve.options';
 import { isWorkerRequest } from './commands/worker.options';
 
 /**
- * Exit codes: 0 ok, 1 the run did not meet `--fail-under` or had failures asked to fail, 2 bad input.
+ * Exit codes (docs/cli.md §3): 0 ok, 1 a gate not met, 2 bad input, 3 a run with no score, 130 interrupted.
  *
- * The door is chosen from the arguments before any Nest container exists: `serve` builds the server's
- * application only; every other command (and every `--help`) runs in the CLI's container. Each door's
+ * The door is chosen from the arguments before any Nest container exists: `--help`, `--version` and no
+ * command at all are answered from the commands' definitions alone (no module loaded, no file touched);
+ * `serve` builds the server's application only; every other command runs in the CLI's container. Each door's
  * modules are loaded only when it is chosen: the web server's stack is no part of a `run`'s start-up.
  */
 async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (isHelpRequest(args)) answerHelp(args);
   loadDotenv({ quiet: true });
   const settings = parseSettings(process.env);
   const verbose: LogLevel[] = ['error', 'warn', 'log'];
-  const args = process.argv.slice(2);
+  const { CliLogger } = await import('./cli-logger.js');
   if (isServeRequest(args)) {
     const { serve } = await import('./serve-door.js');
     // A server's warnings are worth seeing; a command's are noise unless asked for.
@@ -41,6 +42,8 @@ async function main(): Promise<void> {
   }
   const levels: LogLevel[] = settings.debug ? verbose : ['error'];
   const { CliModule } = await import('./cli.module.js');
+  const { CommandFactory } = await import('nest-commander');
+  const { withSettings } = await import('../../libs/core/config/settings.module.js');
   await CommandFactory.run(withSettings(CliModule, settings), {
     cliName: 'swapbench',
     version: packageVersion(),

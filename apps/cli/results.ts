@@ -1,4 +1,5 @@
 import type { RunDetail, RunItemView } from '../../libs/runs/run-views';
+import type { RunEstimate } from '../../libs/runs/run-estimate';
 import type { SkippedCase } from '../../libs/runs/scorability.service';
 import { itemRecord, type ItemRecord } from '../../libs/results/run-export';
 import { meanScore, variantSummaries, type VariantSummary } from '../../libs/results/variant-scores';
@@ -15,6 +16,7 @@ const RESULT_ITEM_FIELDS = [
   'image_path',
   'score',
   'error',
+  'error_code',
   'cached',
   'breakdown',
   'scorer_version',
@@ -28,7 +30,10 @@ export interface RunResultJson {
   run_id: string;
   status: string;
   items: Array<ItemRecord<(typeof RESULT_ITEM_FIELDS)[number]>>;
-  /** One row per variant (a tool's own id when the run gave it no label); `mean_score` rounded to 0.1. */
+  /**
+   * One row per variant (a tool's own id when the run gave it no label): `mean_score` counts a failed or
+   * refused item as 0, `mean_scored` is over scored items only, both rounded to 0.1.
+   */
   tools: VariantSummary[];
   /** How many outputs came from the cache instead of a tool call. */
   from_cache: number;
@@ -49,6 +54,7 @@ export function toResultJson(
     tools: variantSummaries(detail).map((row) => ({
       ...row,
       mean_score: row.mean_score === null ? null : round1(row.mean_score),
+      mean_scored: row.mean_scored === null ? null : round1(row.mean_scored),
     })),
     from_cache: detail.items.filter((i) => i.cached).length,
     skipped,
@@ -69,13 +75,21 @@ export function resultsTable(detail: RunDetail): string {
     caseId,
     ...labels.map((label) => cell(detail.items.filter((i) => i.case_id === caseId && i.variant === label))),
   ]);
-  rows.push([
-    'mean',
-    ...variantSummaries(detail).map((r) => (r.mean_score === null ? '—' : round1(r.mean_score).toFixed(1))),
-  ]);
+  const summaries = variantSummaries(detail);
+  const shown = (n: number | null) => (n === null ? '—' : round1(n).toFixed(1));
+  const rate = (n: number | null) => (n === null ? '—' : `${Math.round(n * 100)}%`);
+  rows.push(
+    ['mean', ...summaries.map((r) => shown(r.mean_score))],
+    ['mean scored', ...summaries.map((r) => shown(r.mean_scored))],
+    ['success', ...summaries.map((r) => rate(r.success_rate))],
+    ['refused', ...summaries.map((r) => rate(r.refusal_rate))],
+  );
   const errors = detail.items
     .filter((i) => i.error && i.status === 'failed')
-    .map((i) => `  ${i.case_id} × ${i.variant}${detail.samples > 1 ? ` #${i.sample}` : ''}: ${i.error}`);
+    .map(
+      (i) =>
+        `  ${i.case_id} × ${i.variant}${detail.samples > 1 ? ` #${i.sample}` : ''}: [${i.error_code ?? 'other'}] ${i.error}`,
+    );
   const p = detail.progress;
   const cached = detail.items.filter((i) => i.cached).length;
   const lines = [
@@ -99,6 +113,28 @@ function cell(items: RunItemView[]): string {
   const mean = meanScore(items);
   if (mean === null) return items[0].status;
   return `${mean.toFixed(1)} (${items.filter((i) => i.status === 'scored').length}/${items.length})`;
+}
+
+/** `run --dry-run`: per variant its items, calls and estimated cost, then the total. */
+export function estimateTable(estimate: RunEstimate): string {
+  const usd = (n: number | null) => (n === null ? 'unknown' : `$${n.toFixed(n < 1 ? 4 : 2)}`);
+  const rows = estimate.variants.map((v) => [
+    v.variant,
+    v.tool_id,
+    String(v.items),
+    String(v.calls),
+    usd(v.price_per_item_usd),
+    usd(v.est_cost_usd),
+  ]);
+  const lines = [
+    'Dry run: nothing was called or stored.',
+    renderTable(['variant', 'tool', 'items', 'calls', 'per item', 'estimated cost'], rows),
+    `Total estimated cost: ${usd(estimate.total_est_cost_usd)}` +
+      (estimate.unpriced.length > 0
+        ? ` (without ${estimate.unpriced.join(', ')}: no price known; set one in the config file's "prices")`
+        : ''),
+  ];
+  return lines.join('\n') + '\n';
 }
 
 /** Rounds a mean for display (the JSON's `mean_score`, the table); gates compare the unrounded mean. */

@@ -2,6 +2,33 @@
 export type ItemStatus =
   'queued' | 'generating' | 'generated' | 'evaluating' | 'scored' | 'failed' | 'canceled';
 
+/**
+ * Why an item failed, for counting (docs/api.md §4.1): `refused` a safety or content refusal, `rate_limited`,
+ * `auth` (a missing or rejected key, no access, no quota), `timeout`, `bad_output` (an answer that is not a
+ * usable image), `server` (the service failed on its side), `network` (it could not be reached),
+ * `canceled`, `unscorable` (the scorer could not score the output), `other` (anything else: an invalid
+ * request, a tool that crashed, a disk that is full, a case that is gone).
+ */
+export type ItemErrorCode =
+  | 'refused'
+  | 'rate_limited'
+  | 'auth'
+  | 'timeout'
+  | 'bad_output'
+  | 'server'
+  | 'network'
+  | 'canceled'
+  | 'unscorable'
+  | 'other';
+
+/** One failed attempt of an item, kept in its history (a retry no longer overwrites the last). */
+export interface AttemptFailure {
+  attempt: number;
+  code: ItemErrorCode;
+  message: string;
+  at: string;
+}
+
 export const TERMINAL_STATUSES: ReadonlySet<ItemStatus> = new Set(['scored', 'failed', 'canceled']);
 
 /** Status of a whole run. `interrupted` is a run whose process died; it resumes where it stopped. */
@@ -33,6 +60,8 @@ export interface ItemUpdated {
   variant: string;
   sample: number;
   error: string | null;
+  /** Why the item failed, as a code (`ItemErrorCode`); null otherwise. */
+  error_code: ItemErrorCode | null;
   cached: boolean;
   breakdown: ScoreBreakdown | null;
   progress: RunProgress;

@@ -8,6 +8,7 @@ import { UserError } from '../core/user-error';
 import { InitialSchema1764230400000 } from './migrations/1764230400000-initial-schema';
 import { ScorerVersion1767052800000 } from './migrations/1767052800000-scorer-version';
 import { RatersAndVotes1767225600000 } from './migrations/1767225600000-raters-and-votes';
+import { FailureCodes1767398400000 } from './migrations/1767398400000-failure-codes';
 import { VariantsSamples1767139200001 } from './migrations/1767139200001-variants-samples';
 import { SharedFiles1767312000000 } from './migrations/1767312000000-shared-files';
 
@@ -17,6 +18,7 @@ export const MIGRATIONS = [
   VariantsSamples1767139200001,
   RatersAndVotes1767225600000,
   SharedFiles1767312000000,
+  FailureCodes1767398400000,
 ];
 
 /**

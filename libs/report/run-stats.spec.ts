@@ -50,10 +50,17 @@ describe('run statistics', () => {
       }),
     ];
     const [row] = leaderboard([toolCard(tool)], items);
-    assert.equal(row.meanScore, 60);
+    assert.equal(row.meanScore, 45, 'the failed item counts as 0; the canceled one not at all');
+    assert.equal(row.meanScored, 60);
     assert.equal(row.scored, 3);
     assert.equal(row.failed, 1);
     assert.equal(row.successRate, 0.75);
+    assert.equal(row.refused, 0);
+    assert.equal(row.refusalRate, 0);
+    const refused = items.map((i) => (i.id === 3 ? { ...i, error_code: 'refused' as const } : i));
+    const [withRefusal] = leaderboard([toolCard(tool)], refused);
+    assert.equal(withRefusal.refused, 1);
+    assert.equal(withRefusal.refusalRate, 0.25);
     assert.equal(row.meanStars, 3.5);
     assert.equal(row.ratedCount, 2);
     assert.equal(row.meanLatencyMs, 1200, 'cached items do not count toward latency');

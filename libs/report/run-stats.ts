@@ -1,5 +1,5 @@
 import { seededRandom } from '../core/seeded-random';
-import { meanScore } from '../results/variant-scores';
+import { variantOutcome } from '../results/variant-scores';
 import type { RunItemView } from '../runs/run-views';
 import type { AgreementModel, LeaderboardRow, ToolCardModel } from './view-model';
 
@@ -10,34 +10,38 @@ export const MIN_AGREEMENT_PAIRS = 5;
 const BOOTSTRAP_RESAMPLES = 2000;
 
 /**
- * Per variant (the cards' ids are variant labels): mean machine score over every scored sample with a 95%
- * bootstrap interval over cases and samples, stars, success rate, latency, cost.
+ * Per variant (the cards' ids are variant labels): the headline mean machine score (a failed or refused
+ * sample counts as 0) with a 95% bootstrap interval over cases and samples, the mean over scored samples,
+ * stars, success and refusal rates, latency, cost.
  */
 export function leaderboard(tools: ToolCardModel[], items: RunItemView[]): LeaderboardRow[] {
   return tools.map((tool) => {
     const own = items.filter((i) => i.variant === tool.id);
-    const scoredItems = own.filter((i) => i.status === 'scored' && i.score !== null);
-    const scores = scoredItems.map((i) => i.score as number);
+    const outcome = variantOutcome(own);
+    // The interval is of the headline mean: a failed item is a 0 of its case.
+    const ended = own.filter((i) => (i.status === 'scored' && i.score !== null) || i.status === 'failed');
     const stars = own.filter((i) => i.stars !== null).map((i) => i.stars as number);
     const latencies = own
       .filter((i) => i.latency_ms !== null && !i.cached)
       .map((i) => i.latency_ms as number);
     const withImage = own.filter((i) => i.image_path !== null || i.image_url !== null);
     const costs = own.filter((i) => i.cost_usd !== null).map((i) => i.cost_usd as number);
-    const failed = own.filter((i) => i.status === 'failed').length;
     return {
       toolId: tool.id,
       name: tool.name,
       control: tool.control,
       items: own.length,
-      scored: scores.length,
-      failed,
-      meanScore: meanScore(own),
-      scoreInterval: twoLevelInterval(scoresByCase(scoredItems), seedOf(tool.id)),
+      scored: outcome.scored,
+      failed: outcome.failed,
+      refused: outcome.refused,
+      meanScore: outcome.mean_score,
+      meanScored: outcome.mean_scored,
+      scoreInterval: twoLevelInterval(scoresByCase(ended), seedOf(tool.id)),
       meanStars: mean(stars),
       ratedCount: stars.length,
       // Over the items that ended: a running or canceled item is neither a success nor a failure yet.
-      successRate: scores.length + failed === 0 ? null : scores.length / (scores.length + failed),
+      successRate: outcome.success_rate,
+      refusalRate: outcome.refusal_rate,
       meanLatencyMs: mean(latencies),
       costPerImage: costs.length === 0 || withImage.length === 0 ? null : sum(costs) / withImage.length,
     };
@@ -86,11 +90,10 @@ export function bootstrapInterval(
   return [means[Math.floor(0.025 * (resamples - 1))], means[Math.ceil(0.975 * (resamples - 1))]];
 }
 
-/** The scores of each case's samples. */
+/** The scores of each case's samples, a failed sample counting as 0. */
 function scoresByCase(items: RunItemView[]): number[][] {
   const byCase = new Map<string, number[]>();
-  for (const item of items)
-    byCase.set(item.case_id, [...(byCase.get(item.case_id) ?? []), item.score as number]);
+  for (const item of items) byCase.set(item.case_id, [...(byCase.get(item.case_id) ?? []), item.score ?? 0]);
   return [...byCase.values()];
 }
 

@@ -109,9 +109,14 @@ export interface LeaderboardRow {
   items: number;
   scored: number;
   failed: number;
+  /** Failed items the service refused. */
+  refused: number;
+  /** The headline mean: a failed or refused item counts as 0 (`variant-scores.headlineMean`). */
   meanScore: number | null;
+  /** The mean over scored items only. */
+  meanScored: number | null;
   /**
-   * 95% bootstrap interval of the mean machine score (fixed seed, so the same run gives the same interval):
+   * 95% bootstrap interval of the headline mean machine score (fixed seed, so the same run gives the same interval):
    * cases resampled, then samples within each case, so it reflects both which cases and which draws.
    */
   scoreInterval: [number, number] | null;
@@ -119,6 +124,8 @@ export interface LeaderboardRow {
   ratedCount: number;
   /** Scored items over the items that were scored or failed, 0–1; null before any ended. */
   successRate: number | null;
+  /** Refused items over the items that were scored or failed, 0–1; null before any ended. */
+  refusalRate: number | null;
   meanLatencyMs: number | null;
   /** Total known cost over images produced, in USD; null when no cost is known. */
   costPerImage: number | null;

@@ -1,5 +1,6 @@
 import type { RunDetail, RunItemView } from '../runs/run-views';
 import { pairedDifference, seedOfText } from './paired-stats';
+import { variantOutcome } from './variant-scores';
 
 /** One variant's paired comparison over the cases both runs scored (docs/suites.md). */
 export interface VariantComparison {
@@ -12,6 +13,12 @@ export interface VariantComparison {
   ci_low: number | null;
   ci_high: number | null;
   p_value: number | null;
+  /** Over every item of the variant in each run (not only the shared cases): scored over ended, 0–1. */
+  success_a: number | null;
+  success_b: number | null;
+  /** Refused over ended items of the variant in each run, 0–1. */
+  refusal_a: number | null;
+  refusal_b: number | null;
 }
 
 /** One case of one variant: the mean score over its samples in each run. */
@@ -64,6 +71,8 @@ export function compareRuns(a: RunDetail, b: RunDetail): RunComparison {
       shared.map((id) => scoresB.get(id)! - scoresA.get(id)!),
       seedOfText(`${a.id}|${b.id}|${label}`),
     );
+    const outcomeA = variantOutcome(a.items.filter((i) => i.variant === label));
+    const outcomeB = variantOutcome(b.items.filter((i) => i.variant === label));
     variants.push({
       variant: label,
       n_cases: shared.length,
@@ -73,6 +82,10 @@ export function compareRuns(a: RunDetail, b: RunDetail): RunComparison {
       ci_low: roundOrNull(stats.ciLow),
       ci_high: roundOrNull(stats.ciHigh),
       p_value: stats.pValue === null ? null : Math.round(stats.pValue * 10000) / 10000,
+      success_a: roundOrNull(outcomeA.success_rate),
+      success_b: roundOrNull(outcomeB.success_rate),
+      refusal_a: roundOrNull(outcomeA.refusal_rate),
+      refusal_b: roundOrNull(outcomeB.refusal_rate),
     });
   }
   return { a: a.id, b: b.id, variants, cases };

@@ -55,6 +55,7 @@ export const EXPORT_COLUMNS = [
   'latency_ms',
   'cost_usd',
   'error',
+  'error_code',
   'image_path',
 ] as const;
 

@@ -7,6 +7,8 @@ import type { KnownOutput, SwapEvaluator } from '../evaluator/swap-evaluator';
 import { isPng } from '../core/image-type';
 import { readRgbOnce, type DecodedImage } from '../faces/raster';
 import { sourceDigest } from '../report-images/variant-cache';
+import type { ItemErrorCode } from '../core/run-events';
+import { itemErrorCode } from '../tools/failure-codes';
 import type { SwapTool, ToolAvatar, ToolFailure, ToolInput, ToolOutputMeta, ToolResult } from '../tools/tool';
 import { nextStep, type ItemEvent, type ItemMachine } from './item-machine';
 import type { OutputStore } from './output-store';
@@ -116,11 +118,18 @@ export class ItemLifecycle {
         return { item, answer };
       }
       const failure = result.failure;
+      const code = itemErrorCode(failure);
       if (!failure.retryable || attempt >= this.options.maxAttempts) {
         const tries = attempt > 1 ? ` (after ${attempt} attempts)` : '';
-        return { item: await this.fail(item, `${failure.message}${tries}`) };
+        const failedCall = {
+          type: 'fail',
+          error: `${failure.message}${tries}`,
+          code,
+          attemptFailed: true,
+        } as const;
+        return { item: await this.machine.apply(item, failedCall) };
       }
-      item = await this.machine.apply(item, { type: 'retry', attempt, error: failure.message });
+      item = await this.machine.apply(item, { type: 'retry', attempt, error: failure.message, code });
       try {
         await sleep(retryDelayMs(attempt, this.options.retryBaseMs, failure.retryAfterMs), signal);
       } catch {
@@ -140,7 +149,10 @@ export class ItemLifecycle {
   async keep(item: RunItem, tool: SwapTool, testCase: TestCase, answer: ToolAnswer): Promise<RunItem> {
     // The scorer knows the template's pixels: an unchanged answer is neither checked nor handed on decoded.
     const checked = answer.unchanged ? undefined : await checkImage(answer.image);
-    if (typeof checked === 'string') return this.fail(item, `${tool.name} returned ${checked}`);
+    if (typeof checked === 'string') {
+      const error = `${tool.name} returned ${checked}`;
+      return this.machine.apply(item, { type: 'fail', error, code: 'bad_output', attemptFailed: true });
+    }
     const imagePath = item.imagePath!;
     let stored: Buffer;
     try {
@@ -219,7 +231,7 @@ export class ItemLifecycle {
       scored = { type: 'scored', score, breakdown, scorerVersion: evaluator.version };
     } catch (error) {
       if (signal.aborted) return this.stopped(item, signal);
-      return this.fail(item, `Scoring failed: ${(error as Error).message}`);
+      return this.fail(item, `Scoring failed: ${(error as Error).message}`, 'unscorable');
     }
     if (signal.aborted) return this.stopped(item, signal);
     if (!item.cached) {
@@ -234,8 +246,9 @@ export class ItemLifecycle {
     return this.machine.apply(item, scored);
   }
 
-  fail(item: RunItem, error: string): Promise<RunItem> {
-    return this.machine.apply(item, { type: 'fail', error });
+  /** Ends the item failed for a reason of the run's own (not a failed call of its tool: that is `generate`'s). */
+  fail(item: RunItem, error: string, code: ItemErrorCode = 'other'): Promise<RunItem> {
+    return this.machine.apply(item, { type: 'fail', error, code });
   }
 
   /** Fails the item as the database has it now, if it is still open: for a step that broke off midway. */

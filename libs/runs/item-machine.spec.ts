@@ -99,7 +99,7 @@ function everyEvent(from: RunItem): ItemEvent[] {
   const score = { score: 70, breakdown: { test: 0.7 }, scorerVersion: 'v' };
   return [
     { type: 'start', attempt: 1, imagePath: 'day/tool/case.png' },
-    { type: 'retry', attempt: 1, error: 'busy' },
+    { type: 'retry', attempt: 1, error: 'busy', code: 'rate_limited' },
     { type: 'generated', latencyMs: 5, costUsd: null, meta: {} },
     { type: 'found_output' },
     { type: 'reused', from },
@@ -107,7 +107,7 @@ function everyEvent(from: RunItem): ItemEvent[] {
     { type: 'scored', ...score },
     { type: 'rescored', ...score },
     { type: 'rescore_failed', error: 'Scoring failed: no face', scorerVersion: 'v' },
-    { type: 'fail', error: 'broken' },
+    { type: 'fail', error: 'broken', code: 'server' },
     { type: 'cancel' },
     { type: 'interrupt' },
     { type: 'requeue' },
@@ -168,15 +168,64 @@ describe('the transition table', () => {
     assert.throws(() => transition(failedAtTool, rescore, 'now'), /no scored output/);
   });
 
+  test('each way of failing writes its code, and every failed attempt is kept in order', () => {
+    const generating = {
+      id: 1,
+      status: 'generating',
+      attempts: 1,
+      imagePath: 'a.png',
+      attemptFailures: null,
+    } as RunItem;
+    const first = transition(
+      generating,
+      { type: 'retry', attempt: 1, error: 'slow down', code: 'rate_limited' },
+      't1',
+    );
+    assert.equal(first.changes.errorCode, 'rate_limited');
+    const retried = { ...generating, ...first.changes, attempts: 2 };
+    const refused = { type: 'fail', error: 'Refused', code: 'refused', attemptFailed: true } as const;
+    const last = transition(retried, refused, 't2');
+    assert.equal(last.status, 'failed');
+    assert.equal(last.changes.errorCode, 'refused');
+    assert.deepEqual(last.changes.attemptFailures, [
+      { attempt: 1, code: 'rate_limited', message: 'slow down', at: 't1' },
+      { attempt: 2, code: 'refused', message: 'Refused', at: 't2' },
+    ]);
+    // A failure of the run's own (a case gone) is no attempt of the tool: the history is left as it is.
+    const gone = transition(retried, { type: 'fail', error: 'case gone', code: 'other' }, 't3');
+    assert.equal(gone.changes.attemptFailures, undefined);
+    assert.equal(transition(generating, { type: 'cancel' }, 't').changes.errorCode, 'canceled');
+    const scored = { id: 3, status: 'scored', imagePath: 'a.png', score: 50 } as RunItem;
+    const rescoreFailed = {
+      type: 'rescore_failed',
+      error: 'Scoring failed: no face',
+      scorerVersion: 'v',
+    } as const;
+    assert.equal(transition(scored, rescoreFailed, 't').changes.errorCode, 'unscorable');
+    // Whatever ends an item well clears its code; a requeue clears it and keeps the history.
+    const generated = { type: 'generated', latencyMs: 1, costUsd: null, meta: {} } as const;
+    assert.equal(transition(retried, generated, 't').changes.errorCode, null);
+    const failed = { ...retried, ...last.changes, status: 'failed' } as RunItem;
+    const requeued = transition(failed, { type: 'requeue' }, 't');
+    assert.equal(requeued.changes.errorCode, null);
+    assert.equal(requeued.changes.attemptFailures, undefined, 'the history stays');
+  });
+
   test('an error is stored with the secrets of the environment redacted', () => {
     process.env.SWAPBENCH_TEST_MACHINE_KEY = 'sk-machine-0123456789abcdef';
     try {
       const { changes } = transition(
         { id: 1, status: 'generating' } as RunItem,
-        { type: 'fail', error: 'denied for key sk-machine-0123456789abcdef' },
+        {
+          type: 'fail',
+          error: 'denied for key sk-machine-0123456789abcdef',
+          code: 'auth',
+          attemptFailed: true,
+        },
         'now',
       );
       assert.doesNotMatch(changes.error ?? '', /0123456789abcdef/);
+      assert.doesNotMatch(JSON.stringify(changes.attemptFailures), /0123456789abcdef/);
     } finally {
       delete process.env.SWAPBENCH_TEST_MACHINE_KEY;
     }
@@ -197,7 +246,7 @@ describe('the machine', () => {
     });
     try {
       const item = await machine.apply(queued[0], { type: 'start', attempt: 1, imagePath: 'x/im_a.png' });
-      await machine.apply(item, { type: 'fail', error: 'broken' });
+      await machine.apply(item, { type: 'fail', error: 'broken', code: 'other' });
     } finally {
       stop();
     }
@@ -243,7 +292,7 @@ describe('the machine', () => {
   test('a change to a whole run moves only the items it may, and the progress counts them', async () => {
     const { run, queued } = await newRun();
     const machine = machineFor(queued);
-    await machine.apply(queued[0], { type: 'fail', error: 'broken' });
+    await machine.apply(queued[0], { type: 'fail', error: 'broken', code: 'other' });
     const { result: canceled, events } = await published(() => machine.applyToRun(run.id, 'cancel'));
     assert.equal(canceled, 2);
     assert.deepEqual(

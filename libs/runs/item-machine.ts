@@ -1,7 +1,13 @@
 import { In, type Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import type { RunEventBus } from '../core/event-bus';
-import type { ItemStatus, RunProgress, ScoreBreakdown } from '../core/run-events';
+import type {
+  AttemptFailure,
+  ItemErrorCode,
+  ItemStatus,
+  RunProgress,
+  ScoreBreakdown,
+} from '../core/run-events';
 import { environmentSecrets, redactSecrets } from '../core/secret-redaction';
 import type { RunItem } from './run-item.entity';
 import { eventFields, progressFromCounts, toItemView } from './run-views';
@@ -14,7 +20,7 @@ export type ItemEvent =
   /** An attempt at the tool begins; an item without a name for its image claims one in the same write. */
   | { type: 'start'; attempt: number; imagePath?: string }
   /** An attempt failed in a way worth trying again; the item waits for its next attempt. */
-  | { type: 'retry'; attempt: number; error: string }
+  | { type: 'retry'; attempt: number; error: string; code: ItemErrorCode }
   /** The tool's image is stored. */
   | { type: 'generated'; latencyMs: number; costUsd: number | null; meta: Record<string, unknown> }
   /** A process that died had stored the image before it could record it. */
@@ -26,7 +32,8 @@ export type ItemEvent =
   /** `swapbench rescore`: a stored output judged again by another scorer version. */
   | { type: 'rescored'; score: number; breakdown: ScoreBreakdown; scorerVersion: string }
   | { type: 'rescore_failed'; error: string; scorerVersion: string }
-  | { type: 'fail'; error: string }
+  /** The item ends failed; a failed tool call is also kept in the attempts' history. */
+  | { type: 'fail'; error: string; code: ItemErrorCode; attemptFailed?: boolean }
   | { type: 'cancel' }
   /** The process is going away: the item goes back to where a resume picks it up. */
   | { type: 'interrupt' }
@@ -69,7 +76,11 @@ const TRANSITIONS: { [T in ItemEventType]: Transition<EventOf<T>> } = {
   retry: {
     from: ['generating'],
     to: 'generating',
-    effects: (_item, e) => ({ error: `Attempt ${e.attempt} failed: ${e.error}; retrying` }),
+    effects: (item, e, now) => ({
+      error: `Attempt ${e.attempt} failed: ${e.error}; retrying`,
+      errorCode: e.code,
+      attemptFailures: withFailure(item, { attempt: e.attempt, code: e.code, message: e.error, at: now }),
+    }),
   },
   generated: {
     from: ['generating'],
@@ -80,6 +91,7 @@ const TRANSITIONS: { [T in ItemEventType]: Transition<EventOf<T>> } = {
       costUsd: e.costUsd,
       meta: { ...e.meta, ...(e.costUsd !== null ? { costUsd: e.costUsd } : {}) },
       error: null,
+      errorCode: null,
     }),
   },
   found_output: {
@@ -107,6 +119,7 @@ const TRANSITIONS: { [T in ItemEventType]: Transition<EventOf<T>> } = {
         startedAt: now,
         finishedAt: scored ? now : null,
         error: null,
+        errorCode: null,
       };
     },
   },
@@ -130,6 +143,7 @@ const TRANSITIONS: { [T in ItemEventType]: Transition<EventOf<T>> } = {
       breakdown: e.breakdown,
       scorerVersion: e.scorerVersion,
       error: null,
+      errorCode: null,
     }),
   },
   rescore_failed: {
@@ -137,10 +151,36 @@ const TRANSITIONS: { [T in ItemEventType]: Transition<EventOf<T>> } = {
     to: 'failed',
     guard: (item) => (isRescorable(item) ? undefined : 'it has no scored output'),
     // Judged by this version too, so a second rescore does not try it again.
-    effects: (_item, e) => ({ score: null, breakdown: null, scorerVersion: e.scorerVersion, error: e.error }),
+    effects: (_item, e) => ({
+      score: null,
+      breakdown: null,
+      scorerVersion: e.scorerVersion,
+      error: e.error,
+      errorCode: 'unscorable',
+    }),
   },
-  fail: { from: OPEN, to: 'failed', effects: (_item, e, now) => ({ error: e.error, finishedAt: now }) },
-  cancel: { from: OPEN, to: 'canceled', effects: (_item, _e, now) => ({ error: CANCELED, finishedAt: now }) },
+  fail: {
+    from: OPEN,
+    to: 'failed',
+    effects: (item, e, now) => ({
+      error: e.error,
+      errorCode: e.code,
+      finishedAt: now,
+      ...(e.attemptFailed && {
+        attemptFailures: withFailure(item, {
+          attempt: item.attempts,
+          code: e.code,
+          message: e.error,
+          at: now,
+        }),
+      }),
+    }),
+  },
+  cancel: {
+    from: OPEN,
+    to: 'canceled',
+    effects: (_item, _e, now) => ({ error: CANCELED, errorCode: 'canceled', finishedAt: now }),
+  },
   interrupt: {
     from: OPEN,
     to: (item) =>
@@ -150,9 +190,16 @@ const TRANSITIONS: { [T in ItemEventType]: Transition<EventOf<T>> } = {
   requeue: {
     from: ['failed'],
     to: 'queued',
-    effects: () => ({ attempts: 0, error: null, finishedAt: null, startedAt: null }),
+    // The attempts' history stays: it is what happened to the item, retried or not.
+    effects: () => ({ attempts: 0, error: null, errorCode: null, finishedAt: null, startedAt: null }),
   },
 };
+
+/** The item's attempt history with one more failure (redacted as every error the machine writes). */
+function withFailure(item: Readonly<RunItem>, failure: AttemptFailure): AttemptFailure[] {
+  const message = redactSecrets(failure.message, environmentSecrets());
+  return [...(item.attemptFailures ?? []), { ...failure, message }];
+}
 
 function isScored(item: Readonly<RunItem>): boolean {
   return item.status === 'scored' && item.score !== null;

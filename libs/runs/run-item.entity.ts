@@ -1,5 +1,5 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
-import type { ItemStatus, ScoreBreakdown } from '../core/run-events';
+import type { AttemptFailure, ItemErrorCode, ItemStatus, ScoreBreakdown } from '../core/run-events';
 import { Run } from './run.entity';
 
 @Entity('run_items')
@@ -65,6 +65,14 @@ export class RunItem {
 
   @Column('text', { nullable: true })
   error!: string | null;
+
+  /** Why the item failed (or its last attempt did, while it retries), as a code runs count by; null otherwise. */
+  @Column('varchar', { name: 'error_code', nullable: true })
+  errorCode!: ItemErrorCode | null;
+
+  /** Every failed attempt of the item, oldest first (JSON); null before the first. */
+  @Column('simple-json', { name: 'attempt_failures', nullable: true })
+  attemptFailures!: AttemptFailure[] | null;
 
   /** What the tool reported beside the image (model, cost, revised prompt, ...). */
   @Column('simple-json', { nullable: true })

@@ -1,4 +1,11 @@
-import type { ItemStatus, RunProgress, RunStatus, ScoreBreakdown } from '../core/run-events';
+import type {
+  AttemptFailure,
+  ItemErrorCode,
+  ItemStatus,
+  RunProgress,
+  RunStatus,
+  ScoreBreakdown,
+} from '../core/run-events';
 import { ratingFields } from '../ratings/ratings-in-force';
 import { runsUrl } from './output-store';
 import { RUN_DEFAULTS } from './run-request';
@@ -28,6 +35,10 @@ export interface RunItemView {
   /** Version of the scorer that gave `score`; null when unscored or scored before versions existed. */
   scorer_version: string | null;
   error: string | null;
+  /** Why the item failed (or its last attempt, while it retries), as a code (docs/api.md §4.1); null otherwise. */
+  error_code: ItemErrorCode | null;
+  /** Every failed attempt, oldest first: `{attempt, code, message, at}`. */
+  attempt_failures: AttemptFailure[];
   cached: boolean;
   /** Mean of the human ratings in force (one per rater), 1–5, or null when unrated. */
   stars: number | null;
@@ -122,6 +133,8 @@ export function toItemView(item: RunItem, rating: ItemRatingFields = ratingField
     breakdown: item.breakdown,
     scorer_version: item.scorerVersion,
     error: item.error,
+    error_code: item.errorCode ?? null,
+    attempt_failures: item.attemptFailures ?? [],
     cached: item.cached,
     stars: rating.stars,
     stars_n: rating.stars_n,
@@ -150,6 +163,7 @@ export function eventFields(view: RunItemView) {
     score: view.score,
     breakdown: view.breakdown,
     error: view.error,
+    error_code: view.error_code,
     cached: view.cached,
   };
 }

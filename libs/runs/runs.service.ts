@@ -11,7 +11,9 @@ import { UserError } from '../core/user-error';
 import { ratingFields, type ItemRatings } from '../ratings/ratings-in-force';
 import { RatingsService } from '../ratings/ratings.service';
 import { toolFingerprint } from '../tools/tool-fingerprint';
+import { ToolPrices } from '../tools/tool-prices';
 import { ToolRegistry } from '../tools/tools.registry';
+import { estimateRun, type RunEstimate } from './run-estimate';
 import { findRun } from './run-lookup';
 import { RunItem } from './run-item.entity';
 import { planVariants, sampleOptions } from './run-plan';
@@ -60,8 +62,33 @@ export class RunsService {
     private readonly ratings: RatingsService,
     private readonly cases: CasesService,
     private readonly tools: ToolRegistry,
+    private readonly prices: ToolPrices,
     private readonly scorability: ScorabilityService,
   ) {}
+
+  /**
+   * What the request would run and cost, checked as `create` checks it but for the scorer's look at the
+   * cases (which needs no tool either): nothing is called or stored (`run --dry-run`).
+   */
+  async estimate(request: RunRequest): Promise<RunEstimate> {
+    const { selected, variants, samples } = await this.plan(request);
+    this.prices.check();
+    return estimateRun(variants, selected.length * samples, this.prices);
+  }
+
+  /** The request's cases, variants and samples, checked; a run too large is refused. */
+  private async plan(request: RunRequest) {
+    const selected = await this.cases.select(request.case_ids);
+    const variants = await planVariants(request, this.tools);
+    if (variants.length === 0)
+      throw new UserError('None of the tools is available; see `swapbench tools` for why.');
+    const samples = request.options?.samples ?? RUN_DEFAULTS.samples;
+    const size = selected.length * variants.length * samples;
+    if (size > MAX_RUN_ITEMS) {
+      throw new UserError(`A run may have at most ${MAX_RUN_ITEMS} items; this one would have ${size}.`);
+    }
+    return { selected, variants, samples };
+  }
 
   /**
    * Validates the request against the cases and tools on disk and stores the run with its queued items.
@@ -69,16 +96,8 @@ export class RunsService {
    * no tool is called), or left out and listed with `options.skip_unscorable`.
    */
   async create(request: RunRequest, origin: RunOrigin = {}): Promise<CreatedRun> {
-    const selected = await this.cases.select(request.case_ids);
-    const variants = await planVariants(request, this.tools);
-    if (variants.length === 0)
-      throw new UserError('None of the tools is available; see `swapbench tools` for why.');
+    const { selected, variants, samples } = await this.plan(request);
     const given = request.options ?? {};
-    const samples = given.samples ?? RUN_DEFAULTS.samples;
-    const size = selected.length * variants.length * samples;
-    if (size > MAX_RUN_ITEMS) {
-      throw new UserError(`A run may have at most ${MAX_RUN_ITEMS} items; this one would have ${size}.`);
-    }
     const toolOptions = Object.fromEntries(variants.map((v) => [v.label, v.options]));
     const options: RunOptions = {
       concurrency: given.concurrency ?? RUN_DEFAULTS.concurrency,

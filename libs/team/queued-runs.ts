@@ -60,7 +60,11 @@ export class QueuedRuns extends RunLauncher implements OnModuleDestroy {
         await this.queues.addGenerate(item.id, this.tools.get(item.toolId));
       } catch (error) {
         if (!(error instanceof UserError)) throw error;
-        await machine.apply(item, { type: 'fail', error: `Tool "${item.toolId}" is no longer registered` });
+        await machine.apply(item, {
+          type: 'fail',
+          error: `Tool "${item.toolId}" is no longer registered`,
+          code: 'other',
+        });
       }
     }
     if (items.every((item) => nextStep(item.status) === 'none')) await this.finish(runId, machine);

@@ -65,6 +65,14 @@ export interface ToolFailure {
 export type ToolResult =
   { ok: true; image: Buffer; meta: ToolOutputMeta } | { ok: false; failure: ToolFailure };
 
+/** What one item of a tool is expected to take before it runs (`run --dry-run`, budgets). */
+export interface ItemEstimate {
+  /** Requests to the service for one item's image, retries not counted. */
+  calls: number;
+  /** Its price in US dollars from the tool's price table; null when unknown. */
+  costUsd: number | null;
+}
+
 export interface ToolAvailability {
   available: boolean;
   /** Why the tool cannot run, e.g. `OPENAI_API_KEY is not set`. */
@@ -87,6 +95,12 @@ export interface SwapTool {
   readonly options: Readonly<Record<string, ToolOptionSpec>>;
   availability(): Promise<ToolAvailability>;
   generate(input: ToolInput): Promise<ToolResult>;
+  /**
+   * The calls and price of one item with these options, from the tool's price table. Optional: a tool
+   * without it is free when local or a control, and of unknown price when it calls an API (config
+   * `prices` can name one).
+   */
+  estimate?(options: ToolOptionValues): ItemEstimate;
   /**
    * What else defines this tool's outputs, for the cache key (docs/suites.md): for example the base URL it
    * calls. Never a secret. Optional; config entries and plugin versions are fingerprinted without it.

@@ -7,6 +7,7 @@ import { ControlTemplateTool } from './builtin/control-template.tool';
 import { ConfiguredToolsLoader } from './config/configured-tools.loader';
 import { BaselineDalle3Tool } from './openai/baseline-dalle3.tool';
 import { BaselineGptTool } from './openai/baseline-gpt.tool';
+import { ToolPrices } from './tool-prices';
 import { ToolRegistry } from './tools.registry';
 import { HOSTED_TOOLS } from './hosted/hosted-tools';
 
@@ -22,7 +23,7 @@ export const BUILTIN_TOOLS = [
 
 @Module({
   imports: [DiscoveryModule, FacesModule],
-  providers: [ToolRegistry, ...BUILTIN_TOOLS, ConfiguredToolsLoader],
-  exports: [ToolRegistry],
+  providers: [ToolRegistry, ToolPrices, ...BUILTIN_TOOLS, ConfiguredToolsLoader],
+  exports: [ToolRegistry, ToolPrices],
 })
 export class ToolsModule {}

@@ -1,12 +1,9 @@
 import { Command, SubCommand } from 'nest-commander';
 import { RunMaintenanceService } from '../../../libs/runs/run-maintenance.service';
 import { SwapbenchCommand } from '../swapbench-command';
+import { CACHE, CACHE_CLEAR } from './cache.options';
 
-@SubCommand({
-  name: 'clear',
-  description:
-    'Forget every cached output, so later runs call the tools again (stored runs, images and scores stay).',
-})
+@SubCommand(CACHE_CLEAR.command)
 export class CacheClearCommand extends SwapbenchCommand {
   constructor(private readonly maintenance: RunMaintenanceService) {
     super();
@@ -18,12 +15,7 @@ export class CacheClearCommand extends SwapbenchCommand {
   }
 }
 
-@Command({
-  name: 'cache',
-  description:
-    'The output cache: identical inputs (case, tool, options, tool fingerprint, sample) reuse an earlier image.',
-  subCommands: [CacheClearCommand],
-})
+@Command({ ...CACHE.command, subCommands: [CacheClearCommand] })
 export class CacheCommand extends SwapbenchCommand {
   async run(): Promise<void> {
     this.command.help();

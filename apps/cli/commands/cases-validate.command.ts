@@ -5,6 +5,7 @@ import { CaseFacesCheck } from '../../../libs/authoring/case-faces.check';
 import { CasesService } from '../../../libs/cases/cases.service';
 import type { TestCase } from '../../../libs/cases/test-case';
 import { SwapbenchCommand } from '../swapbench-command';
+import { CASES_VALIDATE } from './cases.options';
 
 /** One case's verdict, as `cases validate --json` prints it. */
 interface CaseVerdict {
@@ -13,12 +14,7 @@ interface CaseVerdict {
   error: string | null;
 }
 
-@SubCommand({
-  name: 'validate',
-  description:
-    'Check every test case of the datasets folder (its case.json and images, and that each slot box ' +
-    'sits on a face and each avatar shows one); exit 1 when any has a problem',
-})
+@SubCommand(CASES_VALIDATE.command)
 export class CasesValidateCommand extends SwapbenchCommand {
   constructor(
     private readonly cases: CasesService,
@@ -70,7 +66,7 @@ export class CasesValidateCommand extends SwapbenchCommand {
     return entries.filter((name) => /\.(tmp|old)$/.test(name)).sort();
   }
 
-  @Option({ flags: '--json', description: 'print a JSON array (id, valid, error)' })
+  @Option(CASES_VALIDATE.options.json)
   parseJson(): boolean {
     return true;
   }

@@ -3,13 +3,9 @@ import { SwapbenchCommand } from '../swapbench-command';
 import { renderTable } from '../terminal-table';
 import { CasesService } from '../../../libs/cases/cases.service';
 import { CasesValidateCommand } from './cases-validate.command';
+import { CASES } from './cases.options';
 
-@Command({
-  name: 'cases',
-  description:
-    'List the test cases of the datasets folder, valid or not (with why); `cases validate` checks them',
-  subCommands: [CasesValidateCommand],
-})
+@Command({ ...CASES.command, subCommands: [CasesValidateCommand] })
 export class CasesCommand extends SwapbenchCommand {
   constructor(private readonly cases: CasesService) {
     super();
@@ -45,7 +41,7 @@ export class CasesCommand extends SwapbenchCommand {
     process.stdout.write(`${renderTable(['id', 'title', 'slots', 'tags', 'valid'], rows)}\n`);
   }
 
-  @Option({ flags: '--json', description: 'print a JSON array (id, title, slots, tags, valid, error)' })
+  @Option(CASES.options.json)
   parseJson(): boolean {
     return true;
   }

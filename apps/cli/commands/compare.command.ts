@@ -3,14 +3,9 @@ import { compareRuns, type RunComparison } from '../../../libs/results/run-compa
 import { RunsService } from '../../../libs/runs/runs.service';
 import { SwapbenchCommand } from '../swapbench-command';
 import { renderTable } from '../terminal-table';
+import { COMPARE } from './compare.options';
 
-@Command({
-  name: 'compare',
-  arguments: '<run_a> <run_b>',
-  description:
-    'Compare run b with run a on the cases both scored, per variant: mean difference b − a with a paired ' +
-    'bootstrap 95% interval and a permutation p-value, then the per-case differences.',
-})
+@Command(COMPARE.command)
 export class CompareCommand extends SwapbenchCommand {
   constructor(private readonly runs: RunsService) {
     super();
@@ -22,7 +17,7 @@ export class CompareCommand extends SwapbenchCommand {
     else process.stdout.write(comparisonText(comparison) + '\n');
   }
 
-  @Option({ flags: '--json', description: 'print {a, b, variants: [...], cases: [...]} as JSON' })
+  @Option(COMPARE.options.json)
   parseJson(): boolean {
     return true;
   }
@@ -31,6 +26,7 @@ export class CompareCommand extends SwapbenchCommand {
 /** The comparison as a person reads it: one row per variant, then the cases that moved most. */
 export function comparisonText(c: RunComparison): string {
   const fmt = (n: number | null) => (n === null ? '—' : n.toFixed(1));
+  const pct = (n: number | null) => (n === null ? '—' : `${Math.round(n * 100)}%`);
   const rows = c.variants.map((v) => [
     v.variant,
     v.n_cases,
@@ -39,10 +35,25 @@ export function comparisonText(c: RunComparison): string {
     v.delta === null ? '—' : `${v.delta >= 0 ? '+' : ''}${v.delta.toFixed(1)}`,
     v.ci_low === null ? '—' : `[${fmt(v.ci_low)}, ${fmt(v.ci_high)}]`,
     v.p_value === null ? '—' : v.p_value.toFixed(3),
+    `${pct(v.success_a)} → ${pct(v.success_b)}`,
+    `${pct(v.refusal_a)} → ${pct(v.refusal_b)}`,
   ]);
   const lines = [
     `Run ${c.b} compared with ${c.a} (b − a, on the cases both scored):`,
-    renderTable(['variant', 'cases', 'mean a', 'mean b', 'delta', '95% interval', 'p'], rows),
+    renderTable(
+      [
+        'variant',
+        'cases',
+        'mean a',
+        'mean b',
+        'delta',
+        '95% interval',
+        'p',
+        'success a → b',
+        'refused a → b',
+      ],
+      rows,
+    ),
   ];
   const moved = c.cases
     .filter((row) => row.delta !== 0)

@@ -18,7 +18,7 @@ export const DB_MIGRATE_OPTIONS = {
   json: { flags: '--json', description: 'print {database, applied, migrations} as JSON' },
 } as const;
 
-/** Whether the arguments ask for `db migrate` (its `--help` included: the door prints it). */
+/** Whether the arguments ask for `db migrate` (its `--help` is answered before, by the help door). */
 export function isDbRequest(args: string[]): boolean {
   return args[0] === DB_COMMAND.name && args[1] === DB_MIGRATE_COMMAND.name;
 }

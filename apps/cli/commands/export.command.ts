@@ -3,17 +3,13 @@ import { resolve } from 'node:path';
 import { Command, Option } from 'nest-commander';
 import { SwapbenchSettings } from '../../../libs/core/config/swapbench-settings';
 import { UserError } from '../../../libs/core/user-error';
+import { toJunit } from '../../../libs/results/junit-report';
 import { exportRows, toCsv } from '../../../libs/results/run-export';
 import { RunsService } from '../../../libs/runs/runs.service';
 import { SwapbenchCommand } from '../swapbench-command';
+import { EXPORT } from './export.options';
 
-@Command({
-  name: 'export',
-  arguments: '<run_id>',
-  description:
-    'Write one row per item of a run as CSV or JSON (run_id, item_id, case_id, tool_id, variant, sample, status, ' +
-    'score, stars_mean, stars_n, latency_ms, cost_usd, error, image_path, then the breakdown).',
-})
+@Command(EXPORT.command)
 export class ExportCommand extends SwapbenchCommand {
   constructor(
     private readonly runs: RunsService,
@@ -24,10 +20,16 @@ export class ExportCommand extends SwapbenchCommand {
 
   async run([runId]: string[], flags: { format?: string; out?: string }): Promise<void> {
     const format = flags.format ?? 'csv';
-    if (format !== 'csv' && format !== 'json')
-      throw new UserError(`--format must be csv or json; got "${format}"`);
-    const rows = exportRows(await this.runs.detail(runId), this.settings.runs);
-    const text = format === 'csv' ? toCsv(rows) : JSON.stringify(rows, null, 2) + '\n';
+    if (format !== 'csv' && format !== 'json' && format !== 'junit')
+      throw new UserError(`--format must be csv, json or junit; got "${format}"`);
+    const detail = await this.runs.detail(runId);
+    const rows = exportRows(detail, this.settings.runs);
+    const text =
+      format === 'csv'
+        ? toCsv(rows)
+        : format === 'junit'
+          ? toJunit(detail)
+          : JSON.stringify(rows, null, 2) + '\n';
     if (!flags.out) {
       process.stdout.write(text);
       return;
@@ -43,12 +45,12 @@ export class ExportCommand extends SwapbenchCommand {
     process.stderr.write(`wrote ${rows.length} rows to ${out}\n`);
   }
 
-  @Option({ flags: '--format <csv|json>', description: 'csv (default) or json (breakdown nested)' })
+  @Option(EXPORT.options.format)
   parseFormat(value: string): string {
     return value;
   }
 
-  @Option({ flags: '--out <file>', description: 'write to this file instead of standard output' })
+  @Option(EXPORT.options.out)
   parseOut(value: string): string {
     return value;
   }

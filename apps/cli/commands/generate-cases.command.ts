@@ -6,6 +6,7 @@ import { SwapbenchSettings } from '../../../libs/core/config/swapbench-settings'
 import { UserError } from '../../../libs/core/user-error';
 import { parseWholeNumber } from '../cli-args';
 import { SwapbenchCommand } from '../swapbench-command';
+import { GENERATE_CASES } from './generate-cases.options';
 
 interface GenerateFlags {
   from?: string;
@@ -16,12 +17,7 @@ interface GenerateFlags {
   attempts?: string;
 }
 
-@Command({
-  name: 'generate-cases',
-  description:
-    'Build test cases: the demo cases from the public-domain photos in datasets/sources (default), ' +
-    'cases from a folder of your photos (--from), or synthetic cases of fictional people (--generator openai)',
-})
+@Command(GENERATE_CASES.command)
 export class GenerateCasesCommand extends SwapbenchCommand {
   constructor(
     private readonly demo: DemoCasesService,
@@ -89,45 +85,32 @@ export class GenerateCasesCommand extends SwapbenchCommand {
     if (result.written.length === 0) process.exitCode = 1;
   }
 
-  @Option({ flags: '--from <folder>', description: 'build cases from the photos in this folder' })
+  @Option(GENERATE_CASES.options.from)
   parseFrom(value: string): string {
     return value;
   }
 
-  @Option({
-    flags: '--seed <n>',
-    description:
-      'with --from: seed of the avatar choice (equal seeds, equal cases); with --generator: seed of the people and scenes drawn (default 1)',
-  })
+  @Option(GENERATE_CASES.options.seed)
   parseSeed(value: string): string {
     return value;
   }
 
-  @Option({
-    flags: '--generator <name>',
-    description: 'synthesize fictional people and scenes with an image API: `openai` (needs OPENAI_API_KEY)',
-  })
+  @Option(GENERATE_CASES.options.generator)
   parseGenerator(value: string): string {
     return value;
   }
 
-  @Option({ flags: '--count <n>', description: 'with --generator: how many cases to make' })
+  @Option(GENERATE_CASES.options.count)
   parseCount(value: string): string {
     return value;
   }
 
-  @Option({
-    flags: '--model <model>',
-    description: 'with --generator openai: image model (default gpt-image-1)',
-  })
+  @Option(GENERATE_CASES.options.model)
   parseModel(value: string): string {
     return value;
   }
 
-  @Option({
-    flags: '--attempts <n>',
-    description: 'with --generator: generations per image before a case is skipped (default 2)',
-  })
+  @Option(GENERATE_CASES.options.attempts)
   parseAttempts(value: string): string {
     return value;
   }

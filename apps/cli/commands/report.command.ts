@@ -4,14 +4,9 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { UserError } from '../../../libs/core/user-error';
 import { ReportService } from '../../../libs/report/report.service';
+import { REPORT } from './report.options';
 
-@Command({
-  name: 'report',
-  arguments: '<run_id>',
-  description:
-    'Write the self-contained HTML report of a run (opens from disk with no network); with --baseline, ' +
-    'add its comparison with an earlier run.',
-})
+@Command(REPORT.command)
 export class ReportCommand extends SwapbenchCommand {
   constructor(private readonly reports: ReportService) {
     super();
@@ -38,15 +33,12 @@ export class ReportCommand extends SwapbenchCommand {
     process.stdout.write(`wrote ${out} (${(Buffer.byteLength(html) / 1e6).toFixed(1)} MB)\n`);
   }
 
-  @Option({ flags: '--out <file>', description: 'where to write the report (default report_<run_id>.html)' })
+  @Option(REPORT.options.out)
   parseOut(value: string): string {
     return value;
   }
 
-  @Option({
-    flags: '--baseline <run_id>',
-    description: 'compare with this earlier run (paired, per variant)',
-  })
+  @Option(REPORT.options.baseline)
   parseBaseline(value: string): string {
     return value;
   }

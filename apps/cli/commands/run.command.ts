@@ -4,7 +4,7 @@ import { RunEventBus } from '../../../libs/core/event-bus';
 import { SwapbenchSettings } from '../../../libs/core/config/swapbench-settings';
 import { UserError } from '../../../libs/core/user-error';
 import { RunExecutor } from '../../../libs/runs/run-executor';
-import { MAX_SAMPLES, RUN_DEFAULTS, type RunRequest } from '../../../libs/runs/run-request';
+import { MAX_SAMPLES, type RunRequest } from '../../../libs/runs/run-request';
 import { RunMaintenanceService } from '../../../libs/runs/run-maintenance.service';
 import { RunsService, type RunOrigin } from '../../../libs/runs/runs.service';
 import { loadSuite } from '../../../libs/suites/suite.loader';
@@ -19,8 +19,10 @@ import {
   type FailUnder,
 } from '../cli-args';
 import { ProgressView } from '../progress-view';
-import { resultsTable, type RunResultJson, skippedLines, toResultJson } from '../results';
+import { RUN_EXIT, runExitCode } from '../run-exit';
+import { estimateTable, resultsTable, type RunResultJson, skippedLines, toResultJson } from '../results';
 import { variantSummaries } from '../../../libs/results/variant-scores';
+import { RUN } from './run.options';
 
 interface RunFlags {
   cases?: string;
@@ -37,16 +39,10 @@ interface RunFlags {
   toolOption?: string[];
   samples?: string;
   retryFailed?: boolean;
+  dryRun?: boolean;
 }
 
-@Command({
-  name: 'run',
-  description:
-    'Run test cases × tools to the end: generate, score, store. Prints a results table, or JSON with --json.\n' +
-    'Every case is checked with the scorer before any tool is called: a case it cannot score (no face at a ' +
-    'slot) refuses the run, unless --skip-unscorable leaves it out.\n' +
-    'Exit code 1 when --fail-under is given and a tool scores below it; 2 on bad input.',
-})
+@Command(RUN.command)
 export class RunCommand extends SwapbenchCommand {
   constructor(
     private readonly runs: RunsService,
@@ -63,6 +59,14 @@ export class RunCommand extends SwapbenchCommand {
       flags.failUnder === undefined ? null : parseScore(flags.failUnder, '--fail-under');
     let runId: string;
     let skipped: SkippedCase[] = [];
+    if (flags.dryRun) {
+      if (flags.resume !== undefined || flags.retryFailed)
+        throw new UserError('--dry-run prices a new run: leave out --resume and --retry-failed');
+      const { request } = await this.request(flags);
+      const estimate = await this.runs.estimate(request);
+      process.stdout.write(flags.json ? JSON.stringify(estimate, null, 2) + '\n' : estimateTable(estimate));
+      return;
+    }
     if (flags.resume !== undefined) {
       if (
         flags.cases ||
@@ -111,12 +115,17 @@ export class RunCommand extends SwapbenchCommand {
     else process.stdout.write(resultsTable(detail) + '\n' + skippedLines(skipped));
 
     const below = belowGate(variantSummaries(detail), failUnder);
-    if (below.length > 0) {
+    const code = runExitCode(detail.status, detail.progress.scored, below.length > 0);
+    if (code === RUN_EXIT.noScore) {
+      process.stderr.write(
+        `No item of run ${runId} was scored (${detail.progress.failed} failed, ${detail.progress.canceled} canceled)\n`,
+      );
+    } else if (code === RUN_EXIT.belowGate) {
       const gate =
         flags.failUnder !== undefined ? `--fail-under ${failUnder as number}` : "the suite's fail_under";
       process.stderr.write(`Below ${gate}: ${below.join(', ')}\n`);
-      process.exitCode = 1;
     }
+    process.exitCode = code;
   }
 
   /** The run request of the flags: a suite file (flags on top of it), or --cases and --tools. */
@@ -167,100 +176,77 @@ export class RunCommand extends SwapbenchCommand {
     };
   }
 
-  @Option({
-    flags: '--suite <file>',
-    description: 'run the suite file (YAML or JSON: cases, tools and variants, samples, ...; see suites/)',
-  })
+  @Option(RUN.options.suite)
   parseSuite(value: string): string {
     return value;
   }
 
-  @Option({
-    flags: '--tool-option <tool.name=value>',
-    description: 'set a tool option, e.g. baseline_gpt.quality=low (repeatable)',
-  })
+  @Option(RUN.options.toolOption)
   parseToolOption(value: string, previous: string[] = []): string[] {
     return [...previous, value];
   }
 
-  @Option({
-    flags: '--samples <n>',
-    description: `outputs per case × tool (default ${RUN_DEFAULTS.samples}, at most ${MAX_SAMPLES})`,
-  })
+  @Option(RUN.options.samples)
   parseSamples(value: string): string {
     return value;
   }
 
-  @Option({ flags: '--retry-failed', description: 'with --resume: run again the items that ended failed' })
+  @Option(RUN.options.retryFailed)
   parseRetryFailed(): boolean {
     return true;
   }
 
-  @Option({
-    flags: '--cases <ids>',
-    description: 'test cases to run: `all`, ids or tag:<tag>, comma-separated',
-  })
+  @Option(RUN.options.cases)
   parseCases(value: string): string {
     return value;
   }
 
-  @Option({
-    flags: '--tools <ids>',
-    description: 'tools to run: `all` (every available tool) or comma-separated ids',
-  })
+  @Option(RUN.options.tools)
   parseTools(value: string): string {
     return value;
   }
 
-  @Option({
-    flags: '--concurrency <n>',
-    description: `items generating at once across all tools (default ${RUN_DEFAULTS.concurrency})`,
-  })
+  @Option(RUN.options.concurrency)
   parseConcurrency(value: string): string {
     return value;
   }
 
-  @Option({
-    flags: '--attempts <n>',
-    description: `attempts per item for retryable failures (default ${RUN_DEFAULTS.max_attempts})`,
-  })
+  @Option(RUN.options.attempts)
   parseAttempts(value: string): string {
     return value;
   }
 
-  @Option({ flags: '--timeout <seconds>', description: "per-item time limit (default: each tool's own)" })
+  @Option(RUN.options.timeout)
   parseTimeout(value: string): string {
     return value;
   }
 
-  @Option({ flags: '--no-cache', description: 'generate again even when identical inputs have an output' })
+  @Option(RUN.options.noCache)
   parseNoCache(): boolean {
     return false;
   }
 
-  @Option({
-    flags: '--skip-unscorable',
-    description:
-      'run the cases the scorer can score and list the others as skipped (without it, such a case refuses the run before any tool is called)',
-  })
+  @Option(RUN.options.skipUnscorable)
   parseSkipUnscorable(): boolean {
     return true;
   }
 
-  @Option({ flags: '--resume <run_id>', description: 'finish an interrupted run' })
+  @Option(RUN.options.resume)
   parseResume(value: string): string {
     return value;
   }
 
-  @Option({
-    flags: '--fail-under <score>',
-    description: 'exit 1 if any variant’s mean machine score is below this (0–100)',
-  })
+  @Option(RUN.options.failUnder)
   parseFailUnder(value: string): string {
     return value;
   }
 
-  @Option({ flags: '--json', description: 'print the result as JSON instead of a table' })
+  @Option(RUN.options.dryRun)
+  parseDryRun(): boolean {
+    return true;
+  }
+
+  @Option(RUN.options.json)
   parseJson(): boolean {
     return true;
   }

@@ -1,14 +1,9 @@
 import { SubCommand } from 'nest-commander';
 import { RunMaintenanceService } from '../../../libs/runs/run-maintenance.service';
 import { SwapbenchCommand } from '../swapbench-command';
+import { RUNS_DELETE } from './runs.options';
 
-@SubCommand({
-  name: 'delete',
-  arguments: '<run_id>',
-  description:
-    'Delete a run: its rows, ratings, images and sidecars (an image another run still uses through the cache stays). ' +
-    'Refused while the run is running.',
-})
+@SubCommand(RUNS_DELETE.command)
 export class RunsDeleteCommand extends SwapbenchCommand {
   constructor(private readonly maintenance: RunMaintenanceService) {
     super();

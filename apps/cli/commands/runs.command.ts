@@ -3,14 +3,9 @@ import { RunsService } from '../../../libs/runs/runs.service';
 import { SwapbenchCommand } from '../swapbench-command';
 import { renderTable } from '../terminal-table';
 import { RunsDeleteCommand } from './runs-delete.command';
+import { RUNS } from './runs.options';
 
-@Command({
-  name: 'runs',
-  description:
-    'List the stored runs, newest first (the ids `run --resume`, `rescore`, `report`, `export` and `compare` take); ' +
-    '`runs delete <id>` deletes one.',
-  subCommands: [RunsDeleteCommand],
-})
+@Command({ ...RUNS.command, subCommands: [RunsDeleteCommand] })
 export class RunsCommand extends SwapbenchCommand {
   constructor(private readonly runs: RunsService) {
     super();
@@ -40,10 +35,7 @@ export class RunsCommand extends SwapbenchCommand {
     process.stdout.write(`${renderTable(['id', 'status', 'created', 'items', 'variants', 'suite'], rows)}\n`);
   }
 
-  @Option({
-    flags: '--json',
-    description: 'print a JSON array of runs (id, status, created_at, progress, ...)',
-  })
+  @Option(RUNS.options.json)
   parseJson(): boolean {
     return true;
   }

@@ -1,12 +1,10 @@
 import { Command, Option } from 'nest-commander';
 import { SwapbenchCommand } from '../swapbench-command';
+import { TOOLS } from './tools.options';
 import { renderTable } from '../terminal-table';
 import { ToolRegistry } from '../../../libs/tools/tools.registry';
 
-@Command({
-  name: 'tools',
-  description: 'List the registered tools and whether each can run here (and why not)',
-})
+@Command(TOOLS.command)
 export class ToolsCommand extends SwapbenchCommand {
   constructor(private readonly tools: ToolRegistry) {
     super();
@@ -30,10 +28,7 @@ export class ToolsCommand extends SwapbenchCommand {
     process.stdout.write(`${renderTable(['id', 'kind', 'available', 'options', 'description'], rows)}\n`);
   }
 
-  @Option({
-    flags: '--json',
-    description: 'print a JSON array (id, name, kind, available, reason, options, ...)',
-  })
+  @Option(TOOLS.options.json)
   parseJson(): boolean {
     return true;
   }

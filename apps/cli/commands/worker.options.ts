@@ -31,7 +31,7 @@ export interface WorkerFlags {
   lockSeconds?: string;
 }
 
-/** Whether the arguments ask for a worker (its `--help` is printed by the command tree). */
+/** Whether the arguments ask for a worker (its `--help` is answered before, by the help door). */
 export function isWorkerRequest(args: string[]): boolean {
-  return args[0] === WORKER_COMMAND.name && !args.includes('--help') && !args.includes('-h');
+  return args[0] === WORKER_COMMAND.name;
 }

@@ -9,6 +9,7 @@ import { parseSettings, SwapbenchSettings } from '../../core/config/swapbench-se
 import { ControlTemplateTool } from '../builtin/control-template.tool';
 import { BaselineDalle3Tool } from '../openai/baseline-dalle3.tool';
 import { BaselineGptTool } from '../openai/baseline-gpt.tool';
+import { ToolPrices } from '../tool-prices';
 import { ToolRegistry } from '../tools.registry';
 import { ConfiguredToolsLoader } from './configured-tools.loader';
 
@@ -53,6 +54,7 @@ describe('ConfiguredToolsLoader in a Nest module', () => {
       imports: [DiscoveryModule],
       providers: [
         ToolRegistry,
+        ToolPrices,
         ControlTemplateTool,
         BaselineGptTool,
         BaselineDalle3Tool,

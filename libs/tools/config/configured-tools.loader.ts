@@ -6,6 +6,7 @@ import { OpenAICompatibleTool } from '../openai/openai-compatible.tool';
 import { ReplicateTool } from '../replicate/replicate.tool';
 import type { SwapTool } from '../tool';
 import { recordToolOrigin } from '../tool-fingerprint';
+import { ToolPrices } from '../tool-prices';
 import { ToolRegistry } from '../tools.registry';
 import { loadPluginTools } from './plugin.loader';
 import { loadDotEnvFile, loadSwapbenchConfig, type LoadedConfig } from './swapbench-config.loader';
@@ -21,6 +22,7 @@ export class ConfiguredToolsLoader implements OnModuleInit {
 
   constructor(
     private readonly registry: ToolRegistry,
+    private readonly prices: ToolPrices,
     private readonly settings: SwapbenchSettings,
   ) {}
 
@@ -29,6 +31,7 @@ export class ConfiguredToolsLoader implements OnModuleInit {
     const loaded = loadSwapbenchConfig(this.settings);
     const tools = await buildConfiguredTools(loaded);
     for (const tool of tools) this.registry.register(tool);
+    this.prices.setOverrides(loaded.config.prices, `Config file ${loaded.path ?? ''}`);
     if (loaded.path && tools.length > 0)
       this.logger.log(`${tools.length} tool(s) from ${loaded.path}: ${tools.map((t) => t.id).join(', ')}`);
   }

@@ -33,7 +33,7 @@ describe('loadSwapbenchConfig', () => {
 
   it('is empty when there is no file in the working directory', () => {
     assert.deepEqual(loadSwapbenchConfig(parseSettings({}, dir)), {
-      config: { openai_compatible: [], command: [], replicate: [], fal: [], plugins: [] },
+      config: { openai_compatible: [], command: [], replicate: [], fal: [], plugins: [], prices: {} },
       path: null,
       dir,
     });

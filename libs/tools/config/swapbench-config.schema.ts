@@ -107,6 +107,8 @@ export const SwapbenchConfigSchema = z.strictObject({
   replicate: z.array(ReplicateToolSchema).default([]),
   fal: z.array(FalToolSchema).default([]),
   plugins: z.array(PluginSchema).default([]),
+  /** US dollars per item by tool id, replacing the tool's own price table in estimates and budgets. */
+  prices: z.record(toolId, z.number().min(0, 'must be a price in US dollars, 0 or more')).default({}),
 });
 
 export type OpenAICompatibleToolConfig = z.infer<typeof OpenAICompatibleToolSchema>;

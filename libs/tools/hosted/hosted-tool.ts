@@ -1,6 +1,7 @@
 import { ApiTool, type ApiToolIdentity } from '../api-tool';
 import {
   failed,
+  type ItemEstimate,
   type ToolAvailability,
   type ToolFailure,
   type ToolInput,
@@ -114,6 +115,11 @@ export abstract class HostedTool extends ApiTool {
 
   /** How many input images `model` takes (the template counts), or undefined when unknown. */
   protected abstract maxInputImages(model: string): number | undefined;
+
+  /** One request for the image (polls and the download are not counted), at the table's price. */
+  estimate(options: ToolOptionValues): ItemEstimate {
+    return { calls: 1, costUsd: hostedImagePrice(this.spec.model ?? String(options.model)) ?? null };
+  }
 
   /** The service it calls is part of what it is: outputs from a proxy or another server are not reused. */
   fingerprint(): string {

@@ -2,13 +2,20 @@ import { Injectable } from '@nestjs/common';
 import { NotFoundError } from 'openai';
 import type { ImageGenerateParamsNonStreaming, ImagesResponse } from 'openai/resources/images';
 import { ApiTool } from '../api-tool';
-import type { ToolAvailability, ToolInput, ToolOptionSpec, ToolResult } from '../tool';
+import type {
+  ItemEstimate,
+  ToolAvailability,
+  ToolInput,
+  ToolOptionSpec,
+  ToolOptionValues,
+  ToolResult,
+} from '../tool';
 import { keyMissingAvailability, missingKey } from '../missing-key';
 import { Tool } from '../tool.decorator';
 import { callContext, imageFromResponse, type ImageProvider } from './image-edit.request';
 import { createOpenAIClient, OPENAI_DEFAULT_BASE_URL, openAIEndpoint } from './shared/openai-client.factory';
 import { toolFailureFromError } from './shared/openai-errors.mapper';
-import { chatCostUsd, imageCostUsd, roundUsd } from './shared/prices';
+import { chatCostUsd, imageCostUsd, imagePriceEstimate, roundUsd } from './shared/prices';
 import { describeScene } from './scene-description.request';
 
 const DEFAULT_IMAGE_MODEL = 'dall-e-3';
@@ -70,6 +77,12 @@ export class BaselineDalle3Tool extends ApiTool<typeof DALLE3_OPTIONS> {
   private readonly modelProbes = new Map<string, { until: number; result: ToolAvailability }>();
 
   /** The server it calls is part of what it is: outputs from a proxy or another server are not reused. */
+  /** Two calls: the description (its tokens are not priced ahead) and the image. */
+  estimate(options: ToolOptionValues): ItemEstimate {
+    const price = imagePriceEstimate(String(options.model), String(options.quality), String(options.size));
+    return { calls: 2, costUsd: price ?? null };
+  }
+
   fingerprint(): string {
     return openAIEndpoint().baseURL ?? OPENAI_DEFAULT_BASE_URL;
   }

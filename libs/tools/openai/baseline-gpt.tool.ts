@@ -1,6 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { ApiTool } from '../api-tool';
-import type { ToolAvailability, ToolInput, ToolOptionSpec, ToolResult } from '../tool';
+import type {
+  ItemEstimate,
+  ToolAvailability,
+  ToolInput,
+  ToolOptionSpec,
+  ToolOptionValues,
+  ToolResult,
+} from '../tool';
+import { imagePriceEstimate } from './shared/prices';
 import { keyMissingAvailability, missingKey } from '../missing-key';
 import { Tool } from '../tool.decorator';
 import { requestSwapEdit } from './image-edit.request';
@@ -29,6 +37,12 @@ export function imageEditOptions(defaultModel: string): Record<string, ToolOptio
   };
 }
 
+/** One `images.edit` call, priced from the image tables by the options of `imageEditOptions`. */
+export function imageEditEstimate(options: ToolOptionValues): ItemEstimate {
+  const price = imagePriceEstimate(String(options.model), String(options.quality), String(options.size));
+  return { calls: 1, costUsd: price ?? null };
+}
+
 export const BASELINE_GPT_TIMEOUT_MS = 300_000;
 
 /**
@@ -55,6 +69,10 @@ export class BaselineGptTool extends ApiTool {
         },
       },
     });
+  }
+
+  estimate(options: ToolOptionValues): ItemEstimate {
+    return imageEditEstimate(options);
   }
 
   /** The server it calls is part of what it is: outputs from a proxy or another server are not reused. */

@@ -1,8 +1,15 @@
 import type { OpenAICompatibleToolConfig } from '../config/swapbench-config.schema';
 import { ApiTool } from '../api-tool';
-import type { ToolAvailability, ToolInput, ToolOptionSpec, ToolResult } from '../tool';
+import type {
+  ItemEstimate,
+  ToolAvailability,
+  ToolInput,
+  ToolOptionSpec,
+  ToolOptionValues,
+  ToolResult,
+} from '../tool';
 import { keyMissingAvailability, missingKey } from '../missing-key';
-import { imageEditOptions } from './baseline-gpt.tool';
+import { imageEditEstimate, imageEditOptions } from './baseline-gpt.tool';
 import { requestSwapEdit } from './image-edit.request';
 import type { OpenAIEndpoint } from './shared/openai-client.factory';
 import { publicUrl } from '../../core/secret-redaction';
@@ -30,6 +37,11 @@ export class OpenAICompatibleTool extends ApiTool {
       // Self-hosted servers often know only `auto`, so neither size nor quality is forced by default.
       options: { ...edit, quality: { ...edit.quality, default: 'auto' } as ToolOptionSpec },
     });
+  }
+
+  /** Priced as OpenAI prices the model it names: a server of yours usually costs otherwise (config `prices`). */
+  estimate(options: ToolOptionValues): ItemEstimate {
+    return imageEditEstimate(options);
   }
 
   availability(): Promise<ToolAvailability> {

@@ -40,6 +40,20 @@ export const IMAGE_PRICES: Readonly<
   },
 };
 
+/**
+ * The price of one image before it is made, for estimates and budgets: `auto` quality is priced as `high`
+ * and `auto` size as the largest listed, so an estimate errs on the side of spending less than planned.
+ * Undefined for a model or choice the tables do not list.
+ */
+export function imagePriceEstimate(model: string, quality: string, size: string): number | undefined {
+  const tiers = IMAGE_PRICES[model];
+  if (!tiers) return undefined;
+  const tier = quality === 'auto' ? (tiers.high ? 'high' : 'hd') : quality;
+  const sizes = tiers[tier] ?? tiers.standard;
+  if (!sizes) return undefined;
+  return size === 'auto' ? Math.max(...Object.values(sizes)) : sizes[size];
+}
+
 /** Dollars per million tokens of the chat models that can describe images. */
 export const CHAT_TOKEN_PRICES: Readonly<Record<string, { input: number; output: number }>> = {
   'gpt-4.1': { input: 2, output: 8 },
