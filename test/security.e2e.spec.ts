@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { io } from 'socket.io-client';
 import WebSocket from 'ws';
 import { serverUrl, startServer } from '../apps/server/bootstrap';
-import { cliEnv, startSwapbench } from './support/cli';
+import { cliEnv, startSwapbench, swapbench } from './support/cli';
 import { makeTempData, writeFaceCases } from './support/fixtures';
 import { errorOf, rawRequest } from './support/raw-http';
 
@@ -187,17 +187,18 @@ describe('listening address', () => {
     }
   }
 
-  it('binds 127.0.0.1 by default, silently; another address needs --host and prints a warning', async () => {
+  it('binds 127.0.0.1 by default, silently; another address is refused outside team mode', async () => {
     const local = await serve([]);
     assert.match(local.url, /^http:\/\/localhost:\d+$/);
     assert.equal(local.reachable, false, 'not reachable on the LAN address');
-    assert.doesNotMatch(local.stderr, /WARNING/);
+    assert.equal(local.stderr, '');
 
-    const open = await serve(['--host', '0.0.0.0']);
-    assert.match(
-      open.stderr,
-      /WARNING: listening on 0\.0\.0\.0 makes swapbench reachable from other machines/,
-    );
+    for (const host of ['0.0.0.0', '::']) {
+      const open = await swapbench(['serve', '--port', '0', '--host', host], cliEnv(data), 30_000);
+      assert.equal(open.code, 2, `--host ${host}: ${open.stdout}${open.stderr}`);
+      assert.match(open.stderr, /--host .*other machines could reach swapbench.*team mode/);
+      assert.doesNotMatch(open.stdout, /running at/);
+    }
   });
 });
 

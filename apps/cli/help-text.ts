@@ -26,6 +26,9 @@ const EXAMPLES: Record<string, string[]> = {
   rescore: ['swapbench rescore <run_id>', 'swapbench rescore --all --json'],
   serve: ['swapbench serve --port 8000'],
   db: ['swapbench db migrate'],
+  users: ['swapbench users add alice --role rater', 'swapbench users list'],
+  'users add': ['swapbench users add alice --role rater', 'swapbench users add bob --role admin --json'],
+  'users list': ['swapbench users list --json'],
   'db migrate': ['SWAPBENCH_DATABASE_URL=postgres://swapbench@db.example/swapbench swapbench db migrate'],
 };
 
@@ -37,6 +40,7 @@ const ENVIRONMENT = [
   ['SWAPBENCH_DEBUG', 'log what the modules do, on stderr'],
   ['SWAPBENCH_DATABASE_URL', 'a Postgres database in place of runs/swapbench.db (docs/team.md)'],
   ['SWAPBENCH_REDIS_URL', "team mode's Redis, with SWAPBENCH_DATABASE_URL (docs/team.md)"],
+  ['SWAPBENCH_PUBLIC_URL', "a team server's address, for invite links (docs/team.md)"],
   ['OPENAI_API_KEY, OPENAI_BASE_URL', 'for the OpenAI tools (also read from .env)'],
   ['NO_COLOR', 'no colour in any output (none in pipes either way)'],
 ];

@@ -5,6 +5,7 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { SwapbenchSettings } from '../core/config/swapbench-settings';
 import { publicUrl } from '../core/secret-redaction';
 import { UserError } from '../core/user-error';
+import { Accounts1767398400000 } from './migrations/1767398400000-accounts';
 import { InitialSchema1764230400000 } from './migrations/1764230400000-initial-schema';
 import { ScorerVersion1767052800000 } from './migrations/1767052800000-scorer-version';
 import { RatersAndVotes1767225600000 } from './migrations/1767225600000-raters-and-votes';
@@ -15,6 +16,7 @@ export const MIGRATIONS = [
   ScorerVersion1767052800000,
   VariantsSamples1767139200001,
   RatersAndVotes1767225600000,
+  Accounts1767398400000,
 ];
 
 /**
