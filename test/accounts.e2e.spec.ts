@@ -95,9 +95,11 @@ describe('accounts of a team server', needsServer, () => {
         ['GET', '/datasets/tc_01/template.png'],
         ['GET', '/admin'],
       ] as const) {
-        const res = await request(base)
-          [method === 'GET' ? 'get' : 'post'](path)
-          .set('Accept', 'application/json');
+        const agent = request(base);
+        const res = await (method === 'GET' ? agent.get(path) : agent.post(path)).set(
+          'Accept',
+          'application/json',
+        );
         assert.equal(res.status, 401, `${method} ${path}: ${res.status} ${res.text.slice(0, 200)}`);
         assert.match(res.body.error, /sign in/i, `${method} ${path}`);
         assert.equal(res.headers['www-authenticate'], 'Bearer realm="swapbench"');

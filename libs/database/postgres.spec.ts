@@ -59,7 +59,10 @@ describe('a Postgres database', needsServer, () => {
 
   test('an unmigrated database is refused with the command that sets it up, and migrate sets it up once', async () => {
     const url = fresh('pg_refuse');
-    await sql(url, 'DROP TABLE "arena_votes", "human_scores", "run_items", "runs", "migrations"');
+    await sql(
+      url,
+      'DROP TABLE "account_sessions", "accounts", "arena_votes", "human_scores", "run_items", "runs", "migrations"',
+    );
     await assert.rejects(openDatabase(databaseOptions(url), 'refuse'), isUserError(/swapbench db migrate/));
     const first = await migrateDatabase(url);
     assert.deepEqual(
