@@ -34,9 +34,9 @@ form?.addEventListener('submit', (event) => {
       form.reset();
       // The new account's row, from the server's own rendering of the page.
       const page = await fetch('/admin', { headers: { accept: 'text/html' } }).then((r) => r.text());
-      const fresh = new DOMParser().parseFromString(page, 'text/html').querySelector('[data-testid=accounts-table]');
-      const table = document.querySelector('[data-testid=accounts-table]');
-      if (fresh && table) table.replaceWith(document.importNode(fresh, true));
+      const fresh = new DOMParser().parseFromString(page, 'text/html').querySelector('[data-testid=accounts]');
+      const section = document.querySelector('[data-testid=accounts]');
+      if (fresh && section) section.replaceWith(document.importNode(fresh, true));
     },
     (error: Error) => {
       if (!errorBox) return;
