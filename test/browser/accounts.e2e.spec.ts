@@ -91,7 +91,7 @@ describe('the web app of a team server', needsServer, () => {
       assert.match(link, new RegExp(`^${base}/login#invite=[0-9a-f]{32}\\.[A-Za-z0-9_-]{43}$`));
       await page.getByTestId('account-rita').waitFor();
       assert.match((await page.getByTestId('account-rita').textContent()) ?? '', /rater.*not used yet/);
-    assert.match((await page.locator('#accounts-title').textContent()) ?? '', /Accounts\s*2/);
+      assert.match((await page.locator('#accounts-title').textContent()) ?? '', /Accounts\s*2/);
       await page.screenshot({ path: join(shots, 'accounts-admin-page.png'), fullPage: true });
 
       // The rater follows the link in a browser of their own, skips the password, and sees no admin controls.
@@ -102,7 +102,7 @@ describe('the web app of a team server', needsServer, () => {
       assert.equal(await rater.getByTestId('admin-link').count(), 0);
       assert.equal(await rater.getByTestId('run-form').isVisible(), false, 'a rater starts no run');
       assert.equal(await rater.getByTestId('new-case-button').isVisible(), false, 'nor makes cases');
-    assert.equal(await rater.getByTestId('tool-picker').isVisible(), false);
+      assert.equal(await rater.getByTestId('tool-picker').isVisible(), false);
       assert.equal(await rater.locator('[data-action=delete-case]').first().isVisible(), false);
       await rater.screenshot({ path: join(shots, 'accounts-rater-app.png') });
       await rater.goto(`${base}/arena`);
