@@ -356,6 +356,32 @@ describe('accounts of a team server', needsServer, () => {
     });
   });
 
+  describe('run --server against a team server', () => {
+    it('needs a valid token of an admin: exit 2 naming why, and no run', async () => {
+      const { invite } = await accounts.add('cli-rater', 'rater');
+      const raterToken = (await request(base).post('/api/login').send({ invite, token: true })).body
+        .token as string;
+      const run = ['run', '--server', base, '--cases', 'tc_01', '--tools', 'control_template'];
+      for (const [extra, message] of [
+        [[], /needs a token: --token <t>/],
+        [
+          ['--token', `${'0'.repeat(32)}.${'A'.repeat(43)}`],
+          /--token: .* refused it \(The bearer token is not valid/,
+        ],
+        [
+          ['--token', raterToken],
+          /refused: POST \/api\/run: only an admin may do this \(cli-rater is a rater\)/,
+        ],
+      ] as const) {
+        const result = await swapbench([...run, ...extra], cliEnv(data, { SWAPBENCH_REDIS_URL: REDIS }));
+        assert.equal(result.code, 2, result.stderr);
+        assert.match(result.stderr, message);
+        assert.ok(!result.stderr.includes(raterToken), 'the token is not printed');
+      }
+      assert.equal((await app.get(RunsService).list()).length, 1, 'no run started');
+    });
+  });
+
   describe('an admin', () => {
     it('sees who is signed in and may invite, list and cancel', async () => {
       assert.deepEqual((await request(base).get('/api/account').set('Cookie', admin)).body, {

@@ -19,6 +19,8 @@ import {
   type FailUnder,
 } from '../cli-args';
 import { ProgressView } from '../progress-view';
+import { TeamServer } from '../team-server';
+import type { RunDetail } from '../../../libs/runs/run-views';
 import { resultsTable, type RunResultJson, skippedLines, toResultJson } from '../results';
 import { variantSummaries } from '../../../libs/results/variant-scores';
 
@@ -37,6 +39,8 @@ interface RunFlags {
   toolOption?: string[];
   samples?: string;
   retryFailed?: boolean;
+  server?: string;
+  token?: string;
 }
 
 @Command({
@@ -45,6 +49,7 @@ interface RunFlags {
     'Run test cases × tools to the end: generate, score, store. Prints a results table, or JSON with --json.\n' +
     'Every case is checked with the scorer before any tool is called: a case it cannot score (no face at a ' +
     'slot) refuses the run, unless --skip-unscorable leaves it out.\n' +
+    'With --server <url> --token <t> the run is started on that swapbench server and followed from here.\n' +
     'Exit code 1 when --fail-under is given and a tool scores below it; 2 on bad input.',
 })
 export class RunCommand extends SwapbenchCommand {
@@ -61,6 +66,8 @@ export class RunCommand extends SwapbenchCommand {
   async run(_args: string[], flags: RunFlags): Promise<void> {
     let failUnder: FailUnder =
       flags.failUnder === undefined ? null : parseScore(flags.failUnder, '--fail-under');
+    if (flags.server !== undefined) return this.runOnServer(flags, failUnder);
+    if (flags.token !== undefined) throw new UserError('--token goes with --server <url>');
     let runId: string;
     let skipped: SkippedCase[] = [];
     if (flags.resume !== undefined) {
@@ -106,7 +113,68 @@ export class RunCommand extends SwapbenchCommand {
     }
 
     const detail = await this.runs.detail(runId);
-    const result: RunResultJson = toResultJson(detail, this.settings.runs, skipped);
+    this.report(detail, toResultJson(detail, this.settings.runs, skipped), skipped, flags, failUnder);
+  }
+
+  /**
+   * `--server`: starts the run on that server through its API and follows its events there, with the
+   * same output and exit codes as a run here. Ctrl-C stops following; the run goes on on the server.
+   */
+  private async runOnServer(flags: RunFlags, given: FailUnder): Promise<void> {
+    if (flags.resume !== undefined || flags.retryFailed) {
+      throw new UserError(
+        "--server starts a new run: --resume and --retry-failed work on this machine's runs",
+      );
+    }
+    const server = new TeamServer(flags.server!, flags.token);
+    const { request, gate } = await this.request(flags);
+    const { run_id: runId, skipped } = await server.startRun(request);
+    const view = new ProgressView(runId, { quiet: Boolean(flags.json) });
+    const detached = new AbortController();
+    const detach = () => {
+      process.stderr.write(`\nStopped following; the run goes on at ${server.base}/?run=${runId}\n`);
+      detached.abort();
+    };
+    process.once('SIGINT', detach);
+    let started = false;
+    try {
+      await server.follow(
+        runId,
+        (event) => {
+          // The stream opens with the items' current state; the view starts on a run's start.
+          if (!started) view.onEvent({ type: 'run_started', run_id: runId, progress: event.progress });
+          started = true;
+          view.onEvent(event);
+        },
+        detached.signal,
+      );
+    } catch (error) {
+      if (!detached.signal.aborted) throw error;
+    } finally {
+      process.removeListener('SIGINT', detach);
+      view.stop();
+    }
+    if (detached.signal.aborted) {
+      process.exitCode = 130;
+      return;
+    }
+    const detail = await server.detail(runId);
+    // The images are the server's: their addresses there (signed in), not paths on this machine.
+    const result = toResultJson(detail, '', skipped);
+    for (const item of result.items) {
+      if (item.image_path) item.image_path = `${server.base}/runs/${item.image_path.split('\\').join('/')}`;
+    }
+    this.report(detail, result, skipped, flags, given ?? gate);
+  }
+
+  /** The run's result on stdout, and exit code 1 when a variant is below the gate. */
+  private report(
+    detail: RunDetail,
+    result: RunResultJson,
+    skipped: SkippedCase[],
+    flags: RunFlags,
+    failUnder: FailUnder,
+  ): void {
     if (flags.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     else process.stdout.write(resultsTable(detail) + '\n' + skippedLines(skipped));
 
@@ -257,6 +325,23 @@ export class RunCommand extends SwapbenchCommand {
     description: 'exit 1 if any variant’s mean machine score is below this (0–100)',
   })
   parseFailUnder(value: string): string {
+    return value;
+  }
+
+  @Option({
+    flags: '--server <url>',
+    description:
+      'start the run on this swapbench server (a team server, docs/team.md) and follow it from here',
+  })
+  parseServer(value: string): string {
+    return value;
+  }
+
+  @Option({
+    flags: '--token <token>',
+    description: 'with --server: the bearer token of your account (POST /api/login with "token": true)',
+  })
+  parseToken(value: string): string {
     return value;
   }
 
