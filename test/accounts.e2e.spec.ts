@@ -1,7 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { io } from 'socket.io-client';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import WebSocket from 'ws';
@@ -9,6 +8,7 @@ import { serverUrl, startServer } from '../apps/server/bootstrap';
 import { AccountsService } from '../libs/accounts/accounts.service';
 import { RunsService } from '../libs/runs/runs.service';
 import { cliEnv, swapbench } from './support/cli';
+import { socketIoHandshake } from './support/socket-handshake';
 import { settingsFor } from './support/temp-data';
 import { makeTempData, writeFaceCases, type TempData } from './support/fixtures';
 
@@ -119,9 +119,9 @@ describe('accounts of a team server', needsServer, () => {
     });
 
     it('refuses the Socket.IO handshake and the plain WebSocket upgrade', async () => {
-      assert.equal(await socketIo(base, {}), 'refused');
+      assert.equal(await socketIoHandshake(base, {}), 'refused');
       assert.equal(await plainSocket(base, runId, {}), 'http 401');
-      assert.equal(await socketIo(base, { Cookie: rater }), 'connected');
+      assert.equal(await socketIoHandshake(base, { Cookie: rater }), 'connected');
       assert.match(await plainSocket(base, runId, { Cookie: rater }), /^opened/);
     });
   });
@@ -210,7 +210,7 @@ describe('accounts of a team server', needsServer, () => {
         assert.equal(leaked.status, 401, query);
         assert.match(leaked.body.error, /query string.*Authorization: Bearer/);
       }
-      assert.equal(await socketIo(base, { Authorization: `Bearer ${token}` }), 'connected');
+      assert.equal(await socketIoHandshake(base, { Authorization: `Bearer ${token}` }), 'connected');
       const events = await request(base)
         .get(`/api/runs/${runId}/events?token=${token}`)
         .set('Authorization', `Bearer ${token}`);
@@ -429,21 +429,6 @@ describe('accounts of a team server', needsServer, () => {
     });
   });
 });
-
-/** Outcome of a Socket.IO handshake sent with the given headers. */
-function socketIo(base: string, headers: Record<string, string>): Promise<'connected' | 'refused'> {
-  return new Promise((resolve) => {
-    const socket = io(base, {
-      transports: ['websocket'],
-      forceNew: true,
-      reconnection: false,
-      extraHeaders: headers,
-      timeout: 5000,
-    });
-    socket.on('connect', () => (socket.close(), resolve('connected')));
-    socket.on('connect_error', () => (socket.close(), resolve('refused')));
-  });
-}
 
 /** Outcome of a plain WebSocket upgrade to `/api/run/<id>` with the given headers. */
 function plainSocket(base: string, runId: string, headers: Record<string, string>): Promise<string> {

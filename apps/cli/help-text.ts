@@ -15,6 +15,7 @@ const EXAMPLES: Record<string, string[]> = {
     'swapbench run --suite suites/example.yaml --json',
     'swapbench run --cases tag:one-person --tools baseline_gpt --tool-option baseline_gpt.quality=low --samples 3',
     'swapbench run --resume <run_id> --retry-failed',
+    'swapbench run --server https://bench.example.org --token <token> --cases all --tools control_paste',
   ],
   runs: ['swapbench runs', 'swapbench runs --json'],
   'runs delete': ['swapbench runs delete <run_id>'],
