@@ -7,7 +7,7 @@ import WebSocket from 'ws';
 import { serverUrl, startServer } from '../apps/server/bootstrap';
 import { AccountsService } from '../libs/accounts/accounts.service';
 import { RunsService } from '../libs/runs/runs.service';
-import { cliEnv, swapbench } from './support/cli';
+import { cliEnv, startSwapbench, swapbench } from './support/cli';
 import { socketIoHandshake } from './support/socket-handshake';
 import { settingsFor } from './support/temp-data';
 import { makeTempData, writeFaceCases, type TempData } from './support/fixtures';
@@ -353,6 +353,34 @@ describe('accounts of a team server', needsServer, () => {
       const taken = await swapbench(['users', 'add', 'rita', '--role', 'rater'], env());
       assert.equal(taken.code, 2);
       assert.match(taken.stderr, /name: "rita" is taken/);
+    });
+  });
+
+  describe('swapbench serve in team mode', () => {
+    it('listens on 0.0.0.0 with accounts on', { timeout: 60_000 }, async () => {
+      const child = startSwapbench(
+        ['serve', '--port', '0', '--host', '0.0.0.0'],
+        cliEnv(data, { SWAPBENCH_REDIS_URL: REDIS }),
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stdout?.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+      child.stderr?.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+      try {
+        const deadline = Date.now() + 45_000;
+        while (!/running at (\S+)/.test(stdout)) {
+          if (Date.now() > deadline || child.exitCode !== null) throw new Error(`serve: ${stdout}${stderr}`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        assert.match(stderr, /Listening on 0\.0\.0\.0: .*every request must be signed in/);
+        const port = /:(\d+) /.exec(stdout)![1];
+        const anonymous = await request(`http://127.0.0.1:${port}`).get('/api/runs');
+        assert.equal(anonymous.status, 401);
+        const signedIn = await request(`http://127.0.0.1:${port}`).get('/api/runs').set('Cookie', admin);
+        assert.equal(signedIn.status, 200);
+      } finally {
+        child.kill('SIGKILL');
+      }
     });
   });
 
