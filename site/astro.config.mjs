@@ -7,6 +7,14 @@ import { defineConfig } from 'astro/config';
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
+/** The scripts a built shell page references; a page without one is a broken build. */
+async function pageScripts(dir, page) {
+  const html = await readFile(new URL(page, dir), 'utf8');
+  const scripts = [...html.matchAll(/<script[^>]*\ssrc="([^"]+)"/g)].map((m) => m[1]);
+  if (scripts.length === 0) throw new Error(`assetManifest: ${page} references no script`);
+  return scripts;
+}
+
 /** Records the script and stylesheet URLs of the built shell page for the server to reference. */
 function assetManifest() {
   return {
@@ -20,7 +28,13 @@ function assetManifest() {
         const arenaHtml = await readFile(new URL('arena/index.html', dir), 'utf8');
         const arena = [...arenaHtml.matchAll(/<script[^>]*\ssrc="([^"]+)"/g)].map((m) => m[1]);
         if (arena.length === 0) throw new Error('assetManifest: the arena page references no script');
-        await writeFile(fileURLToPath(new URL('assets.json', dir)), JSON.stringify({ scripts, arena }, null, 2));
+        // So have the login page and the admin's accounts page of a team server.
+        const login = await pageScripts(dir, 'login/index.html');
+        const admin = await pageScripts(dir, 'admin/index.html');
+        await writeFile(
+          fileURLToPath(new URL('assets.json', dir)),
+          JSON.stringify({ scripts, arena, login, admin }, null, 2),
+        );
       },
     },
   };

@@ -8,7 +8,7 @@ import { packageRoot } from '../libs/core/package-root';
  * The floors of the code: a folder may import from its own folder and from folders on lower floors,
  * never from its own floor or above. Read from the code as it stands: core is the ground; the stores and
  * inputs (database, cases, faces, report image variants) sit on it; the scorer, the tools and the ratings
- * table use those; runs use all of them (a run's detail carries its ratings, so ratings are below runs
+ * table and the accounts use those; runs use all of them (a run's detail carries its ratings, so ratings are below runs
  * and need nothing of them but the foreign key); what is built from runs (authoring's case removal,
  * judgement, results, suites, team mode's queues) is above them; the report above its sections; the web app above all libs;
  * the server's door, then the CLI's (its `serve` starts the server).
@@ -22,6 +22,7 @@ const FLOORS: Record<string, number> = {
   'libs/evaluator': 2,
   'libs/tools': 2,
   'libs/ratings': 2,
+  'libs/accounts': 2,
   'libs/runs': 3,
   'libs/authoring': 4,
   'libs/judgement': 4,

@@ -4,12 +4,12 @@ import { createHash } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { io } from 'socket.io-client';
 import WebSocket from 'ws';
 import { serverUrl, startServer } from '../apps/server/bootstrap';
-import { cliEnv, startSwapbench } from './support/cli';
+import { cliEnv, startSwapbench, swapbench } from './support/cli';
 import { makeTempData, writeFaceCases } from './support/fixtures';
 import { errorOf, rawRequest } from './support/raw-http';
+import { socketIoHandshake } from './support/socket-handshake';
 
 // docs/api.md §2.1 and issue 8: a server on the user's machine, protected from other web pages (DNS
 // rebinding, cross-site requests, framing, injected markup) and from other machines unless the user opts in.
@@ -30,21 +30,6 @@ after(async () => {
   await app?.close();
   data.cleanup();
 });
-
-/** Outcome of a Socket.IO handshake sent with the given headers. */
-function socketIoHandshake(headers: Record<string, string>): Promise<'connected' | 'refused'> {
-  return new Promise((resolve) => {
-    const socket = io(base, {
-      transports: ['websocket'],
-      forceNew: true,
-      reconnection: false,
-      extraHeaders: headers,
-      timeout: 5000,
-    });
-    socket.on('connect', () => (socket.close(), resolve('connected')));
-    socket.on('connect_error', () => (socket.close(), resolve('refused')));
-  });
-}
 
 /** Outcome of a plain WebSocket upgrade to `/api/run/<id>` with the given headers. */
 function plainUpgrade(headers: Record<string, string>): Promise<string> {
@@ -99,8 +84,8 @@ describe('Host and Origin checks', () => {
   });
 
   it('refuses Socket.IO handshakes and plain WebSocket upgrades from another origin or host', async () => {
-    assert.equal(await socketIoHandshake({}), 'connected');
-    assert.equal(await socketIoHandshake({ Origin: 'http://attacker.example' }), 'refused');
+    assert.equal(await socketIoHandshake(base, {}), 'connected');
+    assert.equal(await socketIoHandshake(base, { Origin: 'http://attacker.example' }), 'refused');
     assert.equal(await plainUpgrade({ Origin: base }), 'opened, closed 4404');
     assert.equal(await plainUpgrade({ Origin: 'http://attacker.example' }), 'http 403');
     assert.equal(await plainUpgrade({ Host: `attacker.example:${port}` }), 'http 403');
@@ -187,17 +172,18 @@ describe('listening address', () => {
     }
   }
 
-  it('binds 127.0.0.1 by default, silently; another address needs --host and prints a warning', async () => {
+  it('binds 127.0.0.1 by default, silently; another address is refused outside team mode', async () => {
     const local = await serve([]);
     assert.match(local.url, /^http:\/\/localhost:\d+$/);
     assert.equal(local.reachable, false, 'not reachable on the LAN address');
-    assert.doesNotMatch(local.stderr, /WARNING/);
+    assert.equal(local.stderr, '');
 
-    const open = await serve(['--host', '0.0.0.0']);
-    assert.match(
-      open.stderr,
-      /WARNING: listening on 0\.0\.0\.0 makes swapbench reachable from other machines/,
-    );
+    for (const host of ['0.0.0.0', '::']) {
+      const open = await swapbench(['serve', '--port', '0', '--host', host], cliEnv(data), 30_000);
+      assert.equal(open.code, 2, `--host ${host}: ${open.stdout}${open.stderr}`);
+      assert.match(open.stderr, /--host .*other machines could reach swapbench.*team mode/);
+      assert.doesNotMatch(open.stdout, /running at/);
+    }
   });
 });
 

@@ -2,6 +2,7 @@ import { Test, type TestingModule } from '@nestjs/testing';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DataSource } from 'typeorm';
+import { AccountsModule } from '../libs/accounts/accounts.module';
 import { AuthoringModule } from '../libs/authoring/authoring.module';
 import { JudgementModule } from '../libs/judgement/judgement.module';
 import { SettingsModule } from '../libs/core/config/settings.module';
@@ -9,7 +10,7 @@ import { useTempData } from './support/temp-data';
 
 /**
  * Each module registers the tables it owns and the app loads them from there: the entities the app ends
- * up with are exactly the four tables, and their columns, nullability and foreign keys are those of the
+ * up with are exactly the six tables, and their columns, nullability and foreign keys are those of the
  * tables the migrations build.
  */
 describe('table owners', () => {
@@ -19,7 +20,7 @@ describe('table owners', () => {
 
   before(async () => {
     app = await Test.createTestingModule({
-      imports: [SettingsModule.forRoot(data.settings), JudgementModule, AuthoringModule],
+      imports: [SettingsModule.forRoot(data.settings), JudgementModule, AuthoringModule, AccountsModule],
     }).compile();
     await app.init();
     db = app.get(DataSource);
@@ -31,6 +32,8 @@ describe('table owners', () => {
 
   it('loads each owner module’s entities and no others', () => {
     assert.deepEqual(db.entityMetadatas.map((m) => m.tableName).sort(), [
+      'account_sessions',
+      'accounts',
       'arena_votes',
       'human_scores',
       'run_items',

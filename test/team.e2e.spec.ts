@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { io } from 'socket.io-client';
 import { serverUrl, startServer } from '../apps/server/bootstrap';
 import type { ItemStatus, RunEvent } from '../libs/core/run-events';
+import { AccountsService } from '../libs/accounts/accounts.service';
 import type { RunDetail } from '../libs/runs/run-views';
 import type { TeamView } from '../libs/team/team-status';
 import { cliEnv, finished, startSwapbench } from './support/cli';
@@ -33,6 +34,9 @@ describe('team mode: a server and two workers', needs, () => {
   const workers: ChildProcess[] = [];
   let app: INestApplication | undefined;
   let base: string;
+  /** An admin's session: every request of team mode is signed in. */
+  let headers: Record<string, string>;
+  const get = (path: string) => fetch(`${base}${path}`, { headers });
 
   /** A worker process with a runs and a datasets folder of its own. */
   async function startWorker(name: string): Promise<ChildProcess> {
@@ -80,6 +84,14 @@ describe('team mode: a server and two workers', needs, () => {
     );
     app = await startServer({ port: 0, host: '127.0.0.1', logger: false, settings });
     base = serverUrl(app);
+    const { invite } = await app.get(AccountsService).add('ada', 'admin');
+    const login = await fetch(`${base}/api/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ invite, token: true }),
+    });
+    const { token } = (await login.json()) as { token: string };
+    headers = { Authorization: `Bearer ${token}` };
   });
 
   after(async () => {
@@ -91,7 +103,7 @@ describe('team mode: a server and two workers', needs, () => {
   test('runs a benchmark across both workers: the tool limit holds, a killed worker loses nothing', async () => {
     const [first] = await Promise.all([startWorker('worker-a'), startWorker('worker-b')]);
 
-    const socket = io(base, { transports: ['websocket'], forceNew: true });
+    const socket = io(base, { transports: ['websocket'], forceNew: true, extraHeaders: headers });
     const events: RunEvent[] = [];
     const runFinished = new Promise<void>((resolve) => {
       socket.on('update', (e: RunEvent) => events.push(e));
@@ -102,7 +114,7 @@ describe('team mode: a server and two workers', needs, () => {
     });
     const started = await fetch(`${base}/api/run`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
+      headers: { ...headers, 'Content-Type': 'application/json' },
       body: JSON.stringify({ case_ids: 'all', tool_ids: ['test_counting'], options: { cache: false } }),
     });
     assert.equal(started.status, 202, await started.clone().text());
@@ -120,7 +132,7 @@ describe('team mode: a server and two workers', needs, () => {
 
     await runFinished;
     socket.close();
-    const detail = (await (await fetch(`${base}/api/runs/${runId}`)).json()) as RunDetail;
+    const detail = (await (await get(`/api/runs/${runId}`)).json()) as RunDetail;
     assert.equal(detail.status, 'finished');
     assert.equal(detail.items.length, CASES);
     for (const item of detail.items) assert.equal(item.status, 'scored', `${item.case_id}: ${item.error}`);
@@ -166,11 +178,11 @@ describe('team mode: a server and two workers', needs, () => {
     // No shared disk: the server holds no output, and serves each from the database.
     const item = detail.items[0];
     assert.equal(existsSync(join(data.runs, ...item.image_path!.split('/'))), false);
-    const image = await fetch(`${base}${item.image_url}`);
+    const image = await get(item.image_url!);
     assert.equal(image.status, 200);
     assert.equal(image.headers.get('content-type'), 'image/png');
     // The admin's view of the team: both workers heard of, the survivor alive with its jobs done.
-    const team = (await (await fetch(`${base}/api/team`)).json()) as TeamView;
+    const team = (await (await get('/api/team')).json()) as TeamView;
     assert.equal(team.team_mode, true);
     const survivor = team.workers.find((w) => w.pid === workers[1].pid);
     assert.ok(survivor?.alive && survivor.done > 0, JSON.stringify(team.workers));
@@ -180,7 +192,7 @@ describe('team mode: a server and two workers', needs, () => {
     // The report brings every output into the server's folder to inline it.
     const other = join(data.runs, ...detail.items[1].image_path!.split('/'));
     assert.equal(existsSync(other), false);
-    const report = await fetch(`${base}/api/runs/${runId}/report`);
+    const report = await get(`/api/runs/${runId}/report`);
     assert.equal(report.status, 200);
     assert.equal(existsSync(other), true);
   });

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AccountsModule } from '../../libs/accounts/accounts.module';
 import { CasesModule } from '../../libs/cases/cases.module';
 import { ReportModule } from '../../libs/report/report.module';
 import { RunsModule } from '../../libs/runs/runs.module';
@@ -20,10 +21,11 @@ import { RunsCommand } from './commands/runs.command';
 import { ServeCommand } from './commands/serve.command';
 import { ProgramHelp } from './program-help';
 import { ToolsCommand } from './commands/tools.command';
+import { UsersAddCommand, UsersCommand, UsersListCommand } from './commands/users.command';
 
 /** The CLI: thin commands over the same feature modules the server uses. */
 @Module({
-  imports: [CasesModule, ToolsModule, RunsModule, ReportModule, AuthoringModule],
+  imports: [CasesModule, ToolsModule, RunsModule, ReportModule, AuthoringModule, AccountsModule],
   providers: [
     ProgramHelp,
     GenerateCasesCommand,
@@ -43,6 +45,9 @@ import { ToolsCommand } from './commands/tools.command';
     DbCommand,
     DbMigrateCommand,
     WorkerCommand,
+    UsersCommand,
+    UsersAddCommand,
+    UsersListCommand,
   ],
 })
 export class CliModule {}

@@ -13,6 +13,7 @@ import { RUN } from './commands/run.options';
 import { RUNS } from './commands/runs.options';
 import { SERVE_COMMAND, SERVE_OPTIONS } from './commands/serve.options';
 import { TOOLS } from './commands/tools.options';
+import { USERS } from './commands/users.options';
 import { WORKER_COMMAND, WORKER_OPTIONS } from './commands/worker.options';
 import { helpFooter } from './help-text';
 
@@ -38,6 +39,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     subCommands: [{ command: DB_MIGRATE_COMMAND, options: DB_MIGRATE_OPTIONS }],
   },
   { command: WORKER_COMMAND, options: WORKER_OPTIONS },
+  USERS,
 ];
 
 /**

@@ -16,6 +16,7 @@ const EXAMPLES: Record<string, string[]> = {
     'swapbench run --suite suites/example.yaml --dry-run',
     'swapbench run --cases tag:one-person --tools baseline_gpt --tool-option baseline_gpt.quality=low --samples 3',
     'swapbench run --resume <run_id> --retry-failed',
+    'swapbench run --server https://bench.example.org --token <token> --cases all --tools control_paste',
   ],
   runs: ['swapbench runs', 'swapbench runs --json'],
   'runs delete': ['swapbench runs delete <run_id>'],
@@ -28,6 +29,9 @@ const EXAMPLES: Record<string, string[]> = {
   serve: ['swapbench serve --port 8000'],
   db: ['swapbench db migrate'],
   worker: ['swapbench worker --queues generate,score --concurrency 4'],
+  users: ['swapbench users add alice --role rater', 'swapbench users list'],
+  'users add': ['swapbench users add alice --role rater', 'swapbench users add bob --role admin --json'],
+  'users list': ['swapbench users list --json'],
   'db migrate': ['SWAPBENCH_DATABASE_URL=postgres://swapbench@db.example/swapbench swapbench db migrate'],
 };
 
@@ -39,6 +43,7 @@ const ENVIRONMENT = [
   ['SWAPBENCH_DEBUG', 'log what the modules do, on stderr'],
   ['SWAPBENCH_DATABASE_URL', 'a Postgres database in place of runs/swapbench.db (docs/team.md)'],
   ['SWAPBENCH_REDIS_URL', "team mode's Redis, with SWAPBENCH_DATABASE_URL (docs/team.md)"],
+  ['SWAPBENCH_PUBLIC_URL', "a team server's address, for invite links (docs/team.md)"],
   ['OPENAI_API_KEY, OPENAI_BASE_URL', 'for the OpenAI tools (also read from .env)'],
   ['NO_COLOR', 'no colour in any output (none in pipes either way)'],
 ];

@@ -4,7 +4,7 @@ import { CasesService } from '../../libs/cases/cases.service';
 import { DemoCasesService } from '../../libs/cases/demo-cases.service';
 import type { SwapbenchSettings } from '../../libs/core/config/swapbench-settings';
 import { UserError } from '../../libs/core/user-error';
-import { isLoopbackAddress, openBindWarning } from '../../libs/web/http/local-only';
+import { isLoopbackAddress, openBindNote, openBindRefusal } from '../../libs/web/http/local-only';
 import { serverUrl, startServer } from '../server/bootstrap';
 import { parseWholeNumber } from './cli-args';
 import { SERVE_COMMAND, SERVE_OPTIONS, type ServeFlags } from './commands/serve.options';
@@ -22,8 +22,10 @@ export async function serve(
   const flags = parseServeFlags(args);
   const port = flags.port === undefined ? 8000 : parseWholeNumber(flags.port, '--port', 0, 65535);
   const host = flags.host ?? '127.0.0.1';
+  const refusal = openBindRefusal(host, settings.teamMode, '--host');
+  if (refusal) throw new UserError(refusal);
   const open = !isLoopbackAddress(host);
-  if (open) process.stderr.write(openBindWarning(host) + '\n');
+  if (open) process.stderr.write(openBindNote(host) + '\n');
   let app: INestApplication;
   try {
     app = await startServer({

@@ -3,22 +3,28 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import { withSettings } from '../../libs/core/config/settings.module';
 import type { SwapbenchSettings } from '../../libs/core/config/swapbench-settings';
 import { SharedFiles } from '../../libs/database/shared-files';
+import { AccountsService } from '../../libs/accounts/accounts.service';
+import { AccountGate } from '../../libs/web/http/account-gate';
 import { dataFiles } from '../../libs/web/http/data-files';
 import { JsonErrorsFilter } from '../../libs/web/http/json-errors.filter';
 import { LocalOnly, securityHeaders } from '../../libs/web/http/local-only';
 import { LocalIoAdapter } from '../../libs/web/live/local-io.adapter';
 import { PlainRunSocket } from '../../libs/web/live/plain-run-socket';
+import { SiteController } from '../../libs/web/site/site.controller';
 import { AppModule } from './app.module';
 
 export interface ServerOptions {
   /** 0 picks a free port (tests). */
   port: number;
   host: string;
-  /** Accept any Host header (the user bound a non-loopback address on purpose). Origins are still checked. */
+  /**
+   * Accept any Host header (the user bound a non-loopback address on purpose; always so in team mode,
+   * where every request must be signed in). Origins are still checked.
+   */
   open?: boolean;
   /** Nest's own log lines; off in tests. */
   logger?: false | LogLevel[] | LoggerService;
@@ -40,10 +46,23 @@ export async function startServer(options: ServerOptions): Promise<INestApplicat
     abortOnError: false,
   });
   app.disable('x-powered-by');
-  const localOnly = new LocalOnly(options.open ?? false);
+  const { teamMode } = options.settings;
+  const localOnly = new LocalOnly((options.open ?? false) || teamMode);
   app.use(securityHeaders);
   app.use(localOnly.middleware());
-  app.useWebSocketAdapter(new LocalIoAdapter(app, localOnly));
+  // Team mode: accounts (docs/team.md). A reverse proxy on this machine may say the request came over TLS.
+  const gate = teamMode
+    ? new AccountGate(app.get(AccountsService), (res) => app.get(SiteController).sendLoginPage(res))
+    : null;
+  if (gate) {
+    app.set('trust proxy', 'loopback');
+    app.use(gate.middleware());
+  }
+  const signedIn = async (req: IncomingMessage) => {
+    const outcome = gate ? await gate.check(req) : { account: null };
+    return 'refusal' in outcome ? outcome.refusal.error : null;
+  };
+  app.useWebSocketAdapter(new LocalIoAdapter(app, localOnly, async (req) => (await signedIn(req)) === null));
   app.useBodyParser('json', { limit: '256kb', strict: true });
   app.useGlobalFilters(new JsonErrorsFilter());
   app.enableShutdownHooks();
@@ -70,7 +89,9 @@ export async function startServer(options: ServerOptions): Promise<INestApplicat
   if (options.prepare) await options.prepare(app);
   await app.listen(options.port, options.host);
   // The plain WebSocket's upgrades bypass Express: they need the same Host and Origin checks.
-  app.get(PlainRunSocket).attach(app.getHttpServer(), (req) => localOnly.refusal(req, true) === null);
+  app
+    .get(PlainRunSocket)
+    .attach(app.getHttpServer(), (req) => localOnly.refusal(req, true) === null, signedIn);
   return app;
 }
 

@@ -6,8 +6,11 @@
 export class UserError extends Error {
   constructor(
     message: string,
-    /** HTTP status to answer with: 400 bad input, 404 unknown thing, 409 conflict with stored state. */
-    readonly status: 400 | 404 | 409 | 413 | 415 | 422 = 400,
+    /**
+     * HTTP status to answer with: 400 bad input, 401 not signed in (team mode), 403 not allowed to this
+     * account, 404 unknown thing, 409 conflict with stored state.
+     */
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 = 400,
   ) {
     super(message);
     this.name = 'UserError';

@@ -5,6 +5,7 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { SwapbenchSettings } from '../core/config/swapbench-settings';
 import { publicUrl } from '../core/secret-redaction';
 import { UserError } from '../core/user-error';
+import { Accounts1767484800000 } from './migrations/1767484800000-accounts';
 import { InitialSchema1764230400000 } from './migrations/1764230400000-initial-schema';
 import { ScorerVersion1767052800000 } from './migrations/1767052800000-scorer-version';
 import { RatersAndVotes1767225600000 } from './migrations/1767225600000-raters-and-votes';
@@ -19,6 +20,7 @@ export const MIGRATIONS = [
   RatersAndVotes1767225600000,
   SharedFiles1767312000000,
   FailureCodes1767398400000,
+  Accounts1767484800000,
 ];
 
 /**

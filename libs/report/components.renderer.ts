@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { packageRoot } from '../core/package-root';
 import type {
+  AdminPageModel,
   AppPageModel,
   ArenaPageModel,
   CaseCardModel,
   CellModel,
+  LoginPageModel,
   RenderMode,
   ReportPageModel,
   RunListEntry,
@@ -24,7 +26,9 @@ type Component = Parameters<AstroContainer['renderToString']>[0];
 
 /** What `site/src/server/entry.ts` exports once `npm run build:site` has compiled it. */
 interface SiteBundle {
+  AdminPage: Component;
   AppPage: Component;
+  LoginPage: Component;
   ArenaPage: Component;
   ReportPage: Component;
   RunPanel: Component;
@@ -74,6 +78,18 @@ export class ComponentRenderer {
     return this.render('ArenaPage', { page: { ...page, styles: bundle.styles } }, false);
   }
 
+  /** A team server's login page. */
+  async loginPage(page: Omit<LoginPageModel, 'styles'>): Promise<Rendered> {
+    const { bundle } = await this.load();
+    return this.render('LoginPage', { page: { ...page, styles: bundle.styles } }, false);
+  }
+
+  /** A team server's accounts page, for an admin. */
+  async adminPage(page: Omit<AdminPageModel, 'styles'>): Promise<Rendered> {
+    const { bundle } = await this.load();
+    return this.render('AdminPage', { page: { ...page, styles: bundle.styles } }, false);
+  }
+
   async reportPage(page: Omit<ReportPageModel, 'styles' | 'script'>): Promise<Rendered> {
     const { bundle } = await this.load();
     return this.render(
@@ -107,6 +123,8 @@ export class ComponentRenderer {
 
   private async render(
     name:
+      | 'AdminPage'
+      | 'LoginPage'
       | 'AppPage'
       | 'ArenaPage'
       | 'ReportPage'

@@ -187,7 +187,15 @@ export interface RunListEntry {
 }
 
 /** The app page: gallery, tool picker, earlier runs, and the script and stylesheet to load. */
+/** Who is signed in to a team server, as the pages' header shows it. */
+export interface AccountBadge {
+  name: string;
+  role: 'admin' | 'rater';
+}
+
 export interface AppPageModel {
+  /** The signed-in account on a team server; null in the single-user mode (no accounts). */
+  account: AccountBadge | null;
   cases: CaseCardModel[];
   tools: ToolCardModel[];
   runs: RunListEntry[];
@@ -199,9 +207,31 @@ export interface AppPageModel {
 
 /** The arena page: the runs to pick from, the one picked (`?run=`), and the arena script and stylesheet. */
 export interface ArenaPageModel {
+  account: AccountBadge | null;
   runs: RunListEntry[];
   /** The run picked (`?run=`), or several run ids joined by commas, or null. */
   selected: string | null;
+  styles: string;
+  scripts: string[];
+}
+
+/** A team server's login page. */
+export interface LoginPageModel {
+  styles: string;
+  scripts: string[];
+}
+
+/** An admin's accounts page: every account (never a secret) and the invite form. */
+export interface AdminPageModel {
+  account: AccountBadge;
+  accounts: Array<{
+    name: string;
+    role: string;
+    created_at: string;
+    password_set: boolean;
+    invite_pending: boolean;
+    signed_in: number;
+  }>;
   styles: string;
   scripts: string[];
 }

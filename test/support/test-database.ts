@@ -2,6 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { packageRoot } from '../../libs/core/package-root';
+import { parseSettings } from '../../libs/core/config/swapbench-settings';
+import { teamRedis } from '../../libs/team/redis';
 
 /**
  * With `SWAPBENCH_TEST_DATABASE_URL` (a Postgres server, e.g. `postgres://postgres@127.0.0.1:5432/postgres`),
@@ -20,7 +22,32 @@ export function testDatabase(label: string): { url: string; drop: () => void } |
     env: { ...process.env, SWAPBENCH_DATABASE_URL: url.toString() },
     stdio: 'ignore',
   });
-  return { url: url.toString(), drop: () => admin(server, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+  const drop = () => {
+    admin(server, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    forgetTeamKeys(url.toString());
+  };
+  return { url: url.toString(), drop };
+}
+
+/**
+ * Deletes what a test's team left in the local Redis (its queues, workers and events live under a prefix
+ * of its own database, see `teamRedis`), so that test runs do not pile up keys there.
+ */
+function forgetTeamKeys(databaseUrl: string): void {
+  const redis = process.env.SWAPBENCH_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const { prefix } = teamRedis(
+    parseSettings({ SWAPBENCH_DATABASE_URL: databaseUrl, SWAPBENCH_REDIS_URL: redis }),
+  );
+  const script = `
+    const { Redis } = require('ioredis');
+    const redis = new Redis(process.argv[1], { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    redis.on('error', () => undefined);
+    (async () => {
+      await redis.connect();
+      const stream = redis.scanStream({ match: process.argv[2] + ':*', count: 500 });
+      for await (const keys of stream) if (keys.length > 0) await redis.del(...keys);
+    })().catch(() => undefined).finally(() => redis.disconnect());`;
+  execFileSync(process.execPath, ['-e', script, redis, prefix], { cwd: packageRoot(), stdio: 'inherit' });
 }
 
 /** Runs one statement on the server's own database, in a child process. */

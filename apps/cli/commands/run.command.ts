@@ -21,6 +21,8 @@ import {
 import { ProgressView } from '../progress-view';
 import { RUN_EXIT, runExitCode } from '../run-exit';
 import { estimateTable, resultsTable, type RunResultJson, skippedLines, toResultJson } from '../results';
+import { TeamServer } from '../team-server';
+import type { RunDetail } from '../../../libs/runs/run-views';
 import { variantSummaries } from '../../../libs/results/variant-scores';
 import { RUN } from './run.options';
 
@@ -40,6 +42,8 @@ interface RunFlags {
   samples?: string;
   retryFailed?: boolean;
   dryRun?: boolean;
+  server?: string;
+  token?: string;
 }
 
 @Command(RUN.command)
@@ -57,8 +61,6 @@ export class RunCommand extends SwapbenchCommand {
   async run(_args: string[], flags: RunFlags): Promise<void> {
     let failUnder: FailUnder =
       flags.failUnder === undefined ? null : parseScore(flags.failUnder, '--fail-under');
-    let runId: string;
-    let skipped: SkippedCase[] = [];
     if (flags.dryRun) {
       if (flags.resume !== undefined || flags.retryFailed)
         throw new UserError('--dry-run prices a new run: leave out --resume and --retry-failed');
@@ -67,6 +69,10 @@ export class RunCommand extends SwapbenchCommand {
       process.stdout.write(flags.json ? JSON.stringify(estimate, null, 2) + '\n' : estimateTable(estimate));
       return;
     }
+    if (flags.server !== undefined) return this.runOnServer(flags, failUnder);
+    if (flags.token !== undefined) throw new UserError('--token goes with --server <url>');
+    let runId: string;
+    let skipped: SkippedCase[] = [];
     if (flags.resume !== undefined) {
       if (
         flags.cases ||
@@ -110,7 +116,68 @@ export class RunCommand extends SwapbenchCommand {
     }
 
     const detail = await this.runs.detail(runId);
-    const result: RunResultJson = toResultJson(detail, this.settings.runs, skipped);
+    this.report(detail, toResultJson(detail, this.settings.runs, skipped), skipped, flags, failUnder);
+  }
+
+  /**
+   * `--server`: starts the run on that server through its API and follows its events there, with the
+   * same output and exit codes as a run here. Ctrl-C stops following; the run goes on on the server.
+   */
+  private async runOnServer(flags: RunFlags, given: FailUnder): Promise<void> {
+    if (flags.resume !== undefined || flags.retryFailed) {
+      throw new UserError(
+        "--server starts a new run: --resume and --retry-failed work on this machine's runs",
+      );
+    }
+    const server = new TeamServer(flags.server!, flags.token);
+    const { request, gate } = await this.request(flags);
+    const { run_id: runId, skipped } = await server.startRun(request);
+    const view = new ProgressView(runId, { quiet: Boolean(flags.json) });
+    const detached = new AbortController();
+    const detach = () => {
+      process.stderr.write(`\nStopped following; the run goes on at ${server.base}/?run=${runId}\n`);
+      detached.abort();
+    };
+    process.once('SIGINT', detach);
+    let started = false;
+    try {
+      await server.follow(
+        runId,
+        (event) => {
+          // The stream opens with the items' current state; the view starts on a run's start.
+          if (!started) view.onEvent({ type: 'run_started', run_id: runId, progress: event.progress });
+          started = true;
+          view.onEvent(event);
+        },
+        detached.signal,
+      );
+    } catch (error) {
+      if (!detached.signal.aborted) throw error;
+    } finally {
+      process.removeListener('SIGINT', detach);
+      view.stop();
+    }
+    if (detached.signal.aborted) {
+      process.exitCode = 130;
+      return;
+    }
+    const detail = await server.detail(runId);
+    // The images are the server's: their addresses there (signed in), not paths on this machine.
+    const result = toResultJson(detail, '', skipped);
+    for (const item of result.items) {
+      if (item.image_path) item.image_path = `${server.base}/runs/${item.image_path.split('\\').join('/')}`;
+    }
+    this.report(detail, result, skipped, flags, given ?? gate);
+  }
+
+  /** The run's result on stdout, and exit code 1 when a variant is below the gate. */
+  private report(
+    detail: RunDetail,
+    result: RunResultJson,
+    skipped: SkippedCase[],
+    flags: RunFlags,
+    failUnder: FailUnder,
+  ): void {
     if (flags.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     else process.stdout.write(resultsTable(detail) + '\n' + skippedLines(skipped));
 
@@ -118,7 +185,7 @@ export class RunCommand extends SwapbenchCommand {
     const code = runExitCode(detail.status, detail.progress.scored, below.length > 0);
     if (code === RUN_EXIT.noScore) {
       process.stderr.write(
-        `No item of run ${runId} was scored (${detail.progress.failed} failed, ${detail.progress.canceled} canceled)\n`,
+        `No item of run ${detail.id} was scored (${detail.progress.failed} failed, ${detail.progress.canceled} canceled)\n`,
       );
     } else if (code === RUN_EXIT.belowGate) {
       const gate =
@@ -244,6 +311,16 @@ export class RunCommand extends SwapbenchCommand {
   @Option(RUN.options.dryRun)
   parseDryRun(): boolean {
     return true;
+  }
+
+  @Option(RUN.options.server)
+  parseServer(value: string): string {
+    return value;
+  }
+
+  @Option(RUN.options.token)
+  parseToken(value: string): string {
+    return value;
   }
 
   @Option(RUN.options.json)

@@ -8,6 +8,7 @@ export const RUN = {
       'Run test cases × tools to the end: generate, score, store. Prints a results table, or JSON with --json.\n' +
       'Every case is checked with the scorer before any tool is called: a case it cannot score (no face at a ' +
       'slot) refuses the run, unless --skip-unscorable leaves it out.\n' +
+      'With --server <url> --token <t> the run is started on that swapbench server and followed from here.\n' +
       'Exit codes: 0 finished; 1 a --fail-under gate failed; 2 bad input; 3 no item scored; 130 interrupted (resume with --resume).',
   },
   options: {
@@ -59,6 +60,15 @@ export const RUN = {
       flags: '--dry-run',
       description:
         'print the items, calls and estimated cost per variant, and stop: no tool is called, nothing is stored',
+    },
+    server: {
+      flags: '--server <url>',
+      description:
+        'start the run on this swapbench server (a team server, docs/team.md) and follow it from here',
+    },
+    token: {
+      flags: '--token <token>',
+      description: 'with --server: the bearer token of your account (POST /api/login with "token": true)',
     },
     json: { flags: '--json', description: 'print the result as JSON instead of a table' },
   },

@@ -6,7 +6,7 @@
 export const SERVE_COMMAND = {
   name: 'serve',
   description:
-    'Run the web app and API (default http://127.0.0.1:8000). Binding another host needs --host and is a risk: there is no login.',
+    'Run the web app and API (default http://127.0.0.1:8000). Another address (--host) needs team mode, where everyone signs in.',
 } as const;
 
 /**
@@ -21,7 +21,7 @@ export const SERVE_OPTIONS = {
   port: { flags: '--port <n>', description: 'port to listen on (default 8000)' },
   host: {
     flags: '--host <address>',
-    description: 'address to listen on (default 127.0.0.1; others print a warning)',
+    description: 'address to listen on (default 127.0.0.1; another address needs team mode, docs/team.md)',
   },
   demo: { flags: '--demo', description: 'create the demo cases first when the datasets folder is empty' },
 } as const;

@@ -15,6 +15,7 @@ export type SettingsEnv = Partial<
     | 'SWAPBENCH_DEBUG'
     | 'SWAPBENCH_DATABASE_URL'
     | 'SWAPBENCH_REDIS_URL'
+    | 'SWAPBENCH_PUBLIC_URL'
     | 'PORT'
     | 'HOST',
     string
@@ -55,6 +56,11 @@ export class SwapbenchSettings {
   readonly databaseUrl: string | null;
   /** The Redis server of team mode's queues and events: `SWAPBENCH_REDIS_URL` (`redis://…`). */
   readonly redisUrl: string | null;
+  /**
+   * The address people open a team server at (`SWAPBENCH_PUBLIC_URL`, e.g. `https://swapbench.example.org`),
+   * for the invite links `users add` prints; null: `http://localhost:<PORT>`.
+   */
+  readonly publicUrl: string | null;
 
   constructor(values: Omit<SwapbenchSettings, 'withData' | 'database' | 'teamMode'>) {
     this.datasets = values.datasets;
@@ -66,6 +72,7 @@ export class SwapbenchSettings {
     this.cwd = values.cwd;
     this.databaseUrl = values.databaseUrl;
     this.redisUrl = values.redisUrl;
+    this.publicUrl = values.publicUrl;
   }
 
   /** Team mode: a Postgres database and a Redis server shared by one server and its workers. */
@@ -151,6 +158,7 @@ const settingsEnvSchema = z.object({
   SWAPBENCH_DEBUG: optionalText,
   SWAPBENCH_DATABASE_URL: serverUrl(['postgres', 'postgresql'], 'postgres://user@host:5432/swapbench'),
   SWAPBENCH_REDIS_URL: serverUrl(['redis', 'rediss'], 'redis://host:6379'),
+  SWAPBENCH_PUBLIC_URL: serverUrl(['http', 'https'], 'https://swapbench.example.org'),
   PORT: port,
   HOST: host,
 });
@@ -179,6 +187,7 @@ export function parseSettings(env: SettingsEnv | NodeJS.ProcessEnv, cwd = proces
     cwd,
     databaseUrl: values.SWAPBENCH_DATABASE_URL,
     redisUrl: values.SWAPBENCH_REDIS_URL,
+    publicUrl: values.SWAPBENCH_PUBLIC_URL?.replace(/\/+$/, '') ?? null,
   });
 }
 

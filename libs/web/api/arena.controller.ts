@@ -15,13 +15,16 @@ import { raterSchema } from '../../ratings/rater';
 import { ZodBody } from '../http/zod-body.pipe';
 import { RowIdPipe } from '../http/row-id.pipe';
 import { MAX_ROW_ID } from '../../database/row-id';
+import type { SignedIn } from '../../accounts/accounts.service';
+import { SignedInAs } from '../http/roles.guard';
 
 const voteSchema = z
   .object({
     left_item_id: z.number().int().min(1).max(MAX_ROW_ID),
     right_item_id: z.number().int().min(1).max(MAX_ROW_ID),
     winner: z.enum(WINNERS, { message: `must be one of ${WINNERS.join(', ')}` }),
-    rater: raterSchema,
+    // Required in the single-user mode; in team mode the signed-in account is the rater.
+    rater: raterSchema.optional(),
   })
   .strict();
 
@@ -52,8 +55,9 @@ export class ArenaController {
     @Query('run_id') runId: unknown,
     @Query('runs') runs: unknown,
     @Query('rater') rater: unknown,
+    @SignedInAs() account: SignedIn | null,
   ): Promise<ArenaPair & { reference: CaseReference | null }> {
-    const pair = await this.arena.next(runIdsOf(runId, runs), raterOf(rater));
+    const pair = await this.arena.next(runIdsOf(runId, runs), account?.name ?? raterOf(rater));
     const summary = pair.case_id
       ? (await this.cases.summaries()).find((c) => c.id === pair.case_id)
       : undefined;
@@ -67,8 +71,13 @@ export class ArenaController {
   @Post('api/votes')
   @HttpCode(201)
   @ApiBody({ schema: z.toJSONSchema(voteSchema) as object })
-  vote(@Body(new ZodBody(voteSchema)) body: z.infer<typeof voteSchema>) {
-    return this.arena.vote(body);
+  vote(
+    @Body(new ZodBody(voteSchema)) body: z.infer<typeof voteSchema>,
+    @SignedInAs() account: SignedIn | null,
+  ) {
+    const rater = account?.name ?? body.rater;
+    if (rater === undefined) throw new UserError('Invalid request body: rater: give the name of who votes');
+    return this.arena.vote({ ...body, rater });
   }
 
   @Get('api/arena')

@@ -1,4 +1,6 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import type { SignedIn } from '../../accounts/accounts.service';
+import { SignedInAs } from '../http/roles.guard';
 import { ApiBody, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { ANONYMOUS, raterSchema } from '../../ratings/rater';
@@ -23,11 +25,16 @@ export class RatingsController {
   /**
    * Saves a 1–5 star rating of an item by a rater (default `anonymous`); it replaces the rater's earlier
    * rating of the item, and `stars: null` withdraws it. `blind: true` marks a rating given in blind mode.
+   * In team mode the rater is the signed-in account, whatever the body says.
    */
   @Post('rate')
   @HttpCode(200)
   @ApiBody({ schema: z.toJSONSchema(rateSchema) as object })
-  rate(@Body(new ZodBody(rateSchema)) body: z.infer<typeof rateSchema>): Promise<RatingSaved> {
-    return this.ratings.rate(body.run_item_id, body.stars, body.rater ?? ANONYMOUS, body.blind ?? false);
+  rate(
+    @Body(new ZodBody(rateSchema)) body: z.infer<typeof rateSchema>,
+    @SignedInAs() account: SignedIn | null,
+  ): Promise<RatingSaved> {
+    const rater = account?.name ?? body.rater ?? ANONYMOUS;
+    return this.ratings.rate(body.run_item_id, body.stars, rater, body.blind ?? false);
   }
 }

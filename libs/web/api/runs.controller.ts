@@ -21,6 +21,8 @@ import { ZodBody } from '../http/zod-body.pipe';
 import { RunCatchUp } from '../live/run-catch-up';
 import { viewerOf } from '../site/viewer';
 import { RowIdPipe } from '../http/row-id.pipe';
+import type { SignedIn } from '../../accounts/accounts.service';
+import { AdminOnly, SignedInAs } from '../http/roles.guard';
 
 /** Starting, reading, following and canceling runs. */
 @ApiTags('runs')
@@ -36,6 +38,7 @@ export class RunsController implements BeforeApplicationShutdown {
   ) {}
 
   @Post('run')
+  @AdminOnly()
   @HttpCode(202)
   @ApiBody({ schema: z.toJSONSchema(runRequestSchema) as object })
   @ApiOkResponse({
@@ -64,8 +67,12 @@ export class RunsController implements BeforeApplicationShutdown {
       '`stars` is the mean over raters, `stars_n` their number, `my_stars` the `rater`’s own.',
   })
   @ApiQuery({ name: 'rater', required: false, description: 'Whose stars `my_stars` shows.' })
-  detail(@Param('id') id: string, @Query() query: Record<string, unknown>): Promise<RunDetail> {
-    return this.runs.detail(id, viewerOf(query).rater);
+  detail(
+    @Param('id') id: string,
+    @Query() query: Record<string, unknown>,
+    @SignedInAs() account: SignedIn | null,
+  ): Promise<RunDetail> {
+    return this.runs.detail(id, viewerOf(query, account).rater);
   }
 
   @Get('runs/:id/items/:itemId')
@@ -78,11 +85,13 @@ export class RunsController implements BeforeApplicationShutdown {
     @Param('id') id: string,
     @Param('itemId', RowIdPipe) itemId: number,
     @Query() query: Record<string, unknown>,
+    @SignedInAs() account: SignedIn | null,
   ): Promise<RunItemView> {
-    return (await this.runs.cellItems(id, itemId, viewerOf(query).rater)).item;
+    return (await this.runs.cellItems(id, itemId, viewerOf(query, account).rater)).item;
   }
 
   @Post('runs/:id/cancel')
+  @AdminOnly()
   @HttpCode(200)
   async cancel(@Param('id') id: string): Promise<RunView> {
     const run = await this.runs.get(id);

@@ -9,6 +9,7 @@ import type { CaseSummary } from '../../cases/test-case';
 import { UserError } from '../../core/user-error';
 import { MultipartUpload, partsOf } from '../http/multipart-upload.interceptor';
 import { ZodBody } from '../http/zod-body.pipe';
+import { AdminOnly } from '../http/roles.guard';
 
 /** The text fields of `POST /api/test-cases`, beside the `template` and `avatars` files. */
 const caseFormSchema = z
@@ -25,9 +26,10 @@ const assignmentsSchema = z.array(z.number().int().min(0).nullable()).max(64);
 
 const UPLOAD_LIMITS = { maxFileBytes: MAX_IMAGE_BYTES, maxFields: 8, maxFieldBytes: 64 * 1024 };
 
-/** Creating and removing test cases from the browser or any HTTP client. */
+/** Creating and removing test cases from the browser or any HTTP client; an admin's in team mode. */
 @ApiTags('catalog')
 @Controller('api/test-cases')
+@AdminOnly()
 export class TestCasesController {
   constructor(
     private readonly authoring: CaseAuthoringService,

@@ -48,9 +48,23 @@ export function isLoopbackAddress(address: string): boolean {
   return LOOPBACK_ADDRESSES.has(address.toLowerCase());
 }
 
-/** The warning printed when the server is bound to an address other machines can reach. */
-export function openBindWarning(address: string): string {
-  return `WARNING: listening on ${address} makes swapbench reachable from other machines; it has no login. Use only on a network you trust.`;
+/**
+ * Why the server may not listen on `address`, or null when it may. An address other machines can reach
+ * needs accounts, which only team mode has (docs/team.md): without them anyone on the network could run,
+ * rate and delete. `option` names where the address came from (`--host`, `HOST`).
+ */
+export function openBindRefusal(address: string, teamMode: boolean, option: string): string | null {
+  if (isLoopbackAddress(address) || teamMode) return null;
+  return (
+    `${option} ${address}: other machines could reach swapbench, which has no accounts outside team mode. ` +
+    'Keep the default 127.0.0.1, or set SWAPBENCH_DATABASE_URL and SWAPBENCH_REDIS_URL for team mode, ' +
+    'where everyone signs in (docs/team.md).'
+  );
+}
+
+/** The note printed when a team server listens on an address other machines can reach. */
+export function openBindNote(address: string): string {
+  return `Listening on ${address}: reachable from other machines; every request must be signed in (team mode).`;
 }
 
 /**

@@ -19,7 +19,15 @@ export class PlainRunSocket implements BeforeApplicationShutdown {
 
   constructor(private readonly catchUp: RunCatchUp) {}
 
-  attach(server: Server, acceptOrigin: (req: IncomingMessage) => boolean = () => true): void {
+  /**
+   * Answers the upgrades of `server`. `acceptOrigin` is the Host and Origin check; `signedIn` (team mode)
+   * says why a handshake without a valid session or token is refused, or null to let it in.
+   */
+  attach(
+    server: Server,
+    acceptOrigin: (req: IncomingMessage) => boolean = () => true,
+    signedIn: (req: IncomingMessage) => Promise<string | null> = () => Promise.resolve(null),
+  ): void {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       const url = req.url ?? '';
       // Socket.IO answers its own upgrades. Any other path is refused here: an upgrade nobody answers
@@ -49,7 +57,18 @@ export class PlainRunSocket implements BeforeApplicationShutdown {
         );
         return;
       }
-      this.wss.handleUpgrade(req, socket, head, (ws) => void this.serve(ws, runId));
+      signedIn(req).then(
+        (refusal) => {
+          if (refusal !== null) {
+            socket.end(
+              `HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\n\r\n${JSON.stringify({ error: refusal })}`,
+            );
+            return;
+          }
+          this.wss.handleUpgrade(req, socket, head, (ws) => void this.serve(ws, runId));
+        },
+        () => socket.destroy(),
+      );
     });
   }
 

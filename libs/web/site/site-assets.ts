@@ -8,6 +8,9 @@ export interface ClientAssets {
   scripts: string[];
   /** The arena page's script (`/arena`). */
   arena: string[];
+  /** A team server's login page (`/login`) and accounts page (`/admin`). */
+  login: string[];
+  admin: string[];
 }
 
 let known: ClientAssets | undefined;
@@ -20,11 +23,17 @@ export function clientAssets(): ClientAssets {
   if (known) return known;
   const root = join(siteDist(), 'client');
   const manifest = join(root, 'assets.json');
-  if (!existsSync(manifest)) return { root, scripts: [], arena: [] };
-  const parsed = JSON.parse(readFileSync(manifest, 'utf8')) as { scripts?: unknown; arena?: unknown };
+  if (!existsSync(manifest)) return { root, scripts: [], arena: [], login: [], admin: [] };
+  const parsed = JSON.parse(readFileSync(manifest, 'utf8')) as Record<string, unknown>;
   const strings = (list: unknown) =>
     Array.isArray(list) ? list.filter((s): s is string => typeof s === 'string') : [];
-  known = { root, scripts: strings(parsed.scripts), arena: strings(parsed.arena) };
+  known = {
+    root,
+    scripts: strings(parsed.scripts),
+    arena: strings(parsed.arena),
+    login: strings(parsed.login),
+    admin: strings(parsed.admin),
+  };
   return known;
 }
 

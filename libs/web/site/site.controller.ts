@@ -3,6 +3,8 @@ import { ApiExcludeEndpoint, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs
 import type { Request, Response } from 'express';
 import { CasesService } from '../../cases/cases.service';
 import type { Rendered } from '../../report/components.renderer';
+import type { AccountBadge } from '../../report/view-model';
+import { SwapbenchSettings } from '../../core/config/swapbench-settings';
 import { ComponentRenderer } from '../../report/components.renderer';
 import { ReportService } from '../../report/report.service';
 import {
@@ -25,6 +27,8 @@ import { ToolRegistry } from '../../tools/tools.registry';
 import { pagePolicy } from './page-policy';
 import { assetFile, clientAssets } from './site-assets';
 import { RowIdPipe } from '../http/row-id.pipe';
+import { AccountsService, type SignedIn } from '../../accounts/accounts.service';
+import { AdminOnly, SignedInAs } from '../http/roles.guard';
 
 /**
  * The web app's HTML: the page at `/`, the run fragments the client script swaps in, the client build's
@@ -41,17 +45,20 @@ export class SiteController {
     private readonly renderer: ComponentRenderer,
     private readonly report: ReportService,
     private readonly judgement: JudgementService,
+    private readonly accounts: AccountsService,
+    private readonly settings: SwapbenchSettings,
   ) {}
 
   @Get()
   @ApiExcludeEndpoint()
-  async page(@Res() res: Response): Promise<void> {
+  async page(@SignedInAs() account: SignedIn | null, @Res() res: Response): Promise<void> {
     const [cases, tools, runs] = await Promise.all([
       this.scorability.listing(),
       this.tools.summaries(),
       this.runs.list(50),
     ]);
     const rendered = await this.renderer.appPage({
+      account: badgeOf(account),
       cases: await Promise.all(cases.map((c) => caseCard(c, urlImages))),
       tools: tools.map((t) => toolCard(t)),
       runs: runs.map(runListEntry),
@@ -70,9 +77,10 @@ export class SiteController {
   async runPanel(
     @Param('id') id: string,
     @Query() query: Record<string, unknown>,
+    @SignedInAs() account: SignedIn | null,
     @Res() res: Response,
   ): Promise<void> {
-    const viewer = viewerOf(query);
+    const viewer = viewerOf(query, account);
     const [run, cases, tools] = await Promise.all([
       this.runs.detail(id, viewer.rater),
       this.cases.summaries(),
@@ -96,9 +104,10 @@ export class SiteController {
   async runSummary(
     @Param('id') id: string,
     @Query() query: Record<string, unknown>,
+    @SignedInAs() account: SignedIn | null,
     @Res() res: Response,
   ): Promise<void> {
-    const viewer = viewerOf(query);
+    const viewer = viewerOf(query, account);
     const [run, tools] = await Promise.all([this.runs.detail(id, viewer.rater), this.tools.summaries()]);
     if (viewer.blind) {
       sendHtml(res, await this.renderer.runSummary(blindSummary(buildRunSummary(run, tools))));
@@ -119,9 +128,10 @@ export class SiteController {
     @Param('id') id: string,
     @Param('itemId', RowIdPipe) itemId: number,
     @Query() query: Record<string, unknown>,
+    @SignedInAs() account: SignedIn | null,
     @Res() res: Response,
   ): Promise<void> {
-    const viewer = viewerOf(query);
+    const viewer = viewerOf(query, account);
     const { variants, item, samples } = await this.runs.cellItems(id, itemId, viewer.rater);
     // The case's title as the grid's row shows it: a case that no longer loads goes by its id.
     const loaded = await this.cases.load(item.case_id);
@@ -151,7 +161,11 @@ export class SiteController {
    */
   @Get('arena')
   @ApiExcludeEndpoint()
-  async arenaPage(@Query('run') run: unknown, @Res() res: Response): Promise<void> {
+  async arenaPage(
+    @Query('run') run: unknown,
+    @SignedInAs() account: SignedIn | null,
+    @Res() res: Response,
+  ): Promise<void> {
     const runs = (await this.runs.list(50)).filter((r) => r.progress.scored > 0 || r.status === 'running');
     // `?run=<a>,<b>` compares several runs on the same cases: offered as one more choice.
     const asked =
@@ -160,9 +174,42 @@ export class SiteController {
         : [];
     const selected = asked.length > 0 ? asked.join(',') : (runs[0]?.id ?? null);
     const rendered = await this.renderer.arenaPage({
+      account: badgeOf(account),
       runs: runs.map(runListEntry),
       selected,
       scripts: clientAssets().arena,
+    });
+    sendHtml(res, rendered, pagePolicy(await this.renderer.styles()));
+  }
+
+  /**
+   * A team server's login page; the account gate also sends it, with status 401, in place of any page
+   * asked for while signed out. In the single-user mode there is nothing to sign in to: the app instead.
+   */
+  @Get('login')
+  @ApiExcludeEndpoint()
+  async login(@Res() res: Response): Promise<void> {
+    if (!this.settings.teamMode) return res.redirect(303, '/');
+    await this.sendLoginPage(res);
+  }
+
+  /** Sends the login page (with whatever status `res` already has). */
+  async sendLoginPage(res: Response): Promise<void> {
+    const rendered = await this.renderer.loginPage({ scripts: clientAssets().login });
+    sendHtml(res, rendered, pagePolicy(await this.renderer.styles()), res.statusCode);
+  }
+
+  /** An admin's page of a team server: every account, and a form that invites someone. */
+  @Get('admin')
+  @AdminOnly()
+  @ApiExcludeEndpoint()
+  async admin(@SignedInAs() account: SignedIn | null, @Res() res: Response): Promise<void> {
+    const badge = badgeOf(account);
+    if (!badge) return res.redirect(303, '/');
+    const rendered = await this.renderer.adminPage({
+      account: badge,
+      accounts: await this.accounts.list(),
+      scripts: clientAssets().admin,
     });
     sendHtml(res, rendered, pagePolicy(await this.renderer.styles()));
   }
@@ -215,10 +262,15 @@ export class SiteController {
   }
 }
 
+/** The header's account: the signed-in one on a team server, none in the single-user mode. */
+function badgeOf(account: SignedIn | null): AccountBadge | null {
+  return account ? { name: account.name, role: account.role } : null;
+}
+
 /** Sends a page or fragment; fragments get the strictest policy (they are fetched, never navigated to). */
-function sendHtml(res: Response, rendered: Rendered, policy = pagePolicy(null)): void {
+function sendHtml(res: Response, rendered: Rendered, policy = pagePolicy(null), status = 200): void {
   res
-    .status(200)
+    .status(status)
     .set({
       'Content-Security-Policy': policy,
       'Content-Type': 'text/html; charset=utf-8',

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AccountsModule } from '../../accounts/accounts.module';
 import { CasesModule } from '../../cases/cases.module';
 import { JudgementModule } from '../../judgement/judgement.module';
 import { ReportModule } from '../../report/report.module';
@@ -8,7 +9,7 @@ import { SiteController } from './site.controller';
 
 /** The web app's pages and fragments (server-rendered Astro components), its client assets, and report downloads. */
 @Module({
-  imports: [CasesModule, ToolsModule, RunsModule, ReportModule, JudgementModule],
+  imports: [CasesModule, ToolsModule, RunsModule, ReportModule, JudgementModule, AccountsModule],
   controllers: [SiteController],
 })
 export class SiteModule {}

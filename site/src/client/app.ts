@@ -36,6 +36,7 @@ import { starsSummary } from '../components/format';
 import { getHtml, getJson, parseFragment, postJson } from './api';
 import { watchScorability } from './case-scorability';
 import { LiveView, showProgress } from './live-view';
+import { wireAccountBar } from './account-bar';
 import { blindMode, isRevealed, raterName, reveal, setBlindMode, wireRaterForm } from './rater';
 import { prepareCompare } from './run-compare';
 import { installVariantControls, toolSelection } from './tool-variants';
@@ -59,7 +60,8 @@ const liveRunId = $<HTMLElement>('[data-role=live-run-id]');
 const toastBox = $<HTMLElement>('[data-testid=toast]');
 const blindToggle = $<HTMLInputElement>('[data-testid=blind-toggle]');
 const arenaLink = $<HTMLAnchorElement>('[data-testid=arena-link]');
-const raterForm = $<HTMLFormElement>('[data-role=rater-form]');
+// Absent on a team server, where the signed-in account rates (client/account-bar.ts).
+const raterForm = document.querySelector<HTMLFormElement>('[data-role=rater-form]');
 
 /** Blind for this run: the mode is on and the rater has not revealed the run. */
 function blindFor(runId: string): boolean {
@@ -304,6 +306,7 @@ blindToggle.addEventListener('change', () => {
 wireRaterForm(raterForm, () => {
   if (current) void current.view.loadPanel().catch(showError);
 });
+wireAccountBar();
 updateSelection();
 watchScorability();
 installVariantControls();

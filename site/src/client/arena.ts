@@ -7,6 +7,7 @@
  * vote-right|vote-tie|vote-both-bad], [data-testid=arena-status], [data-testid=arena-count].
  */
 import { getJson, postJson } from './api';
+import { wireAccountBar } from './account-bar';
 import { raterName, wireRaterForm } from './rater';
 
 interface Side {
@@ -34,7 +35,7 @@ function start(arena: HTMLElement): void {
   const avatars = arena.querySelector<HTMLElement>('[data-role=arena-avatars]');
   const buttons = Array.from(arena.querySelectorAll<HTMLButtonElement>('button[data-winner]'));
   const form = document.querySelector<HTMLFormElement>('[data-role=rater-form]');
-  if (!picker || !status || !left || !right || !form) return;
+  if (!picker || !status || !left || !right) return;
   let pair: Pair | null = null;
   let busy = false;
   let votes = 0;
@@ -132,6 +133,7 @@ function start(arena: HTMLElement): void {
     void next().catch(fail);
   });
   wireRaterForm(form, () => void next().catch(fail));
+  wireAccountBar();
   void next().catch(fail);
 }
 

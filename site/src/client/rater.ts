@@ -1,8 +1,10 @@
 /**
  * Who is rating, and how: the rater's name (asked once, kept in this browser's localStorage), blind mode
  * (a toggle, or `?blind=1` in the URL) and the runs the rater has revealed. The server checks the name
- * again (1–40 characters, no control characters); this only keeps a person from typing it twice.
+ * again (1–40 characters, no control characters); this only keeps a person from typing it twice. On a
+ * team server the rater is the signed-in account (the server records that name whatever is sent).
  */
+import { accountName } from './account-bar';
 
 const NAME_KEY = 'swapbench.rater';
 const BLIND_KEY = 'swapbench.blind';
@@ -34,7 +36,7 @@ let nameThisPage: string | null = null;
 
 /** The remembered rater name, or null before one was given. */
 export function raterName(): string | null {
-  const name = nameThisPage ?? stored(NAME_KEY);
+  const name = accountName() ?? nameThisPage ?? stored(NAME_KEY);
   return name !== null && validRater(name) ? name : null;
 }
 
@@ -79,7 +81,9 @@ export function reveal(runId: string): void {
  * Wires a rater form (`[data-role=rater-form]` with an input `[name=rater]` and `[data-role=rater-current]`):
  * shows the remembered name, or asks for it; `onChange` runs after a new name is saved.
  */
-export function wireRaterForm(form: HTMLFormElement, onChange: (name: string) => void): void {
+export function wireRaterForm(form: HTMLFormElement | null, onChange: (name: string) => void): void {
+  // A team server's pages have no name form: the signed-in account rates.
+  if (!form) return;
   const input = form.querySelector<HTMLInputElement>('input[name=rater]');
   const current = form.querySelector<HTMLElement>('[data-role=rater-current]');
   const show = () => {

@@ -2,9 +2,11 @@
  * The server-side entry of the site build (`npm run build:site`): the components the Nest process renders
  * with the Astro Container API, the shared stylesheet, and the report's dependency-free script as a string.
  */
+export { default as AdminPage } from '../components/AdminPage.astro';
 export { default as AppPage } from '../components/AppPage.astro';
 export { default as ArenaPage } from '../components/ArenaPage.astro';
 export { default as CaseGallery } from '../components/CaseGallery.astro';
+export { default as LoginPage } from '../components/LoginPage.astro';
 export { default as ReportPage } from '../components/ReportPage.astro';
 export { default as ResultCell } from '../components/ResultCell.astro';
 export { default as RunPanel } from '../components/RunPanel.astro';
