@@ -123,6 +123,8 @@ function percentile(sorted: number[], p: number): number {
 
 interface Team {
   base: string;
+  /** An admin's bearer token: every request of team mode is signed in. */
+  headers: Record<string, string>;
   server: ChildProcess;
   env: NodeJS.ProcessEnv;
   stop: () => Promise<void>;
@@ -156,8 +158,22 @@ async function startTeam(
     );
     children.push(child);
   }
+  const base = match[1].replace('localhost', '127.0.0.1');
+  const { invite } = JSON.parse(
+    execFileSync(process.execPath, [BIN, 'users', 'add', 'bench', '--role', 'admin', '--json'], {
+      env,
+      encoding: 'utf8',
+    }),
+  ) as { invite: string };
+  const login = await fetch(`${base}/api/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ invite, token: true }),
+  });
+  const { token } = (await login.json()) as { token: string };
   return {
-    base: match[1].replace('localhost', '127.0.0.1'),
+    base,
+    headers: { Authorization: `Bearer ${token}` },
     server,
     env,
     stop: async () => {
@@ -178,7 +194,7 @@ async function runOnTeam(
   const received: Array<Map<number, number>> = [];
   const finished: Array<Promise<void>> = [];
   for (let c = 0; c < clients; c++) {
-    const socket = io(team.base, { transports: ['websocket'], forceNew: true });
+    const socket = io(team.base, { transports: ['websocket'], forceNew: true, extraHeaders: team.headers });
     const scoredAt = new Map<number, number>();
     sockets.push(socket);
     received.push(scoredAt);
@@ -194,7 +210,7 @@ async function runOnTeam(
   const started = performance.now();
   const response = await fetch(`${team.base}/api/run`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
+    headers: { ...team.headers, 'Content-Type': 'application/json' },
     body: JSON.stringify(request),
   });
   if (response.status !== 202) throw new Error(`the run was refused: ${await response.text()}`);
@@ -259,7 +275,9 @@ async function main(): Promise<void> {
         );
         clearInterval(sampling);
         const after = await databaseMb(team.env.SWAPBENCH_DATABASE_URL!);
-        const detail = (await (await fetch(`${team.base}/api/runs/${runId}`)).json()) as {
+        const detail = (await (
+          await fetch(`${team.base}/api/runs/${runId}`, { headers: team.headers })
+        ).json()) as {
           items: Array<{ id: number; status: string; finished_at: string | null }>;
         };
         const finishedAt = new Map(detail.items.map((i) => [i.id, Date.parse(i.finished_at ?? '')]));

@@ -4,17 +4,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Test, type TestingModule } from '@nestjs/testing';
+import type { TestingModule } from '@nestjs/testing';
 import sharp from 'sharp';
-import { SwapEvaluator } from '../libs/evaluator/swap-evaluator';
 import { RunExecutor } from '../libs/runs/run-executor';
 import type { RunDetail } from '../libs/runs/run-views';
-import { RunsModule } from '../libs/runs/runs.module';
 import { RunsService } from '../libs/runs/runs.service';
 import { filesUnder, makeTempData, writeCases } from './support/fixtures';
 import { integrityCheck } from './support/database-probe';
-import { OtherWideTool, ScriptedEvaluator, TEST_TOOLS, WideTool } from './support/test-tools';
-import { SettingsModule } from '../libs/core/config/settings.module';
+import { OtherWideTool, ScriptedEvaluator, WideTool, runsTestModule } from './support/test-tools';
 
 // Issue 8, storage faults: the folder a run writes its images to fills up, or is read-only. Each item
 // that cannot be saved fails with an error that says so; items saved before are intact; the run ends.
@@ -54,14 +51,7 @@ async function noisePng(seed: number): Promise<Buffer> {
 }
 
 before(async () => {
-  app = await Test.createTestingModule({
-    imports: [SettingsModule.forRoot(data.settings), RunsModule],
-    providers: TEST_TOOLS,
-  })
-    .overrideProvider(SwapEvaluator)
-    .useValue(evaluator)
-    .compile();
-  await app.init();
+  app = await runsTestModule(data.settings, evaluator);
   runs = app.get(RunsService);
 });
 

@@ -3,16 +3,14 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { getRepositoryToken } from '@nestjs/typeorm';
-import { Test, type TestingModule } from '@nestjs/testing';
+import type { TestingModule } from '@nestjs/testing';
 import type { Repository } from 'typeorm';
 import { CasesService } from '../cases/cases.service';
 import type { TestCase } from '../cases/test-case';
-import { SettingsModule } from '../core/config/settings.module';
 import { RunEventBus } from '../core/event-bus';
 import type { ItemStatus, RunEvent } from '../core/run-events';
-import { SwapEvaluator } from '../evaluator/swap-evaluator';
 import { makeTempData, writeCases } from '../../test/support/fixtures';
-import { ScriptedEvaluator, succeedAfter, TEST_TOOLS, WideTool } from '../../test/support/test-tools';
+import { ScriptedEvaluator, succeedAfter, WideTool, runsTestModule } from '../../test/support/test-tools';
 import { ItemLifecycle } from './item-lifecycle';
 import {
   IllegalTransition,
@@ -25,7 +23,6 @@ import {
 import { OutputStore, sidecarPath } from './output-store';
 import { RunItem } from './run-item.entity';
 import type { Run } from './run.entity';
-import { RunsModule } from './runs.module';
 import { RunsService } from './runs.service';
 
 const data = makeTempData('item-machine');
@@ -39,14 +36,7 @@ const evaluator = new ScriptedEvaluator();
 
 before(async () => {
   await writeCases(data.datasets, 3, 'im');
-  app = await Test.createTestingModule({
-    imports: [SettingsModule.forRoot(data.settings), RunsModule],
-    providers: TEST_TOOLS,
-  })
-    .overrideProvider(SwapEvaluator)
-    .useValue(evaluator)
-    .compile();
-  await app.init();
+  app = await runsTestModule(data.settings, evaluator);
   runs = app.get(RunsService);
   items = app.get(getRepositoryToken(RunItem));
   bus = app.get(RunEventBus);

@@ -4,20 +4,23 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { Test, type TestingModule } from '@nestjs/testing';
+import type { TestingModule } from '@nestjs/testing';
 import { getRepositoryToken } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { UserError } from '../core/user-error';
-import { SwapEvaluator } from '../evaluator/swap-evaluator';
 import { filesUnder, makeTempData, writeCases } from '../../test/support/fixtures';
-import { ScriptedEvaluator, succeedAfter, TEST_TOOLS, wait, WideTool } from '../../test/support/test-tools';
+import {
+  ScriptedEvaluator,
+  succeedAfter,
+  wait,
+  WideTool,
+  runsTestModule,
+} from '../../test/support/test-tools';
 import { RescoreService } from './rescore.service';
 import { RunExecutor } from './run-executor';
 import type { RunDetail } from './run-views';
 import { Run } from './run.entity';
-import { RunsModule } from './runs.module';
 import { RunsService } from './runs.service';
-import { SettingsModule } from '../core/config/settings.module';
 
 // Rescoring with a deterministic evaluator whose version and score a test changes, playing a new scorer.
 
@@ -32,14 +35,7 @@ const evaluator = new ScriptedEvaluator();
 
 before(async () => {
   cases = await writeCases(data.datasets, 4, 'rs');
-  app = await Test.createTestingModule({
-    imports: [SettingsModule.forRoot(data.settings), RunsModule],
-    providers: TEST_TOOLS,
-  })
-    .overrideProvider(SwapEvaluator)
-    .useValue(evaluator)
-    .compile();
-  await app.init();
+  app = await runsTestModule(data.settings, evaluator);
   runs = app.get(RunsService);
   executor = app.get(RunExecutor);
   rescorer = app.get(RescoreService);

@@ -4,12 +4,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Test, type TestingModule } from '@nestjs/testing';
+import type { TestingModule } from '@nestjs/testing';
 import sharp from 'sharp';
 import { RunEventBus } from '../core/event-bus';
 import { encodeOutput } from '../report-images/report-variants';
 import { VARIANT_CACHE_FOLDER, VariantCache } from '../report-images/variant-cache';
-import { SwapEvaluator } from '../evaluator/swap-evaluator';
 import { failed, final, retryable, type ToolResult } from '../tools/tool';
 import { filesUnder, makeTempData, writeCase, writeCases } from '../../test/support/fixtures';
 import {
@@ -21,18 +20,16 @@ import {
   OtherWideTool,
   ScriptedEvaluator,
   succeedAfter,
-  TEST_TOOLS,
   tinyPng,
   WideTool,
   type Behavior,
+  runsTestModule,
 } from '../../test/support/test-tools';
 import { sourceDigest } from '../report-images/variant-cache';
 import { RunExecutor } from './run-executor';
 import type { RunRequest } from './run-request';
 import type { RunDetail, RunItemView } from './run-views';
-import { RunsModule } from './runs.module';
 import { RunsService } from './runs.service';
-import { SettingsModule } from '../core/config/settings.module';
 
 // Runner mechanics with a deterministic evaluator in place of face analysis: a successful item ends `scored`.
 const SUCCESS = new Set(['scored']);
@@ -50,14 +47,7 @@ const evaluator = new ScriptedEvaluator();
 
 before(async () => {
   cases = await writeCases(data.datasets, 6);
-  app = await Test.createTestingModule({
-    imports: [SettingsModule.forRoot(data.settings), RunsModule],
-    providers: TEST_TOOLS,
-  })
-    .overrideProvider(SwapEvaluator)
-    .useValue(evaluator)
-    .compile();
-  await app.init();
+  app = await runsTestModule(data.settings, evaluator);
   runs = app.get(RunsService);
   executor = app.get(RunExecutor);
   wide = app.get(WideTool);

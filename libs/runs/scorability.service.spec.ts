@@ -1,17 +1,14 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { Test, type TestingModule } from '@nestjs/testing';
+import type { TestingModule } from '@nestjs/testing';
 import { CasesService } from '../cases/cases.service';
 import { UserError } from '../core/user-error';
-import { SwapEvaluator } from '../evaluator/swap-evaluator';
 import { makeTempData, writeCases } from '../../test/support/fixtures';
-import { ScriptedEvaluator, succeedAfter, TEST_TOOLS, WideTool } from '../../test/support/test-tools';
+import { ScriptedEvaluator, succeedAfter, WideTool, runsTestModule } from '../../test/support/test-tools';
 import { RunExecutor } from './run-executor';
-import { RunsModule } from './runs.module';
 import { RunsService } from './runs.service';
 import { ScorabilityService } from './scorability.service';
-import { SettingsModule } from '../core/config/settings.module';
 
 // The check before a run: a case the scorer cannot score never costs a tool call.
 
@@ -26,14 +23,7 @@ const evaluator = new ScriptedEvaluator();
 
 before(async () => {
   cases = await writeCases(data.datasets, 4, 'sc');
-  app = await Test.createTestingModule({
-    imports: [SettingsModule.forRoot(data.settings), RunsModule],
-    providers: TEST_TOOLS,
-  })
-    .overrideProvider(SwapEvaluator)
-    .useValue(evaluator)
-    .compile();
-  await app.init();
+  app = await runsTestModule(data.settings, evaluator);
   runs = app.get(RunsService);
   executor = app.get(RunExecutor);
   scorability = app.get(ScorabilityService);

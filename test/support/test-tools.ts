@@ -1,7 +1,11 @@
 import { Injectable } from '@nestjs/common';
+import { Test, type TestingModule } from '@nestjs/testing';
 import { existsSync } from 'node:fs';
 import sharp from 'sharp';
 import type { TestCase } from '../../libs/cases/test-case';
+import { SettingsModule } from '../../libs/core/config/settings.module';
+import type { SwapbenchSettings } from '../../libs/core/config/swapbench-settings';
+import { RunsModule } from '../../libs/runs/runs.module';
 import { SwapEvaluator, type KnownOutput, type SwapScore } from '../../libs/evaluator/swap-evaluator';
 import {
   failed,
@@ -213,4 +217,23 @@ export class ScriptedEvaluator extends SwapEvaluator {
     this.failFor.clear();
     this.unscorableFor.clear();
   }
+}
+
+/**
+ * The runs module on a test's folders, with the scripted tools and `evaluator` in place of face analysis:
+ * what the runner's specs drive.
+ */
+export async function runsTestModule(
+  settings: SwapbenchSettings,
+  evaluator: SwapEvaluator,
+): Promise<TestingModule> {
+  const app = await Test.createTestingModule({
+    imports: [SettingsModule.forRoot(settings), RunsModule],
+    providers: TEST_TOOLS,
+  })
+    .overrideProvider(SwapEvaluator)
+    .useValue(evaluator)
+    .compile();
+  await app.init();
+  return app;
 }
