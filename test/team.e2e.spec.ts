@@ -30,6 +30,7 @@ const needs = {
 describe('team mode: a server and two workers', needs, () => {
   const data = makeTempData('team');
   const log = join(data.root, 'calls.log');
+  const limitedLog = join(data.root, 'limited.log');
   const config = join(data.root, 'swapbench.config.json');
   const workers: ChildProcess[] = [];
   let app: INestApplication | undefined;
@@ -58,17 +59,33 @@ describe('team mode: a server and two workers', needs, () => {
     return child;
   }
 
-  /** The tool calls logged so far: `start|done`, case, worker's pid. */
-  function calls(): Array<{ kind: string; caseId: string; pid: number }> {
-    if (!existsSync(log)) return [];
-    return readFileSync(log, 'utf8')
+  /** The tool calls logged so far: `start|done|limited`, case, worker's pid, time. */
+  function calls(file = log): Array<{ kind: string; caseId: string; pid: number; at: number }> {
+    if (!existsSync(file)) return [];
+    return readFileSync(file, 'utf8')
       .trim()
       .split('\n')
       .filter(Boolean)
       .map((line) => {
-        const [kind, caseId, pid] = line.split(' ');
-        return { kind, caseId, pid: Number(pid) };
+        const [kind, caseId, pid, at] = line.split(' ');
+        return { kind, caseId, pid: Number(pid), at: Number(at) };
       });
+  }
+
+  /** Starts a run of every case with the tool as an admin; resolves with its id once it has finished. */
+  async function runToEnd(toolId: string): Promise<string> {
+    const socket = io(base, { transports: ['websocket'], forceNew: true, extraHeaders: headers });
+    const done = new Promise<void>((resolve) => socket.on('run_finished', () => resolve()));
+    const started = await fetch(`${base}/api/run`, {
+      method: 'POST',
+      headers: { ...headers, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ case_ids: 'all', tool_ids: [toolId], options: { cache: false } }),
+    });
+    const { run_id: runId } = (await started.json()) as { run_id: string };
+    await socket.emitWithAck('watch', runId);
+    await done;
+    socket.close();
+    return runId;
   }
 
   before(async () => {
@@ -76,7 +93,21 @@ describe('team mode: a server and two workers', needs, () => {
     const plugin = join(__dirname, 'support', 'counting.plugin.js');
     writeFileSync(
       config,
-      JSON.stringify({ plugins: [{ module: plugin, options: { log, delay_ms: 700, concurrency: 2 } }] }),
+      JSON.stringify({
+        plugins: [
+          { module: plugin, options: { log, delay_ms: 700, concurrency: 2 } },
+          {
+            module: plugin,
+            options: {
+              id: 'test_limited',
+              log: limitedLog,
+              delay_ms: 200,
+              concurrency: 2,
+              rate_limit_first_ms: 3000,
+            },
+          },
+        ],
+      }),
     );
     const settings = settingsFor(
       { datasets: data.datasets, runs: data.runs, databaseUrl: data.databaseUrl },
@@ -195,5 +226,23 @@ describe('team mode: a server and two workers', needs, () => {
     const report = await get(`/api/runs/${runId}/report`);
     assert.equal(report.status, 200);
     assert.equal(existsSync(other), true);
+  });
+
+  test("a service's 429 holds back that tool's next calls on every worker", async () => {
+    // Two workers (the survivor of the test above and a new one). The first call is answered 429, asking
+    // for 3 s, and holds one of the tool's 2 places meanwhile. The other place frees every 200 ms:
+    // without the pause of the queue, the next items would start in it. Jobs already taken when the 429
+    // came start at once (the first 600 ms are left out); no job is taken after it until the 3 s are up.
+    await startWorker('worker-c');
+    const runId = await runToEnd('test_limited');
+    const detail = (await (await get(`/api/runs/${runId}`)).json()) as RunDetail;
+    for (const item of detail.items) assert.equal(item.status, 'scored', `${item.case_id}: ${item.error}`);
+    const log = calls(limitedLog);
+    const firstLimit = log.find((c) => c.kind === 'limited')!;
+    assert.ok(firstLimit, 'a call was answered 429');
+    const startedSoon = log.filter(
+      (c) => c.kind === 'start' && c.at > firstLimit.at + 600 && c.at < firstLimit.at + 2500,
+    );
+    assert.deepEqual(startedSoon, [], 'no call started while the tool was held back');
   });
 });

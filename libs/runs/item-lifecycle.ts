@@ -61,6 +61,12 @@ export class ItemLifecycle {
     private readonly items: Repository<RunItem>,
     private readonly store: OutputStore,
     private readonly machine: ItemMachine,
+    /**
+     * Told of every wait before a retry, with the tool and why: team mode pauses a rate-limited tool's
+     * queue for every worker (docs/team.md).
+     */
+    private readonly onRetry: (tool: SwapTool, failure: ToolFailure, delayMs: number) => Promise<void> = () =>
+      Promise.resolve(),
   ) {
     this.options = run.options;
   }
@@ -130,8 +136,10 @@ export class ItemLifecycle {
         return { item: await this.machine.apply(item, failedCall) };
       }
       item = await this.machine.apply(item, { type: 'retry', attempt, error: failure.message, code });
+      const delayMs = retryDelayMs(attempt, this.options.retryBaseMs, failure.retryAfterMs);
+      await this.onRetry(tool, failure, delayMs);
       try {
-        await sleep(retryDelayMs(attempt, this.options.retryBaseMs, failure.retryAfterMs), signal);
+        await sleep(delayMs, signal);
       } catch {
         return { item: await this.stopped(item, signal) };
       }

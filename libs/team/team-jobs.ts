@@ -50,7 +50,9 @@ export class TeamJobs {
 
   /** Calls the item's tool and stores its answer, then queues its scoring. */
   async generate(itemId: number, context: JobContext): Promise<void> {
-    const open = await this.open(itemId);
+    const open = await this.open(itemId, async (tool, failure, delayMs) => {
+      if (failure.code === 'rate_limited') await context.queues.pause(tool, delayMs);
+    });
     if (!open) return;
     let { item } = open;
     const { run, lifecycle } = open;
@@ -114,7 +116,7 @@ export class TeamJobs {
   }
 
   /** The item, its run and a lifecycle for it; none when the item is gone, ended, or its run is not running. */
-  private async open(itemId: number) {
+  private async open(itemId: number, onRetry?: ConstructorParameters<typeof ItemLifecycle>[4]) {
     const item = await this.items.findOneBy({ id: itemId });
     if (!item) return null;
     const run = await this.runs.findOneBy({ id: item.runId });
@@ -123,7 +125,7 @@ export class TeamJobs {
       return null;
     }
     const machine = new ItemMachine(this.items, this.bus, await RunTally.load(this.items, run.id));
-    return { item, run, lifecycle: new ItemLifecycle(run, this.items, this.store, machine) };
+    return { item, run, lifecycle: new ItemLifecycle(run, this.items, this.store, machine, onRetry) };
   }
 
   /** The item's case as the server shared it, fetched into this worker's datasets folder. */

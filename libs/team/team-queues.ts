@@ -38,6 +38,8 @@ const JOB_OPTIONS: JobsOptions = {
 export class TeamQueues {
   private connection?: Redis;
   private readonly queues = new Map<string, Promise<Queue>>();
+  /** The generation queues whose limits this process has set. */
+  private readonly limited = new Set<string>();
 
   constructor(private readonly team: TeamRedis) {}
 
@@ -52,6 +54,11 @@ export class TeamQueues {
   async addScore(itemId: number): Promise<void> {
     const queue = await this.queue(SCORE_QUEUE);
     await queue.add('score', { itemId } satisfies ItemJob, { ...JOB_OPTIONS, jobId: jobId(itemId, 'score') });
+  }
+
+  /** Holds back every worker's next jobs of the tool for `ms` (the service answered 429). */
+  async pause(tool: SwapTool, ms: number): Promise<void> {
+    await (await this.queue(generateQueueName(tool.id), tool.concurrency)).rateLimit(ms);
   }
 
   /** Takes the items' jobs out of their queues, those not yet started (a started one sees its item canceled). */
@@ -83,18 +90,37 @@ export class TeamQueues {
     await this.connection?.quit().catch(() => this.connection?.disconnect());
   }
 
-  /** The queue by name, made once; a generation queue gets its tool's concurrency for all workers. */
-  private queue(name: string, concurrency?: number): Promise<Queue> {
+  /**
+   * The queue by name, made once; a generation queue gets its tool's limits for all workers the first
+   * time this process queues on it (a queue first made to read its depth has none yet).
+   */
+  private async queue(name: string, concurrency?: number): Promise<Queue> {
     let made = this.queues.get(name);
     if (!made) {
       this.connection ??= redisClient(this.team.url);
-      const queue = new Queue(name, { connection: this.connection, prefix: this.team.prefix });
-      made = (concurrency ? queue.setGlobalConcurrency(concurrency) : Promise.resolve()).then(() => queue);
+      made = Promise.resolve(new Queue(name, { connection: this.connection, prefix: this.team.prefix }));
       this.queues.set(name, made);
     }
-    return made;
+    const queue = await made;
+    if (concurrency !== undefined && !this.limited.has(name)) {
+      this.limited.add(name);
+      await limit(queue, concurrency);
+    }
+    return queue;
   }
 }
+
+/**
+ * A generation queue's limits for every worker: the tool's concurrency, and a rate limit that nothing
+ * reaches — BullMQ honours a pause after a 429 (`pause`) only on a queue that has one.
+ */
+async function limit(queue: Queue, concurrency: number): Promise<void> {
+  await queue.setGlobalConcurrency(concurrency);
+  await queue.setGlobalRateLimit(NO_RATE_LIMIT, 60_000);
+}
+
+/** Jobs a minute: no tool of a single team comes near it. */
+const NO_RATE_LIMIT = 1_000_000;
 
 export function jobId(itemId: number, kind: JobKind): string {
   return `item-${itemId}-${kind}`;

@@ -1,4 +1,4 @@
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, closeSync, openSync } from 'node:fs';
 import type { PluginContext } from '../../libs/tools/config/plugin.loader';
 import {
   failed,
@@ -12,12 +12,13 @@ import { wait } from './test-tools';
 
 /**
  * A plugin tool for team mode's tests, loaded by each worker through `plugins` in a config file: it allows
- * `concurrency` calls at once, and each call appends `start <case> <pid>` and then `done <case> <pid>` to
- * one log file that every process shares, so the log tells how many calls were under way at once across
- * all workers, and which worker made each.
+ * `concurrency` calls at once, and each call appends `start <case> <pid> <ms>` and then `done …` to one log
+ * file that every process shares, so the log tells how many calls were under way at once across all
+ * workers, which worker made each, and when. With `rate_limit_first_ms`, the first call of all (the one
+ * that creates the file `log` + `.limited`) answers as a service's 429 would (`limited …`), asking to
+ * wait that long.
  */
 class CountingTool implements SwapTool {
-  readonly id = 'test_counting';
   readonly name = 'Counting test tool';
   readonly description = 'Returns the template after a delay, logging each call with its process';
   readonly kind = 'local' as const;
@@ -25,9 +26,11 @@ class CountingTool implements SwapTool {
   readonly options = {};
 
   constructor(
+    readonly id: string,
     private readonly log: string,
     private readonly delayMs: number,
     readonly concurrency: number,
+    private readonly rateLimitFirstMs: number,
   ) {}
 
   availability(): Promise<ToolAvailability> {
@@ -35,17 +38,35 @@ class CountingTool implements SwapTool {
   }
 
   async generate(input: ToolInput): Promise<ToolResult> {
-    appendFileSync(this.log, `start ${input.caseId} ${process.pid}\n`);
+    const line = (kind: string) =>
+      appendFileSync(this.log, `${kind} ${input.caseId} ${process.pid} ${Date.now()}\n`);
+    if (this.rateLimitFirstMs > 0 && claim(`${this.log}.limited`)) {
+      line('limited');
+      return failed(retryable('rate_limited', 'Too many requests (429)', this.rateLimitFirstMs));
+    }
+    line('start');
     if ((await wait(this.delayMs, input.signal)) === 'aborted')
       return failed(retryable('aborted', 'stopped by signal'));
-    appendFileSync(this.log, `done ${input.caseId} ${process.pid}\n`);
+    line('done');
     return { ok: true, image: input.template, meta: { model: 'counting' } };
+  }
+}
+
+/** Whether this call is the first to create `file` (across processes). */
+function claim(file: string): boolean {
+  try {
+    closeSync(openSync(file, 'wx'));
+    return true;
+  } catch {
+    return false;
   }
 }
 
 export = (context: PluginContext): SwapTool =>
   new CountingTool(
+    String(context.options.id ?? 'test_counting'),
     String(context.options.log),
     Number(context.options.delay_ms ?? 300),
     Number(context.options.concurrency ?? 2),
+    Number(context.options.rate_limit_first_ms ?? 0),
   );
