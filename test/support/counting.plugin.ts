@@ -64,7 +64,7 @@ function claim(file: string): boolean {
 
 export = (context: PluginContext): SwapTool =>
   new CountingTool(
-    String(context.options.id ?? 'test_counting'),
+    typeof context.options.id === 'string' ? context.options.id : 'test_counting',
     String(context.options.log),
     Number(context.options.delay_ms ?? 300),
     Number(context.options.concurrency ?? 2),
