@@ -219,6 +219,9 @@ describe('team mode: a server and two workers', needs, () => {
     assert.ok(survivor?.alive && survivor.done > 0, JSON.stringify(team.workers));
     assert.ok(team.workers.some((w) => w.pid === first.pid));
     assert.deepEqual(team.queues, []);
+    const admin = await (await get('/admin')).text();
+    assert.match(admin, new RegExp(`data-testid="worker-${survivor.pid}"`));
+    assert.match(admin, /data-testid="queues-empty"/);
 
     // The report brings every output into the server's folder to inline it.
     const other = join(data.runs, ...detail.items[1].image_path!.split('/'));

@@ -7,6 +7,7 @@ import type { Slot } from '../cases/test-case';
 import type { ItemStatus, RunProgress, RunStatus, ScoreBreakdown } from '../core/run-events';
 import type { RunJudgement } from '../judgement/judgement.service';
 import type { ToolOptionSpec } from '../tools/tool';
+import type { TeamView } from '../team/team-status';
 
 /** Where the rendered HTML will live: `app` adds the interactive controls, `report` stays read-only. */
 export type RenderMode = 'app' | 'report';
@@ -234,6 +235,8 @@ export interface AdminPageModel {
   }>;
   styles: string;
   scripts: string[];
+  /** The team's workers and queues (`GET /api/team`). */
+  team: TeamView;
 }
 
 /** The self-contained report: the run panel plus inlined stylesheet and script. */

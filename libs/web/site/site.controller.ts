@@ -29,6 +29,7 @@ import { assetFile, clientAssets } from './site-assets';
 import { RowIdPipe } from '../http/row-id.pipe';
 import { AccountsService, type SignedIn } from '../../accounts/accounts.service';
 import { AdminOnly, SignedInAs } from '../http/roles.guard';
+import { TeamStatus } from '../../team/team-status';
 
 /**
  * The web app's HTML: the page at `/`, the run fragments the client script swaps in, the client build's
@@ -46,6 +47,7 @@ export class SiteController {
     private readonly report: ReportService,
     private readonly judgement: JudgementService,
     private readonly accounts: AccountsService,
+    private readonly team: TeamStatus,
     private readonly settings: SwapbenchSettings,
   ) {}
 
@@ -199,7 +201,7 @@ export class SiteController {
     sendHtml(res, rendered, pagePolicy(await this.renderer.styles()), res.statusCode);
   }
 
-  /** An admin's page of a team server: every account, and a form that invites someone. */
+  /** An admin's page of a team server: every account, a form that invites someone, the workers and queues. */
   @Get('admin')
   @AdminOnly()
   @ApiExcludeEndpoint()
@@ -209,6 +211,7 @@ export class SiteController {
     const rendered = await this.renderer.adminPage({
       account: badge,
       accounts: await this.accounts.list(),
+      team: await this.team.view(),
       scripts: clientAssets().admin,
     });
     sendHtml(res, rendered, pagePolicy(await this.renderer.styles()));
