@@ -9,7 +9,7 @@ import { serverUrl, startServer } from '../apps/server/bootstrap';
 import type { ItemStatus, RunEvent } from '../libs/core/run-events';
 import { AccountsService } from '../libs/accounts/accounts.service';
 import type { RunDetail } from '../libs/runs/run-views';
-import type { TeamView } from '../libs/team/team-status';
+import type { TeamView } from '../libs/team/team-view';
 import { cliEnv, finished, startSwapbench } from './support/cli';
 import { makeTempData, writeFaceCases } from './support/fixtures';
 import { settingsFor } from './support/temp-data';

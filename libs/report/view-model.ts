@@ -7,7 +7,7 @@ import type { Slot } from '../cases/test-case';
 import type { ItemStatus, RunProgress, RunStatus, ScoreBreakdown } from '../core/run-events';
 import type { RunJudgement } from '../judgement/judgement.service';
 import type { ToolOptionSpec } from '../tools/tool';
-import type { TeamView } from '../team/team-status';
+import type { TeamView } from '../team/team-view';
 
 /** Where the rendered HTML will live: `app` adds the interactive controls, `report` stays read-only. */
 export type RenderMode = 'app' | 'report';

@@ -4,16 +4,8 @@ import { ToolRegistry } from '../tools/tools.registry';
 import { QueuedRuns } from './queued-runs';
 import { redisClient, teamRedis } from './redis';
 import { generateQueueName, SCORE_QUEUE } from './team-queues';
-import { WORKER_BEAT_MS, workersKey, type WorkerSeen } from './team-worker';
-
-/** The team as `GET /api/team` shows it (docs/api.md). */
-export interface TeamView {
-  team_mode: boolean;
-  /** Workers heard of in the last hour, newest first; `alive` when heard of within three heartbeats. */
-  workers: Array<WorkerSeen & { alive: boolean }>;
-  /** Jobs waiting and running in each queue with any. */
-  queues: Array<{ name: string; waiting: number; active: number }>;
-}
+import type { TeamView, WorkerSeen } from './team-view';
+import { WORKER_BEAT_MS, workersKey } from './team-worker';
 
 /** Workers forgotten once not heard of for this long. */
 const FORGET_MS = 3600_000;

@@ -8,21 +8,10 @@ import { EventRelay } from './event-relay';
 import { redisClient, type TeamRedis } from './redis';
 import type { TeamJobs } from './team-jobs';
 import { generateQueueName, SCORE_QUEUE, TeamQueues, type ItemJob } from './team-queues';
+import type { WorkerSeen } from './team-view';
 
 /** How often a worker says it is alive; one not heard of for three times this is shown as gone. */
 export const WORKER_BEAT_MS = 5000;
-
-/** A worker as it last said it was (in Redis, under `workersKey`). */
-export interface WorkerSeen {
-  host: string;
-  pid: number;
-  queues: string[];
-  started_at: string;
-  seen_at: string;
-  /** Jobs finished, and jobs that failed (handed back when the worker stopped, or broken). */
-  done: number;
-  failed: number;
-}
 
 export function workersKey(team: TeamRedis): string {
   return `${team.prefix}:workers`;

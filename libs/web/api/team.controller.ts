@@ -1,6 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { TeamStatus, type TeamView } from '../../team/team-status';
+import { TeamStatus } from '../../team/team-status';
+import type { TeamView } from '../../team/team-view';
 
 /** Team mode's workers and queues (docs/team.md). */
 @ApiTags('team')

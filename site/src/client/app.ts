@@ -32,6 +32,7 @@
 import { io, type Socket } from 'socket.io-client';
 import type { ItemUpdated, RunFinished, RunStarted } from '../../../libs/core/run-events';
 import type { RunDetail } from '../../../libs/runs/run-views';
+import type { TeamView } from '../../../libs/team/team-view';
 import { starsSummary } from '../components/format';
 import { getHtml, getJson, parseFragment, postJson } from './api';
 import { watchScorability } from './case-scorability';
@@ -54,6 +55,7 @@ const live = $<HTMLElement>('[data-testid=live-run]');
 const host = $<HTMLElement>('[data-testid=run-panel-host]');
 const bar = $<HTMLProgressElement>('[data-testid=progress]');
 const progressText = $<HTMLElement>('[data-testid=progress-text]');
+const queueDepth = $<HTMLElement>('[data-testid=queue-depth]');
 const cancelButton = $<HTMLButtonElement>('[data-testid=cancel-button]');
 const exportLink = $<HTMLAnchorElement>('[data-testid=export-button]');
 const liveRunId = $<HTMLElement>('[data-role=live-run-id]');
@@ -112,6 +114,27 @@ function updateSelection(): void {
 function setRunning(running: boolean): void {
   if (current) current.running = running;
   cancelButton.disabled = !running;
+  followQueues(running);
+}
+
+let queueTimer: number | undefined;
+
+/** Team mode: the jobs waiting and running per queue, every 3 s while the open run runs (`GET /api/team`). */
+function followQueues(running: boolean): void {
+  window.clearInterval(queueTimer);
+  queueDepth.hidden = true;
+  if (!running) return;
+  const show = async () => {
+    const team = await getJson<TeamView>('/api/team');
+    if (!team.team_mode) return window.clearInterval(queueTimer);
+    queueDepth.hidden = false;
+    queueDepth.textContent =
+      team.queues.length === 0
+        ? 'Queues: no job waiting'
+        : `Queues: ${team.queues.map((q) => `${q.name} ${q.waiting} waiting, ${q.active} running`).join(' · ')}`;
+  };
+  void show().catch(() => undefined);
+  queueTimer = window.setInterval(() => void show().catch(() => undefined), 3000);
 }
 
 /** The one Socket.IO connection; on every (re)connect it re-watches the open run, which replays its state. */
