@@ -4,7 +4,7 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { io } from 'socket.io-client';
+import { io, type Socket } from 'socket.io-client';
 import { serverUrl, startServer } from '../apps/server/bootstrap';
 import type { ItemStatus, RunEvent } from '../libs/core/run-events';
 import { AccountsService } from '../libs/accounts/accounts.service';
@@ -33,6 +33,7 @@ describe('team mode: a server and two workers', needs, () => {
   const limitedLog = join(data.root, 'limited.log');
   const config = join(data.root, 'swapbench.config.json');
   const workers: ChildProcess[] = [];
+  const sockets: Socket[] = [];
   let app: INestApplication | undefined;
   let base: string;
   /** An admin's session: every request of team mode is signed in. */
@@ -75,6 +76,7 @@ describe('team mode: a server and two workers', needs, () => {
   /** Starts a run of every case with the tool as an admin; resolves with its id once it has finished. */
   async function runToEnd(toolId: string): Promise<string> {
     const socket = io(base, { transports: ['websocket'], forceNew: true, extraHeaders: headers });
+    sockets.push(socket);
     const done = new Promise<void>((resolve) => socket.on('run_finished', () => resolve()));
     const started = await fetch(`${base}/api/run`, {
       method: 'POST',
@@ -126,6 +128,8 @@ describe('team mode: a server and two workers', needs, () => {
   });
 
   after(async () => {
+    // A test that failed midway leaves its socket open, which would keep this process alive.
+    for (const socket of sockets) socket.close();
     for (const worker of workers) worker.kill('SIGKILL');
     await app?.close();
     data.cleanup();
@@ -135,6 +139,7 @@ describe('team mode: a server and two workers', needs, () => {
     const pair = await Promise.all([startWorker('worker-a'), startWorker('worker-b')]);
 
     const socket = io(base, { transports: ['websocket'], forceNew: true, extraHeaders: headers });
+    sockets.push(socket);
     const events: RunEvent[] = [];
     const runFinished = new Promise<void>((resolve) => {
       socket.on('update', (e: RunEvent) => events.push(e));
