@@ -18,6 +18,7 @@ import { ItemMachine, ItemMoved, nextStep, RunTally } from './item-machine';
 import { OutputStore } from './output-store';
 import { ReportVariantsWarmer } from './report-variants.warmer';
 import { RunItem } from './run-item.entity';
+import { runToCancel } from './run-lookup';
 import { Run } from './run.entity';
 import { SlotScheduler, type SlotPool } from './slot-scheduler';
 
@@ -257,14 +258,7 @@ export class RunExecutor implements OnModuleDestroy {
 
   /** Cancels a run no process of ours is executing (interrupted, or executed by another process). */
   private async cancelStored(runId: string): Promise<void> {
-    const run = await this.runs.findOneBy({ id: runId });
-    if (!run) throw new UserError(`Unknown run "${runId}"`, 404);
-    if (run.status === 'finished' || run.status === 'canceled') {
-      throw new UserError(
-        `Run ${runId} has already ${run.status === 'finished' ? 'finished' : 'been canceled'}.`,
-        409,
-      );
-    }
+    await runToCancel(this.runs, runId);
     const machine = new ItemMachine(this.items, this.bus, await RunTally.load(this.items, runId));
     await machine.applyToRun(runId, 'cancel');
     await this.runs.update(runId, { status: 'canceled', finishedAt: new Date().toISOString() });

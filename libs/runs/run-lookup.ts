@@ -1,4 +1,5 @@
 import type { Repository } from 'typeorm';
+import { UserError } from '../core/user-error';
 import type { Run } from './run.entity';
 
 /**
@@ -15,4 +16,17 @@ export function findRun(runs: Repository<Run>, runId: unknown): Promise<Run | nu
 function isControl(char: string): boolean {
   const code = char.charCodeAt(0);
   return code < 0x20 || code === 0x7f;
+}
+
+/** The run to cancel: 404 when unknown, 409 when it has already ended. */
+export async function runToCancel(runs: Repository<Run>, runId: string): Promise<Run> {
+  const run = await findRun(runs, runId);
+  if (!run) throw new UserError(`Unknown run "${runId}"`, 404);
+  if (run.status === 'finished' || run.status === 'canceled') {
+    throw new UserError(
+      `Run ${runId} has already ${run.status === 'finished' ? 'finished' : 'been canceled'}.`,
+      409,
+    );
+  }
+  return run;
 }

@@ -9,6 +9,7 @@ import { UserError } from '../core/user-error';
 import { SharedFiles } from '../database/shared-files';
 import { ItemMachine, nextStep, RunTally } from '../runs/item-machine';
 import { RunLauncher } from '../runs/run-launcher';
+import { runToCancel } from '../runs/run-lookup';
 import { RunItem } from '../runs/run-item.entity';
 import { Run } from '../runs/run.entity';
 import { ToolRegistry } from '../tools/tools.registry';
@@ -71,14 +72,7 @@ export class QueuedRuns extends RunLauncher implements OnModuleDestroy {
   }
 
   async cancel(runId: string): Promise<void> {
-    const run = await this.runs.findOneBy({ id: runId });
-    if (!run) throw new UserError(`Unknown run "${runId}"`, 404);
-    if (run.status === 'finished' || run.status === 'canceled') {
-      throw new UserError(
-        `Run ${runId} has already ${run.status === 'finished' ? 'finished' : 'been canceled'}.`,
-        409,
-      );
-    }
+    await runToCancel(this.runs, runId);
     const open = await this.items.find({
       where: { runId, status: In(['queued', 'generating', 'generated', 'evaluating']) },
     });

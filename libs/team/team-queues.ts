@@ -85,6 +85,12 @@ export class TeamQueues {
     return depths;
   }
 
+  /** The connection the queues share, made on first use: for the team's other keys (its workers). */
+  redis(): Redis {
+    this.connection ??= redisClient(this.team.url);
+    return this.connection;
+  }
+
   async close(): Promise<void> {
     for (const queue of this.queues.values()) await (await queue).close();
     await this.connection?.quit().catch(() => this.connection?.disconnect());
@@ -97,8 +103,7 @@ export class TeamQueues {
   private async queue(name: string, concurrency?: number): Promise<Queue> {
     let made = this.queues.get(name);
     if (!made) {
-      this.connection ??= redisClient(this.team.url);
-      made = Promise.resolve(new Queue(name, { connection: this.connection, prefix: this.team.prefix }));
+      made = Promise.resolve(new Queue(name, { connection: this.redis(), prefix: this.team.prefix }));
       this.queues.set(name, made);
     }
     const queue = await made;
